@@ -1,0 +1,68 @@
+"""hsqual: codebook-driven qualitative coding for English and Japanese text.
+
+The public API is importable from the top-level package; submodules are loaded on first use,
+so ``import hsqual`` stays fast (MeCab, scikit-learn and matplotlib load only when needed).
+
+Example
+-------
+>>> import hsqual
+>>> study = hsqual.studies.kurusu2015.load()
+>>> study.table1()["Interviewee"].iloc[0]
+'OKADA Miku'
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_API = {
+    # errors
+    "HsqualError": "errors", "CodebookError": "errors", "RuleSyntaxError": "errors",
+    "TranscriptError": "errors", "CodingsError": "errors", "ExchangeError": "errors",
+    "StudyError": "errors",
+    # codebooks
+    "Code": "codebook", "Example": "codebook", "Codebook": "codebook",
+    "load_codebook": "codebook", "load_codebooks": "codebook", "parse_codebook": "codebook",
+    # corpus and transcripts
+    "Document": "corpus", "Segment": "corpus", "Corpus": "corpus",
+    "load_corpus": "transcripts", "read_transcript": "transcripts",
+    "segment_corpus": "segment", "split_sentences": "segment",
+    "clean_text": "clean",
+    "tokenize": "tokenize",
+    # codings
+    "CODINGS_COLUMNS": "codings", "codings_frame": "codings", "read_codings": "codings",
+    "write_codings": "codings", "check_codings": "codings", "add_codings": "codings",
+    # automatic coding
+    "parse_rule": "rules", "apply_codebook": "apply", "kwic": "kwic",
+    "suggest_codes": "suggest", "evaluate_rules": "evaluate",
+    # analysis
+    "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstab",
+    "cooccurrence": "cooccurrence", "agreement": "agreement",
+    # exchange and output
+    "write_table": "writers", "atomic_write": "writers", "read_text": "textio",
+    "export_qdc": "refiqda", "import_qdc": "refiqda", "export_qdpx": "refiqda", "import_qdpx": "refiqda",
+    "bundled_codebooks": "resources", "study_dir": "resources",
+}
+_SUBMODULES = ("studies", "figures", "export")
+
+__all__ = sorted(_API) + list(_SUBMODULES)
+
+
+def __getattr__(name: str):
+    if name in _API:
+        module = importlib.import_module(f".{_API[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'hsqual' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

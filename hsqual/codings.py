@@ -1,0 +1,259 @@
+"""Codings: the tidy table every analysis reads.
+
+One row per application of a code to a span of a document:
+
+========== =============================================================================
+doc_id     the document
+segment_id the segment (1-based ordinal within the document) the span lies in
+code       the code id
+start, end character offsets into the document text (``quote == text[start:end]``)
+quote      the coded words, kept so an edit of the text that makes a coding stale shows
+coder      who coded: a person (``kurusu2015``) or a machine (``rules``, ``suggest``)
+rule       for a machine coding, the rule that fired; empty for a person
+memo       free text
+========== =============================================================================
+
+Extra columns (``match_start``, ``match_text``, ``score`` ...) are kept. A machine never
+overwrites or removes a person's rows: :func:`add_codings` refuses to.
+
+Example
+-------
+>>> df = codings_frame([{"doc_id": "K001", "segment_id": 1, "code": "freedoms.dignity",
+...                      "start": 0, "end": 7, "quote": "dignity", "coder": "kurusu2015"}])
+>>> list(df.columns)
+['doc_id', 'segment_id', 'code', 'start', 'end', 'quote', 'coder', 'rule', 'memo']
+>>> is_machine_coder("rules"), is_machine_coder("kurusu2015")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import CodingsError
+
+__all__ = [
+    "CODINGS_COLUMNS",
+    "MACHINE_CODERS",
+    "codings_frame",
+    "read_codings",
+    "write_codings",
+    "check_codings",
+    "add_codings",
+    "is_machine_coder",
+]
+
+CODINGS_COLUMNS = ["doc_id", "segment_id", "code", "start", "end", "quote", "coder", "rule", "memo"]
+MACHINE_CODERS = ("rules", "suggest")
+_REQUIRED = ["doc_id", "segment_id", "code", "start", "end", "quote", "coder"]
+_INT_COLUMNS = ("segment_id", "start", "end")
+_STR_COLUMNS = ("doc_id", "code", "quote", "coder", "rule", "memo")
+
+
+def is_machine_coder(coder: str) -> bool:
+    """True for the machine coders (``rules``, ``suggest`` and names starting ``rules:``/``suggest:``)."""
+    return any(coder == m or coder.startswith(m + ":") for m in MACHINE_CODERS)
+
+
+def codings_frame(rows: Iterable[Mapping] | pd.DataFrame | None = None) -> pd.DataFrame:
+    """A codings table with the standard columns and types, from rows or a DataFrame.
+
+    Missing ``rule`` and ``memo`` become empty strings; other missing required columns are an
+    error. Offsets become integers; extra columns are kept after the standard ones.
+
+    Example
+    -------
+    >>> codings_frame().shape
+    (0, 9)
+    >>> codings_frame([{"doc_id": "d", "segment_id": 1, "code": "c", "start": 0}])
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.CodingsError: codings: missing column(s) end, quote, coder; expected ...
+    """
+    if rows is None:
+        df = pd.DataFrame({c: pd.Series(dtype="object") for c in CODINGS_COLUMNS})
+    elif isinstance(rows, pd.DataFrame):
+        df = rows.copy()
+    else:
+        rows = list(rows)
+        df = pd.DataFrame(rows) if rows else pd.DataFrame(columns=CODINGS_COLUMNS)
+    missing = [c for c in _REQUIRED if c not in df.columns]
+    if missing:
+        raise CodingsError(f"codings: missing column(s) {', '.join(missing)}; expected {', '.join(CODINGS_COLUMNS)}")
+    for c in ("rule", "memo"):
+        if c not in df.columns:
+            df[c] = ""
+    for c in _INT_COLUMNS:
+        try:
+            df[c] = pd.to_numeric(df[c], errors="raise").astype("int64")
+        except (ValueError, TypeError):
+            bad = df.index[pd.to_numeric(df[c], errors="coerce").isna()].tolist()
+            raise CodingsError(f"codings: column {c!r} must hold whole numbers (bad rows: {bad[:10]})") from None
+    for c in _STR_COLUMNS:
+        df[c] = df[c].fillna("").astype(str).astype(object)
+    extra = [c for c in df.columns if c not in CODINGS_COLUMNS]
+    return df[CODINGS_COLUMNS + extra].reset_index(drop=True)
+
+
+def read_codings(path: str | os.PathLike, *, encoding: str | None = None) -> pd.DataFrame:
+    """Read a codings CSV file, checking its columns and values line by line.
+
+    Errors name the file, the line (as a spreadsheet shows it, header = line 1) and the column.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "codings.csv"
+    >>> _ = p.write_text("doc_id,segment_id,code,start,end,quote,coder\\nd1,1,x,0,five,abc,me\\n")
+    >>> read_codings(p)
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.CodingsError: ...codings.csv:2: column 'end' must be a whole number, found 'five'
+    """
+    from .textio import read_text
+
+    p = Path(path)
+    try:
+        text = read_text(p, encoding=encoding)
+    except Exception as exc:
+        raise CodingsError(getattr(exc, "message", str(exc)), path=p) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CodingsError(f"the file is empty; expected a header line: {','.join(CODINGS_COLUMNS)}", path=p, line=1) from None
+    header = [h.strip() for h in header]
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing:
+        raise CodingsError(f"missing column(s) {', '.join(missing)} in the header; expected {','.join(CODINGS_COLUMNS)}",
+                           path=p, line=1)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise CodingsError(f"column(s) {', '.join(dupes)} appear twice in the header", path=p, line=1)
+    rows = []
+    for record in reader:
+        line = reader.line_num
+        if not record or all(not f.strip() for f in record):
+            continue
+        if len(record) != len(header):
+            raise CodingsError(f"expected {len(header)} fields as in the header, found {len(record)}", path=p, line=line)
+        row = dict(zip(header, record))
+        for c in _INT_COLUMNS:
+            value = row[c].strip()
+            try:
+                row[c] = int(value)
+            except ValueError:
+                raise CodingsError(f"column {c!r} must be a whole number, found {value!r}", path=p, line=line) from None
+        if not row["code"].strip():
+            raise CodingsError("column 'code' is empty", path=p, line=line)
+        if not row["doc_id"].strip():
+            raise CodingsError("column 'doc_id' is empty", path=p, line=line)
+        rows.append(row)
+    if not rows:
+        return codings_frame(pd.DataFrame(columns=header))
+    return codings_frame(rows)
+
+
+def write_codings(codings: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a codings table as CSV (UTF-8, atomically: a failure leaves the old file).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
+    >>> df = codings_frame([{"doc_id": "d", "segment_id": 1, "code": "c", "start": 0, "end": 1,
+    ...                      "quote": "x", "coder": "me"}])
+    >>> read_codings(write_codings(df, p)).equals(df)
+    True
+    """
+    from .writers import write_table
+
+    return write_table(codings_frame(codings), path)
+
+
+def check_codings(codings: pd.DataFrame, corpus=None, codebook=None) -> pd.DataFrame:
+    """List what is wrong with codings, without dropping or changing any row.
+
+    Checks that each row's document exists, its offsets lie within the document text, its
+    quote still equals the text at those offsets, its segment exists, and its code is in the
+    codebook. Returns one row per problem: ``row`` (index in ``codings``), ``doc_id``,
+    ``code``, ``problem`` (``unknown document`` / ``offsets out of range`` /
+    ``quote does not match`` / ``unknown segment`` / ``unknown code`` / ``empty span``),
+    ``detail``. An empty table means no problem.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Corpus, Document
+    >>> corpus = Corpus([Document("d", "freedom from fear")])
+    >>> df = codings_frame([
+    ...     {"doc_id": "d", "segment_id": 1, "code": "x", "start": 0, "end": 7, "quote": "freedom", "coder": "me"},
+    ...     {"doc_id": "d", "segment_id": 1, "code": "x", "start": 13, "end": 17, "quote": "want", "coder": "me"},
+    ...     {"doc_id": "e", "segment_id": 1, "code": "x", "start": 0, "end": 1, "quote": "f", "coder": "me"}])
+    >>> check_codings(df, corpus)[["row", "problem"]]
+       row             problem
+    0    1  quote does not match
+    1    2    unknown document
+    """
+    df = codings_frame(codings)
+    problems = []
+
+    def add(i, row, problem, detail):
+        problems.append({"row": i, "doc_id": row["doc_id"], "code": row["code"], "problem": problem, "detail": detail})
+
+    seg_keys = None
+    if corpus is not None:
+        seg_keys = {(s.doc_id, s.segment_id) for s in corpus.segments}
+    for i, row in df.iterrows():
+        if codebook is not None and row["code"] not in codebook:
+            add(i, row, "unknown code", f"{row['code']!r} is not in codebook {codebook.id!r}")
+        if row["end"] < row["start"]:
+            add(i, row, "offsets out of range", f"end {row['end']} is before start {row['start']}")
+            continue
+        if corpus is None:
+            continue
+        if row["doc_id"] not in corpus:
+            add(i, row, "unknown document", f"no document {row['doc_id']!r} in the corpus")
+            continue
+        text = corpus.doc(row["doc_id"]).text
+        if row["start"] < 0 or row["end"] > len(text):
+            add(i, row, "offsets out of range", f"{row['start']}-{row['end']} outside 0-{len(text)}")
+            continue
+        if text[row["start"] : row["end"]] != row["quote"]:
+            add(i, row, "quote does not match",
+                f"text at {row['start']}-{row['end']} is {text[row['start']:row['end']][:60]!r}, quote is {row['quote'][:60]!r}")
+        if seg_keys is not None and (row["doc_id"], row["segment_id"]) not in seg_keys:
+            add(i, row, "unknown segment", f"document {row['doc_id']!r} has no segment {row['segment_id']}")
+    return pd.DataFrame(problems, columns=["row", "doc_id", "code", "problem", "detail"])
+
+
+def add_codings(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Append machine codings to a table, keeping every existing row as it is.
+
+    Rows of ``new`` must come from machine coders (``rules``, ``suggest``); existing rows of the
+    same machine coder for the same documents are replaced (a re-run), a person's rows never
+    are. Raises :class:`~hsqual.errors.CodingsError` if ``new`` holds a person's rows.
+
+    Example
+    -------
+    >>> human = codings_frame([{"doc_id": "d", "segment_id": 1, "code": "c", "start": 0, "end": 1,
+    ...                         "quote": "x", "coder": "kurusu2015"}])
+    >>> machine = codings_frame([{"doc_id": "d", "segment_id": 1, "code": "c", "start": 0, "end": 1,
+    ...                           "quote": "x", "coder": "rules", "rule": "c/en#1: x"}])
+    >>> add_codings(human, machine)["coder"].tolist()
+    ['kurusu2015', 'rules']
+    """
+    old = codings_frame(existing)
+    add = codings_frame(new)
+    people = sorted({c for c in add["coder"] if not is_machine_coder(c)})
+    if people:
+        raise CodingsError(f"add_codings adds machine codings only; found rows of coder(s) {', '.join(people)}")
+    if len(add):
+        replaced = old["coder"].isin(set(add["coder"])) & old["doc_id"].isin(set(add["doc_id"]))
+        old = old[~replaced]
+    return codings_frame(pd.concat([old, add], ignore_index=True))

@@ -1,0 +1,130 @@
+"""Writers: every file hsqual writes goes through here.
+
+A file is written to a temporary file in the target's folder and renamed over the target only
+when writing succeeded, so a failure half-way leaves the previous file as it was.
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> with atomic_write(d / "notes.txt") as fh:
+...     _ = fh.write("first")
+>>> (d / "notes.txt").read_text()
+'first'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["atomic_write", "write_text", "write_table"]
+
+
+@contextlib.contextmanager
+def atomic_write(
+    path: str | os.PathLike, mode: str = "w", *, encoding: str | None = "utf-8", newline: str | None = None
+) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; rename it onto ``path`` on success.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to (re)write. Its folder is created if missing.
+    mode : {"w", "wb"}
+        Text or binary.
+    encoding, newline
+        As for :func:`open` (text mode only).
+
+    If the ``with`` block raises, the temporary file is removed and ``path`` is untouched.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "codings.csv"
+    >>> _ = target.write_text("human work")
+    >>> try:
+    ...     with atomic_write(target) as fh:
+    ...         _ = fh.write("half")
+    ...         raise RuntimeError("disk full")
+    ... except RuntimeError:
+    ...     pass
+    >>> target.read_text()
+    'human work'
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write: mode must be 'w' or 'wb', not {mode!r}")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        if mode == "wb":
+            fh = os.fdopen(fd, "wb")
+        else:
+            fh = os.fdopen(fd, "w", encoding=encoding, newline=newline)
+        with fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, target.stat().st_mode & 0o7777)
+        else:
+            with contextlib.suppress(OSError):
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_text(text: str, path: str | os.PathLike, *, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically and return the path.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = write_text("人間の安全保障\\n", pathlib.Path(tempfile.mkdtemp()) / "a.txt")
+    >>> p.read_text(encoding="utf-8")
+    '人間の安全保障\\n'
+    """
+    with atomic_write(path, "w", encoding=encoding, newline="") as fh:
+        fh.write(text)
+    return Path(path)
+
+
+def write_table(df, path: str | os.PathLike, *, index: bool = False) -> Path:
+    """Write a DataFrame as CSV, XLSX or Parquet, chosen by the file's suffix, atomically.
+
+    CSV is written as UTF-8 with LF line ends (Excel users: use ``.xlsx``).
+
+    Example
+    -------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> p = write_table(pd.DataFrame({"code": ["freedoms.fear"], "n": [3]}),
+    ...                 pathlib.Path(tempfile.mkdtemp()) / "freq.csv")
+    >>> p.read_text().splitlines()
+    ['code,n', 'freedoms.fear,3']
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".csv":
+        with atomic_write(target, "w", newline="") as fh:
+            df.to_csv(fh, index=index, lineterminator="\n")
+    elif suffix == ".xlsx":
+        with atomic_write(target, "wb") as fh:
+            df.to_excel(fh, index=index, engine="openpyxl")
+    elif suffix == ".parquet":
+        with atomic_write(target, "wb") as fh:
+            df.to_parquet(fh, index=index)
+    else:
+        raise ValueError(f"{target}: cannot tell the table format from suffix {suffix!r}; expected .csv, .xlsx or .parquet")
+    return target

@@ -1,0 +1,201 @@
+"""The Kurusu (2015) study rebuilt from data, asserted against the paper's own words.
+
+Each test quotes the sentence of the paper it checks. The numbers come from the paper; the
+values they are compared with are computed by ``hsqual.studies.kurusu2015`` from the bundled
+codings, never typed in.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+
+from hsqual import StudyError
+from hsqual.resources import study_dir
+from hsqual.studies import kurusu2015
+
+
+@pytest.fixture(scope="module")
+def study():
+    return kurusu2015.load()
+
+
+def cited(study, code):
+    row = study.theme_table().loc[code]
+    return {n for n in range(1, 11) if row[n]}
+
+
+# -- Table 1 and Table 2 ------------------------------------------------------------------
+
+def test_table1_lists_the_ten_interviewees_as_printed(study):
+    t1 = study.table1()
+    assert list(t1.columns) == ["#", "Interviewee", "Sector", "Position", "Date of Interview", "Duration"]
+    assert t1["#"].tolist() == list(range(1, 11))
+    # "1 OKADA Miku* Aid Agency JICA (Global Issues and Development Partnership) 9/26/2013 60 min."
+    assert t1.iloc[0].tolist() == [1, "OKADA Miku*", "Aid Agency", "JICA (Global Issues and Development Partnership)",
+                                   "9/26/2013", "60 min."]
+    # "6 TANIAI Masaaki Parliament (the Upper House) New Komeito 2/26/2014 50 min."
+    assert t1.iloc[5].tolist() == [6, "TANIAI Masaaki", "Parliament (the Upper House)", "New Komeito", "2/26/2014", "50 min."]
+    # "10 OSA Yukie*** NGO Association for Aid and Relief Japan (President) 4/17/2014 65 min."
+    assert t1.iloc[9].tolist() == [10, "OSA Yukie***", "NGO", "Association for Aid and Relief Japan (President)",
+                                   "4/17/2014", "65 min."]
+
+
+def test_table1_sectors_and_interviewers(study):
+    iv = study.interviewees
+    # "with at least one person from one sector"
+    assert iv.groupby("sector", sort=False)["number"].count().to_dict() == {
+        "Aid Agency": 3, "University": 2, "Parliament (the Upper House)": 2, "Company": 1, "Government": 1, "NGO": 1}
+    # "** Interview was conducted by Mine, Murotani and Goto."
+    assert iv.loc[iv["number"] == "5", "interviewers"].item() == "Mine; Murotani; Goto"
+    # "The duration of the interviews was approximately 60 minutes."
+    assert 55 <= iv["duration_min"].astype(int).mean() <= 65
+
+
+def test_table2_has_the_six_question_clusters(study):
+    t2 = study.table2()
+    # "we raised six clusters of questions"
+    assert t2["Cluster"].nunique() == 6
+    assert t2.loc[t2["Cluster"] == "(iv)", "Question"].str.contains("both protection and empowerment").any()
+    assert t2.loc[t2["Cluster"] == "(vi)", "Question"].iloc[0].startswith(
+        "Do you think the concept of human security has induced any change")
+
+
+# -- the paper's bracketed interviewee lists and counts, one by one -------------------------
+
+def test_interstate_three_out_of_ten(study):
+    # "Three interviewees out of ten referred to inter-state ... [Interviewees 5, 7 and 10]"
+    assert cited(study, "risk.interstate") == {5, 7, 10}
+
+
+def test_armed_conflict_about_a_half(study):
+    # "about a half of the interviewees pointed out that military conflicts ... [Interviewees 2,3,4,6 and 7]"
+    assert cited(study, "risk.armed_conflict") == {2, 3, 4, 6, 7}
+
+
+def test_social_risks_several(study):
+    # "several respondents mentioned that social risks ... [such as interviewees 2, 3 and 6]"
+    assert {2, 3, 6} <= cited(study, "risk.social")
+    assert len(cited(study, "risk.social")) >= 3
+
+
+def test_great_east_japan_earthquake(study):
+    # "For some of the interviewees, Japan's experience of the Great East Japan Earthquake ...
+    #  [Interviewees 4, 5, 6, 8 and 10]"
+    assert cited(study, "japan.great_east_japan_earthquake") == {4, 5, 6, 8, 10}
+
+
+def test_assistance_through_ngos(study):
+    # "Japan can assist people indirectly through NGOs ... [Interviewees 2, 3, 6]"
+    assert cited(study, "assist.via_ngo") == {2, 3, 6}
+
+
+def test_three_freedoms_interrelated(study):
+    # "Our interviewees for the most part concurred that all the elements are co-related
+    #  [for instance, interviewees 3, 4, 6, 8 and 9]"
+    assert {3, 4, 6, 8, 9} <= cited(study, "freedoms.interrelated")
+
+
+def test_empowerment_for_sustainability(study):
+    # "to make human security 'sustainable,' empowerment is quite important [Interviewees 5 and 6]"
+    assert cited(study, "empowerment.sustainability") == {5, 6}
+
+
+def test_domestic_application_cites_the_interviewees_named(study):
+    # "all of our interviewees stressed that human security should be used ... domestic issues"
+    # followed by [Interviewee 4], [Interviewee 9], [Interviewee 10], [Interviewee 7]
+    assert {4, 7, 9, 10} <= cited(study, "japan.domestic_application")
+
+
+def test_every_bracket_in_the_paper_is_one_coded_excerpt_citing_its_numbers(study):
+    pattern = re.compile(r"\[(?:such as |for instance, )?[Ii]nterviewees? ([0-9][0-9 ,and]*)\]")
+    ex = study.excerpts
+    found = list(pattern.finditer(study.paper))
+    assert len(found) >= 40
+    for m in found:
+        numbers = sorted(int(n) for n in re.findall(r"\d+", m.group(1)))
+        owner = ex[(ex["start"].astype(int) <= m.start()) & (ex["end"].astype(int) >= m.end())]
+        assert len(owner) == 1, m.group(0)
+        assert sorted(kurusu2015.parse_numbers(owner["interviewees"].item())) == numbers, m.group(0)
+        assert (study.codings["doc_id"] == owner["excerpt_id"].item()).any(), f"{m.group(0)} is not coded"
+
+
+def test_every_quantified_statement_agrees_with_the_cited_interviewees(study):
+    chk = study.check_quantifiers()
+    assert len(chk) >= 20
+    assert chk.loc[~chk["consistent"], ["statement_id", "code", "check"]].empty
+    # the paper's words are there, as printed
+    phrases = " | ".join(chk["phrase"])
+    for words in ("Three interviewees out of ten", "about a half", "all of our interviewees", "almost all",
+                  "Half of our interviewees", "Most of the interviewees"):
+        assert words.lower() in phrases.lower(), words
+
+
+def test_theme_table_is_computed_from_the_codings(study, tmp_path):
+    """Change the codings and the theme table changes: nothing is typed in."""
+    copy = tmp_path / "kurusu2015"
+    shutil.copytree(study_dir("kurusu2015"), copy)
+    codings = pd.read_csv(copy / "codings.csv", dtype=str, keep_default_na=False)
+    ex = pd.read_csv(copy / "excerpts.csv", dtype=str, keep_default_na=False)
+    with_10 = set(ex.loc[ex["interviewees"].str.split(";").apply(lambda xs: "10" in xs), "excerpt_id"])
+    drop = (codings["code"] == "risk.interstate") & codings["doc_id"].isin(with_10)
+    assert drop.any()
+    codings[~drop].to_csv(copy / "codings.csv", index=False)
+    changed = kurusu2015.load(copy)
+    assert cited(changed, "risk.interstate") == {5, 7}
+    bad = changed.check_quantifiers().set_index("code").loc[["risk.interstate"]]
+    assert not bad["consistent"].any()
+
+
+def test_sector_table_counts_distinct_interviewees_per_sector(study):
+    st = study.sector_table()
+    assert list(st.columns) == ["Aid Agency (n=3)", "University (n=2)", "Parliament (the Upper House) (n=2)",
+                                "Company (n=1)", "Government (n=1)", "NGO (n=1)"]
+    # Interviewees 4, 5, 6, 8 and 10: University 4, 5; Parliament 6; Company 8; NGO 10
+    assert st.loc["japan.great_east_japan_earthquake"].tolist() == [0, 2, 1, 1, 0, 1]
+    assert st.sum(axis=1).loc["risk.armed_conflict"] == 5
+
+
+def test_rollup_counts_children_for_their_parent(study):
+    tt = study.theme_table(rollup=True)
+    children = ["risk.natural_disaster", "risk.interstate", "risk.armed_conflict", "risk.social"]
+    union = set().union(*(cited(study, c) for c in children))
+    assert {n for n in range(1, 11) if tt.loc["risk", n]} >= union
+
+
+def test_excerpts_slice_back_out_of_the_paper(study):
+    for row in study.excerpts.itertuples():
+        assert study.paper[int(row.start):int(row.end)] == row.text
+
+
+# -- bad data is reported with the file and line ------------------------------------------
+
+def test_broken_excerpt_offsets_are_reported_with_file_and_line(tmp_path):
+    copy = tmp_path / "kurusu2015"
+    shutil.copytree(study_dir("kurusu2015"), copy)
+    ex = pd.read_csv(copy / "excerpts.csv", dtype=str, keep_default_na=False)
+    ex.loc[2, "start"] = str(int(ex.loc[2, "start"]) + 1)
+    ex.to_csv(copy / "excerpts.csv", index=False)
+    with pytest.raises(StudyError, match=r"excerpts\.csv:4: excerpt .* do not slice its text out of paper\.txt"):
+        kurusu2015.load(copy)
+
+
+def test_stale_coding_quote_is_reported_with_file_and_line(tmp_path):
+    copy = tmp_path / "kurusu2015"
+    shutil.copytree(study_dir("kurusu2015"), copy)
+    cod = pd.read_csv(copy / "codings.csv", dtype=str, keep_default_na=False)
+    cod.loc[5, "quote"] = cod.loc[5, "quote"] + " (edited)"
+    cod.to_csv(copy / "codings.csv", index=False)
+    with pytest.raises(StudyError, match=r"codings\.csv:7: code '.*': 1 coding problem\(s\); first: quote does not match"):
+        kurusu2015.load(copy)
+
+
+def test_missing_file_is_named(tmp_path):
+    copy = tmp_path / "kurusu2015"
+    shutil.copytree(study_dir("kurusu2015"), copy)
+    (copy / "statements.csv").unlink()
+    with pytest.raises(StudyError, match=r"statements\.csv: missing study data file"):
+        kurusu2015.load(copy)
