@@ -174,7 +174,7 @@ class Kurusu2015:
         q = self.questions
         return pd.DataFrame({
             "Cluster": ("(" + q["cluster"] + ")").to_numpy(),
-            "Theme": q["cluster"].map(CLUSTERS).to_numpy(),
+            "Theme": (q["cluster_title_table"] if "cluster_title_table" in q else q["cluster"].map(CLUSTERS)).to_numpy(),
             "Part": q["part"].to_numpy(),
             "Question": q["question"].to_numpy(),
         })
