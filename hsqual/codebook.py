@@ -568,10 +568,6 @@ def _merge(books: Sequence[Codebook]) -> Codebook:
 
 def _check_rules(cb: Codebook) -> None:
     """Parse every rule so that a syntax error names the file, line and code."""
-    try:
-        from .rules import check_codebook_rules
-    except ModuleNotFoundError as exc:  # the rule engine is optional only while it is absent
-        if exc.name != "hsqual.rules":
-            raise
-        return
+    from .rules import check_codebook_rules
+
     check_codebook_rules(cb)

@@ -57,7 +57,13 @@ _STR_COLUMNS = ("doc_id", "code", "quote", "coder", "rule", "memo")
 
 
 def is_machine_coder(coder: str) -> bool:
-    """True for the machine coders (``rules``, ``suggest`` and names starting ``rules:``/``suggest:``)."""
+    """True for the machine coders (``rules``, ``suggest`` and names starting ``rules:``/``suggest:``).
+
+    Example
+    -------
+    >>> [is_machine_coder(c) for c in ("rules", "suggest:v2", "kurusu2015")]
+    [True, True, False]
+    """
     return any(coder == m or coder.startswith(m + ":") for m in MACHINE_CODERS)
 
 

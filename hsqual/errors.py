@@ -93,24 +93,60 @@ def _rebuild(cls, message, path, line, column, code):
 
 
 class CodebookError(HsqualError):
-    """A codebook file is malformed (YAML, keys, ids, labels, parents, rules)."""
+    """A codebook file is malformed (YAML, keys, ids, labels, parents, rules).
+
+    Example
+    -------
+    >>> str(CodebookError("parent 'x' is not a code", path="a.yaml", line=4, code="a.b"))
+    "a.yaml:4: code 'a.b': parent 'x' is not a code"
+    """
 
 
 class RuleSyntaxError(HsqualError):
-    """A coding rule does not parse; the message shows the rule with a caret."""
+    """A coding rule does not parse; the message shows the rule with a caret.
+
+    Example
+    -------
+    >>> RuleSyntaxError("expected ')'", path="a.yaml", line=9).line
+    9
+    """
 
 
 class TranscriptError(HsqualError):
-    """A transcript or corpus file cannot be read as documented."""
+    """A transcript or corpus file cannot be read as documented.
+
+    Example
+    -------
+    >>> str(TranscriptError("the file is empty", path="t.md"))
+    't.md: the file is empty'
+    """
 
 
 class CodingsError(HsqualError):
-    """A codings table is malformed or does not fit its corpus or codebook."""
+    """A codings table is malformed or does not fit its corpus or codebook.
+
+    Example
+    -------
+    >>> CodingsError("column 'end' must be a whole number", path="c.csv", line=3).location
+    'c.csv:3'
+    """
 
 
 class ExchangeError(HsqualError):
-    """A REFI-QDA or other exchange file cannot be read or written safely."""
+    """A REFI-QDA or other exchange file cannot be read or written safely.
+
+    Example
+    -------
+    >>> isinstance(ExchangeError("zip member escapes the folder"), HsqualError)
+    True
+    """
 
 
 class StudyError(HsqualError):
-    """A study's bundled data is missing or inconsistent."""
+    """A study's bundled data is missing or inconsistent.
+
+    Example
+    -------
+    >>> str(StudyError("missing study data file", path="kurusu2015/codings.csv"))
+    'kurusu2015/codings.csv: missing study data file'
+    """

@@ -18,7 +18,7 @@ Example
 >>> study = load()
 >>> study.table1().shape
 (10, 6)
->>> study.theme_table().loc["risk.interstate", "n_cited"]
+>>> int(study.theme_table().loc["risk.interstate", "n_cited"])
 3
 """
 
@@ -122,6 +122,12 @@ class Kurusu2015:
     corpus : Corpus
         One document per excerpt (``doc_id`` = excerpt id) with its section, cluster, kind,
         cited interviewees and their sectors as metadata.
+
+    Example
+    -------
+    >>> study = load()
+    >>> study.corpus.doc("K001").meta["section"], study.codings["coder"].unique().tolist()
+    ('abstract', ['kurusu2015'])
     """
 
     paper: str
@@ -144,8 +150,8 @@ class Kurusu2015:
 
         Example
         -------
-        >>> load().table1().iloc[4].tolist()  # doctest: +NORMALIZE_WHITESPACE
-        [5, 'KAJI Misako**', 'University',
+        >>> load().table1().iloc[4, 1:].tolist()  # doctest: +NORMALIZE_WHITESPACE
+        ['KAJI Misako**', 'University',
          'Professor of the University of Tokyo seconded from the Ministry of Foreign Affairs',
          '11/11/2013', '74 min']
         """
