@@ -1,0 +1,478 @@
+"""Code co-occurrence: which codes are applied together, how strongly, and beyond chance?
+
+:func:`cooccurrence` counts, for every pair of codes A and B, ``n_a`` (units with A), ``n_b``
+(units with B), ``n_ab`` (units with both) and ``n_units`` (all units), and derives a measure
+from them. What a *unit* is decides what "together" means:
+
+========================= =====================================================================
+``unit``                  A and B co-occur when ...
+========================= =====================================================================
+``"segment"``             they are applied in the same segment ``(doc_id, segment_id)``:
+                          MAXQDA Code Relations Browser, "co-occurrence of codes in the same
+                          segment" (segments being turns, paragraphs or excerpts).
+``"document"``            they are applied anywhere in the same document (MAXQDA "in the same
+                          document"; for the Kurusu study, the same excerpt).
+``"span"``                they are applied to exactly the same span ``(doc_id, start, end)``
+                          (the same quotation).
+``"overlap"``             a span coded A and a span coded B of the same document intersect
+                          (share at least one character): MAXQDA "overlapping codes" and the
+                          ATLAS.ti Code Co-occurrence Table.
+``"proximity"``           a segment coded A and a segment coded B of the same document lie at
+                          most ``window`` segments apart (``window=0`` is the same segment):
+                          MAXQDA "proximity of codes".
+a metadata column         they are applied to documents sharing a value of that column, e.g.
+                          ``"interviewees"``: both codes appear in what one interviewee said
+                          (code-by-case co-occurrence; ``";"``-joined cells count for each value).
+========================= =====================================================================
+
+**What is counted.** For ``segment``, ``document``, ``span`` and metadata units, ``n_a`` and
+``n_ab`` count *units* (a unit coded twice with A counts once), so the four counts form a 2x2
+table of units and every measure and test is well defined. For ``overlap`` and ``proximity``,
+as in ATLAS.ti and MAXQDA, ``n_a`` is the number of distinct spans (overlap) or segments
+(proximity) coded A and ``n_ab`` is the number of *pairs* (an A-span/segment, a B-span/segment)
+that intersect or lie within the window; ``n_units`` is the number of distinct coded spans
+(overlap) or segments (proximity). One long A-span overlapping three B-spans counts 3, so
+``n_ab`` can exceed ``min(n_a, n_b)`` and the coefficients can exceed 1 -- ATLAS.ti's
+c-coefficient has the same property. Because pairs are not units, no significance test is
+offered for these two.
+
+**Measures** (``n12`` = ``n_ab``, ``N`` = ``n_units``):
+
+- ``count``: ``n12``
+- ``jaccard``: ``n12 / (n1 + n2 - n12)`` -- ATLAS.ti's c-coefficient
+- ``dice``: ``2 n12 / (n1 + n2)``
+- ``cosine``: ``n12 / sqrt(n1 n2)`` (Salton; KH Coder offers it beside Jaccard)
+- ``conditional``: ``P(B|A) = n12 / n1``; not symmetric, so the long form lists both orders
+  and the matrix reads row A, column B
+- ``lift``: ``n12 N / (n1 n2)`` (observed over expected co-occurrence; 1 = independence)
+- ``pmi``: ``log2(lift)`` (``-inf`` when the codes never co-occur)
+
+A measure whose denominator is 0 (a code without units) is ``NaN``.
+
+**Tests.** ``test="fisher"`` is Fisher's exact test on the 2x2 table of units, by default
+one-sided (``alternative="greater"``: do A and B co-occur *more* than their frequencies
+alone would make them?), which is the question a co-occurrence table asks; pass
+``alternative="two-sided"`` to test for avoidance too. ``test="permutation"`` shuffles the
+units of code B against code A ``n_permutations`` times (the margins stay fixed) and reports
+``(1 + #{permuted n_ab >= observed}) / (1 + n_permutations)``; with few units it gives an
+exact-in-the-limit p value that does not lean on any distribution. ``correction`` adjusts the
+p values of all pairs for multiple testing (``fdr_bh``: Benjamini-Hochberg; ``holm``;
+``bonferroni``) into ``p_adj``.
+
+Example
+-------
+>>> from hsqual.codings import codings_frame
+>>> rows = [("K01", "freedoms.fear"), ("K01", "freedoms.want"), ("K02", "freedoms.fear"),
+...         ("K02", "freedoms.want"), ("K03", "freedoms.fear"), ("K04", "freedoms.dignity")]
+>>> codings = codings_frame([{"doc_id": d, "segment_id": 1, "code": c, "start": 0, "end": 1,
+...                           "quote": "x", "coder": "kurusu2015"} for d, c in rows])
+>>> cooccurrence(codings, unit="document", measure="jaccard")[["code_a", "code_b", "n_ab", "jaccard"]]
+          code_a         code_b  n_ab   jaccard
+0  freedoms.dignity  freedoms.fear     0  0.000000
+1  freedoms.dignity  freedoms.want     0  0.000000
+2     freedoms.fear  freedoms.want     2  0.666667
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from .incidence import BUILTIN_UNITS, _check_codings, incidence_matrix, map_codes
+
+__all__ = ["cooccurrence", "MEASURES", "UNITS", "adjust_pvalues", "pair_measure", "to_matrix"]
+
+MEASURES = ("count", "jaccard", "dice", "cosine", "conditional", "lift", "pmi")
+UNITS = (*BUILTIN_UNITS, "overlap", "proximity")
+_TESTS = ("fisher", "permutation")
+_CORRECTIONS = ("fdr_bh", "holm", "bonferroni")
+_PAIR_UNITS = ("overlap", "proximity")
+
+
+def pair_measure(measure: str, n_a, n_b, n_ab, n_units):
+    """A co-occurrence measure from the four counts (arrays or numbers).
+
+    Example
+    -------
+    >>> float(pair_measure("jaccard", 4, 3, 2, 10)), float(pair_measure("lift", 4, 3, 2, 10))
+    (0.4, 1.6666666666666667)
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
+    n_a, n_b, n_ab, n_units = (np.asarray(x, dtype=float) for x in (n_a, n_b, n_ab, n_units))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "count":
+            out = n_ab.copy()
+        elif measure == "jaccard":
+            out = n_ab / (n_a + n_b - n_ab)
+        elif measure == "dice":
+            out = 2 * n_ab / (n_a + n_b)
+        elif measure == "cosine":
+            out = n_ab / np.sqrt(n_a * n_b)
+        elif measure == "conditional":
+            out = n_ab / n_a
+        else:
+            lift = n_ab * n_units / (n_a * n_b)
+            out = lift if measure == "lift" else np.log2(lift)
+    return out[()] if out.ndim == 0 else out
+
+
+def adjust_pvalues(p, method: str | None = "fdr_bh") -> np.ndarray:
+    """Adjust p values for multiple testing; ``NaN`` entries are left out and stay ``NaN``.
+
+    Parameters
+    ----------
+    p : array-like
+    method : {"fdr_bh", "holm", "bonferroni", None}
+        Benjamini-Hochberg false discovery rate, Holm's step-down, Bonferroni, or none.
+
+    Example
+    -------
+    >>> adjust_pvalues([0.01, 0.04, 0.03, float("nan")], "holm").round(3).tolist()
+    [0.03, 0.06, 0.06, nan]
+    >>> adjust_pvalues([0.01, 0.04, 0.03], "fdr_bh").round(3).tolist()
+    [0.03, 0.04, 0.04]
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    if method is None:
+        return p.copy()
+    if method not in _CORRECTIONS:
+        raise ValueError(f"correction must be one of {', '.join(_CORRECTIONS)} or None, not {method!r}")
+    ok = ~np.isnan(p)
+    q = p[ok]
+    m = q.size
+    if m == 0:
+        return out
+    if method == "bonferroni":
+        adj = np.minimum(q * m, 1.0)
+    else:
+        order = np.argsort(q, kind="mergesort")
+        ranked = q[order]
+        if method == "holm":
+            steps = ranked * (m - np.arange(m))
+            steps = np.maximum.accumulate(steps)
+        else:  # fdr_bh
+            steps = ranked * m / np.arange(1, m + 1)
+            steps = np.minimum.accumulate(steps[::-1])[::-1]
+        adj = np.empty(m)
+        adj[order] = np.minimum(steps, 1.0)
+    out[ok] = adj
+    return out
+
+
+def to_matrix(long: pd.DataFrame, value: str | None = None) -> pd.DataFrame:
+    """Turn the long form of :func:`cooccurrence` into a square code x code matrix.
+
+    The diagonal is left ``NaN`` (a long table holds pairs only).
+
+    Example
+    -------
+    >>> long = pd.DataFrame({"code_a": ["a"], "code_b": ["b"], "jaccard": [0.5]})
+    >>> to_matrix(long, "jaccard")
+    code    a    b
+    code
+    a     NaN  0.5
+    b     0.5  NaN
+    """
+    if value is None:
+        value = long.attrs.get("measure", "count")
+    if value not in long.columns:
+        raise ValueError(f"to_matrix: no column {value!r} in the table (columns: {', '.join(long.columns)})")
+    codes = list(long.attrs.get("codes") or dict.fromkeys([*long["code_a"], *long["code_b"]]))
+    mat = pd.DataFrame(np.nan, index=pd.Index(codes, name="code"), columns=pd.Index(codes, name="code"))
+    ordered = long.attrs.get("measure") == "conditional" and value == "conditional"
+    for a, b, v in zip(long["code_a"], long["code_b"], long[value]):
+        mat.loc[a, b] = v
+        if not ordered:
+            mat.loc[b, a] = v
+    mat.attrs.update(long.attrs)
+    return mat
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _pair_counts(codings: pd.DataFrame, unit: str, corpus, codes, codebook, rollup, window):
+    """Counts for the pair units (overlap, proximity): codes, n (per code), C (pairs), N."""
+    df = codings.reset_index(drop=True)
+    code = df["code"].astype(str)
+    if rollup:
+        code = pd.Series(map_codes(code, codebook, mode="root")["code"].to_numpy())
+    if unit == "overlap":
+        base = pd.DataFrame({"doc_id": df["doc_id"].astype(str), "a": df["start"].astype("int64"),
+                             "b": df["end"].astype("int64"), "code": code.to_numpy()})
+    else:
+        base = pd.DataFrame({"doc_id": df["doc_id"].astype(str), "a": df["segment_id"].astype("int64"),
+                             "b": df["segment_id"].astype("int64"), "code": code.to_numpy()})
+    places = base[["doc_id", "a", "b"]].drop_duplicates()
+    n_units = len(places)
+    if unit == "proximity" and corpus is not None:
+        n_units = len(corpus.segments)
+    col_codes = _column_codes(base["code"], codes, codebook)
+    col_of = {c: i for i, c in enumerate(col_codes)}
+    base = base[base["code"].isin(col_of)].drop_duplicates().sort_values(["doc_id", "a", "b"]).reset_index(drop=True)
+    k = len(col_codes)
+    n = np.zeros(k, dtype=np.int64)
+    for c, cnt in base.groupby("code").size().items():
+        n[col_of[c]] = cnt
+    C = np.zeros((k, k), dtype=np.int64)
+    if len(base):
+        # lay the documents end to end on one axis, far enough apart that no pair spans two
+        doc_rank = pd.factorize(base["doc_id"], sort=False)[0]
+        a = base["a"].to_numpy(dtype=np.int64)
+        b = base["b"].to_numpy(dtype=np.int64)
+        if a.min() < 0:
+            raise ValueError("cooccurrence: offsets and segment ids must not be negative")
+        width = int(b.max()) + (window if unit == "proximity" else 0) + 2
+        ga, gb = a + doc_rank * width, b + doc_rank * width
+        order = np.lexsort((gb, ga))
+        ga, gb = ga[order], gb[order]
+        code_idx = base["code"].map(col_of).to_numpy()[order]
+        i_all = np.arange(len(ga))
+        if unit == "overlap":
+            # spans [a, b) intersect when each starts before the other ends (spans that only
+            # touch, [0, 5) and [5, 9), do not); sorted by start, partners of i come after it
+            hi = np.searchsorted(ga, gb, side="left")
+        else:
+            hi = np.searchsorted(ga, ga + window, side="right")
+        cnt = np.maximum(hi - i_all - 1, 0)
+        i_rep = np.repeat(i_all, cnt)
+        j = i_rep + 1 + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        if unit == "overlap":
+            keep = gb[j] > ga[i_rep]
+            i_rep, j = i_rep[keep], j[keep]
+        ci, cj = code_idx[i_rep], code_idx[j]
+        C += np.bincount(ci * k + cj, minlength=k * k).reshape(k, k)
+        C += np.bincount(cj * k + ci, minlength=k * k).reshape(k, k)
+    return col_codes, n, C, n_units
+
+
+def _column_codes(present: pd.Series, codes, codebook) -> list[str]:
+    if codes is not None:
+        return list(dict.fromkeys(str(c) for c in codes))
+    found = list(dict.fromkeys(present.astype(str)))
+    if codebook is not None:
+        order = {c: i for i, c in enumerate(codebook)}
+        return sorted(found, key=lambda c: (order.get(c, len(order)), c))
+    return sorted(found)
+
+
+def cooccurrence(
+    codings: pd.DataFrame,
+    *,
+    unit: str = "segment",
+    measure: str = "count",
+    window: int = 1,
+    corpus=None,
+    codes: Iterable[str] | None = None,
+    codebook=None,
+    rollup: bool = False,
+    test: str | None = None,
+    alternative: str = "greater",
+    correction: str | None = "fdr_bh",
+    n_permutations: int = 4999,
+    random_state: int | None = None,
+    form: str = "long",
+) -> pd.DataFrame:
+    """Co-occurrence of codes: counts, a similarity measure and, optionally, a test.
+
+    See the module documentation for what each ``unit`` counts and how each measure is
+    defined.
+
+    Parameters
+    ----------
+    codings : pandas.DataFrame
+        A codings table; several codebooks' codes may be mixed.
+    unit : {"segment", "document", "span", "overlap", "proximity"} or str, keyword-only
+        What "together" means; any other string is a metadata column (e.g. ``"interviewees"``).
+    measure : {"count", "jaccard", "dice", "cosine", "conditional", "lift", "pmi"}
+    window : int
+        For ``unit="proximity"``: the largest distance in segments (``segment_id`` difference).
+    corpus : Corpus, optional
+        Defines all units (uncoded ones count in ``n_units``); needed for metadata units taken
+        from document metadata.
+    codes : iterable of str, optional
+        The codes to compare, in this order. Default: every code in the codings.
+    codebook : Codebook, optional
+        Orders the codes; needed for ``rollup``.
+    rollup : bool
+        Count each code as its top-level parent (a unit coded with two children of one parent
+        counts once for the parent).
+    test : {"fisher", "permutation", None}
+        Significance test of each pair (units only; not for overlap/proximity).
+    alternative : {"greater", "two-sided"}
+        One-sided test of attraction (default) or two-sided.
+    correction : {"fdr_bh", "holm", "bonferroni", None}
+        Multiple-testing adjustment of the pairs' p values, into ``p_adj``.
+    n_permutations : int
+        Permutations for ``test="permutation"``.
+    random_state : int, optional
+        Seed of the permutations.
+    form : {"long", "matrix"}
+        ``long``: one row per pair of codes (``code_a`` before ``code_b`` in code order; both
+        orders for ``conditional``) with columns ``code_a, code_b, n_a, n_b, n_ab, n_units,
+        <measure>`` and, with a test, ``p, p_adj``. ``matrix``: a square code x code DataFrame
+        of the measure whose diagonal holds the measure of a code with itself (for ``count``,
+        its own frequency).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attrs`` records every setting, the number of units and notes.
+
+    Example
+    -------
+    >>> from hsqual.codings import codings_frame
+    >>> rows = [("E1", 1, "protection"), ("E1", 1, "empowerment"), ("E1", 2, "empowerment"),
+    ...         ("E2", 1, "protection"), ("E2", 2, "empowerment"), ("E3", 1, "risk.interstate")]
+    >>> codings = codings_frame([{"doc_id": d, "segment_id": s, "code": c, "start": 0, "end": 1,
+    ...                           "quote": "x", "coder": "me"} for d, s, c in rows])
+    >>> cooccurrence(codings, unit="document", measure="lift", form="matrix").round(2)
+    code             empowerment  protection  risk.interstate
+    code
+    empowerment              1.5         1.5              0.0
+    protection               1.5         1.5              0.0
+    risk.interstate          0.0         0.0              3.0
+    >>> cooccurrence(codings, unit="proximity", window=1).query("code_a == 'empowerment'")[["code_b", "n_ab"]]
+                code_b  n_ab
+    0       protection     3
+    1  risk.interstate     0
+    """
+    _check_codings(codings, ["doc_id", "code"], "cooccurrence")
+    if measure not in MEASURES:
+        raise ValueError(f"cooccurrence: measure must be one of {', '.join(MEASURES)}, not {measure!r}")
+    if not isinstance(unit, str) or not unit:
+        raise ValueError(f"cooccurrence: unit must be one of {', '.join(UNITS)} or a metadata column, not {unit!r}")
+    if form not in ("long", "matrix"):
+        raise ValueError(f"cooccurrence: form must be 'long' or 'matrix', not {form!r}")
+    if test not in (None, *_TESTS):
+        raise ValueError(f"cooccurrence: test must be 'fisher', 'permutation' or None, not {test!r}")
+    if alternative not in ("greater", "two-sided"):
+        raise ValueError(f"cooccurrence: alternative must be 'greater' or 'two-sided', not {alternative!r}")
+    if correction not in (None, *_CORRECTIONS):
+        raise ValueError(f"cooccurrence: correction must be one of {', '.join(_CORRECTIONS)} or None, not {correction!r}")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
+        raise ValueError(f"cooccurrence: window must be a whole number >= 0, not {window!r}")
+    if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
+        raise ValueError(f"cooccurrence: n_permutations must be a whole number >= 1, not {n_permutations!r}")
+    if rollup and codebook is None:
+        raise ValueError("cooccurrence: rollup=True needs codebook= (the codebook that says who is whose parent)")
+    if unit in _PAIR_UNITS and test is not None:
+        raise ValueError(f"cooccurrence: unit={unit!r} counts pairs of spans/segments, not units, so there is no "
+                         "2x2 table to test; use unit='segment', 'document', 'span' or a metadata column for a "
+                         "test, or pass test=None")
+    if unit == "overlap":
+        _check_codings(codings, ["start", "end"], "cooccurrence(unit='overlap')")
+    if unit in ("proximity", "segment"):
+        _check_codings(codings, ["segment_id"], f"cooccurrence(unit={unit!r})")
+
+    notes: list[str] = []
+    X = None
+    if unit in _PAIR_UNITS:
+        if corpus is not None:
+            from .incidence import _check_known_docs
+            _check_known_docs(codings["doc_id"].astype(str), corpus)
+        col_codes, n, C, n_units = _pair_counts(codings, unit, corpus, codes, codebook, rollup, window)
+        counting = "pairs"
+        notes.append(f"unit={unit!r}: n_a counts distinct {'spans' if unit == 'overlap' else 'segments'} coded with "
+                     "a code and n_ab counts intersecting pairs, so coefficients can exceed 1")
+    else:
+        inc = incidence_matrix(codings, unit=unit, corpus=corpus, codes=codes, hierarchy=codebook,
+                               rollup=rollup, binary=True)
+        col_codes = inc.codes
+        X = inc.matrix.astype(np.int64)
+        C = np.asarray((X.T @ X).toarray(), dtype=np.int64)
+        n = np.diag(C).copy()
+        n_units = inc.n_units
+        counting = "units"
+        if inc.n_unassigned:
+            notes.append(f"{inc.n_unassigned} coding(s) have no value of {unit!r} and are in no unit")
+    k = len(col_codes)
+
+    ordered = measure == "conditional"
+    if ordered:
+        ia, ib = np.nonzero(~np.eye(k, dtype=bool))
+    else:
+        ia, ib = np.triu_indices(k, 1)
+    n_a, n_b, n_ab = n[ia], n[ib], C[ia, ib]
+    values = pair_measure(measure, n_a, n_b, n_ab, n_units)
+    long = pd.DataFrame({
+        "code_a": pd.Series([col_codes[i] for i in ia], dtype=object),
+        "code_b": pd.Series([col_codes[i] for i in ib], dtype=object),
+        "n_a": n_a.astype(np.int64), "n_b": n_b.astype(np.int64), "n_ab": n_ab.astype(np.int64),
+        "n_units": np.full(len(ia), n_units, dtype=np.int64),
+        measure: values,
+    })
+    if measure == "count":
+        long[measure] = long[measure].astype(np.int64)
+
+    if test is not None:
+        # test each unordered pair once
+        ua, ub = np.triu_indices(k, 1)
+        if test == "fisher":
+            p_pair = _fisher(n[ua], n[ub], C[ua, ub], n_units, alternative)
+        else:
+            p_pair = _permutation(X, C, n, n_units, ua, ub, alternative, n_permutations, random_state)
+        p_adj_pair = adjust_pvalues(p_pair, correction)
+        lookup = {(a, b): i for i, (a, b) in enumerate(zip(ua, ub))}
+        pos = np.array([lookup[(min(a, b), max(a, b))] for a, b in zip(ia, ib)], dtype=np.int64)
+        long["p"] = p_pair[pos] if len(pos) else np.array([], dtype=float)
+        long["p_adj"] = p_adj_pair[pos] if len(pos) else np.array([], dtype=float)
+        if k > 1 and n_units < 20:
+            notes.append(f"only {n_units} units: p values are coarse; read them as descriptive")
+
+    attrs = {"unit": unit, "measure": measure, "window": int(window) if unit == "proximity" else None,
+             "test": test, "alternative": alternative if test else None,
+             "correction": correction if test else None,
+             "n_permutations": int(n_permutations) if test == "permutation" else None,
+             "random_state": random_state if test == "permutation" else None,
+             "rollup": rollup, "n_units": int(n_units), "counting": counting,
+             "codes": list(col_codes), "form": form, "notes": notes}
+    if form == "long":
+        long.attrs.update(attrs)
+        return long
+    diag = pair_measure(measure, n, n, n, n_units)
+    full = np.full((k, k), np.nan)
+    full[ia, ib] = values
+    if not ordered:
+        full[ib, ia] = values
+    full[np.arange(k), np.arange(k)] = diag
+    mat = pd.DataFrame(full, index=pd.Index(col_codes, name="code"), columns=pd.Index(col_codes, name="code"))
+    if measure == "count":
+        mat = mat.fillna(0).astype(np.int64)
+    mat.attrs.update(attrs)
+    return mat
+
+
+def _fisher(n_a, n_b, n_ab, N, alternative):
+    n_a, n_b, n_ab = (np.asarray(x, dtype=np.int64) for x in (n_a, n_b, n_ab))
+    if alternative == "greater":
+        # P(X >= n_ab), X ~ hypergeometric(N units, n_a coded A, n_b drawn): Fisher one-sided
+        return np.asarray(stats.hypergeom.sf(n_ab - 1, N, n_a, n_b), dtype=float).clip(0, 1)
+    out = np.empty(len(n_a))
+    for i, (a, b, ab) in enumerate(zip(n_a, n_b, n_ab)):
+        table = [[ab, a - ab], [b - ab, N - a - b + ab]]
+        out[i] = stats.fisher_exact(table, alternative="two-sided").pvalue
+    return out
+
+
+def _permutation(X, C, n, N, ua, ub, alternative, n_permutations, random_state):
+    rng = np.random.default_rng(random_state)
+    X = sparse.csr_matrix(X, dtype=np.int64)
+    XT = X.T.tocsr()
+    obs = C[ua, ub]
+    expected = n[ua] * n[ub] / N if N else np.zeros(len(ua))
+    hits = np.zeros(len(ua), dtype=np.int64)
+    for _ in range(n_permutations):
+        perm = rng.permutation(N)
+        Cp = (XT @ X[perm]).toarray()
+        sim = Cp[ua, ub]
+        if alternative == "greater":
+            hits += sim >= obs
+        else:
+            hits += np.abs(sim - expected) >= np.abs(obs - expected) - 1e-9
+    return (1 + hits) / (1 + n_permutations)

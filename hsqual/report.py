@@ -1,0 +1,232 @@
+"""A co-occurrence report: tables (CSV), figures (PNG) and a one-page ``report.md``.
+
+:func:`write_cooccurrence_report` writes, for a study's codings, the code frequencies, the code
+co-occurrence per document (for the Kurusu study, per excerpt) and per case (e.g. per
+interviewee), in long and matrix form, with their figures, and a page that shows them with
+short captions computed from the tables. Everything is written through :mod:`hsqual.writers`
+(atomically).
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> from hsqual.codebook import Code, Codebook
+>>> from hsqual.codings import codings_frame
+>>> from hsqual.corpus import Corpus, Document
+>>> cb = Codebook("t", [Code(id="protection", label={"en": "Protection", "ja": "保護"}),
+...                     Code(id="empowerment", label={"en": "Empowerment", "ja": "エンパワーメント"})])
+>>> corpus = Corpus([Document(f"K{i}", "x", {"interviewees": str(i % 3 + 1)}) for i in range(6)])
+>>> codings = codings_frame([{"doc_id": f"K{i}", "segment_id": 1, "code": c, "start": 0, "end": 1, "quote": "x",
+...                           "coder": "kurusu2015"} for i in range(6) for c in ("protection", "empowerment")[: i % 2 + 1]])
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> paths = write_cooccurrence_report(codings, corpus, cb, out, title="Demo")
+>>> [p.name for p in paths][-1], (out / "report.md").read_text(encoding="utf-8").splitlines()[0]
+('report.md', '# Demo')
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .cooccurrence import cooccurrence
+from .crosstab import code_by_case
+from .frequencies import code_frequencies
+from .incidence import incidence_matrix
+from .writers import atomic_write, write_table, write_text
+
+__all__ = ["write_cooccurrence_report", "write_figure", "markdown_table"]
+
+
+def write_figure(fig, path: str | os.PathLike, *, dpi: int = 150) -> Path:
+    """Save a matplotlib figure as PNG atomically (rendered to memory first).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> from matplotlib.figure import Figure
+    >>> p = write_figure(Figure(), pathlib.Path(tempfile.mkdtemp()) / "f.png")
+    >>> p.read_bytes()[:4]
+    b'\\x89PNG'
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    with atomic_write(path, "wb") as fh:
+        fh.write(buf.getvalue())
+    return Path(path)
+
+
+def markdown_table(df: pd.DataFrame, *, floatfmt: str = ".3f") -> str:
+    """A DataFrame as a GitHub-flavoured Markdown table (``|`` in cells escaped).
+
+    Example
+    -------
+    >>> print(markdown_table(pd.DataFrame({"code": ["freedoms.fear"], "jaccard": [0.5]})))
+    | code | jaccard |
+    |---|---|
+    | freedoms.fear | 0.500 |
+    """
+    def cell(v) -> str:
+        if isinstance(v, (float, np.floating)):
+            return "" if np.isnan(v) else format(float(v), floatfmt)
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_") or "unit"
+
+
+def write_cooccurrence_report(
+    codings: pd.DataFrame,
+    corpus,
+    codebook,
+    out_dir: str | os.PathLike,
+    *,
+    title: str,
+    unit_columns: Sequence[str] = ("interviewees",),
+    measure: str = "jaccard",
+    lang: str = "en",
+    top: int = 30,
+    case_labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[Path]:
+    """Write co-occurrence tables, figures and a one-page ``report.md`` to ``out_dir``.
+
+    Parameters
+    ----------
+    codings : pandas.DataFrame
+        The codings to report on.
+    corpus : Corpus
+        The documents (every document is a unit; metadata gives the case columns).
+    codebook : Codebook
+        Labels, ordering, node colours.
+    out_dir : str or PathLike
+        Created if missing; files in it with the same names are replaced.
+    title : str, keyword-only
+        The page title.
+    unit_columns : sequence of str
+        Metadata columns to report co-occurrence per case for (``";"``-joined cells count for
+        each value), besides per document.
+    measure : str
+        The co-occurrence measure of the matrices, heatmaps and networks (see
+        :func:`hsqual.cooccurrence.cooccurrence`); the long tables always hold the counts too,
+        with Fisher's one-sided exact test and Benjamini-Hochberg adjusted p values.
+    lang : {"en", "ja"}
+        Language of the code labels in the figures.
+    top : int
+        Edges drawn in each network.
+    case_labels : mapping, optional
+        Per unit column, a mapping from value to a display name (e.g. interviewee numbers to
+        names) for the code-by-case figure.
+
+    Returns
+    -------
+    list of Path
+        Every file written, ``report.md`` last.
+
+    Files: ``frequencies.csv``, ``frequencies.png``; for ``document`` and each unit column
+    ``U``: ``cooccurrence_U_long.csv``, ``cooccurrence_U_matrix.csv``, ``heatmap_U.png``,
+    ``network_U.png``; for each unit column: ``codes_by_U.csv``, ``codes_by_U.png``.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.codings import codings_frame
+    >>> from hsqual.corpus import Corpus, Document
+    >>> cb = Codebook("t", [Code(id="a", label={"en": "A"}), Code(id="b", label={"en": "B"})])
+    >>> corpus = Corpus([Document("K1", "x", {"interviewees": "1;2"}), Document("K2", "y", {"interviewees": "2"})])
+    >>> codings = codings_frame([{"doc_id": d, "segment_id": 1, "code": c, "start": 0, "end": 1, "quote": "x",
+    ...                           "coder": "me"} for d, c in [("K1", "a"), ("K1", "b"), ("K2", "a")]])
+    >>> paths = write_cooccurrence_report(codings, corpus, cb, pathlib.Path(tempfile.mkdtemp()), title="T")
+    >>> sorted(p.name for p in paths if p.suffix == ".csv")  # doctest: +NORMALIZE_WHITESPACE
+    ['codes_by_interviewees.csv', 'cooccurrence_document_long.csv', 'cooccurrence_document_matrix.csv',
+     'cooccurrence_interviewees_long.csv', 'cooccurrence_interviewees_matrix.csv', 'frequencies.csv']
+    """
+    from . import figures
+
+    if corpus is None or codebook is None:
+        raise ValueError("write_cooccurrence_report: corpus and codebook are needed")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("write_cooccurrence_report: title must be a non-empty string")
+    if isinstance(unit_columns, str):
+        unit_columns = [unit_columns]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    sections: list[str] = []
+
+    case = unit_columns[0] if unit_columns else None
+    freq = code_frequencies(codings, corpus=corpus, case=case, codebook=codebook)
+    used = freq[freq["n_codings"] > 0].reset_index(drop=True)
+    written.append(write_table(freq, out / "frequencies.csv"))
+    fig = figures.frequency_bars(used, column="n_documents", codebook=codebook, lang=lang,
+                                 title="Documents coded with each code")
+    written.append(write_figure(fig, out / "frequencies.png"))
+    n_docs = freq.attrs["n_documents"]
+    most = used.sort_values("n_documents", ascending=False).head(3)
+    most_text = ", ".join(f"{r.code} ({r.n_documents})" for r in most.itertuples()) or "none"
+    sections.append(
+        "## Code frequencies\n\n"
+        f"{int(freq['n_codings'].sum())} codings of {len(used)} codes (of {len(freq)} in the codebooks) "
+        f"across {n_docs} documents. Most widespread: {most_text}. Table: "
+        "[frequencies.csv](frequencies.csv).\n\n![Code frequencies](frequencies.png)\n")
+
+    for unit in ["document", *unit_columns]:
+        slug = _slug(unit)
+        # the codes that occur in at least one unit (codings in no unit, e.g. excerpts citing
+        # nobody, leave their codes out of the per-case tables; the notes say how many)
+        inc = incidence_matrix(codings, unit=unit, corpus=corpus, hierarchy=codebook)
+        present = [c for c, n in inc.counts().items() if n > 0]
+        long = cooccurrence(codings, unit=unit, corpus=corpus, codebook=codebook, measure=measure,
+                            codes=present, test="fisher", correction="fdr_bh")
+        mat = cooccurrence(codings, unit=unit, corpus=corpus, codebook=codebook, measure=measure, codes=present,
+                           form="matrix")
+        written.append(write_table(long, out / f"cooccurrence_{slug}_long.csv"))
+        written.append(write_table(mat, out / f"cooccurrence_{slug}_matrix.csv", index=True))
+        what = "document" if unit == "document" else f"value of {unit!r}"
+        fig = figures.cooccurrence_heatmap(mat, codebook=codebook, lang=lang,
+                                           title=f"Co-occurrence per {what} ({measure})")
+        written.append(write_figure(fig, out / f"heatmap_{slug}.png"))
+        fig = figures.cooccurrence_network(long, top=top, min_n=2, codebook=codebook, lang=lang,
+                                           title=f"Co-occurrence network per {what} ({measure}, top {top}, pairs in 2+ units)")
+        written.append(write_figure(fig, out / f"network_{slug}.png"))
+        n_units = long.attrs["n_units"]
+        strongest = long[long["n_ab"] > 0].sort_values([measure, "n_ab"], ascending=False).head(10)
+        n_sig = int((long["p_adj"] < 0.05).sum())
+        lines = [f"## Co-occurrence per {what}\n",
+                 f"{n_units} units; {int((long['n_ab'] > 0).sum())} of {len(long)} code pairs co-occur at least "
+                 f"once; {n_sig} pair(s) co-occur more often than chance (Fisher's one-sided exact test, "
+                 f"Benjamini-Hochberg adjusted p < 0.05). Tables: "
+                 f"[long](cooccurrence_{slug}_long.csv), [matrix](cooccurrence_{slug}_matrix.csv).\n"]
+        if len(strongest):
+            lines.append(f"Strongest pairs by {measure}:\n")
+            lines.append(markdown_table(strongest[["code_a", "code_b", "n_a", "n_b", "n_ab", measure, "p_adj"]]) + "\n")
+        for note in long.attrs.get("notes", []):
+            lines.append(f"Note: {note}.\n")
+        lines.append(f"![Heatmap per {what}](heatmap_{slug}.png)\n")
+        lines.append(f"![Network per {what}](network_{slug}.png)\n")
+        if unit != "document":
+            by_case = code_by_case(codings, case=unit, corpus=corpus, codebook=codebook, values="count")
+            written.append(write_table(by_case, out / f"codes_by_{slug}.csv", index=True))
+            fig = figures.code_case_matrix(by_case, codebook=codebook, lang=lang,
+                                           case_labels=(case_labels or {}).get(unit),
+                                           title=f"Codings per code and {unit}")
+            written.append(write_figure(fig, out / f"codes_by_{slug}.png"))
+            lines.append(f"Codings per code and {unit} ([table](codes_by_{slug}.csv)); a document citing several "
+                         f"counts for each of them.\n")
+            lines.append(f"![Codes by {unit}](codes_by_{slug}.png)\n")
+        sections.append("\n".join(lines))
+
+    header = (f"# {title}\n\n"
+              f"Coder(s): {', '.join(sorted(set(codings['coder'].astype(str)))) or '(none)'}; "
+              f"codebook: {codebook.id}; measure: {measure}.\n")
+    written.append(write_text(header + "\n" + "\n".join(sections), out / "report.md"))
+    return written
