@@ -8,7 +8,7 @@ Example
 >>> import hsqual
 >>> study = hsqual.studies.kurusu2015.load()
 >>> study.table1()["Interviewee"].iloc[0]
-'OKADA Miku'
+'OKADA Miku*'
 """
 
 from __future__ import annotations

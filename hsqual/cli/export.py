@@ -1,0 +1,121 @@
+"""``hsqual export``: codebooks, corpora and codings to REFI-QDA, Markdown, HTML or XLSX.
+
+Example
+-------
+>>> import argparse
+>>> sub = argparse.ArgumentParser(prog="hsqual").add_subparsers()
+>>> p = add_parser(sub)
+>>> args = p.parse_args(["--codebook", "codebooks/", "--to", "codebook.html", "--lang", "ja"])
+>>> args.codebook, args.to, args.lang
+(['codebooks/'], 'codebook.html', 'ja')
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["add_parser", "run"]
+
+_EPILOG = """\
+examples:
+  hsqual export --codebook codebooks/ --to codebook.html            # for coder training
+  hsqual export --codebook codebooks/three_freedoms.yaml --to freedoms.qdc
+  hsqual export --codebook codebooks/ --corpus interviews/ --codings codings.csv \\
+      --user kurusu2015="Kaoru Kurusu" --to study.qdpx           # open in NVivo, MAXQDA, ...
+  hsqual export --codebook codebooks/ --codings codings.csv --to tables.xlsx
+
+The format comes from the suffix of --to: .qdc (REFI-QDA codebook), .qdpx (REFI-QDA project:
+needs --corpus; codings optional), .md or .html (a codebook document), .xlsx (a workbook with
+the codebook, the codings and the documents, a sheet each).
+"""
+
+_SUFFIXES = (".qdc", ".qdpx", ".md", ".html", ".htm", ".xlsx")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``export`` subcommand."""
+    p = subparsers.add_parser(
+        "export",
+        help="export codebooks, corpora and codings (REFI-QDA .qdc/.qdpx, .md, .html, .xlsx)",
+        description="Write a codebook (and a corpus with its codings) in a format other tools read.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--codebook", "-c", action="append", required=True, metavar="PATH",
+                   help="codebook YAML file or folder (repeat for several)")
+    p.add_argument("--corpus", action="append", metavar="PATH", help="transcript files or folders")
+    p.add_argument("--codings", metavar="FILE", help="a codings table (.csv)")
+    p.add_argument("--to", required=True, metavar="FILE", help=f"the file to write ({', '.join(_SUFFIXES)})")
+    p.add_argument("--lang", choices=("en", "ja", "both"), default="both",
+                   help="language of a codebook document (default: both)")
+    p.add_argument("--user", action="append", default=[], metavar="CODER=NAME",
+                   help="display name of a coder in a .qdpx (repeat for several)")
+    p.add_argument("--cases", default="interviewee", metavar="COLUMN",
+                   help="metadata column whose values are the cases in a .qdpx (default: interviewee; "
+                        "'none' for no cases)")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``hsqual export``; returns the exit status."""
+    from ..codebook import load_codebooks
+
+    out = Path(args.to)
+    suffix = out.suffix.lower()
+    if suffix not in _SUFFIXES:
+        print(f"hsqual export: error: cannot tell the format of {out} from its suffix; expected one of "
+              f"{', '.join(_SUFFIXES)}", file=sys.stderr)
+        return 2
+    users = {}
+    for item in args.user:
+        coder, sep, name = item.partition("=")
+        if not sep or not coder.strip():
+            print(f"hsqual export: error: --user expects CODER=NAME, got {item!r}", file=sys.stderr)
+            return 2
+        users[coder.strip()] = name.strip()
+    codebook = load_codebooks(args.codebook)
+    corpus = codings = None
+    if args.corpus:
+        from ..transcripts import load_corpus
+
+        corpus = load_corpus(args.corpus)
+    if args.codings:
+        from ..codings import read_codings
+
+        codings = read_codings(args.codings)
+    if suffix == ".qdc":
+        from ..refiqda import export_qdc
+
+        export_qdc(codebook, out)
+        what = f"codebook {codebook.id!r} ({len(codebook)} codes)"
+    elif suffix == ".qdpx":
+        from ..codings import codings_frame
+        from ..refiqda import export_qdpx
+
+        if corpus is None:
+            print("hsqual export: error: a .qdpx project needs the documents: give --corpus", file=sys.stderr)
+            return 2
+        codings = codings if codings is not None else codings_frame()
+        export_qdpx(corpus, codings, codebook, out, users=users or None,
+                    cases=None if args.cases.lower() == "none" else args.cases)
+        what = f"{len(corpus)} documents, {len(codings)} codings, {len(codebook)} codes"
+    elif suffix in (".md", ".html", ".htm"):
+        from ..export import write_codebook_document
+
+        write_codebook_document(codebook, out, lang=args.lang)
+        what = f"codebook document, {len(codebook)} codes"
+    else:
+        from ..export import write_workbook
+
+        tables = {"codebook": codebook.to_frame()}
+        if codings is not None:
+            tables["codings"] = codings
+        if corpus is not None:
+            tables["documents"] = corpus.documents_frame()
+        write_workbook(tables, out)
+        what = ", ".join(tables)
+    print(f"wrote {out} ({what})")
+    return 0

@@ -1,0 +1,170 @@
+"""``hsqual import``: read a REFI-QDA project (``.qdpx``) or codebook (``.qdc``) into hsqual files.
+
+Example
+-------
+>>> import argparse
+>>> sub = argparse.ArgumentParser(prog="hsqual").add_subparsers()
+>>> p = add_parser(sub)
+>>> args = p.parse_args(["study.qdpx", "--out", "imported/"])
+>>> args.file, args.out, args.offsets
+('study.qdpx', 'imported/', 'auto')
+>>> safe_filename("../../etc/passwd"), safe_filename("インタビュー 01")
+('etc_passwd', 'インタビュー_01')
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+__all__ = ["add_parser", "run", "safe_filename", "transcript_markdown"]
+
+_EPILOG = """\
+examples:
+  hsqual import study.qdpx --out imported/
+  hsqual import nvivo_codebook.qdc --out imported/
+  hsqual import maxqda_project.qdpx --out imported/ --offsets utf8
+
+Writes, inside --out:
+  codebooks/<id>.yaml     the codebook(s); codes from another tool get TODO placeholders where
+                          hsqual needs text the file does not hold (definition, examples, ...)
+  transcripts/<doc>.md    one transcript per text source, metadata as front matter
+  codings.csv             the codings, offsets in characters (code points)
+Selection offsets are converted from the convention the file used (detected, or --offsets).
+An existing codings.csv is never overwritten unless --force is given.
+"""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``import`` subcommand."""
+    from ..refiqda import OFFSET_CONVENTIONS
+
+    p = subparsers.add_parser(
+        "import",
+        help="import a REFI-QDA project (.qdpx) or codebook (.qdc)",
+        description="Read a REFI-QDA file written by NVivo, ATLAS.ti, MAXQDA, QualCoder, ... and write "
+                    "hsqual's codebook YAML, Markdown transcripts and codings table.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", help="a .qdpx or .qdc file")
+    p.add_argument("--out", "-o", required=True, metavar="DIR", help="folder to write into (created if missing)")
+    p.add_argument("--offsets", choices=("auto", *OFFSET_CONVENTIONS), default="auto",
+                   help="how the file counts selection positions (default: detect)")
+    p.add_argument("--force", action="store_true", help="overwrite files already in --out")
+    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    p.set_defaults(func=run)
+    return p
+
+
+def safe_filename(name: str) -> str:
+    """A file name from a document id: letters (any script), digits, ``_``, ``-``, ``.``; no path.
+
+    Example
+    -------
+    >>> safe_filename("K001"), safe_filename("  ")
+    ('K001', 'document')
+    """
+    s = re.sub(r"[^\w.-]+", "_", str(name), flags=re.UNICODE).strip("._")
+    return s[:100] or "document"
+
+
+def transcript_markdown(doc) -> str:
+    """A document as Markdown with YAML front matter (``id`` and its metadata), text as it is.
+
+    The front matter is what :func:`hsqual.transcripts.read_transcript` reads; a ``language``
+    other than ``en``/``ja`` is kept as ``source_language``.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Document
+    >>> print(transcript_markdown(Document("int04", "A: 尊厳", {"language": "ja", "interviewee": 4})))
+    ---
+    id: int04
+    language: ja
+    interviewee: 4
+    ---
+    A: 尊厳
+    """
+    import yaml
+
+    meta = {"id": doc.doc_id}
+    for k, v in doc.meta.items():
+        if k in ("id", "file"):
+            continue
+        if k == "language" and v not in ("en", "ja"):
+            k = "source_language"
+        meta[k] = v
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    return f"---\n{front}---\n{doc.text}"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``hsqual import``; returns the exit status (1 when selections did not fit)."""
+    from ..codings import write_codings
+    from ..export import write_codebooks_yaml
+    from ..writers import write_text
+
+    src = Path(args.file)
+    out = Path(args.out)
+    suffix = src.suffix.lower()
+    if suffix not in (".qdpx", ".qdc"):
+        print(f"hsqual import: error: {src}: expected a .qdpx or .qdc file", file=sys.stderr)
+        return 2
+    corpus = codings = None
+    if suffix == ".qdc":
+        from ..refiqda import import_qdc
+
+        codebook = import_qdc(src)
+    else:
+        from ..refiqda import import_qdpx
+
+        corpus, codings, codebook = import_qdpx(src, offsets=args.offsets)
+    targets = [out / "codebooks" / f"{p.id}.yaml" for p in (codebook.parts or (codebook,))]
+    transcripts: list[tuple[object, Path]] = []
+    if corpus is not None:
+        targets.append(out / "codings.csv")
+        names: set[str] = set()
+        for doc in corpus.documents:
+            base = safe_filename(doc.doc_id)
+            name, n = base, 2
+            while name.lower() in names:
+                name, n = f"{base}_{n}", n + 1
+            names.add(name.lower())
+            transcripts.append((doc, out / "transcripts" / f"{name}.md"))
+        targets.extend(t for _, t in transcripts)
+    existing = [t for t in targets if t.exists()]
+    if existing and not args.force:
+        print(f"hsqual import: error: {existing[0]} exists ({len(existing)} file(s) would be overwritten); "
+              "refusing to overwrite (give --force, or another --out)", file=sys.stderr)
+        return 1
+    todo = sum(1 for c in codebook.codes if not c.examples or "en" not in c.definition)
+    for path in write_codebooks_yaml(codebook, out / "codebooks", fill_missing=True):
+        print(f"wrote {path}")
+    if todo:
+        print(f"note: {todo} code(s) lack a definition or examples; the YAML holds TODO placeholders to fill in",
+              file=sys.stderr)
+    status = 0
+    if corpus is not None:
+        iterator = transcripts
+        if len(transcripts) > 20 and not args.no_progress and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            iterator = tqdm(transcripts, file=sys.stderr, unit="doc", desc="transcripts")
+        for doc, target in iterator:
+            if not doc.text.strip():
+                print(f"{src}: source {doc.doc_id!r} has no text; {target.name} holds only its front matter",
+                      file=sys.stderr)
+            write_text(transcript_markdown(doc), target)
+        print(f"wrote {len(transcripts)} transcripts to {out / 'transcripts'}")
+        write_codings(codings, out / "codings.csv")
+        report = codings.attrs.get("refiqda", {})
+        print(f"wrote {out / 'codings.csv'} ({len(codings)} codings; offsets counted as {report.get('offsets')})")
+        for skipped in report.get("skipped_sources", []):
+            print(f"{src}: skipped {skipped} (hsqual reads text sources only)", file=sys.stderr)
+        for problem in report.get("problems", []):
+            print(f"{src}: {problem}")
+            status = 1
+    return status

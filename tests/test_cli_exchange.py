@@ -1,0 +1,202 @@
+"""The ``hsqual validate``, ``export`` and ``import`` commands, run in-process."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from malicious.crafted import foreign_qdpx, zip_bytes
+
+from hsqual.cli import main
+from hsqual.codebook import load_codebooks
+from hsqual.codings import check_codings, read_codings
+from hsqual.resources import bundled_codebooks
+from hsqual.transcripts import load_corpus
+
+INT04 = ("---\nid: int04\nlanguage: ja\ninterviewee: 4\nsector: NGO\n---\n"
+         "聞き手：人間の安全保障とは？\r\n岡田：尊厳をもって生きる自由です🙂。\r\n")
+INT07 = ("---\nid: int07\nlanguage: en\ninterviewee: 7\nsector: government\n---\n"
+         "Q: What does it add?\nA: Freedom from fear and freedom from want.\n")
+
+
+@pytest.fixture
+def study(tmp_path):
+    (tmp_path / "interviews").mkdir()
+    (tmp_path / "interviews" / "int04.md").write_bytes(INT04.encode("utf-8"))
+    (tmp_path / "interviews" / "int07.md").write_text(INT07, encoding="utf-8")
+    cb_dir = tmp_path / "codebooks"
+    cb_dir.mkdir()
+    for p in bundled_codebooks():
+        shutil.copy(p, cb_dir / p.name)
+    cb = load_codebooks(cb_dir)
+    corpus = load_corpus(tmp_path / "interviews")
+    t4, t7 = corpus.doc("int04").text, corpus.doc("int07").text
+    code = "freedoms.dignity" if "freedoms.dignity" in cb else cb.ids[-1]
+    fear = "freedoms.fear" if "freedoms.fear" in cb else cb.ids[0]
+    seg4 = next(s.segment_id for s in corpus.segments_of("int04") if "尊厳" in s.text)
+    seg7 = next(s.segment_id for s in corpus.segments_of("int07") if "fear" in s.text)
+    rows = [
+        ("int04", seg4, code, t4.index("尊厳"), t4.index("尊厳") + 11, "尊厳をもって生きる自由", "kurusu2015", "", "key quote"),
+        ("int07", seg7, fear, t7.index("Freedom from fear"), t7.index("Freedom from fear") + 17, "Freedom from fear",
+         "kurusu2015", "", ""),
+    ]
+    pd.DataFrame(rows, columns=["doc_id", "segment_id", "code", "start", "end", "quote", "coder", "rule", "memo"]
+                 ).to_csv(tmp_path / "codings.csv", index=False)
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", ["validate", "export", "import"])
+def test_help_shows_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert f"hsqual {command}" in out and "example" in out
+
+
+def test_validate_good_files_exit_0(study, capsys):
+    status = main(["validate", str(study / "codebooks" / "three_freedoms.yaml"), str(study / "interviews" / "int04.md"),
+                   str(study / "codings.csv"), "--corpus", str(study / "interviews"),
+                   "--codebook", str(study / "codebooks")])
+    captured = capsys.readouterr()
+    assert status == 0, captured
+    assert captured.out == ""
+    assert "three_freedoms.yaml: ok (codebook 'three_freedoms'" in captured.err
+    assert "int04.md: ok (transcript, 1 document(s)" in captured.err
+    assert "codings.csv: ok (2 codings)" in captured.err
+
+
+def test_validate_reports_codings_problems_one_per_line(study, capsys):
+    df = pd.read_csv(study / "codings.csv", keep_default_na=False)
+    df.loc[0, "quote"] = "尊厳をもって生きる権利"  # stale
+    df.loc[1, "code"] = "freedoms.unknown"
+    extra = df.iloc[[1]].copy()
+    extra["start"], extra["end"] = 5, 5000
+    extra["code"] = df.loc[0, "code"]
+    pd.concat([df, extra]).to_csv(study / "codings.csv", index=False)
+    status = main(["validate", str(study / "codings.csv"), "--corpus", str(study / "interviews"),
+                   "--codebook", str(study / "codebooks")])
+    out = capsys.readouterr().out.splitlines()
+    assert status == 1
+    path = study / "codings.csv"
+    assert out[0].startswith(f"{path}:2: quote does not match: text at ")
+    assert out[1] == f"{path}:3: unknown code: 'freedoms.unknown' is not in codebook " \
+                     f"'{load_codebooks(study / 'codebooks').id}'"
+    assert out[2].startswith(f"{path}:4: offsets out of range: 5-5000 outside 0-")
+    assert len(out) == 3
+
+
+def test_validate_reports_a_broken_codebook_with_its_line(study, capsys):
+    p = study / "codebooks" / "broken.yaml"
+    p.write_text("id: broken\nversion: '1'\ntitle: {en: B, ja: B}\nsource: x\ncodes:\n  - id: a\n    lable: {en: A}\n")
+    status = main(["validate", str(p)])
+    out = capsys.readouterr().out.splitlines()
+    assert status == 1
+    assert out == [f"{p}:7: code 'a': unknown key 'lable' in this code; expected one of: color, definition, "
+                   "examples, id, label, parent, rules, when_not_to_use, when_to_use"]
+
+
+def test_validate_reports_a_binary_transcript(tmp_path, capsys):
+    p = tmp_path / "int09.txt"
+    p.write_bytes(b"Q: hello\x00\x00\x00")
+    assert main(["validate", str(p)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{p}: found a NUL byte at byte position 8")
+
+
+def test_validate_detects_codings_by_header_not_suffix(tmp_path, capsys):
+    p = tmp_path / "segments.csv"
+    p.write_text("doc_id,text\nint01,hello\n")
+    assert main(["validate", str(p)]) == 0
+    assert "ok (transcript" in capsys.readouterr().err
+
+
+def test_export_to_every_format_and_validate_the_project(study, capsys):
+    base = ["export", "--codebook", str(study / "codebooks")]
+    corpus = ["--corpus", str(study / "interviews"), "--codings", str(study / "codings.csv")]
+    assert main(base + corpus + ["--user", "kurusu2015=Kaoru Kurusu", "--to", str(study / "out" / "p.qdpx")]) == 0
+    assert main(base + ["--to", str(study / "out" / "c.qdc")]) == 0
+    assert main(base + ["--to", str(study / "out" / "c.md"), "--lang", "ja"]) == 0
+    assert main(base + ["--to", str(study / "out" / "c.html")]) == 0
+    assert main(base + corpus + ["--to", str(study / "out" / "t.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote {study / 'out' / 'p.qdpx'} (2 documents, 2 codings," in out
+    sheets = pd.read_excel(study / "out" / "t.xlsx", sheet_name=None)
+    assert list(sheets) == ["codebook", "codings", "documents", "settings"]
+    assert len(sheets["codings"]) == 2
+    assert main(["validate", str(study / "out" / "p.qdpx"), str(study / "out" / "c.qdc")]) == 0
+    assert "offsets counted as codepoints" in capsys.readouterr().err
+
+
+def test_export_qdpx_without_corpus_is_a_usage_error(study, capsys):
+    assert main(["export", "--codebook", str(study / "codebooks"), "--to", str(study / "p.qdpx")]) == 2
+    assert "needs the documents: give --corpus" in capsys.readouterr().err
+    assert main(["export", "--codebook", str(study / "codebooks"), "--to", str(study / "p.pdf")]) == 2
+
+
+def test_import_a_project_gives_files_hsqual_reads_back(study, capsys):
+    qdpx = study / "p.qdpx"
+    assert main(["export", "--codebook", str(study / "codebooks"), "--corpus", str(study / "interviews"),
+                 "--codings", str(study / "codings.csv"), "--to", str(qdpx)]) == 0
+    out_dir = study / "imported"
+    assert main(["import", str(qdpx), "--out", str(out_dir)]) == 0
+    capsys.readouterr()
+    original = load_corpus(study / "interviews")
+    corpus = load_corpus(out_dir / "transcripts")
+    assert corpus.doc_ids == original.doc_ids
+    for doc in original:
+        assert corpus.doc(doc.doc_id).text == doc.text
+        assert corpus.doc(doc.doc_id).meta["interviewee"] == doc.meta["interviewee"]
+    codings = read_codings(out_dir / "codings.csv")
+    before = read_codings(study / "codings.csv")
+    cols = ["doc_id", "segment_id", "code", "start", "end", "quote", "coder", "memo"]
+    assert codings[cols].equals(before[cols])
+    cb = load_codebooks(out_dir / "codebooks")
+    assert cb.ids == load_codebooks(study / "codebooks").ids
+    assert check_codings(codings, corpus, cb).empty
+
+
+def test_import_never_overwrites_without_force(study, capsys):
+    qdpx = study / "p.qdpx"
+    main(["export", "--codebook", str(study / "codebooks"), "--corpus", str(study / "interviews"),
+          "--codings", str(study / "codings.csv"), "--to", str(qdpx)])
+    out_dir = study / "imported"
+    (out_dir).mkdir()
+    (out_dir / "codings.csv").write_text("HUMAN CODINGS")
+    assert main(["import", str(qdpx), "--out", str(out_dir)]) == 1
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert (out_dir / "codings.csv").read_text() == "HUMAN CODINGS"
+    assert not (out_dir / "codebooks").exists()  # nothing written before the refusal
+    assert main(["import", str(qdpx), "--out", str(out_dir), "--force"]) == 0
+
+
+def test_import_a_foreign_project_reports_problem_selections(tmp_path, capsys):
+    p = tmp_path / "foreign.qdpx"
+    p.write_bytes(foreign_qdpx("安全保障", [(0, 6, "安全"), (1, 2, None)]))
+    status = main(["import", str(p), "--out", str(tmp_path / "out"), "--offsets", "utf8"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "offsets counted as utf8" in out
+    assert "selection 1-2" in out and "does not fall on character boundaries under the utf8 convention" in out
+    assert len(read_codings(tmp_path / "out" / "codings.csv")) == 2  # kept
+
+
+def test_import_a_foreign_codebook_writes_yaml_with_todos(tmp_path, capsys):
+    p = tmp_path / "atlas.qdc"
+    p.write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+                 '<Code guid="0b1d3c7a-0c1e-4c52-9a57-7a1f7f3d6e01" name="Protection" isCodable="true"/>'
+                 "</Codes></CodeBook>", encoding="utf-8")
+    assert main(["import", str(p), "--out", str(tmp_path / "out")]) == 0
+    assert "1 code(s) lack a definition or examples" in capsys.readouterr().err
+    cb = load_codebooks(tmp_path / "out" / "codebooks" / "atlas.yaml")
+    assert cb["protection"].examples[0].quote.startswith("TODO")
+
+
+def test_import_a_malicious_project_is_an_error_not_a_crash(tmp_path, capsys):
+    p = tmp_path / "evil.qdpx"
+    p.write_bytes(zip_bytes({"project.qde": "<Project/>", "../../../tmp/owned.txt": "x"}))
+    assert main(["import", str(p), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"hsqual import: error: {p}: refusing zip entry '../../../tmp/owned.txt'")
+    assert not (tmp_path / "out").exists()
