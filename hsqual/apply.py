@@ -1,0 +1,381 @@
+"""Applying a codebook's rules to a corpus: the automatic ("rules") coder.
+
+:func:`apply_codebook` tokenises each document once, compiles every rule once, and matches
+all rules against every unit (sentence, segment, paragraph or document) of the document over
+token ranges. It returns machine codings only; combine them with a person's codings through
+:func:`hsqual.codings.add_codings`, which never overwrites or removes a person's rows.
+
+One row per (unit, code)
+------------------------
+A code applied to a unit gives one row, however many of its rules fired, so that counts,
+cross tables and agreement see one coding per unit. The row traces everything that fired:
+
+``start``, ``end``, ``quote``
+    The unit's span (the sentence, segment, paragraph or document) and its text:
+    ``quote == document.text[start:end]``.
+``rule``
+    Every rule of the code that matched the unit, each as
+    ``<codebook id>/<code id>/<lang>#<n>: <rule text>`` (``n`` counts from 1 in the
+    codebook's list for that language), joined by ``" | "`` in rule order. Split the column
+    with :func:`fired_rules`.
+``match_start``, ``match_end``
+    The first word (span) that made the code fire, as offsets into the document text.
+    Missing (``<NA>``) when the rules that fired name no words (only ``NOT``, ``meta:``).
+``match_text``
+    Every word (span) that made the code fire, in text order, joined by ``" … "``
+    (overlapping spans are merged: a word inside a matched phrase shows once).
+``match_spans``
+    The same spans as ``start-end`` offset pairs joined by ``;`` (``"12-19;40-46"``), so that
+    each word of ``match_text`` can be found in the document.
+
+Example
+-------
+>>> from hsqual.codebook import Code, Codebook
+>>> from hsqual.corpus import Corpus, Document
+>>> cb = Codebook("demo", [
+...     Code(id="freedoms.fear", label={"en": "Freedom from fear", "ja": "恐怖からの自由"},
+...          rules={"ja": ("恐怖", "NEAR(紛争, 暴力, 5)")}, codebook="demo")])
+>>> corpus = Corpus([Document("int04", "紛争地では暴力への恐怖が続く。平和が戻った。", {"language": "ja"})])
+>>> df = apply_codebook(corpus, cb)
+>>> df[["segment_id", "code", "start", "end", "quote"]]
+   segment_id           code  start  end            quote
+0           1  freedoms.fear      0   15  紛争地では暴力への恐怖が続く。
+>>> fired_rules(df.loc[0, "rule"])
+['demo/freedoms.fear/ja#1: 恐怖', 'demo/freedoms.fear/ja#2: NEAR(紛争, 暴力, 5)']
+>>> df.loc[0, "match_text"], df.loc[0, "match_spans"]
+('紛争 … 暴力 … 恐怖', '0-2;5-7;9-11')
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook
+from .codings import codings_frame, is_machine_coder
+from .corpus import Corpus, Document
+from .segment import split_paragraphs, split_sentences
+from .rules import (
+    LANGUAGES,
+    DocIndex,
+    Meta,
+    Rule,
+    UnitSet,
+    _caret_error,
+    _eval,
+    _order,
+    _parse_codebook,
+    merge_spans,
+    _possible_mask,
+)
+
+__all__ = ["UNITS", "apply_codebook", "fired_rules"]
+
+#: The units a codebook can be applied to.
+UNITS = ("sentence", "segment", "paragraph", "document")
+
+_MATCH_COLUMNS = ["match_start", "match_end", "match_text", "match_spans"]
+_RULE_SPLIT = re.compile(r" \| (?=[a-z0-9_+]+/[a-z0-9_.]+/[a-z]{2,3}#\d+: )")
+
+
+def fired_rules(rule_cell: str) -> list[str]:
+    """Split a ``rule`` cell of :func:`apply_codebook` into the rules that fired.
+
+    The separator ``" | "`` may occur inside a rule (``a | b``); the split happens only where
+    the next rule's ``<codebook>/<code>/<lang>#<n>:`` label begins.
+
+    Example
+    -------
+    >>> fired_rules("tf/freedoms.fear/en#1: fear | threat | tf/freedoms.fear/en#3: violen*")
+    ['tf/freedoms.fear/en#1: fear | threat', 'tf/freedoms.fear/en#3: violen*']
+    >>> fired_rules("")
+    []
+    """
+    if not isinstance(rule_cell, str):
+        raise TypeError(f"fired_rules: expected the text of a rule cell, not {type(rule_cell).__name__}")
+    return _RULE_SPLIT.split(rule_cell) if rule_cell else []
+
+
+# ---------------------------------------------------------------------------------------
+# Compiled codebooks
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    codebook: Codebook
+    order: tuple[str, ...]
+    rules: dict  # code id -> lang -> list[Rule]
+
+    def codes_for(self, lang: str) -> list[tuple[str, list[Rule]]]:
+        return [(c, self.rules[c][lang]) for c in self.order if self.rules[c].get(lang)]
+
+    def label(self, code_id: str, lang: str, n: int) -> str:
+        code = self.codebook[code_id]
+        rule = self.rules[code_id][lang][n]
+        return f"{code.codebook or self.codebook.id}/{code_id}/{lang}#{n + 1}: {rule.text}"
+
+    def needed(self, code_ids) -> set[str]:
+        """The codes and every code their rules refer to, transitively."""
+        out, todo = set(), list(code_ids)
+        while todo:
+            c = todo.pop()
+            if c in out:
+                continue
+            out.add(c)
+            for rules in self.rules[c].values():
+                for r in rules:
+                    todo.extend(r.code_refs)
+        return out
+
+
+def _compile(codebook: Codebook) -> _Compiled:
+    parsed = _parse_codebook(codebook)
+    order = _order(codebook, parsed)
+    return _Compiled(codebook, tuple(order), parsed)
+
+
+def _check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequence[Rule] | None = None) -> None:
+    """A ``meta:`` column no document has is a typo that would silently match nothing."""
+    columns = {"speaker"}
+    for d in corpus.documents:
+        columns.update(str(k) for k in d.meta)
+    if rules is None:
+        rules = [r for per in compiled.rules.values() for rs in per.values() for r in rs]
+    for rule in rules:
+        for node in rule.root.walk():
+            if isinstance(node, Meta) and node.column not in columns:
+                known = ", ".join(sorted(columns))
+                raise _caret_error(f"no document has a metadata column {node.column!r} (columns: {known})",
+                                   rule.text, node.offset, code=rule.code, path=rule.path, line=rule.line)
+
+
+# ---------------------------------------------------------------------------------------
+# Units
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Units:
+    starts: list[int]
+    ends: list[int]
+    segment_ids: list[int]
+    speakers: list
+
+
+def _segments_by_doc(corpus: Corpus) -> dict[str, list]:
+    out: dict[str, list] = {d.doc_id: [] for d in corpus.documents}
+    for s in corpus.segments:
+        out[s.doc_id].append(s)
+    return out
+
+
+def _units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: list | None = None) -> _Units:
+    if segs is None:
+        segs = corpus.segments_of(doc.doc_id)
+    starts, ends, seg_ids, speakers = [], [], [], []
+    if unit == "document":
+        first = segs[0].segment_id if segs else 1
+        return _Units([0], [len(doc.text)], [first], [doc.meta.get("speaker")])
+    for s in segs:
+        if unit == "segment":
+            pieces = [(0, len(s.text))]
+        elif unit == "sentence":
+            pieces = split_sentences(s.text, language=language)
+        else:
+            pieces = split_paragraphs(s.text)
+        for a, b in pieces:
+            if b > a and s.text[a:b].strip():
+                starts.append(s.start + a)
+                ends.append(s.start + b)
+                seg_ids.append(s.segment_id)
+                speakers.append(s.speaker)
+    return _Units(starts, ends, seg_ids, speakers)
+
+
+def _segment_at(corpus: Corpus, doc_id: str, offset: int, default: int, segs: list | None = None) -> int:
+    """The segment holding a character offset (the last one starting at or before it)."""
+    if segs is None:
+        segs = corpus.segments_of(doc_id)
+    if not segs:
+        return default
+    starts = [s.start for s in segs]
+    i = bisect.bisect_right(starts, offset) - 1
+    return segs[max(i, 0)].segment_id
+
+
+# ---------------------------------------------------------------------------------------
+# Matching a document
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Firing:
+    """A code applied to one unit: which rules fired and their evidence."""
+
+    k: int
+    code: str
+    rules: list[int]
+    spans: list[list[tuple[int, int]]]  # per fired rule
+
+
+def _match_document(doc: Document, lang: str, units: _Units, compiled: _Compiled, *,
+                    only: set[str] | None = None, index: DocIndex | None = None) -> tuple[UnitSet, list[_Firing]]:
+    """Apply every code (or the codes in ``only``) to the units of one document."""
+    ix = index if index is not None else DocIndex(doc.text, lang)
+    U = UnitSet(ix, units.starts, units.ends, meta=doc.meta, speakers=units.speakers)
+    firings: list[_Firing] = []
+    for code_id, rules in compiled.codes_for(lang):
+        if only is not None and code_id not in only:
+            continue
+        masks = [_possible_mask(r.root, U) for r in rules]
+        fired = masks[0].copy()
+        for m in masks[1:]:
+            fired |= m
+        spans_by_unit: dict[int, list[tuple[int, int]]] = {}
+        for k in np.flatnonzero(fired):
+            k = int(k)
+            which = [i for i, m in enumerate(masks) if m[k]]
+            per_rule = []
+            for i in which:
+                sp = _eval(rules[i].root, U, k)
+                if sp is None:  # pragma: no cover - masks and evidence must agree
+                    raise AssertionError(f"rule {rules[i].text!r}: unit mask and evidence disagree")
+                per_rule.append(merge_spans(sp))
+            spans_by_unit[k] = merge_spans(s for sp in per_rule for s in sp)
+            firings.append(_Firing(k, code_id, which, per_rule))
+        U.set_code(code_id, fired, spans_by_unit)
+    return U, firings
+
+
+def _check_args(corpus, codebook, unit, language) -> None:
+    if not isinstance(corpus, Corpus):
+        raise TypeError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
+    if codebook is not None and not isinstance(codebook, Codebook):
+        raise TypeError(f"expected a Codebook, not {type(codebook).__name__} (load one with hsqual.load_codebook)")
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"language must be None (each document's meta 'language') or one of "
+                         f"{', '.join(map(repr, LANGUAGES))}, not {language!r}")
+
+
+def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence", language: str | None = None,
+                   coder: str = "rules", progress: bool = False) -> pd.DataFrame:
+    """Apply a codebook's rules to every unit of a corpus.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The documents (and their segments: turns, paragraphs, excerpts ...).
+    codebook : Codebook
+        The codes and their rules (:func:`hsqual.load_codebook` / ``load_codebooks``).
+    unit : {"sentence", "segment", "paragraph", "document"}, keyword-only
+        What a code is applied to. ``"sentence"`` splits each segment into sentences (the
+        row's ``segment_id`` is the segment the sentence lies in); ``"paragraph"`` splits
+        each segment into paragraphs (blank lines, list items: :func:`hsqual.segment.split_paragraphs`); ``"segment"`` uses the corpus segments as they are;
+        ``"document"`` the whole text (``segment_id``: the segment of the first evidence).
+    language : {"en", "ja"} or None, keyword-only
+        The rules to use. ``None`` (default): each document's ``language`` metadata.
+    coder : str, keyword-only
+        The machine coder's name in the ``coder`` column (``"rules"`` or ``"rules:<name>"``).
+    progress : bool, keyword-only
+        Show a progress bar over documents on standard error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The codings table (``doc_id, segment_id, code, start, end, quote, coder, rule,
+        memo``) plus ``match_start, match_end, match_text, match_spans``; one row per unit
+        and code (see the module documentation). ``df.attrs`` records the settings and
+        ``n_documents``, ``n_units`` and ``documents_without_rules`` (documents in a
+        language the codebook has no rules for).
+
+    Raises
+    ------
+    RuleSyntaxError
+        A rule does not parse, refers to an unknown code, closes a cycle of ``code:``
+        references, or names a ``meta:`` column no document has.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> text = "Q: What matters?\\nA: People must live in dignity, free from fear of violence."
+    >>> corpus = Corpus([Document("int04", text, {"language": "en", "sector": "NGO"})],
+    ...                 [Segment("int04", 1, 0, 16, text[:16], "Q", "turn"),
+    ...                  Segment("int04", 2, 17, 76, text[17:], "A", "turn")])
+    >>> cb = Codebook("tf", [
+    ...     Code(id="freedoms.fear", label={"en": "Fear"}, rules={"en": ("NEAR(fear, violen*, 3)",)}, codebook="tf"),
+    ...     Code(id="freedoms.dignity", label={"en": "Dignity"},
+    ...          rules={"en": ('"live in dignity" AND meta:speaker=A',)}, codebook="tf")])
+    >>> df = apply_codebook(corpus, cb)
+    >>> df[["segment_id", "code", "start", "end", "match_text"]]
+       segment_id              code  start  end             match_text
+    0           2     freedoms.fear     17   76        fear … violence
+    1           2  freedoms.dignity     17   76  live in dignity
+    >>> bool((df["quote"] == [text[s:e] for s, e in zip(df["start"], df["end"])]).all())
+    True
+    >>> df.loc[1, "rule"]
+    'tf/freedoms.dignity/en#1: "live in dignity" AND meta:speaker=A'
+    """
+    _check_args(corpus, codebook, unit, language)
+    if not isinstance(coder, str) or not is_machine_coder(coder):
+        raise ValueError(f"coder must be 'rules' or 'rules:<name>' (a machine coder), not {coder!r}")
+    compiled = _compile(codebook)
+    _check_meta_columns(compiled, corpus)
+
+    rows: list[dict] = []
+    n_units = 0
+    without: list[str] = []
+    docs = corpus.documents
+    if progress:
+        from tqdm.auto import tqdm
+
+        docs = tqdm(docs, desc="coding", unit="doc", leave=False)
+    segments = _segments_by_doc(corpus)
+    rank = {c: i for i, c in enumerate(codebook.ids)}
+    for doc in docs:
+        lang = language or doc.language
+        if not compiled.codes_for(lang):
+            without.append(doc.doc_id)
+            continue
+        units = _units_of(corpus, doc, unit, lang, segments[doc.doc_id])
+        n_units += len(units.starts)
+        if not units.starts:
+            continue
+        U, firings = _match_document(doc, lang, units, compiled)
+        for f in sorted(firings, key=lambda f: (f.k, rank[f.code])):
+            s, e = units.starts[f.k], units.ends[f.k]
+            spans = merge_spans(sp for per in f.spans for sp in per)
+            seg_id = units.segment_ids[f.k]
+            if unit == "document" and spans:
+                seg_id = _segment_at(corpus, doc.doc_id, spans[0][0], seg_id, segments[doc.doc_id])
+            rows.append({
+                "doc_id": doc.doc_id, "segment_id": seg_id, "code": f.code, "start": s, "end": e,
+                "quote": doc.text[s:e], "coder": coder,
+                "rule": " | ".join(compiled.label(f.code, lang, i) for i in f.rules), "memo": "",
+                "match_start": spans[0][0] if spans else pd.NA,
+                "match_end": spans[0][1] if spans else pd.NA,
+                "match_text": " … ".join(doc.text[a:b] for a, b in spans),
+                "match_spans": ";".join(f"{a}-{b}" for a, b in spans),
+            })
+    if rows:
+        df = codings_frame(rows)
+    else:
+        df = codings_frame()
+        for c in _MATCH_COLUMNS:
+            df[c] = pd.Series(dtype="object")
+    for c in ("match_start", "match_end"):
+        df[c] = df[c].astype("Int64")
+    df.attrs.update({
+        "coder": coder, "unit": unit, "language": language, "codebook": codebook.id,
+        "codebook_version": codebook.version, "n_documents": len(corpus), "n_units": n_units,
+        "documents_without_rules": without,
+    })
+    return df

@@ -1,0 +1,89 @@
+"""``hsqual code``: apply codebooks' rules to transcripts and write the machine codings.
+
+Example
+-------
+>>> import argparse
+>>> sub = argparse.ArgumentParser(prog="hsqual").add_subparsers()
+>>> p = add_parser(sub)
+>>> args = p.parse_args(["--codebook", "codebooks/three_freedoms.yaml", "int01.md", "-o", "codings.csv"])
+>>> args.codebook, args.unit, args.transcripts, args.output
+(['codebooks/three_freedoms.yaml'], 'sentence', ['int01.md'], 'codings.csv')
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_parser", "run"]
+
+_EPILOG = """\
+example:
+  hsqual code --codebook codebooks/three_freedoms.yaml --codebook codebooks/added_value.yaml \\
+      --unit sentence transcripts/ja/*.md -o codings_rules.csv
+
+Each row of the output is one code applied by the rules to one unit, with the rule(s) that
+fired (column rule) and the words that made them fire (match_text, match_spans). The file
+holds machine codings only (coder "rules"); a person's codings are never touched: combine the
+two in Python with hsqual.add_codings(manual, machine).
+"""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``code`` subcommand."""
+    from ..apply import UNITS
+
+    p = subparsers.add_parser(
+        "code",
+        help="apply codebook rules to transcripts (automatic coding)",
+        description="Apply the coding rules of one or more codebooks to transcripts and write the "
+                    "machine codings as CSV, XLSX or Parquet (chosen by the output file's suffix).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--codebook", "-c", action="append", required=True, metavar="FILE",
+                   help="a codebook YAML file or a folder of them (repeat for several)")
+    p.add_argument("--unit", choices=UNITS, default="sentence",
+                   help="what a code is applied to (default: sentence)")
+    p.add_argument("--language", choices=("en", "ja"), default=None,
+                   help="use these rules for every document (default: each document's language)")
+    p.add_argument("--output", "-o", required=True, metavar="FILE",
+                   help="where to write the codings (.csv, .xlsx or .parquet)")
+    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    p.add_argument("transcripts", nargs="+", metavar="TRANSCRIPT",
+                   help="transcript files (.md, .txt, .csv, .docx) or folders of them")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``hsqual code``: load, apply, write, print a summary; returns the exit status."""
+    from ..apply import apply_codebook
+    from ..codebook import load_codebooks
+    from ..codings import write_codings
+    from ..transcripts import load_corpus
+
+    codebook = load_codebooks(args.codebook)
+    corpus = load_corpus(args.transcripts)
+    progress = not args.no_progress and sys.stderr.isatty() and len(corpus) > 1
+    codings = apply_codebook(corpus, codebook, unit=args.unit, language=args.language, progress=progress)
+    path = write_codings(codings, args.output)
+
+    attrs = codings.attrs
+    print(f"documents: {attrs['n_documents']}   {args.unit}s: {attrs['n_units']}   "
+          f"codings: {len(codings)}   codebook: {codebook.id} ({len(codebook)} codes)")
+    skipped = attrs.get("documents_without_rules") or []
+    if skipped:
+        print(f"not coded (no rules in their language): {', '.join(skipped)}")
+    counts = codings["code"].value_counts()
+    if len(counts):
+        width = max(len(c) for c in counts.index)
+        print("codings per code:")
+        for code_id in codebook.ids:
+            if code_id in counts.index:
+                print(f"  {code_id:<{width}}  {int(counts[code_id]):>6}")
+        silent = [c for c in codebook.ids if c not in counts.index and any(codebook[c].rules.values())]
+        if silent:
+            print(f"codes with rules that never fired: {', '.join(silent)}")
+    print(f"wrote {path}")
+    return 0

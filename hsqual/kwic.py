@@ -1,0 +1,162 @@
+"""Keyword in context: every match of a word, an expression or a code, with the text around it.
+
+The concordance KH Coder users know: one row per match, the words before it (``left``), the
+match (``keyword``) and the words after it (``right``), all cut from the original text, so a
+row leads back to its passage in one step: ``text[start:end] == keyword``,
+``text[start - len(left):start] == left`` and ``text[end:end + len(right)] == right``.
+
+Example
+-------
+>>> from hsqual.corpus import Corpus, Document
+>>> corpus = Corpus([Document("int04", "Freedom from fear matters. We fear violence most.",
+...                           {"language": "en"})])
+>>> kwic(corpus, "fear", window=2)[["start", "left", "keyword", "right"]]
+   start           left keyword          right
+0     13  Freedom from     fear    matters. We
+1     30   matters. We     fear  violence most
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .apply import _check_args, _check_meta_columns, _compile, _match_document, _segment_at, _segments_by_doc, _units_of
+from .codebook import Codebook
+from .corpus import Corpus
+from .rules import DocIndex, UnitSet, _spans, parse_rule, _possible_mask
+
+__all__ = ["kwic", "KWIC_COLUMNS"]
+
+#: The columns of a concordance (``code`` and ``rule`` follow when a code is looked up).
+KWIC_COLUMNS = ["doc_id", "segment_id", "start", "end", "left", "keyword", "right"]
+
+
+def _context(ix: DocIndex, start: int, end: int, window: int | None, window_chars: int | None) -> tuple[str, str]:
+    """Left and right context of a match: ``window`` words (punctuation between them comes
+    along but is not counted), or ``window_chars`` characters."""
+    text = ix.text
+    if window_chars is not None:
+        return text[max(0, start - window_chars):start], text[end:end + window_chars]
+    if window == 0 or len(ix) == 0:
+        return "", ""
+    words = ix.word_positions
+    p0 = int(np.searchsorted(ix.starts, start, "left"))  # first token at or after the match
+    j = int(np.searchsorted(words, p0, "left"))  # words before the match: words[:j]
+    left_from = int(ix.starts[words[max(0, j - window)]]) if j > 0 else start
+    p_last = int(np.searchsorted(ix.ends, end, "right")) - 1  # last token ending within the match
+    k = int(np.searchsorted(words, p_last, "right"))  # words after the match: words[k:]
+    right_to = int(ix.ends[words[min(len(words), k + window) - 1]]) if k < len(words) else end
+    return text[min(left_from, start):start], text[end:max(end, right_to)]
+
+
+def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = None, window: int = 5,
+         window_chars: int | None = None, language: str | None = None, unit: str = "sentence") -> pd.DataFrame:
+    """A concordance of a rule-language pattern, or of a code's rules, over a corpus.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    pattern_or_code : str
+        Any rule of the rule language (``"守る"``, ``'"human security"'``,
+        ``"NEAR(fear, violen*, 5)"``), or, with ``codebook``, a code id: the rules of that code.
+    codebook : Codebook, optional, keyword-only
+        Where code ids (and ``code:`` references in a pattern) are looked up.
+    window : int, keyword-only
+        Words (tokens) of context on each side (default 5).
+    window_chars : int, optional, keyword-only
+        Characters of context on each side instead of tokens.
+    language : {"en", "ja"} or None, keyword-only
+        How to read the pattern; ``None``: each document's ``language`` metadata.
+    unit : {"sentence", "segment", "paragraph", "document"}, keyword-only
+        Within what an expression (``a AND b``, ``NEAR``) must hold (default a sentence). A
+        single word matches wherever it stands.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``doc_id, segment_id, start, end, left, keyword, right`` (``start``/``end``: the
+        match's offsets into the document text), plus ``code`` and ``rule`` for a code:
+        one row per word (span) that made a rule match, in document order. Parts of a rule
+        that name no words (``NOT``, ``meta:``) give no rows. ``df.attrs`` holds the
+        settings.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Corpus, Document
+    >>> corpus = Corpus([Document("ja01", "人間の安全保障は守られるべきだ。", {"language": "ja"})])
+    >>> kwic(corpus, "守る", window=2)[["left", "keyword", "right"]]
+      left keyword right
+    0  保障は      守ら  れるべき
+    """
+    _check_args(corpus, codebook, unit, language)
+    if not isinstance(pattern_or_code, str) or not pattern_or_code.strip():
+        raise ValueError("kwic: pattern_or_code must be a rule (e.g. '守る') or a code id, not "
+                         f"{pattern_or_code!r}")
+    if window_chars is None:
+        if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 0:
+            raise ValueError(f"kwic: window must be a whole number of tokens >= 0, not {window!r}")
+    elif not isinstance(window_chars, (int, np.integer)) or isinstance(window_chars, bool) or window_chars < 0:
+        raise ValueError(f"kwic: window_chars must be a whole number >= 0, not {window_chars!r}")
+
+    compiled = _compile(codebook) if codebook is not None else None
+    is_code = codebook is not None and pattern_or_code in codebook
+    rules_by_lang: dict[str, object] = {}
+    rows: list[dict] = []
+    segments = _segments_by_doc(corpus)
+    for doc in corpus.documents:
+        lang = language or doc.language
+        units = _units_of(corpus, doc, unit, lang, segments[doc.doc_id])
+        if not units.starts:
+            continue
+        if is_code:
+            if not compiled.rules[pattern_or_code].get(lang):
+                continue
+            index = DocIndex(doc.text, lang)
+            needed = compiled.needed([pattern_or_code])
+            _, firings = _match_document(doc, lang, units, compiled, only=needed, index=index)
+            found = []
+            for f in firings:
+                if f.code != pattern_or_code:
+                    continue
+                for i, spans in zip(f.rules, f.spans):
+                    label = compiled.label(f.code, lang, i)
+                    found.extend((a, b, f.k, label) for a, b in spans)
+            seen: set[tuple[int, int]] = set()
+            hits = []
+            for a, b, k, label in sorted(found, key=lambda x: (x[0], x[1])):
+                if (a, b) not in seen:  # a word two rules share is shown once, with the first rule
+                    seen.add((a, b))
+                    hits.append((a, b, k, {"code": pattern_or_code, "rule": label}))
+        else:
+            rule = rules_by_lang.get(lang)
+            if rule is None:
+                rule = parse_rule(pattern_or_code, language=lang)
+                _check_meta_columns(compiled, corpus, [rule])
+                rules_by_lang[lang] = rule
+            index = DocIndex(doc.text, lang)
+            if compiled is not None and rule.code_refs:
+                U, _ = _match_document(doc, lang, units, compiled, only=compiled.needed(rule.code_refs), index=index)
+            else:
+                U = UnitSet(index, units.starts, units.ends, meta=doc.meta, speakers=units.speakers)
+            hits = []
+            for k in np.flatnonzero(_possible_mask(rule.root, U)):
+                for a, b in _spans(rule.root, U, int(k)) or []:
+                    hits.append((a, b, int(k), {}))
+            hits.sort(key=lambda h: (h[0], h[1]))
+            seen_spans: set[tuple[int, int]] = set()
+            hits = [h for h in hits if not ((h[0], h[1]) in seen_spans or seen_spans.add((h[0], h[1])))]
+        for a, b, k, extra in hits:
+            left, right = _context(index, a, b, window, window_chars)
+            seg_id = units.segment_ids[k] if unit != "document" else _segment_at(corpus, doc.doc_id, a, units.segment_ids[k],
+                                                                                       segments[doc.doc_id])
+            rows.append({"doc_id": doc.doc_id, "segment_id": seg_id, "start": a, "end": b,
+                         "left": left, "keyword": doc.text[a:b], "right": right, **extra})
+    columns = KWIC_COLUMNS + (["code", "rule"] if is_code else [])
+    df = pd.DataFrame(rows, columns=columns)
+    for c in ("segment_id", "start", "end"):
+        df[c] = df[c].astype("int64")
+    df.attrs.update({"pattern": pattern_or_code, "code": pattern_or_code if is_code else None,
+                     "window": None if window_chars is not None else window, "window_chars": window_chars,
+                     "unit": unit, "language": language})
+    return df

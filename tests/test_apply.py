@@ -1,0 +1,274 @@
+"""Applying codebooks: one row per unit and code, offsets that slice back to the quote, traceable rules."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hsqual.apply import apply_codebook, fired_rules
+from hsqual.codebook import Code, Codebook, load_codebooks
+from hsqual.codings import add_codings, check_codings, codings_frame
+from hsqual.corpus import Corpus, Document, Segment
+from hsqual.errors import CodingsError, RuleSyntaxError
+from hsqual.resources import bundled_codebooks, study_dir
+from hsqual.textio import read_text
+
+
+def code(id, en=(), ja=(), cb="demo"):
+    rules = {}
+    if en:
+        rules["en"] = tuple(en)
+    if ja:
+        rules["ja"] = tuple(ja)
+    return Code(id=id, label={"en": id, "ja": id}, rules=rules, codebook=cb)
+
+
+JA_TEXT = ("聞き手：人間の安全保障をどう理解していますか。\n"
+           "A氏：紛争地では人々の命が守られることが第一です。個人情報の保護とは違います。\n"
+           "\n"
+           "A氏：住民の保護と、そのエンパワーメントが両方必要だと思います。尊厳も大切です。")
+
+EN_TEXT = ("Q: What does human security add?\n"
+           "A: It adds dignity. Freedom from fear and freedom from want are interrelated.\n"
+           "A: People live in fear of violence.")
+
+
+def ja_corpus():
+    turns, pos = [], 0
+    for line in JA_TEXT.split("\n"):
+        if line:
+            who, _, said = line.partition("：")
+            start = pos + len(who) + 1
+            turns.append((start, start + len(said), who))
+        pos += len(line) + 1
+    doc = Document("ja01", JA_TEXT, {"language": "ja", "sector": "NGO"})
+    segs = [Segment("ja01", i + 1, a, b, JA_TEXT[a:b], who, "turn") for i, (a, b, who) in enumerate(turns)]
+    return Corpus([doc], segs)
+
+
+def en_corpus():
+    lines, pos, segs = EN_TEXT.split("\n"), 0, []
+    for i, line in enumerate(lines):
+        segs.append(Segment("en01", i + 1, pos, pos + len(line), line, line[0], "turn"))
+        pos += len(line) + 1
+    return Corpus([Document("en01", EN_TEXT, {"language": "en", "sector": "academia"})], segs)
+
+
+def test_fixture_offsets():
+    c = ja_corpus()
+    assert [(s.speaker, s.text[:3]) for s in c.segments] == [("聞き手", "人間の"), ("A氏", "紛争地"), ("A氏", "住民の")]
+
+
+def assert_traceable(df: pd.DataFrame, corpus: Corpus) -> None:
+    """Every row's offsets slice its quote, and its evidence lies inside the unit."""
+    assert check_codings(df, corpus).empty
+    for row in df.itertuples():
+        text = corpus.doc(row.doc_id).text
+        assert text[row.start:row.end] == row.quote
+        spans = [tuple(map(int, p.split("-"))) for p in row.match_spans.split(";")] if row.match_spans else []
+        assert " … ".join(text[a:b] for a, b in spans) == row.match_text
+        for a, b in spans:
+            assert row.start <= a < b <= row.end
+        if spans:
+            assert (row.match_start, row.match_end) == spans[0]
+        else:
+            assert pd.isna(row.match_start) and pd.isna(row.match_end)
+        for r in fired_rules(row.rule):
+            assert r.split(": ", 1)[0].split("/")[1] == row.code
+
+
+def test_japanese_sentences_in_turns():
+    cb = Codebook("demo", [
+        code("protection", ja=["保護 AND NOT 情報", "NEAR(守る, (人々|命), 4)"]),
+        code("empowerment", ja=["エンパワ*"]),
+        code("complementary", ja=["code:protection AND code:empowerment AND 両方"]),
+        code("dignity", ja=["尊厳"]),
+        code("understanding", ja=["人間の安全保障 AND 理解"]),
+    ])
+    corpus = ja_corpus()
+    df = apply_codebook(corpus, cb, unit="sentence")
+    assert_traceable(df, corpus)
+    got = [(r.segment_id, r.code, r.quote) for r in df.itertuples()]
+    assert got == [
+        (1, "understanding", "人間の安全保障をどう理解していますか。"),
+        (2, "protection", "紛争地では人々の命が守られることが第一です。"),
+        (3, "protection", "住民の保護と、そのエンパワーメントが両方必要だと思います。"),
+        (3, "empowerment", "住民の保護と、そのエンパワーメントが両方必要だと思います。"),
+        (3, "complementary", "住民の保護と、そのエンパワーメントが両方必要だと思います。"),
+        (3, "dignity", "尊厳も大切です。"),
+    ]
+    # 個人情報の保護 is not coded: NOT 情報 holds it back
+    assert "個人情報の保護とは違います。" not in set(df["quote"])
+    row = df[df["code"] == "complementary"].iloc[0]
+    assert row["rule"] == "demo/complementary/ja#1: code:protection AND code:empowerment AND 両方"
+    assert row["match_text"] == "保護 … エンパワーメント … 両方"  # the referenced codes bring their evidence
+    assert df[df["code"] == "protection"].iloc[0]["rule"] == "demo/protection/ja#2: NEAR(守る, (人々|命), 4)"
+    assert df[df["code"] == "protection"].iloc[0]["match_text"] == "人々 … 命 … 守ら"
+
+
+def test_one_row_per_unit_and_code_lists_every_rule_that_fired():
+    cb = Codebook("tf", [code("freedoms.fear", en=['"freedom from fear"', "fear | threat", "violen*"], cb="tf")])
+    corpus = en_corpus()
+    df = apply_codebook(corpus, cb, unit="segment")
+    assert_traceable(df, corpus)
+    assert df["segment_id"].tolist() == [2, 3]
+    assert fired_rules(df.loc[0, "rule"]) == ['tf/freedoms.fear/en#1: "freedom from fear"',
+                                              "tf/freedoms.fear/en#2: fear | threat"]
+    assert fired_rules(df.loc[1, "rule"]) == ["tf/freedoms.fear/en#2: fear | threat", "tf/freedoms.fear/en#3: violen*"]
+    assert df.loc[0, "match_text"] == "Freedom from fear"  # the phrase and the word share one span
+    assert df.loc[1, "match_text"] == "fear … violence"
+
+
+@pytest.mark.parametrize("unit, expected", [
+    ("sentence", [(2, "A: It adds dignity."), (3, "A: People live in fear of violence.")]),
+    ("segment", [(2, "A: It adds dignity. Freedom from fear and freedom from want are interrelated."),
+                 (3, "A: People live in fear of violence.")]),
+    ("paragraph", [(2, "A: It adds dignity. Freedom from fear and freedom from want are interrelated."),
+                   (3, "A: People live in fear of violence.")]),
+    ("document", [(2, EN_TEXT)]),
+])
+def test_units(unit, expected):
+    cb = Codebook("d", [code("x", en=["dignity | NEAR(fear, violence, 3)"])])
+    corpus = en_corpus()
+    df = apply_codebook(corpus, cb, unit=unit)
+    assert_traceable(df, corpus)
+    assert list(zip(df["segment_id"], df["quote"])) == expected
+    assert df.attrs["unit"] == unit and df.attrs["coder"] == "rules"
+
+
+def test_unit_counts_and_settings_recorded():
+    cb = Codebook("d", [code("x", en=["dignity"])], version="2")
+    df = apply_codebook(en_corpus(), cb)
+    assert df.attrs["n_units"] == 4  # Q, 'It adds dignity.', the freedoms sentence, the last turn
+    assert df.attrs["n_documents"] == 1
+    assert df.attrs["codebook"] == "d" and df.attrs["codebook_version"] == "2"
+
+
+def test_meta_and_speaker_terms():
+    corpus = en_corpus()
+    cb = Codebook("d", [code("a", en=["dignity AND meta:sector=academia"]),
+                        code("b", en=["meta:speaker=Q"]),
+                        code("c", en=["dignity AND meta:sector=NGO"])])
+    df = apply_codebook(corpus, cb, unit="segment")
+    assert_traceable(df, corpus)
+    assert list(zip(df["code"], df["segment_id"])) == [("b", 1), ("a", 2)]  # in text order
+    assert df.loc[0, "match_text"] == "" and pd.isna(df.loc[0, "match_start"])
+
+
+def test_unknown_meta_column_is_an_error():
+    cb = Codebook("d", [code("a", en=["dignity AND meta:sectr=NGO"])])
+    with pytest.raises(RuleSyntaxError, match=r"no document has a metadata column 'sectr' \(columns: .*sector"):
+        apply_codebook(en_corpus(), cb)
+
+
+def test_language_per_document_and_override():
+    corpus = Corpus([Document("e", "Dignity matters.", {"language": "en"}),
+                     Document("j", "尊厳が大切だ。", {"language": "ja"}),
+                     Document("f", "La dignité.", {"language": "fr"})])
+    cb = Codebook("d", [code("dignity", en=["dignity"], ja=["尊厳"])])
+    df = apply_codebook(corpus, cb)
+    assert df["doc_id"].tolist() == ["e", "j"]
+    assert df.attrs["documents_without_rules"] == ["f"]
+    only_en = apply_codebook(corpus, cb, language="en")
+    assert only_en["doc_id"].tolist() == ["e"]
+
+
+def test_machine_rows_never_replace_a_persons():
+    corpus = en_corpus()
+    cb = Codebook("d", [code("x", en=["dignity"])])
+    machine = apply_codebook(corpus, cb)
+    human = codings_frame([{"doc_id": "en01", "segment_id": 2, "code": "x", "start": 20, "end": 38,
+                            "quote": EN_TEXT[20:38], "coder": "kurusu2015"}])
+    both = add_codings(human, machine)
+    assert both["coder"].tolist() == ["kurusu2015", "rules"]
+    assert both.loc[0, "quote"] == EN_TEXT[20:38]
+    with pytest.raises(CodingsError):
+        add_codings(machine, human)
+
+
+def test_argument_checks():
+    cb = Codebook("d", [code("x", en=["dignity"])])
+    with pytest.raises(ValueError, match="unit must be one of"):
+        apply_codebook(en_corpus(), cb, unit="turn")
+    with pytest.raises(ValueError, match="coder must be 'rules'"):
+        apply_codebook(en_corpus(), cb, coder="kurusu2015")
+    with pytest.raises(TypeError, match="expected a Corpus"):
+        apply_codebook("text", cb)
+    with pytest.raises(ValueError, match="language must be None"):
+        apply_codebook(en_corpus(), cb, language="fr")
+
+
+def test_bad_rule_in_a_hand_built_codebook_is_reported():
+    cb = Codebook("d", [code("x", en=["NEAR(fear, violence)"])], path="codebooks/d.yaml")
+    with pytest.raises(RuleSyntaxError, match=r"codebooks/d.yaml: code 'x': rule syntax error: expected ','"):
+        apply_codebook(en_corpus(), cb)
+
+
+def test_empty_result_has_the_columns():
+    df = apply_codebook(en_corpus(), Codebook("d", [code("x", en=["nothingatall"])]))
+    assert df.empty
+    assert list(df.columns)[:9] == ["doc_id", "segment_id", "code", "start", "end", "quote", "coder", "rule", "memo"]
+    assert {"match_start", "match_end", "match_text", "match_spans"} <= set(df.columns)
+
+
+def test_bundled_codebooks_on_the_paper_text():
+    """The four codebooks on the study's paper: every coding slices back to its text."""
+    text = read_text(study_dir("kurusu2015") / "paper.txt")
+    corpus = Corpus([Document("paper", text, {"language": "en"})])
+    cb = load_codebooks(bundled_codebooks())
+    df = apply_codebook(corpus, cb, unit="sentence")
+    assert len(df) > 50
+    assert_traceable(df, corpus)
+    fear = df[df["code"] == "freedoms.fear"]
+    assert any("freedom from fear" in q.lower() for q in fear["quote"])
+    # every fired rule is one of the code's rules, named by its number
+    for row in df.itertuples():
+        c = cb[row.code]
+        for r in fired_rules(row.rule):
+            label, rule_text = r.split(": ", 1)
+            n = int(label.rsplit("#", 1)[1])
+            assert c.rules["en"][n - 1] == rule_text
+            assert label.startswith(f"{c.codebook}/{c.id}/en#")
+
+
+def test_cli_code_writes_codings_and_a_summary(tmp_path, capsys):
+    import argparse
+
+    from hsqual.cli.code import add_parser
+    from hsqual.codings import read_codings
+
+    transcript = tmp_path / "int04.txt"
+    transcript.write_text("人々は紛争の恐怖の中で暮らしている。\n\n尊厳ある生活が大切だ。\n", encoding="utf-8")
+    book = [p for p in bundled_codebooks() if p.name == "three_freedoms.yaml"][0]
+    parser = argparse.ArgumentParser(prog="hsqual")
+    add_parser(parser.add_subparsers())
+    out = tmp_path / "codings.csv"
+    args = parser.parse_args(["code", "--codebook", str(book), "--language", "ja", "--unit", "sentence",
+                              str(transcript), "-o", str(out)])
+    assert args.func(args) == 0
+    printed = capsys.readouterr().out
+    df = read_codings(out)
+    assert set(df["coder"]) == {"rules"}
+    assert "freedoms.dignity" in set(df["code"])
+    text = transcript.read_text(encoding="utf-8")
+    assert all(text[s:e] == q for s, e, q in zip(df["start"], df["end"], df["quote"]))
+    assert printed.startswith("documents: 1   sentences: 2   codings: ")
+    assert f"wrote {out}" in printed
+
+
+def test_bundled_codebooks_on_the_japanese_transcripts():
+    """The Japanese transcripts (PDF-extracted essay, manifesto, table): offsets slice back."""
+    from hsqual.kwic import kwic
+    from hsqual.resources import bundled_path
+    from hsqual.transcripts import load_corpus
+
+    corpus = load_corpus(bundled_path("transcripts") / "ja")
+    cb = load_codebooks(bundled_codebooks())
+    df = apply_codebook(corpus, cb, unit="sentence")
+    assert len(df) > 0 and set(df["doc_id"]) <= set(corpus.doc_ids)
+    assert_traceable(df, corpus)
+    conc = kwic(corpus, "人間の安全保障", window=3)
+    assert len(conc) > 0
+    for r in conc.itertuples():
+        assert corpus.doc(r.doc_id).text[r.start:r.end] == r.keyword
+        assert r.keyword.replace("\n", "").replace(" ", "") == "人間の安全保障"

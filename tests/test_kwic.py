@@ -1,0 +1,114 @@
+"""KWIC: one row per match, left/right cut from the original text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hsqual.codebook import Code, Codebook
+from hsqual.corpus import Corpus, Document, Segment
+from hsqual.errors import RuleSyntaxError
+from hsqual.kwic import KWIC_COLUMNS, kwic
+
+EN = "Freedom from fear matters. People fear violence, and fear of war. Dignity too."
+JA = "人間の安全保障は、人々の命が守られることだ。\n生物多様性も守るべきだ。"
+
+
+def corpus():
+    docs = [Document("en01", EN, {"language": "en"}), Document("ja01", JA, {"language": "ja"})]
+    cut = JA.index("\n")
+    segs = [Segment("en01", 1, 0, len(EN), EN, None, "document"),
+            Segment("ja01", 1, 0, cut, JA[:cut], "A", "paragraph"),
+            Segment("ja01", 2, cut + 1, len(JA), JA[cut + 1:], "A", "paragraph")]
+    return Corpus(docs, segs)
+
+
+def assert_rows_slice(df, c):
+    for r in df.itertuples():
+        text = c.doc(r.doc_id).text
+        assert text[r.start:r.end] == r.keyword
+        assert text[r.start - len(r.left):r.start] == r.left
+        assert text[r.end:r.end + len(r.right)] == r.right
+
+
+def test_one_row_per_match_with_token_windows():
+    c = corpus()
+    df = kwic(c, "fear", window=2)
+    assert list(df.columns) == KWIC_COLUMNS
+    assert_rows_slice(df, c)
+    assert df[["start", "left", "keyword", "right"]].values.tolist() == [
+        [13, "Freedom from ", "fear", " matters. People"],
+        [34, "matters. People ", "fear", " violence, and"],  # punctuation rides along, words are counted
+        [53, "violence, and ", "fear", " of war"],
+    ]
+
+
+def test_window_chars():
+    c = corpus()
+    df = kwic(c, "dignity", window_chars=6)
+    assert df[["left", "keyword", "right"]].values.tolist() == [[" war. ", "Dignity", " too."]]
+    assert df.loc[0, "left"] == EN[df.loc[0, "start"] - 6:df.loc[0, "start"]]
+    assert df.loc[0, "right"] == " too."  # the text ends before 6 characters
+    assert df.attrs["window_chars"] == 6 and df.attrs["window"] is None
+
+
+def test_japanese_lemma_and_compound():
+    c = corpus()
+    df = kwic(c, "守る", window=2)
+    assert_rows_slice(df, c)
+    assert df[["doc_id", "segment_id", "keyword"]].values.tolist() == [["ja01", 1, "守ら"], ["ja01", 2, "守る"]]
+    assert df.loc[0, "left"] == "命が" and df.loc[0, "right"] == "れること"
+    comp = kwic(c, "生物多様性", window=1)
+    assert comp[["segment_id", "keyword", "right"]].values.tolist() == [[2, "生物多様性", "も"]]
+
+
+def test_expression_rows_are_its_words_within_a_sentence():
+    c = corpus()
+    df = kwic(c, "NEAR(fear, violence, 1) AND NOT dignity", window=1)
+    assert_rows_slice(df, c)
+    assert df["keyword"].tolist() == ["fear", "violence"]  # 'violence, and fear' is 2 words apart
+    assert kwic(c, "NEAR(fear, violence, 2)")["keyword"].tolist() == ["fear", "violence", "fear"]
+    assert kwic(c, "NEAR(fear, dignity, 3)").empty  # not within one sentence
+    doc = kwic(c, "NEAR(fear, dignity, 3)", unit="document")  # 'fear of war. Dignity': 3 words apart
+    assert doc[["start", "keyword"]].values.tolist() == [[53, "fear"], [66, "Dignity"]]
+
+
+def test_code_rows_carry_code_and_rule():
+    cb = Codebook("tf", [
+        Code(id="freedoms.fear", label={"en": "Fear"}, codebook="tf",
+             rules={"en": ('"freedom from fear"', "fear AND violen*"), "ja": ("命",)}),
+        Code(id="other", label={"en": "Other"}, codebook="tf", rules={"en": ("code:freedoms.fear AND war",)}),
+    ])
+    c = corpus()
+    df = kwic(c, "freedoms.fear", codebook=cb, window=1)
+    assert list(df.columns) == KWIC_COLUMNS + ["code", "rule"]
+    assert_rows_slice(df, c)
+    assert df[["keyword", "rule"]].values.tolist() == [
+        ["Freedom from fear", 'tf/freedoms.fear/en#1: "freedom from fear"'],
+        ["fear", "tf/freedoms.fear/en#2: fear AND violen*"],
+        ["violence", "tf/freedoms.fear/en#2: fear AND violen*"],
+        ["fear", "tf/freedoms.fear/en#2: fear AND violen*"],
+        ["命", "tf/freedoms.fear/ja#1: 命"],
+    ]
+    assert set(df["code"]) == {"freedoms.fear"}
+    # a code that depends on another: its evidence comes along
+    other = kwic(c, "other", codebook=cb, window=1)
+    assert other["keyword"].tolist() == ["fear", "violence", "fear", "war"]
+    # a pattern may refer to codes of the codebook
+    pat = kwic(c, "code:freedoms.fear AND war", codebook=cb)
+    assert pat["keyword"].tolist() == ["fear", "violence", "fear", "war"]
+
+
+def test_bad_pattern_and_arguments():
+    with pytest.raises(RuleSyntaxError, match=re.escape("expected ')' to close NEAR(")):
+        kwic(corpus(), "NEAR(fear, war, 3")
+    with pytest.raises(ValueError, match="window must be a whole number"):
+        kwic(corpus(), "fear", window=-1)
+    with pytest.raises(ValueError, match="pattern_or_code must be a rule"):
+        kwic(corpus(), "  ")
+
+
+def test_unknown_meta_column_in_a_pattern():
+    with pytest.raises(RuleSyntaxError, match="no document has a metadata column 'sectr'"):
+        kwic(corpus(), "fear AND meta:sectr=NGO")
