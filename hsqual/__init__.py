@@ -14,6 +14,8 @@ Example
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -49,6 +51,26 @@ _API = {
 _SUBMODULES = ("studies", "figures", "export")
 
 __all__ = sorted(_API) + list(_SUBMODULES)
+
+
+class _Package(types.ModuleType):
+    """The package module: a public function keeps its name when its module is imported.
+
+    ``hsqual.cooccurrence``, ``hsqual.agreement``, ``hsqual.crosstab``, ``hsqual.kwic`` and
+    ``hsqual.tokenize`` are functions defined in modules of the same name. Python's import
+    system rebinds a package attribute to a submodule whenever that submodule is imported; here
+    such a rebinding of a public function's name is ignored, so ``hsqual.kwic(...)`` always
+    calls the function. The module stays available as ``sys.modules["hsqual.kwic"]`` and
+    through ``from hsqual.kwic import ...``.
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and _API.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

@@ -1,0 +1,391 @@
+"""Tokenising English and Japanese text, with character offsets.
+
+A :class:`Token` carries the written form (``surface``, exactly ``text[start:end]``), the
+forms rules match against (``lemma`` and ``base``), the part of speech and the index of the
+sentence it lies in (0-based within the text, sentences as :func:`hsqual.segment.split_sentences`
+finds them).
+
+**Japanese** is tokenised by MeCab (fugashi) with the UniDic dictionary of ``unidic-lite``;
+one tagger per process, created on first use. ``lemma`` is UniDic's lemma (it normalises
+spelling: ``ため`` → ``為``; the English tail of loanwords is removed: ``シリーズ-series`` →
+``シリーズ``), ``base`` is UniDic's written base form (``orthBase``), ``pos``/``pos2`` the
+first two part-of-speech levels (``名詞``/``普通名詞``). Unknown words keep their written
+form as lemma and base. Whitespace (including ``\\u3000``) is never a token.
+
+Matching forms are NFKC-normalised, offsets are not: before tagging, each character whose
+NFKC form is a single other character is replaced by it (full-width ``Ｇ７`` → ``G7``,
+half-width ``ｶ`` → ``カ``, ``①`` → ``1``, ``\\u3000`` → space). That keeps every character in
+place, so offsets are into the original text and ``surface`` is the original spelling, while
+``lemma`` and ``base`` are in normalised form (``ＧＨＡ`` is found by the rule term ``GHA``).
+
+Each line is tagged on its own (a line break is a boundary for MeCab's context), which keeps
+memory flat and makes a text's tokens independent of what else is in the batch.
+
+**English** tokens are words ``\\w+`` joined by inner apostrophes or hyphens
+(``human-security``, ``don't``); ``lemma`` and ``base`` are the lower-cased (NFKC) word and
+``pos`` is empty.
+
+:func:`tokenize_arrays` is the fast path: it returns parallel lists rather than a Python
+object per token, built from MeCab's own formatted output (one call per line, split once).
+
+Example
+-------
+>>> [(t.surface, t.lemma, t.pos) for t in tokenize("平和のために", language="ja")]
+[('平和', '平和', '名詞'), ('の', 'の', '助詞'), ('ため', '為', '名詞'), ('に', 'に', '助詞')]
+>>> [(t.surface, t.start, t.sentence) for t in tokenize("Freedom from fear. Dignity!", language="en")]
+[('Freedom', 0, 0), ('from', 8, 0), ('fear', 13, 0), ('Dignity', 19, 1)]
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import threading
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .segment import split_sentences
+
+__all__ = ["Token", "TokenArrays", "tokenize", "tokenize_arrays", "tokenize_many", "normalize_for_matching"]
+
+_LANGUAGES = ("en", "ja")
+
+
+class Token(NamedTuple):
+    """One token; ``text[start:end] == surface``.
+
+    Example
+    -------
+    >>> Token("保障", "保障", "保障", "名詞", "普通名詞", 4, 6, 0).end
+    6
+    """
+
+    surface: str
+    lemma: str
+    base: str
+    pos: str
+    pos2: str
+    start: int
+    end: int
+    sentence: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenArrays:
+    """The tokens of a text as parallel lists (the fast path's result).
+
+    ``len(arrays)`` is the number of tokens; ``arrays[i]`` is the i-th :class:`Token`;
+    ``arrays.tokens()`` builds them all.
+
+    Example
+    -------
+    >>> a = tokenize_arrays("人間の安全保障", language="ja")
+    >>> a.lemmas, a.starts, a.ends
+    (['人間', 'の', '安全', '保障'], [0, 2, 3, 5], [2, 3, 5, 7])
+    >>> a[3]
+    Token(surface='保障', lemma='保障', base='保障', pos='名詞', pos2='普通名詞', start=5, end=7, sentence=0)
+    """
+
+    surfaces: list[str]
+    lemmas: list[str]
+    bases: list[str]
+    pos: list[str]
+    pos2: list[str]
+    starts: list[int]
+    ends: list[int]
+    sentences: list[int]
+
+    def __len__(self) -> int:
+        return len(self.surfaces)
+
+    def __getitem__(self, i: int) -> Token:
+        return Token(self.surfaces[i], self.lemmas[i], self.bases[i], self.pos[i], self.pos2[i],
+                     self.starts[i], self.ends[i], self.sentences[i])
+
+    def tokens(self) -> list[Token]:
+        """Every token as a :class:`Token`."""
+        return [Token(*row) for row in zip(self.surfaces, self.lemmas, self.bases, self.pos, self.pos2,
+                                           self.starts, self.ends, self.sentences)]
+
+
+# --------------------------------------------------------------------------------------------
+# public functions
+
+
+def tokenize(text: str, *, language: str) -> list[Token]:
+    """Tokens of ``text``.
+
+    Parameters
+    ----------
+    text : str
+    language : {"en", "ja"}
+
+    Returns
+    -------
+    list of Token
+
+    Example
+    -------
+    >>> toks = tokenize("シリーズをＧＨＡで議論した。", language="ja")
+    >>> [(t.surface, t.lemma, t.base) for t in toks][:4]
+    [('シリーズ', 'シリーズ', 'シリーズ'), ('を', 'を', 'を'), ('ＧＨＡ', 'GHA', 'GHA'), ('で', 'で', 'で')]
+    >>> [(t.surface, t.lemma, t.base) for t in toks][4:6]
+    [('議論', '議論', '議論'), ('し', '為る', 'する')]
+    """
+    return tokenize_arrays(text, language=language).tokens()
+
+
+def tokenize_arrays(text: str, *, language: str, sentences: bool = True) -> TokenArrays:
+    """Tokens of ``text`` as parallel lists: the fast path for matching.
+
+    Parameters
+    ----------
+    text : str
+    language : {"en", "ja"}
+    sentences : bool, default True
+        Compute each token's sentence index; with ``False`` every index is 0 (faster).
+
+    Example
+    -------
+    >>> a = tokenize_arrays("恐怖からの自由。欠乏からの自由。", language="ja")
+    >>> list(zip(a.surfaces, a.sentences))[-3:]
+    [('の', 1), ('自由', 1), ('。', 1)]
+    """
+    _check(text, language, "tokenize_arrays")
+    if language == "ja":
+        with _LOCK:
+            arrays = _ja_arrays(text)
+    else:
+        arrays = _en_arrays(text)
+    return _with_sentences(text, arrays, language, sentences)
+
+
+def tokenize_many(texts: Iterable[str], *, language: str, arrays: bool = False) -> list:
+    """Tokenise many texts (one lock taken for the batch).
+
+    Parameters
+    ----------
+    texts : iterable of str
+    language : {"en", "ja"}
+    arrays : bool, default False
+        Return :class:`TokenArrays` rather than lists of :class:`Token`.
+
+    Example
+    -------
+    >>> [[t.surface for t in toks] for toks in tokenize_many(["人間の安全保障", "Human security"], language="ja")]
+    [['人間', 'の', '安全', '保障'], ['Human', 'security']]
+    """
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"tokenize_many: texts[{i}] must be a str, not {type(t).__name__}")
+    _check("", language, "tokenize_many")
+    if language == "ja":
+        with _LOCK:
+            raw = [_ja_arrays(t) for t in texts]
+    else:
+        raw = [_en_arrays(t) for t in texts]
+    out = [_with_sentences(t, a, language, True) for t, a in zip(texts, raw)]
+    return out if arrays else [a.tokens() for a in out]
+
+
+def normalize_for_matching(text: str) -> str:
+    """``text`` with each character whose NFKC form is one other character replaced by it.
+
+    The result has the same length as ``text``, character for character, so offsets found in
+    it are offsets into ``text``.
+
+    Example
+    -------
+    >>> normalize_for_matching("Ｇ７と\\u3000ｶﾀｶﾅ、①")
+    'G7と カタカナ、1'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"normalize_for_matching: text must be a str, not {type(text).__name__}")
+    if text.isascii():
+        return text
+    table = _NORM_TABLE
+    changed = []
+    for ch in set(text):
+        n = table.get(ch)
+        if n is None:
+            if ch.isascii():
+                continue
+            n = unicodedata.normalize("NFKC", ch)
+            n = table[ch] = n if (len(n) == 1 and not unicodedata.combining(n)) else ch
+        if n != ch:
+            changed.append((ch, n))
+    for ch, n in changed:  # few distinct characters change: str.replace beats str.translate
+        text = text.replace(ch, n)
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# internals
+
+_NORM_TABLE: dict[str, str] = {}
+_LOCK = threading.RLock()
+_TAGGER = None
+_FIELDS = 5
+# surface, lemma (f[7]), orthBase (f[10]), pos2, pos1 -- pos1 last: it is never empty, so the
+# output never ends in whitespace.
+_FORMAT = r"-O '' -F '%m\t%f[7]\t%f[10]\t%f[1]\t%f[0]\n' -U '%m\t\t\t%f[1]\t%f[0]\n' -E '' -B ''"
+_MAX_PIECE = 8192
+_LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _get_tagger():
+    """The process's MeCab tagger (UniDic from unidic-lite), created on first use."""
+    global _TAGGER
+    if _TAGGER is None:
+        with _LOCK:
+            if _TAGGER is None:
+                import os
+
+                import fugashi
+                import unidic_lite
+
+                dicdir = unidic_lite.DICDIR
+                rc = os.path.join(dicdir, "mecabrc")
+                _TAGGER = fugashi.GenericTagger(f"-r {shlex.quote(rc)} -d {shlex.quote(dicdir)} {_FORMAT}")
+    return _TAGGER
+
+
+def _pieces(text: str):
+    """(offset, piece) for each non-blank line; very long lines cut after 。 or whitespace."""
+    pos = 0
+    n = len(text)
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip(_LINE_ENDS)  # MeCab never sees a line break
+        if body.strip():
+            if len(body) <= _MAX_PIECE:
+                yield pos, body
+            else:
+                yield from _cut_long(body, pos)
+        pos += len(line)
+    assert pos == n
+
+
+def _cut_long(line: str, offset: int):
+    i = 0
+    n = len(line)
+    while i < n:
+        j = min(n, i + _MAX_PIECE)
+        if j < n:
+            k = max(line.rfind("。", i, j), *(line.rfind(c, i, j) for c in " \t\u3000"))
+            if k > i:
+                j = k + 1
+        yield offset + i, line[i:j]
+        i = j
+
+
+def _strip_tail(lemma: str) -> str:
+    head, sep, tail = lemma.partition("-")
+    return head if (sep and head and tail.isascii()) else lemma
+
+
+def _ja_arrays(text: str) -> TokenArrays:
+    tagger = _get_tagger()
+    norm = normalize_for_matching(text).replace("\x00", " ")
+    parse = tagger.parse
+    outs = [parse(piece) for _, piece in _pieces(norm)]
+    flat = "\n".join(o for o in outs if o).replace("\n", "\t").split("\t") if outs else []
+    if len(flat) % _FIELDS:
+        return _ja_nodes(text)
+    surf = flat[0::_FIELDS]
+    pos1 = flat[4::_FIELDS]
+    blanks = []
+    if "空白" in pos1 or any(map(str.isspace, surf)):
+        blanks = [i for i, (p, s) in enumerate(zip(pos1, surf)) if p == "空白" or s.isspace()]
+    lem = flat[1::_FIELDS]
+    base = flat[2::_FIELDS]
+    pos2 = flat[3::_FIELDS]
+    if blanks:  # whitespace tokens: drop
+        drop = set(blanks)
+        idx = [i for i in range(len(surf)) if i not in drop]
+        surf = [surf[i] for i in idx]
+        lem = [lem[i] for i in idx]
+        base = [base[i] for i in idx]
+        pos1 = [pos1[i] for i in idx]
+        pos2 = [pos2[i] for i in idx]
+    starts: list[int] = []
+    ends: list[int] = []
+    append_s = starts.append
+    append_e = ends.append
+    find = norm.find
+    pos = 0
+    for s in surf:
+        st = find(s, pos)
+        if st < 0 or (st > pos and not norm[pos:st].isspace()):
+            return _ja_nodes(text)
+        pos = st + len(s)
+        append_s(st)
+        append_e(pos)
+    lem = [_strip_tail(x) if "-" in x else (x or s) for x, s in zip(lem, surf)]
+    base = [b or s for b, s in zip(base, surf)]
+    return TokenArrays([text[s:e] for s, e in zip(starts, ends)], lem, base, pos1, pos2, starts, ends,
+                       [0] * len(starts))
+
+
+def _ja_nodes(text: str) -> TokenArrays:
+    """The reference path: one fugashi node per token, offsets from ``white_space``."""
+    tagger = _get_tagger()
+    norm = normalize_for_matching(text).replace("\x00", " ")
+    cols: list[list] = [[] for _ in range(8)]
+    for offset, piece in _pieces(norm):
+        pos = offset
+        for node in tagger(piece):
+            pos += len(node.white_space)
+            surface = node.surface
+            start, pos = pos, pos + len(surface)
+            f = node.feature
+            if f[0] == "空白" or surface.isspace():
+                continue
+            lemma = f[7] if len(f) > 7 and f[7] not in ("", "*") else surface
+            base = f[10] if len(f) > 10 and f[10] not in ("", "*") else surface
+            pos2 = f[1] if len(f) > 1 and f[1] != "*" else ""
+            for col, value in zip(cols, (text[start:pos], _strip_tail(lemma), base, f[0], pos2, start, pos, 0)):
+                col.append(value)
+    return TokenArrays(*cols)
+
+
+_EN_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+
+
+def _en_arrays(text: str) -> TokenArrays:
+    norm = normalize_for_matching(text)
+    starts: list[int] = []
+    ends: list[int] = []
+    lemmas: list[str] = []
+    for m in _EN_WORD.finditer(norm):
+        starts.append(m.start())
+        ends.append(m.end())
+        lemmas.append(m.group().lower())
+    n = len(starts)
+    return TokenArrays([text[s:e] for s, e in zip(starts, ends)], lemmas, list(lemmas), [""] * n, [""] * n,
+                       starts, ends, [0] * n)
+
+
+def _with_sentences(text: str, a: TokenArrays, language: str, sentences: bool) -> TokenArrays:
+    if not sentences or not a.starts:
+        return a
+    sent_starts = [s for s, _ in split_sentences(text, language=language)]
+    if len(sent_starts) <= 1:
+        return a
+    if len(a.starts) > 64:
+        import numpy as np
+
+        ids = np.maximum(np.searchsorted(sent_starts, a.starts, side="right") - 1, 0).tolist()
+    else:
+        ids = [max(0, bisect_right(sent_starts, s) - 1) for s in a.starts]
+    return TokenArrays(a.surfaces, a.lemmas, a.bases, a.pos, a.pos2, a.starts, a.ends, ids)
+
+
+def _check(text, language, fn: str) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"{fn}: text must be a str, not {type(text).__name__}")
+    if language not in _LANGUAGES:
+        raise ValueError(f"{fn}: language must be one of {_LANGUAGES}, not {language!r}")

@@ -1,0 +1,562 @@
+"""Reading transcripts into a :class:`~hsqual.corpus.Corpus`.
+
+Formats (documented with examples in ``transcripts/README.md``):
+
+* ``.md`` / ``.txt``: an optional YAML front-matter block between ``---`` lines (``id``,
+  ``title``, ``language``, ``speakers``, ``date``, ``interviewee``, ``sector``, ``source``,
+  ``kind``, any other key), then the body. The document text is the body; segment offsets
+  point into it, the header is metadata. Speaker turns are lines ``NAME: ...`` or
+  ``**NAME**: ...`` (``：`` too), see :mod:`hsqual.segment`.
+* ``.csv``: one row per segment, columns ``doc_id, text`` required, ``speaker`` and
+  ``segment_id`` optional, any other column is document metadata (constant within a
+  ``doc_id``). A document's text is its rows' texts joined with ``\\n``.
+* ``.docx``: read by :mod:`hsqual.docx` (``read_docx(path) -> (text, meta)``) when installed.
+
+The document id is the header's ``id``, else the file name without its suffix. The language
+is the header's ``language``, else detected from the share of CJK letters (``"ja"`` when at
+least a fifth of the letters are kana or kanji). Every problem raises
+:class:`~hsqual.errors.TranscriptError` naming the file and, where there is one, the line.
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "int04.md").write_text(
+...     "---\\nid: int04\\nspeakers: [Interviewer, Interviewee 4]\\nsector: NGO\\n---\\n"
+...     "Interviewer: What does human security add?\\n\\n"
+...     "Interviewee 4: It puts people first. Dignity matters.\\n", encoding="utf-8")
+>>> corpus = load_corpus(folder)
+>>> corpus.segments_frame()[["segment_id", "speaker", "text", "sector"]]
+   segment_id        speaker                                   text sector
+0           1    Interviewer              What does human security add?    NGO
+1           2  Interviewee 4  It puts people first. Dignity matters.    NGO
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import glob as _glob
+import importlib.util
+import io
+import os
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .corpus import Corpus, Document, Segment
+from .errors import TranscriptError
+from .segment import UNITS, segment_corpus
+from .textio import read_text
+
+__all__ = [
+    "SUFFIXES",
+    "read_transcript",
+    "read_csv_transcripts",
+    "parse_transcript",
+    "detect_language",
+    "load_corpus",
+]
+
+#: File suffixes :func:`load_corpus` reads from a folder.
+SUFFIXES = (".md", ".txt", ".csv", ".docx")
+_TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+_LANGUAGES = ("en", "ja")
+_FENCES = ("---",)
+_CLOSERS = ("---", "...")
+
+
+# --------------------------------------------------------------------------------------------
+# language
+
+
+def detect_language(text: str) -> str:
+    """``"ja"`` when at least a fifth of the letters are CJK (kana, kanji), else ``"en"``.
+
+    Letters are characters for which ``str.isalpha`` holds; CJK letters are those of East
+    Asian width "W" or "F". The first 20,000 characters are looked at.
+
+    Example
+    -------
+    >>> detect_language("人間の安全保障 (human security) とは何か"), detect_language("Freedom from fear")
+    ('ja', 'en')
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"detect_language: text must be a str, not {type(text).__name__}")
+    letters = wide = 0
+    for ch in text[:20000]:
+        if ch.isalpha():
+            letters += 1
+            if unicodedata.east_asian_width(ch) in ("W", "F"):
+                wide += 1
+    return "ja" if letters and wide >= 0.2 * letters else "en"
+
+
+# --------------------------------------------------------------------------------------------
+# .md / .txt
+
+
+def parse_transcript(
+    text: str,
+    *,
+    path: str | os.PathLike | None = None,
+    doc_id: str | None = None,
+    language: str | None = None,
+) -> Document:
+    """A :class:`Document` from the text of a transcript file (front matter + body).
+
+    Parameters
+    ----------
+    text : str
+        The whole file.
+    path : str or PathLike, optional
+        Named in errors; its stem is the default id.
+    doc_id : str, optional
+        Used when the header has no ``id`` (default: the file stem, else ``"doc"``).
+    language : {"en", "ja"}, optional
+        Forces the language (over the header and detection).
+
+    Example
+    -------
+    >>> doc = parse_transcript("---\\ntitle: 外交力とは\\nkind: essay\\n---\\n日本に求められる外交力。\\n",
+    ...                        path="essay.md")
+    >>> doc.doc_id, doc.text, dict(doc.meta)
+    ('essay', '日本に求められる外交力。\\n', {'title': '外交力とは', 'kind': 'essay', 'language': 'ja', 'file': 'essay.md'})
+    >>> parse_transcript("---\\ntitle: [unclosed\\n---\\nbody", path="bad.md")
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.TranscriptError: bad.md:3:1: the front matter is not valid YAML: ...
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse_transcript: text must be a str, not {type(text).__name__}")
+    _check_language_arg(language)
+    _check_not_empty(text, path)
+    header, body, body_line = _split_front_matter(text, path)
+    if not body.strip():
+        raise TranscriptError("the transcript has no text after its front matter (the body is empty)",
+                              path=path, line=body_line)
+    return _make_document(body, header, path=path, doc_id=doc_id, language=language)
+
+
+def _check_not_empty(text: str, path) -> None:
+    if text == "":
+        raise TranscriptError("the file is empty", path=path)
+    if not text.strip():
+        raise TranscriptError("the file is empty (it holds only whitespace)", path=path)
+
+
+def _split_front_matter(text: str, path) -> tuple[dict, str, int]:
+    """(header mapping, body, 1-based line number where the body starts)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() not in _FENCES:
+        return {}, text, 1
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in _CLOSERS and not lines[i][:1].isspace():
+            header_text = "".join(lines[1:i])
+            header = _parse_header(header_text, path)
+            body = "".join(lines[i + 1:])
+            return header, body, i + 2
+    raise TranscriptError("the front matter opened by '---' on line 1 is never closed; end it with a line '---'",
+                          path=path, line=1)
+
+
+def _parse_header(header_text: str, path) -> dict:
+    import yaml
+
+    try:
+        node = yaml.compose(header_text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(header_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and cmark is not None and cmark is not mark:
+            problem = f"{problem} ({context} on line {cmark.line + 2})"
+        line = mark.line + 2 if mark is not None else 2
+        column = mark.column + 1 if mark is not None else None
+        raise TranscriptError(f"the front matter is not valid YAML: {problem}", path=path, line=line,
+                              column=column) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise TranscriptError(
+            f"the front matter must be 'key: value' lines, not a {type(data).__name__}", path=path, line=2)
+    key_lines: dict[Any, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for k, _v in node.value:
+            key_lines[getattr(k, "value", None)] = k.start_mark.line + 2
+    return _check_header(data, key_lines, path)
+
+
+def _check_header(data: dict, key_lines: dict, path) -> dict:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        line = key_lines.get(str(key))
+        if not isinstance(key, str):
+            raise TranscriptError(f"front matter keys must be words, not {key!r}", path=path, line=line)
+        if key == "id":
+            if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
+                raise TranscriptError(f"'id' must be a non-empty name, not {value!r}", path=path, line=line)
+            value = str(value).strip()
+        elif key == "language":
+            if value not in _LANGUAGES:
+                raise TranscriptError(f"'language' must be one of {', '.join(_LANGUAGES)}, not {value!r}",
+                                      path=path, line=line)
+        elif key == "speakers":
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+                raise TranscriptError(
+                    f"'speakers' must be a list of names, e.g. [Interviewer, Interviewee 4], not {value!r}",
+                    path=path, line=line)
+            value = [str(v) for v in value]
+        elif isinstance(value, dict):
+            raise TranscriptError(
+                f"{key!r} holds a mapping; front matter values must be text, numbers, dates or lists",
+                path=path, line=line)
+        out[key] = _plain(value)
+    return out
+
+
+def _plain(value):
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _make_document(body: str, header: Mapping, *, path, doc_id, language) -> Document:
+    meta = dict(header)
+    did = meta.pop("id", None) or doc_id or (Path(path).stem if path is not None else "doc")
+    if language is not None:
+        meta["language"] = language
+    elif "language" not in meta:
+        meta["language"] = detect_language(body)
+    if path is not None and "file" not in meta:
+        meta["file"] = Path(path).name
+    return Document(str(did), body, meta)
+
+
+def read_transcript(path: str | os.PathLike, *, encoding: str | None = None, language: str | None = None) -> Document:
+    """Read one transcript file (``.md``, ``.txt``, ``.docx``, or a ``.csv`` holding one document).
+
+    Parameters
+    ----------
+    path : str or PathLike
+    encoding : str, optional
+        The file's encoding (default UTF-8, see :func:`hsqual.textio.read_text`).
+    language : {"en", "ja"}, optional
+        Forces the language.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "empty.txt"
+    >>> _ = p.write_text("  \\n\\n")
+    >>> read_transcript(p)
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.TranscriptError: .../empty.txt: the file is empty (it holds only whitespace)
+    """
+    p = _as_path(path, "read_transcript")
+    _check_language_arg(language)
+    suffix = p.suffix.lower()
+    if suffix in _TEXT_SUFFIXES:
+        return parse_transcript(read_text(p, encoding=encoding), path=p, language=language)
+    if suffix == ".docx":
+        return _read_docx(p, language=language)
+    if suffix == ".csv":
+        corpus = read_csv_transcripts(p, encoding=encoding, language=language)
+        if len(corpus) != 1:
+            raise TranscriptError(f"holds {len(corpus)} documents; read it with load_corpus()", path=p)
+        return corpus.documents[0]
+    raise TranscriptError(f"unknown file type {p.suffix!r}; expected one of {', '.join(SUFFIXES)}", path=p)
+
+
+def _read_docx(p: Path, *, language) -> Document:
+    # Word files are read by hsqual.docx (read_docx(path) -> (text, meta)).
+    if importlib.util.find_spec(f"{__package__}.docx") is None:
+        raise TranscriptError(".docx needs hsqual.docx, which is not available; save the file as .txt or .md",
+                              path=p)
+    from . import docx as _docx
+
+    text, meta = _docx.read_docx(p)
+    _check_not_empty(text, p)
+    return _make_document(text, dict(meta or {}), path=p, doc_id=None, language=language)
+
+
+# --------------------------------------------------------------------------------------------
+# .csv
+
+_CSV_REQUIRED = ("doc_id", "text")
+_CSV_SEGMENT_COLUMNS = ("doc_id", "text", "speaker", "segment_id")
+
+
+def read_csv_transcripts(
+    path: str | os.PathLike,
+    *,
+    encoding: str | None = None,
+    language: str | None = None,
+    clean: bool = False,
+) -> Corpus:
+    """Read a CSV of segments: one row per segment, grouped into documents by ``doc_id``.
+
+    Columns: ``doc_id`` and ``text`` (required), ``speaker`` and ``segment_id`` (optional;
+    ``segment_id`` orders a document's rows), any other column is document metadata and must
+    not differ within a ``doc_id`` (an empty cell is no value). Each row becomes a segment of
+    kind ``turn`` (with a ``speaker`` column) or ``excerpt``.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    encoding : str, optional
+    language : {"en", "ja"}, optional
+        Forces the language (default: the ``language`` column, else detected per document).
+    clean : bool, default False
+        Clean each row's text with :func:`hsqual.clean.clean_text`.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "turns.csv"
+    >>> _ = p.write_text("doc_id,speaker,text,sector\\nint04,Interviewer,Why?,NGO\\n"
+    ...                  "int04,Interviewee 4,Dignity.,NGO\\n", encoding="utf-8")
+    >>> c = read_csv_transcripts(p)
+    >>> c.doc("int04").text, [(s.speaker, s.start, s.end) for s in c.segments]
+    ('Why?\\nDignity.', [('Interviewer', 0, 4), ('Interviewee 4', 5, 13)])
+    >>> _ = p.write_text("doc_id,text,sector\\nint04,Why?,NGO\\nint04,Dignity.,Government\\n")
+    >>> read_csv_transcripts(p)
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.TranscriptError: .../turns.csv:3: document 'int04': column 'sector' is 'Government' here but 'NGO' on line 2; ...
+    """
+    p = _as_path(path, "read_csv_transcripts")
+    _check_language_arg(language)
+    text = read_text(p, encoding=encoding)
+    _check_not_empty(text, p)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise TranscriptError(f"not a valid CSV file: {exc}", path=p, line=1) from None
+    columns = [c.strip() for c in header]
+    seen: set[str] = set()
+    for c in columns:
+        if c in seen:
+            raise TranscriptError(f"column {c!r} appears twice in the header", path=p, line=1)
+        seen.add(c)
+    missing = [c for c in _CSV_REQUIRED if c not in columns]
+    if missing:
+        raise TranscriptError(
+            f"missing column(s) {', '.join(missing)}; expected at least doc_id, text "
+            f"(optional: speaker, segment_id, and metadata columns); found: {', '.join(columns) or 'none'}",
+            path=p, line=1)
+    meta_cols = [c for c in columns if c not in _CSV_SEGMENT_COLUMNS]
+    has_speaker = "speaker" in columns
+    has_sid = "segment_id" in columns
+    rows: dict[str, list[tuple[int, int | None, str, str | None]]] = {}
+    metas: dict[str, dict[str, tuple[str, int]]] = {}
+    line = reader.line_num
+    while True:
+        start_line = line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise TranscriptError(f"not a valid CSV row: {exc}", path=p, line=reader.line_num) from None
+        line = reader.line_num
+        if all(not x.strip() for x in row):
+            continue  # a blank line or a row of empty cells holds nothing
+        if len(row) != len(columns):
+            raise TranscriptError(f"{len(row)} fields, but the header has {len(columns)}", path=p, line=start_line)
+        rec = dict(zip(columns, row))
+        doc_id = rec["doc_id"].strip()
+        if not doc_id:
+            raise TranscriptError("empty doc_id", path=p, line=start_line)
+        sid = None
+        if has_sid:
+            raw = rec["segment_id"].strip()
+            try:
+                sid = int(raw)
+            except ValueError:
+                raise TranscriptError(f"segment_id must be a whole number, not {raw!r}", path=p,
+                                      line=start_line) from None
+            if sid < 1:
+                raise TranscriptError(f"segment_id must be 1 or more, not {sid}", path=p, line=start_line)
+            if any(r[1] == sid for r in rows.get(doc_id, [])):
+                raise TranscriptError(f"document {doc_id!r}: segment_id {sid} appears twice", path=p,
+                                      line=start_line)
+        speaker = rec["speaker"].strip() or None if has_speaker else None
+        rows.setdefault(doc_id, []).append((start_line, sid, rec["text"], speaker))
+        dm = metas.setdefault(doc_id, {})
+        for c in meta_cols:
+            value = rec[c].strip()
+            if not value:
+                continue
+            if c in dm and dm[c][0] != value:
+                raise TranscriptError(
+                    f"document {doc_id!r}: column {c!r} is {value!r} here but {dm[c][0]!r} on line {dm[c][1]}; "
+                    f"metadata columns must be the same on every row of a document",
+                    path=p, line=start_line)
+            dm.setdefault(c, (value, start_line))
+    if not rows:
+        raise TranscriptError("the CSV has a header but no rows", path=p, line=2)
+    documents: list[Document] = []
+    segments: list[Segment] = []
+    kind = "turn" if has_speaker else "excerpt"
+    for doc_id, recs in rows.items():
+        if has_sid:
+            recs = sorted(recs, key=lambda r: r[1])
+        meta: dict[str, Any] = {c: v for c, (v, _) in metas[doc_id].items()}
+        if "language" in meta and meta["language"] not in _LANGUAGES:
+            raise TranscriptError(
+                f"document {doc_id!r}: language must be one of {', '.join(_LANGUAGES)}, not {meta['language']!r}",
+                path=p, line=metas[doc_id]["language"][1])
+        lang = language or meta.get("language") or detect_language("\n".join(r[2] for r in recs))
+        meta["language"] = lang
+        texts = [r[2] for r in recs]
+        if clean:
+            from .clean import clean_text
+
+            results = [clean_text(t, language=lang) for t in texts]
+            texts = [r.text for r in results]
+            meta["cleaned"] = True
+            meta["changes"] = sum(len(r.changes) for r in results)
+        meta.setdefault("file", p.name)
+        pos = 0
+        for i, (rec, t) in enumerate(zip(recs, texts), start=1):
+            segments.append(Segment(doc_id, rec[1] if has_sid else i, pos, pos + len(t), t, rec[3], kind))
+            pos += len(t) + 1
+        documents.append(Document(doc_id, "\n".join(texts), meta))
+    return Corpus(documents, segments)
+
+
+# --------------------------------------------------------------------------------------------
+# corpus
+
+
+def load_corpus(
+    path_or_paths: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    unit: str = "turn",
+    encoding: str | None = None,
+    language: str | None = None,
+    clean: bool = False,
+) -> Corpus:
+    """Read transcripts into a corpus cut into ``unit`` segments.
+
+    Parameters
+    ----------
+    path_or_paths : path, glob pattern, or a list of them
+        A folder means every ``.md``, ``.txt``, ``.csv`` and ``.docx`` file in it (not its
+        sub-folders), sorted by name, leaving out hidden files, ``README`` files and the
+        ``*.changes.csv`` lists :func:`hsqual.clean.clean_text` produces.
+    unit : {"turn", "paragraph", "sentence", "item", "document"}, default "turn"
+        ``"turn"`` falls back to paragraphs in a document without speaker turns.
+    encoding : str, optional
+        The files' encoding (default UTF-8).
+    language : {"en", "ja"}, optional
+        Forces every document's language.
+    clean : bool, default False
+        Clean each text with :func:`hsqual.clean.clean_text` first (PDF line breaks, stray
+        spaces, ...); ``meta["changes"]`` counts the changes made.
+
+    Example
+    -------
+    >>> from hsqual.resources import bundled_path
+    >>> c = load_corpus(bundled_path("transcripts") / "ja", unit="sentence")
+    >>> c.doc_ids
+    ['essay_diplomacy_human_security', 'global_health_strategy_followup', 'manifesto_foreign_defence']
+    >>> c.doc("manifesto_foreign_defence").meta["kind"]
+    'manifesto'
+    """
+    if unit not in UNITS:
+        raise ValueError(f"load_corpus: unit must be one of {UNITS}, not {unit!r}")
+    _check_language_arg(language)
+    paths = _collect(path_or_paths)
+    documents: list[Document] = []
+    segments: list[Segment] = []
+    origin: dict[str, Path] = {}
+    for p in paths:
+        suffix = p.suffix.lower()
+        if suffix == ".csv":
+            sub = read_csv_transcripts(p, encoding=encoding, language=language, clean=clean)
+            docs, segs = list(sub.documents), list(sub.segments)
+        else:
+            doc = read_transcript(p, encoding=encoding, language=language)
+            if clean:
+                doc = _cleaned(doc)
+            docs, segs = [doc], [Segment(doc.doc_id, 1, 0, len(doc.text), doc.text, None, "document")]
+        for d in docs:
+            if d.doc_id in origin:
+                raise TranscriptError(
+                    f"document id {d.doc_id!r} is used by {origin[d.doc_id]} as well; document ids must be unique",
+                    path=p)
+            origin[d.doc_id] = p
+        documents.extend(docs)
+        segments.extend(segs)
+    return segment_corpus(Corpus(documents, segments), unit)
+
+
+def _cleaned(doc: Document) -> Document:
+    from .clean import clean_text
+
+    result = clean_text(doc.text, language=doc.language)
+    meta = dict(doc.meta)
+    meta["cleaned"] = True
+    meta["changes"] = len(result.changes)
+    return Document(doc.doc_id, result.text, meta)
+
+
+def _collect(path_or_paths) -> list[Path]:
+    if isinstance(path_or_paths, (str, os.PathLike)):
+        items = [path_or_paths]
+    else:
+        try:
+            items = list(path_or_paths)
+        except TypeError:
+            raise TypeError(
+                f"load_corpus: expected a path, a glob pattern or a list of them, not {type(path_or_paths).__name__}"
+            ) from None
+        if not items:
+            raise TranscriptError("load_corpus: no paths given")
+    out: list[Path] = []
+    for item in items:
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(f"load_corpus: expected paths, got {type(item).__name__}")
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and _is_transcript_file(f))
+            if not found:
+                raise TranscriptError(f"no transcripts ({', '.join(SUFFIXES)} files) in this folder", path=p)
+            out.extend(found)
+        elif p.is_file():
+            out.append(p)
+        elif any(ch in str(item) for ch in "*?["):
+            found = sorted(Path(f) for f in _glob.glob(str(item)) if Path(f).is_file())
+            if not found:
+                raise TranscriptError("no file matches this pattern", path=str(item))
+            out.extend(found)
+        else:
+            raise TranscriptError("no such file or folder", path=p)
+    return out
+
+
+def _is_transcript_file(p: Path) -> bool:
+    name = p.name.lower()
+    return (p.suffix.lower() in SUFFIXES and not name.startswith(".") and not name.startswith("readme.")
+            and not name.endswith(".changes.csv"))
+
+
+def _as_path(path, fn: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{fn}: path must be a str or PathLike, not {type(path).__name__}")
+    return Path(path)
+
+
+def _check_language_arg(language) -> None:
+    if language is not None and language not in _LANGUAGES:
+        raise ValueError(f"language must be one of {_LANGUAGES} or None, not {language!r}")

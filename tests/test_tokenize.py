@@ -1,0 +1,152 @@
+"""Tokenising: offsets, UniDic fields, the fast path against the per-node path."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+
+import pytest
+
+import hsqual
+from hsqual.resources import bundled_path
+from hsqual.tokenize import Token, TokenArrays, normalize_for_matching, tokenize, tokenize_arrays, tokenize_many
+from hsqual.transcripts import load_corpus
+
+T = sys.modules["hsqual.tokenize"]
+JA_CORPUS = load_corpus(bundled_path("transcripts") / "ja", unit="document")
+
+
+@pytest.mark.parametrize("doc_id", JA_CORPUS.doc_ids)
+def test_every_token_of_the_bundled_texts_slices_back(doc_id):
+    text = JA_CORPUS.doc(doc_id).text
+    toks = tokenize(text, language="ja")
+    assert len(toks) > 500
+    prev = 0
+    for t in toks:
+        assert text[t.start:t.end] == t.surface and t.surface.strip() == t.surface and t.surface
+        assert t.start >= prev
+        prev = t.end
+        assert t.lemma and t.base and t.pos
+
+
+@pytest.mark.parametrize("doc_id", JA_CORPUS.doc_ids)
+def test_fast_path_equals_the_per_node_path(doc_id):
+    text = JA_CORPUS.doc(doc_id).text
+    with T._LOCK:
+        fast, nodes = T._ja_arrays(text), T._ja_nodes(text)
+    assert fast == nodes
+
+
+def test_fast_path_equals_per_node_path_on_raw_pdf_text():
+    raw = ("\n \n今、日本に求められる外交力とは \n\n①\nＧ\nＨ\nＡ\n\u3000インド太平洋（FOIP）の 4 月 3 日\r\n"
+           "ｶﾀｶﾅ と ＡＢＣ、シリーズ-series\t x\x00y ㈱ Ⅱ")
+    with T._LOCK:
+        assert T._ja_arrays(raw) == T._ja_nodes(raw)
+
+
+def test_unidic_fields():
+    toks = tokenize("平和のためにシリーズを議論した。", language="ja")
+    got = [(t.surface, t.lemma, t.base, t.pos, t.pos2) for t in toks]
+    assert got == [
+        ("平和", "平和", "平和", "名詞", "普通名詞"),
+        ("の", "の", "の", "助詞", "格助詞"),
+        ("ため", "為", "ため", "名詞", "普通名詞"),
+        ("に", "に", "に", "助詞", "格助詞"),
+        ("シリーズ", "シリーズ", "シリーズ", "名詞", "普通名詞"),
+        ("を", "を", "を", "助詞", "格助詞"),
+        ("議論", "議論", "議論", "名詞", "普通名詞"),
+        ("し", "為る", "する", "動詞", "非自立可能"),
+        ("た", "た", "た", "助動詞", ""),
+        ("。", "。", "。", "補助記号", "句点"),
+    ]
+
+
+def test_unknown_words_and_fullwidth_normalised_for_matching_only():
+    text = "ＧＨＡとXYZQ社"
+    toks = tokenize(text, language="ja")
+    assert [(t.surface, t.lemma, t.base, t.start, t.end) for t in toks][:2] == [
+        ("ＧＨＡ", "GHA", "GHA", 0, 3), ("と", "と", "と", 3, 4)]
+    assert ("XYZQ", "XYZQ") in [(t.surface, t.lemma) for t in toks]
+    assert normalize_for_matching(text) == "GHAとXYZQ社" and len(normalize_for_matching(text)) == len(text)
+
+
+def test_whitespace_is_never_a_token_and_offsets_survive_it():
+    text = "\u3000人間\t\n の \r\n安全\u3000\u3000保障  "
+    toks = tokenize(text, language="ja")
+    assert [(t.surface, t.start) for t in toks] == [("人間", 1), ("の", 6), ("安全", 10), ("保障", 14)]
+
+
+def test_nul_and_long_lines():
+    text = "人間\x00安全" + "の安全保障" * 4000 + "。"
+    toks = tokenize(text, language="ja")
+    for t in toks:
+        assert text[t.start:t.end] == t.surface
+    assert "".join(t.surface for t in toks) == text.replace("\x00", "")
+
+
+def test_sentence_ids():
+    a = tokenize_arrays("恐怖からの自由。欠乏からの自由！\n\n尊厳", language="ja")
+    assert list(zip(a.surfaces, a.sentences)) == [
+        ("恐怖", 0), ("から", 0), ("の", 0), ("自由", 0), ("。", 0),
+        ("欠乏", 1), ("から", 1), ("の", 1), ("自由", 1), ("！", 1), ("尊厳", 2)]
+    b = tokenize_arrays("恐怖からの自由。欠乏", language="ja", sentences=False)
+    assert set(b.sentences) == {0}
+
+
+def test_english():
+    text = "Human-security isn't new. Freedom from FEAR, e.g. violence!\r\nDignity"
+    toks = tokenize(text, language="en")
+    assert [(t.surface, t.lemma, t.start, t.sentence) for t in toks] == [
+        ("Human-security", "human-security", 0, 0), ("isn't", "isn't", 15, 0), ("new", "new", 21, 0),
+        ("Freedom", "freedom", 26, 1), ("from", "from", 34, 1), ("FEAR", "fear", 39, 1), ("e", "e", 45, 1),
+        ("g", "g", 47, 1), ("violence", "violence", 50, 1), ("Dignity", "dignity", 61, 2)]
+    assert all(t.pos == "" and t.base == t.lemma for t in toks)
+    assert [t.lemma for t in tokenize("ＧＨＡ Ｆｒｅｅｄｏｍ", language="en")] == ["gha", "freedom"]
+
+
+def test_arrays_and_tokens_agree():
+    a = tokenize_arrays("人間の安全保障", language="ja")
+    assert isinstance(a, TokenArrays) and len(a) == 4
+    assert a.tokens() == [a[i] for i in range(len(a))] == tokenize("人間の安全保障", language="ja")
+    assert isinstance(a[0], Token) and a[0]._fields == (
+        "surface", "lemma", "base", "pos", "pos2", "start", "end", "sentence")
+
+
+def test_tokenize_many_matches_one_by_one():
+    texts = [JA_CORPUS.doc(d).text[:3000] for d in JA_CORPUS.doc_ids] + ["", "人間"]
+    many = tokenize_many(texts, language="ja")
+    assert many == [tokenize(t, language="ja") for t in texts]
+    arrays = tokenize_many(texts, language="ja", arrays=True)
+    assert [a.tokens() for a in arrays] == many
+
+
+def test_threads_share_the_one_tagger():
+    texts = [JA_CORPUS.doc(d).text for d in JA_CORPUS.doc_ids] * 3
+    expected = [tokenize_arrays(t, language="ja") for t in texts]
+    results = [None] * len(texts)
+
+    def work(i):
+        results[i] = tokenize_arrays(texts[i], language="ja")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(texts))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert results == expected
+    assert T._get_tagger() is T._get_tagger()
+
+
+def test_package_attribute_stays_callable_after_module_import():
+    importlib.import_module("hsqual.tokenize")
+    assert hsqual.tokenize("人間", language="ja")[0].surface == "人間"
+
+
+def test_arguments_checked():
+    with pytest.raises(ValueError, match="language must be one of"):
+        tokenize("x", language="de")
+    with pytest.raises(TypeError, match="text must be a str"):
+        tokenize(None, language="ja")
+    with pytest.raises(TypeError, match=r"texts\[1\] must be a str"):
+        tokenize_many(["a", 1], language="en")

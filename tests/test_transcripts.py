@@ -1,0 +1,320 @@
+"""Transcript readers and load_corpus, including malformed files."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from hsqual.errors import TranscriptError
+from hsqual.resources import bundled_path
+from hsqual.transcripts import (
+    detect_language,
+    load_corpus,
+    parse_transcript,
+    read_csv_transcripts,
+    read_transcript,
+)
+
+JA = bundled_path("transcripts") / "ja"
+JA_NAMES = ["essay_diplomacy_human_security", "global_health_strategy_followup", "manifesto_foreign_defence"]
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+INTERVIEW = """---
+id: int04
+title: Interview with Interviewee 4
+speakers: [Interviewer, Interviewee 4]
+date: 2013-11-05
+interviewee: 4
+sector: NGO
+---
+Interviewer: What does the concept add?
+
+Interviewee 4: It puts people first. Dignity matters.
+Interviewer: Is it used?
+
+**Interviewee 4**: Not by name, e.g. rarely cited."""
+
+
+# ---------------------------------------------------------------------------- .md / .txt
+
+
+def test_front_matter_becomes_metadata_and_offsets_point_into_the_body(tmp_path):
+    doc = read_transcript(write(tmp_path / "x.md", INTERVIEW))
+    body = INTERVIEW.split("---\n", 2)[2]
+    assert doc.doc_id == "int04" and doc.text == body
+    assert dict(doc.meta) == {"title": "Interview with Interviewee 4", "speakers": ["Interviewer", "Interviewee 4"],
+                              "date": "2013-11-05", "interviewee": 4, "sector": "NGO", "language": "en",
+                              "file": "x.md"}
+    c = load_corpus(tmp_path / "x.md")
+    assert [(s.speaker, s.text) for s in c.segments] == [
+        ("Interviewer", "What does the concept add?"),
+        ("Interviewee 4", "It puts people first. Dignity matters."),
+        ("Interviewer", "Is it used?"),
+        ("Interviewee 4", "Not by name, e.g. rarely cited."),
+    ]
+    for s in c.segments:
+        assert doc.text[s.start:s.end] == s.text
+    sents = load_corpus(tmp_path / "x.md", unit="sentence").segments
+    assert [(s.speaker, s.text) for s in sents][1:3] == [("Interviewee 4", "It puts people first."),
+                                                          ("Interviewee 4", "Dignity matters.")]
+
+
+def test_no_header_id_from_file_stem_language_detected(tmp_path):
+    doc = read_transcript(write(tmp_path / "インタビュー07.txt", "聞き手：人間の安全保障とは。\n回答者：尊厳です。\n"))
+    assert doc.doc_id == "インタビュー07" and doc.language == "ja"
+    assert doc.text == "聞き手：人間の安全保障とは。\n回答者：尊厳です。\n"
+
+
+def test_language_argument_overrides(tmp_path):
+    doc = read_transcript(write(tmp_path / "a.md", "---\nlanguage: en\n---\n人間の安全保障"), language="ja")
+    assert doc.language == "ja"
+
+
+def test_detect_language():
+    assert detect_language("Human security (人間の安全保障) puts people at the centre of security policy.") == "en"
+    assert detect_language("人間の安全保障 (human security) とは、国連開発計画が提唱した概念である。") == "ja"
+    assert detect_language("1234 !!") == "en"
+
+
+@pytest.mark.parametrize("text, message, line, column", [
+    ("---\ntitle: x\nspeakers: [a, b\n---\nbody",
+     "not valid YAML: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence on line 3)", 4, 1),
+    ("---\ntitle: x: y\n---\nbody", "the front matter is not valid YAML", 2, 9),
+    ("---\ntitle: x\nbody without closing line", "never closed", 1, None),
+    ("---\n- a\n- b\n---\nbody", "must be 'key: value' lines", 2, None),
+    ("---\ntitle: x\nlanguage: fr\n---\nbody", "'language' must be one of en, ja, not 'fr'", 3, None),
+    ("---\nid: [a, b]\n---\nbody", "'id' must be a non-empty name", 2, None),
+    ("---\nspeakers: {a: 1}\n---\nbody", "'speakers' must be a list of names", 2, None),
+    ("---\ntitle: x\nplace: {city: Tokyo}\n---\nbody", "'place' holds a mapping", 3, None),
+    ("---\ntitle: x\n---\n\n  \n", "the body is empty", 4, None),
+])
+def test_malformed_front_matter_names_the_line(tmp_path, text, message, line, column):
+    p = write(tmp_path / "bad.md", text)
+    with pytest.raises(TranscriptError) as err:
+        read_transcript(p)
+    assert message in str(err.value)
+    assert err.value.path == str(p) and err.value.line == line and err.value.column == column
+    assert str(err.value).startswith(f"{p}:{line}")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"),
+    (b"  \n\r\n\t \n", "the file is empty (it holds only whitespace)"),
+])
+def test_empty_and_whitespace_only_files(tmp_path, content, message):
+    p = tmp_path / "empty.txt"
+    p.write_bytes(content)
+    with pytest.raises(TranscriptError) as err:
+        read_transcript(p)
+    assert str(err.value) == f"{p}: {message}"
+    with pytest.raises(TranscriptError, match="is empty"):
+        load_corpus(p)
+
+
+def test_crlf_and_mixed_newlines_offsets_slice(tmp_path):
+    text = "---\r\nid: crlf\r\n---\r\nQ: Why human security?\r\n\r\nA: Dignity. Freedom.\rMore.\n\nQ: And?\r\nA: Yes."
+    p = tmp_path / "crlf.txt"
+    p.write_bytes(text.encode("utf-8"))
+    doc = read_transcript(p)
+    assert doc.doc_id == "crlf" and doc.text.startswith("Q: Why")
+    for unit in ("turn", "paragraph", "sentence", "item", "document"):
+        c = load_corpus(p, unit=unit)
+        for s in c.segments:
+            assert doc.text[s.start:s.end] == s.text and s.text == s.text.strip()
+    turns = load_corpus(p).segments
+    assert [(s.speaker, s.text) for s in turns] == [
+        ("Q", "Why human security?"), ("A", "Dignity. Freedom.\rMore."), ("Q", "And?"), ("A", "Yes.")]
+
+
+def test_document_without_final_newline(tmp_path):
+    p = write(tmp_path / "n.md", "人間の安全保障とは何か。恐怖からの自由")
+    c = load_corpus(p, unit="sentence")
+    assert [s.text for s in c.segments] == ["人間の安全保障とは何か。", "恐怖からの自由"]
+    assert c.segments[-1].end == len(c.doc("n").text)
+
+
+def test_encoding_argument_is_passed_to_the_decoder(tmp_path):
+    p = write(tmp_path / "sjis.txt", "人間の安全保障とは何か。", encoding="cp932")
+    assert read_transcript(p, encoding="cp932").text == "人間の安全保障とは何か。"
+    with pytest.raises(TranscriptError, match="cannot decode byte 0x90 at byte position 0 as utf-8"):
+        load_corpus(p, encoding="utf-8")
+
+
+def test_unknown_suffix_and_missing_file(tmp_path):
+    p = write(tmp_path / "a.pdf", "x")
+    with pytest.raises(TranscriptError, match=r"unknown file type '\.pdf'"):
+        read_transcript(p)
+    with pytest.raises(TranscriptError, match="no such file or folder"):
+        load_corpus(tmp_path / "missing.md")
+
+
+def test_docx_goes_through_hsqual_docx(tmp_path):
+    if importlib.util.find_spec("hsqual.docx") is None:
+        p = tmp_path / "int.docx"
+        p.write_bytes(b"PK\x03\x04")
+        with pytest.raises(TranscriptError, match=r"\.docx needs hsqual\.docx"):
+            load_corpus(p)
+        return
+    python_docx = pytest.importorskip("docx")
+    d = python_docx.Document()
+    d.add_paragraph("Interviewer: What does human security add?")
+    d.add_paragraph("Interviewee 4: Dignity. And freedom.")
+    d.add_paragraph("Interviewer: Thank you.")
+    path = tmp_path / "int04.docx"
+    d.save(path)
+    c = load_corpus(path, unit="sentence")
+    assert c.doc_ids == ["int04"]
+    assert [(s.speaker, s.text) for s in c.segments] == [
+        ("Interviewer", "What does human security add?"), ("Interviewee 4", "Dignity."),
+        ("Interviewee 4", "And freedom."), ("Interviewer", "Thank you.")]
+    for s in c.segments:
+        assert c.doc("int04").text[s.start:s.end] == s.text
+
+
+# ---------------------------------------------------------------------------- .csv
+
+CSV_TEXT = """doc_id,segment_id,speaker,text,sector,language
+int04,2,Interviewee 4,"It puts people first.
+Dignity matters.",NGO,en
+int04,1,Interviewer,What does it add?,NGO,
+int05,1,Interviewer,人間の安全保障とは？,,
+int05,2,回答者,尊厳です。,政府,
+"""
+
+
+def test_csv_rows_become_segments_and_metadata(tmp_path):
+    p = write(tmp_path / "turns.csv", CSV_TEXT)
+    c = read_csv_transcripts(p)
+    d4 = c.doc("int04")
+    assert d4.text == "What does it add?\nIt puts people first.\nDignity matters."
+    assert dict(d4.meta) == {"sector": "NGO", "language": "en", "file": "turns.csv"}
+    assert c.doc("int05").meta["language"] == "ja" and c.doc("int05").meta["sector"] == "政府"
+    got = [(s.doc_id, s.segment_id, s.speaker, s.kind, s.text) for s in c.segments]
+    assert got == [
+        ("int04", 1, "Interviewer", "turn", "What does it add?"),
+        ("int04", 2, "Interviewee 4", "turn", "It puts people first.\nDignity matters."),
+        ("int05", 1, "Interviewer", "turn", "人間の安全保障とは？"),
+        ("int05", 2, "回答者", "turn", "尊厳です。"),
+    ]
+    for s in c.segments:
+        assert c.doc(s.doc_id).text[s.start:s.end] == s.text
+    sents = load_corpus(p, unit="sentence")
+    assert [(s.speaker, s.text) for s in sents.segments if s.doc_id == "int04"] == [
+        ("Interviewer", "What does it add?"), ("Interviewee 4", "It puts people first."),
+        ("Interviewee 4", "Dignity matters.")]
+    assert [s.text for s in load_corpus(p, unit="turn").segments] == [s.text for s in c.segments]
+
+
+def test_csv_without_speaker_rows_are_excerpts(tmp_path):
+    p = write(tmp_path / "ex.csv", "doc_id,text\nK001,Freedom from fear.\nK001,Freedom from want.\n")
+    c = load_corpus(p, unit="sentence")
+    assert [(s.kind, s.speaker, s.text) for s in c.segments] == [
+        ("sentence", None, "Freedom from fear."), ("sentence", None, "Freedom from want.")]
+
+
+@pytest.mark.parametrize("text, message, line", [
+    ("doc_id,body\nd,x\n", "missing column(s) text; expected at least doc_id, text", 1),
+    ("speaker,words\nA,x\n", "missing column(s) doc_id, text", 1),
+    ("doc_id,text,sector\nd,x,NGO\nd,y,Government\n",
+     "document 'd': column 'sector' is 'Government' here but 'NGO' on line 2", 3),
+    ("doc_id,text\nd,x,extra\n", "3 fields, but the header has 2", 2),
+    ("doc_id,text\n,x\n", "empty doc_id", 2),
+    ("doc_id,text,segment_id\nd,x,one\n", "segment_id must be a whole number, not 'one'", 2),
+    ("doc_id,text,segment_id\nd,x,1\nd,y,1\n", "segment_id 1 appears twice", 3),
+    ("doc_id,text,text\nd,x,y\n", "column 'text' appears twice", 1),
+    ("doc_id,text\n", "has a header but no rows", 2),
+    ("doc_id,text,language\nd,x,fr\n", "language must be one of en, ja, not 'fr'", 2),
+    ('doc_id,text\nd,"multi\nline",\nd,y\n', "3 fields, but the header has 2", 2),
+])
+def test_malformed_csv_names_the_line(tmp_path, text, message, line):
+    p = write(tmp_path / "bad.csv", text)
+    with pytest.raises(TranscriptError) as err:
+        read_csv_transcripts(p)
+    assert message in str(err.value)
+    assert err.value.line == line and str(err.value).startswith(f"{p}:{line}:")
+
+
+def test_csv_empty_rows_are_skipped_not_errors(tmp_path):
+    p = write(tmp_path / "e.csv", "doc_id,text\nd,x\n\n,\nd,y\n")
+    assert read_csv_transcripts(p).doc("d").text == "x\ny"
+
+
+# ---------------------------------------------------------------------------- load_corpus
+
+
+def test_folder_glob_and_list(tmp_path):
+    write(tmp_path / "b.md", "Second text.")
+    write(tmp_path / "a.txt", "First text.")
+    write(tmp_path / "a.changes.csv", "step,start,end,before,after\n")
+    write(tmp_path / "README.md", "About this folder.")
+    write(tmp_path / ".hidden.md", "secret")
+    write(tmp_path / "notes.json", "{}")
+    assert load_corpus(tmp_path).doc_ids == ["a", "b"]
+    assert load_corpus(str(tmp_path / "*.md")).doc_ids == ["README", "b"]  # a pattern is taken as given
+    assert load_corpus([tmp_path / "b.md", tmp_path / "a.txt"]).doc_ids == ["b", "a"]
+    with pytest.raises(TranscriptError, match="no file matches"):
+        load_corpus(str(tmp_path / "*.docx"))
+    with pytest.raises(ValueError, match="unit must be one of"):
+        load_corpus(tmp_path, unit="line")
+
+
+def test_duplicate_ids_name_both_files(tmp_path):
+    write(tmp_path / "a.md", "---\nid: int01\n---\nOne.")
+    write(tmp_path / "b.md", "---\nid: int01\n---\nTwo.")
+    with pytest.raises(TranscriptError, match=r"b\.md: document id 'int01' is used by .*a\.md as well"):
+        load_corpus(tmp_path)
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(TranscriptError, match="no transcripts"):
+        load_corpus(tmp_path)
+
+
+def test_clean_on_request(tmp_path):
+    raw = "人間の安全保障とは何\nか。ＧＨＡ"
+    p = write(tmp_path / "pdf.txt", raw)
+    assert load_corpus(p).doc("pdf").text == raw
+    c = load_corpus(p, clean=True, unit="sentence")
+    assert c.doc("pdf").text == "人間の安全保障とは何か。GHA"
+    assert c.doc("pdf").meta["cleaned"] is True and c.doc("pdf").meta["changes"] == 2
+
+
+# ---------------------------------------------------------------------------- bundled texts
+
+
+@pytest.mark.parametrize("unit", ["turn", "paragraph", "sentence", "item", "document"])
+def test_bundled_japanese_transcripts_slice(unit):
+    c = load_corpus(JA, unit=unit)
+    assert c.doc_ids == JA_NAMES
+    for s in c.segments:
+        doc = c.doc(s.doc_id)
+        assert doc.text[s.start:s.end] == s.text and s.text.strip() == s.text and s.text
+    for doc in c.documents:
+        ids = [s.segment_id for s in c.segments_of(doc.doc_id)]
+        assert ids == list(range(1, len(ids) + 1))
+        spans = [(s.start, s.end) for s in c.segments_of(doc.doc_id)]
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+def test_bundled_japanese_metadata_and_change_lists():
+    c = load_corpus(JA, unit="document")
+    kinds = {d.doc_id: d.meta["kind"] for d in c.documents}
+    assert kinds == {"essay_diplomacy_human_security": "essay", "manifesto_foreign_defence": "manifesto",
+                     "global_health_strategy_followup": "policy_table"}
+    for d in c.documents:
+        assert d.language == "ja" and d.meta["cleaned"] is True
+        assert d.meta["title"].replace("―", "") in d.text.replace("\n", "").replace("―", "")
+        with open(JA / f"{d.doc_id}.changes.csv", encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert len(rows) == d.meta["changes"] > 0
+        assert d.meta["source"].startswith(("000_", "001_", "002_"))
+    # no speaker turns in an essay, a manifesto or a table
+    assert {s.speaker for s in load_corpus(JA).segments} == {None}
