@@ -1,0 +1,229 @@
+"""How well the rule coder agrees with a manual coding: per-code precision, recall, F1, kappa.
+
+Both codings are reduced to units (documents, segments or sentences): a unit carries a code
+when at least one coding of that code lies on it. Taking the manual coding as the reference,
+each code gets a 2×2 table over the units (true/false positives and negatives), and from it
+precision, recall, F1 and Cohen's kappa (as :func:`hsqual.agreement.cohen_kappa` computes it:
+undefined, NaN, when the two codings agree on every unit by their margins alone). Two summary rows close the table: ``(micro)`` pools
+the counts of every code, ``(macro)`` averages the per-code figures.
+
+Example
+-------
+>>> from hsqual.codings import codings_frame
+>>> def row(doc, code, coder):
+...     return {"doc_id": doc, "segment_id": 1, "code": code, "start": 0, "end": 4,
+...             "quote": "text", "coder": coder}
+>>> manual = codings_frame([row("K01", "freedoms.dignity", "kurusu2015"),
+...                         row("K02", "freedoms.dignity", "kurusu2015"),
+...                         row("K03", "freedoms.want", "kurusu2015")])
+>>> rules = codings_frame([row("K01", "freedoms.dignity", "rules"),
+...                        row("K03", "freedoms.dignity", "rules")])
+>>> ev = evaluate_rules(manual, rules, unit="document")
+>>> ev[["code", "n_manual", "n_rules", "tp", "fp", "fn", "tn", "precision", "recall"]]
+               code  n_manual  n_rules  tp  fp  fn  tn  precision    recall
+0  freedoms.dignity         2        2   1   1   1   0        0.5  0.500000
+1     freedoms.want         1        0   0   0   1   2        NaN  0.000000
+2           (micro)         3        2   1   1   2   2        0.5  0.333333
+3           (macro)         3        2   1   1   2   2        0.5  0.250000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .agreement import cohen_kappa
+from .codings import codings_frame
+from .corpus import Corpus
+
+__all__ = ["UNITS", "evaluate_rules"]
+
+UNITS = ("document", "segment", "sentence")
+_COLUMNS = ["code", "n_units", "n_manual", "n_rules", "tp", "fp", "fn", "tn",
+            "precision", "recall", "f1", "kappa"]
+
+
+def _unit_sets(codings: pd.DataFrame, unit: str, segments: dict | None) -> tuple[dict[str, set], int]:
+    """code -> set of unit keys; and the number of rows that fall on no unit of the corpus."""
+    out: dict[str, set] = {}
+    outside = 0
+    if unit == "document":
+        for doc_id, code in zip(codings["doc_id"], codings["code"]):
+            if segments is not None and doc_id not in segments:
+                outside += 1
+                continue
+            out.setdefault(code, set()).add(doc_id)
+        return out, outside
+    if segments is None:
+        for doc_id, seg, code in zip(codings["doc_id"], codings["segment_id"], codings["code"]):
+            out.setdefault(code, set()).add((doc_id, int(seg)))
+        return out, outside
+    for doc_id, start, end, code in zip(codings["doc_id"], codings["start"], codings["end"], codings["code"]):
+        hits = [(doc_id, sid) for sid, s, e in segments.get(doc_id, ())
+                if (s < end and start < e) or (start == end and s <= start < e)]
+        if not hits:
+            outside += 1
+            continue
+        out.setdefault(code, set()).update(hits)
+    return out, outside
+
+
+def _roll_up(codings: pd.DataFrame, codebook) -> pd.DataFrame:
+    extra = []
+    for _, r in codings.iterrows():
+        if r["code"] in codebook:
+            for anc in codebook.ancestors(r["code"]):
+                extra.append({**r.to_dict(), "code": anc})
+    if not extra:
+        return codings
+    return pd.concat([codings, pd.DataFrame(extra)], ignore_index=True)
+
+
+def evaluate_rules(
+    manual: pd.DataFrame,
+    automatic: pd.DataFrame,
+    *,
+    unit: str = "document",
+    codes: Sequence[str] | None = None,
+    corpus: Corpus | None = None,
+    codebook=None,
+    roll_up: bool = False,
+) -> pd.DataFrame:
+    """Compare an automatic coding (the rule coder) with a manual one, code by code.
+
+    Parameters
+    ----------
+    manual : DataFrame
+        The reference coding (a codings table made by a person).
+    automatic : DataFrame
+        The coding to judge (e.g. the output of ``apply_codebook``).
+    unit : {"document", "segment", "sentence"}
+        What is compared. ``"document"``: a document carries a code when any coding of it
+        lies in the document. ``"segment"``/``"sentence"``: without ``corpus``, units are the
+        ``(doc_id, segment_id)`` pairs of the two tables, so both must number segments alike;
+        with ``corpus``, a coding counts for every segment of the corpus its span overlaps,
+        whatever its ``segment_id`` (for ``"sentence"`` the corpus segments must be sentences).
+    codes : list of str, optional
+        The codes to report, in this order. Default: the codebook's codes when ``codebook`` is
+        given, else every code in either table (sorted).
+    corpus : Corpus, optional
+        Fixes the set of units, so that units neither coding touches count as agreement
+        (true negatives), and only codings on those units count (the number left out is in
+        ``attrs["outside"]``). Without it the units are those coded in either table, which
+        undercounts true negatives.
+    codebook : Codebook, optional
+        Default order of codes; needed for ``roll_up``.
+    roll_up : bool
+        Count a coding of a child code for its ancestors too (in both tables).
+
+    Returns
+    -------
+    DataFrame
+        One row per code: ``code, n_units, n_manual, n_rules, tp, fp, fn, tn, precision,
+        recall, f1, kappa``, then ``(micro)`` (counts pooled over codes, figures from the
+        pooled counts) and ``(macro)`` (the mean of the per-code figures, each over the codes
+        where it is defined: precision is undefined for a code the rules never applied,
+        recall for a code never applied by hand, F1 and kappa when neither applied it).
+        ``attrs`` records the settings, the number of units and of codings outside them.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> from hsqual.codings import codings_frame
+    >>> text = "人間の尊厳を守る。情報を保護する。難民を保護する。"
+    >>> sents = [Segment("m", i + 1, s, e, text[s:e], kind="sentence")
+    ...          for i, (s, e) in enumerate([(0, 9), (9, 17), (17, 25)])]
+    >>> corpus = Corpus([Document("m", text, {"language": "ja"})], sents)
+    >>> gold = codings_frame([{"doc_id": "m", "segment_id": 3, "code": "protection", "start": 17,
+    ...                        "end": 25, "quote": text[17:25], "coder": "gold_ja"}])
+    >>> auto = codings_frame([{"doc_id": "m", "segment_id": n, "code": "protection", "start": s,
+    ...                        "end": e, "quote": text[s:e], "coder": "rules"}
+    ...                       for n, s, e in [(2, 12, 14), (3, 20, 22)]])
+    >>> ev = evaluate_rules(gold, auto, unit="sentence", corpus=corpus)
+    >>> ev.loc[0, ["tp", "fp", "fn", "tn"]].tolist(), ev.loc[0, ["precision", "recall"]].tolist()
+    ([1, 1, 0, 1], [0.5, 1.0])
+    >>> round(float(ev.loc[0, "kappa"]), 3)
+    0.4
+    """
+    if not isinstance(manual, pd.DataFrame) or not isinstance(automatic, pd.DataFrame):
+        raise TypeError("evaluate_rules: manual and automatic must be codings tables (DataFrames)")
+    if unit not in UNITS:
+        raise ValueError(f"evaluate_rules: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
+    if corpus is not None and not isinstance(corpus, Corpus):
+        raise TypeError(f"evaluate_rules: corpus must be a Corpus, not {type(corpus).__name__}")
+    if roll_up and codebook is None:
+        raise ValueError("evaluate_rules: roll_up=True needs the codebook (codebook=...) to know each code's parents")
+    man = codings_frame(manual)
+    auto = codings_frame(automatic)
+    if roll_up:
+        man, auto = _roll_up(man, codebook), _roll_up(auto, codebook)
+
+    segments = None
+    if corpus is not None:
+        if unit == "document":
+            universe = set(corpus.doc_ids)
+            segments = {d: () for d in corpus.doc_ids}
+        else:
+            if unit == "sentence":
+                kinds = sorted({s.kind for s in corpus.segments if s.kind != "sentence"})
+                if kinds:
+                    raise ValueError(f"evaluate_rules: unit='sentence' but the corpus has {', '.join(kinds)} "
+                                     "segments; segment it into sentences first (hsqual.segment_corpus)")
+            segments = {}
+            for s in corpus.segments:
+                segments.setdefault(s.doc_id, []).append((s.segment_id, s.start, s.end))
+            universe = {(s.doc_id, s.segment_id) for s in corpus.segments}
+    man_sets, man_out = _unit_sets(man, unit, segments)
+    auto_sets, auto_out = _unit_sets(auto, unit, segments)
+    if corpus is None:
+        universe = set().union(*man_sets.values(), *auto_sets.values())
+
+    if codes is None:
+        present = set(man_sets) | set(auto_sets)
+        if codebook is not None:
+            codes = [c for c in codebook.ids if c in present] + sorted(present - set(codebook.ids))
+        else:
+            codes = sorted(present)
+    else:
+        codes = [codes] if isinstance(codes, str) else list(dict.fromkeys(codes))
+        bad = [c for c in codes if not isinstance(c, str) or not c]
+        if bad:
+            raise ValueError(f"evaluate_rules: codes must be code ids (strings), got {bad[:5]}")
+
+    n = len(universe)
+    rows = []
+    for code in codes:
+        m = man_sets.get(code, set())
+        a = auto_sets.get(code, set())
+        tp, fp, fn = len(m & a), len(a - m), len(m - a)
+        rows.append(_row(code, n, tp, fp, fn, n - tp - fp - fn))
+    out = pd.DataFrame(rows, columns=_COLUMNS)
+    if len(out):
+        sums = {c: int(out[c].sum()) for c in ("tp", "fp", "fn", "tn")}
+        micro = _row("(micro)", n, **sums)
+        macro = {"code": "(macro)", "n_units": n, "n_manual": int(out["n_manual"].sum()),
+                 "n_rules": int(out["n_rules"].sum()), **sums,
+                 **{c: float(out[c].mean()) if out[c].notna().any() else np.nan
+                    for c in ("precision", "recall", "f1", "kappa")}}
+        out = pd.concat([out, pd.DataFrame([micro, macro], columns=_COLUMNS)], ignore_index=True)
+    for c in ("precision", "recall", "f1", "kappa"):
+        out[c] = out[c].astype("float64")
+    out.attrs.update({"unit": unit, "n_units": n, "roll_up": roll_up,
+                      "units_from": "corpus" if corpus is not None else "codings",
+                      "outside": {"manual": man_out, "automatic": auto_out}})
+    return out
+
+
+def _row(code: str, n: int, tp: int, fp: int, fn: int, tn: int) -> dict:
+    precision = tp / (tp + fp) if tp + fp else np.nan
+    recall = tp / (tp + fn) if tp + fn else np.nan
+    if tp + fp + fn == 0:
+        f1 = np.nan
+    else:
+        f1 = 2 * tp / (2 * tp + fp + fn)
+    # manual = coder a, rules = coder b: only_a = fn, only_b = fp
+    kappa = cohen_kappa(tp, fn, fp, tn) if tp + fp + fn else np.nan
+    return {"code": code, "n_units": n, "n_manual": tp + fn, "n_rules": tp + fp, "tp": tp, "fp": fp,
+            "fn": fn, "tn": tn, "precision": precision, "recall": recall, "f1": f1, "kappa": kappa}

@@ -1,0 +1,255 @@
+"""Code suggestions: hsqual.suggest."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hsqual.codings import CODINGS_COLUMNS, codings_frame
+from hsqual.corpus import Corpus, Document, Segment
+from hsqual.errors import CodingsError
+from hsqual.suggest import (
+    SUGGEST_RULE,
+    accept_suggestions,
+    content_words,
+    evaluate_suggestions,
+    suggest_codes,
+)
+
+FEAR = ["Violence against civilians must stop.", "Landmines and violence threaten villages.",
+        "Armed conflict spreads fear among civilians.", "Civilians live in fear of violence.",
+        "Conflict and landmines kill farmers.", "Refugees flee armed violence."]
+WANT = ["Poverty and poor health hold people back.", "Food and poverty are development needs.",
+        "Health care and livelihoods matter most.", "Livelihoods and food security come first.",
+        "Poverty reduction needs health and schooling.", "Income and food against poverty."]
+UNCODED = ["Landmines and armed violence terrorise civilians.",   # reads like fear
+           "Poverty, food and health for all.",                   # reads like want
+           "The weather was mild in April."]                      # neither
+
+
+def _corpus_and_coding(coder="okada"):
+    texts = FEAR + WANT + UNCODED
+    docs = [Document(f"d{i:02d}", t, {"language": "en"}) for i, t in enumerate(texts)]
+    rows = [{"doc_id": f"d{i:02d}", "segment_id": 1, "code": "freedoms.fear" if i < len(FEAR) else "freedoms.want",
+             "start": 0, "end": len(t), "quote": t, "coder": coder}
+            for i, t in enumerate(texts[: len(FEAR) + len(WANT)])]
+    return Corpus(docs), codings_frame(rows)
+
+
+def test_content_words_english():
+    assert content_words("The protection of civilians, and the people's dignity.", language="en") == \
+        ["protection", "civilians", "people's", "dignity"]
+
+
+def test_content_words_japanese_lemmas():
+    words = content_words("人々の尊厳が守られる。", language="ja")
+    assert "尊厳" in words and "守る" in words and "の" not in words and "が" not in words
+    # UniDic lemma of a loanword carries an English tail; it is stripped
+    assert "シリーズ" in content_words("新しいシリーズを作る。", language="ja")
+    assert not any("-" in w for w in content_words("新しいシリーズとプロジェクト。", language="ja"))
+
+
+def test_content_words_checks_arguments():
+    with pytest.raises(ValueError, match="language must be 'en' or 'ja'"):
+        content_words("x", language="de")
+    with pytest.raises(TypeError, match="text must be a string"):
+        content_words(None)
+
+
+def test_suggestions_go_to_units_lacking_the_code():
+    corpus, manual = _corpus_and_coding()
+    s = suggest_codes(manual, corpus, unit="document")
+    assert list(s.columns[: len(CODINGS_COLUMNS)]) == CODINGS_COLUMNS
+    got = {(d, c) for d, c in zip(s["doc_id"], s["code"])}
+    assert ("d12", "freedoms.fear") in got
+    assert ("d13", "freedoms.want") in got
+    coded = {(d, c) for d, c in zip(manual["doc_id"], manual["code"])}
+    assert not got & coded
+    assert set(s["coder"]) == {"suggest"} and set(s["rule"]) == {SUGGEST_RULE}
+    assert (s["score"] >= 0.5).all()
+    assert s["score"].is_monotonic_decreasing
+    assert s["suggestion_id"].tolist() == list(range(1, len(s) + 1))
+    for _, r in s.iterrows():
+        assert corpus.doc(r["doc_id"]).text[r["start"]:r["end"]] == r["quote"]
+        assert r["memo"].startswith("top features: ")
+    fear_memo = s[(s["doc_id"] == "d12") & (s["code"] == "freedoms.fear")]["memo"].iloc[0]
+    assert any(w in fear_memo for w in ("landmines", "violence", "civilians", "armed"))
+    # a sentence of neither kind shares no word with any code: nothing is suggested for it
+    assert "d14" not in set(s["doc_id"])
+
+
+def test_suggestions_per_segment_point_at_the_segment():
+    text = FEAR[0] + " " + WANT[0]
+    cut = len(FEAR[0])
+    docs = [Document(f"d{i:02d}", t) for i, t in enumerate(FEAR + WANT)] + [Document("mixed", text)]
+    segs = [Segment(d.doc_id, 1, 0, len(d.text), d.text, kind="sentence") for d in docs[:-1]]
+    segs += [Segment("mixed", 1, 0, cut, text[:cut], kind="sentence"),
+             Segment("mixed", 2, cut + 1, len(text), text[cut + 1:], kind="sentence")]
+    corpus = Corpus(docs, segs)
+    manual = codings_frame([{"doc_id": s.doc_id, "segment_id": 1, "start": s.start, "end": s.end, "quote": s.text,
+                             "coder": "me", "code": "fear" if int(s.doc_id[1:]) < len(FEAR) else "want"}
+                            for s in segs[:-2]])
+    s = suggest_codes(manual, corpus, unit="segment").set_index(["doc_id", "segment_id"])
+    assert s.loc[("mixed", 1), "code"] == "fear"
+    assert s.loc[("mixed", 2), "code"] == "want"
+    assert (s.loc[("mixed", 2), "start"], s.loc[("mixed", 2), "end"]) == (cut + 1, len(text))
+
+
+def test_machine_rows_do_not_teach_and_codes_below_min_examples_are_reported():
+    corpus, manual = _corpus_and_coding()
+    machine = codings_frame([{"doc_id": "d14", "segment_id": 1, "code": "freedoms.dignity", "start": 0, "end": 3,
+                              "quote": corpus.doc("d14").text[:3], "coder": "rules"}])
+    few = codings_frame([{"doc_id": "d00", "segment_id": 1, "code": "freedoms.dignity", "start": 0, "end": 8,
+                          "quote": corpus.doc("d00").text[:8], "coder": "okada"}])
+    table = pd.concat([manual, machine, few], ignore_index=True)
+    s = suggest_codes(table, corpus, unit="document", min_examples=3)
+    assert "freedoms.dignity" not in set(s["code"])
+    assert s.attrs["skipped"] == {"freedoms.dignity": "1 coded unit(s); at least 3 needed"}
+    assert s.attrs["codes_learnt"] == ["freedoms.fear", "freedoms.want"]
+    # the units coded only by the machine are not training units
+    assert s.attrs["n_training_units"] == 12
+
+
+def test_judged_units_are_negatives_for_every_code():
+    corpus, manual = _corpus_and_coding()
+    plain = suggest_codes(manual, corpus, unit="document")
+    judged = suggest_codes(manual, corpus, unit="document", judged=["d14"])
+    assert plain.attrs["n_training_units"] == 12 and judged.attrs["n_training_units"] == 13
+    ev = evaluate_suggestions(manual, corpus, cv=3, unit="document", judged=["d12", "d13", "d14"])
+    assert ev.set_index("code").loc["freedoms.fear", "n_units"] == 15
+    with pytest.raises(ValueError, match="judged unit 'nowhere' is not a unit of the corpus"):
+        suggest_codes(manual, corpus, unit="document", judged=["nowhere"])
+    with pytest.raises(ValueError, match=r"judged lists \(doc_id, segment_id\) pairs"):
+        suggest_codes(manual, corpus, unit="segment", judged=["d14"])
+
+
+def test_top_k_threshold_and_codes():
+    corpus, manual = _corpus_and_coding()
+    one = suggest_codes(manual, corpus, unit="document", top_k=1, threshold=0.0)
+    assert one.groupby("doc_id").size().max() == 1
+    only = suggest_codes(manual, corpus, unit="document", codes=["freedoms.want"])
+    assert set(only["code"]) <= {"freedoms.want"}
+    high = suggest_codes(manual, corpus, unit="document", threshold=0.99)
+    assert (high["score"] >= 0.99).all()
+    assert len(high) <= len(suggest_codes(manual, corpus, unit="document"))
+
+
+def test_suggest_checks_arguments():
+    corpus, manual = _corpus_and_coding()
+    with pytest.raises(ValueError, match="unit must be one of 'segment', 'document'"):
+        suggest_codes(manual, corpus, unit="sentence")
+    with pytest.raises(ValueError, match="threshold must be a score between 0 and 1"):
+        suggest_codes(manual, corpus, threshold=2)
+    with pytest.raises(TypeError, match="corpus must be a Corpus"):
+        suggest_codes(manual, [corpus])
+    bad = manual.copy()
+    bad.loc[0, "doc_id"] = "nowhere"
+    with pytest.raises(CodingsError, match="not in the corpus: nowhere"):
+        suggest_codes(bad, corpus, unit="document")
+    bad = manual.copy()
+    bad.loc[0, "segment_id"] = 7
+    with pytest.raises(CodingsError, match="segment\\(s\\) not in the corpus: d00/7"):
+        suggest_codes(bad, corpus, unit="segment")
+
+
+def test_accept_by_id_and_by_score_relabels_to_the_person():
+    corpus, manual = _corpus_and_coding()
+    s = suggest_codes(manual, corpus, unit="document")
+    first = int(s["suggestion_id"].iloc[0])
+    out = accept_suggestions(manual, s, accept=[first], coder="okada")
+    assert len(out) == len(manual) + 1
+    new = out.iloc[-1]
+    assert new["coder"] == "okada" and new["rule"] == ""
+    assert new["memo"].startswith(f"accepted suggestion {first} (score ")
+    assert (new["doc_id"], new["code"]) == (s["doc_id"].iloc[0], s["code"].iloc[0])
+    pd.testing.assert_frame_equal(out.iloc[: len(manual)][CODINGS_COLUMNS], manual[CODINGS_COLUMNS])
+    # by score: every suggestion at or above it
+    cut = float(s["score"].median())
+    by_score = accept_suggestions(manual, s, accept=cut, coder="okada")
+    assert len(by_score) == len(manual) + int((s["score"] >= cut).sum())
+    # accepting the same suggestion twice does not add it twice
+    again = accept_suggestions(out, s, accept=[first], coder="okada")
+    assert len(again) == len(out)
+
+
+def test_accept_never_applies_silently_and_checks_its_arguments():
+    corpus, manual = _corpus_and_coding()
+    s = suggest_codes(manual, corpus, unit="document")
+    before = manual.copy()
+    assert len(accept_suggestions(manual, s, accept=[], coder="okada")) == len(manual)
+    pd.testing.assert_frame_equal(manual, before)
+    with pytest.raises(ValueError, match="machine coder"):
+        accept_suggestions(manual, s, accept=[1], coder="rules")
+    with pytest.raises(ValueError, match="coder must name the person"):
+        accept_suggestions(manual, s, accept=[1], coder="")
+    with pytest.raises(ValueError, match=r"no suggestion with id\(s\) \[999\]"):
+        accept_suggestions(manual, s, accept=[999], coder="okada")
+    with pytest.raises(CodingsError, match="with a 'score' column"):
+        accept_suggestions(manual, manual, accept=[1], coder="okada")
+
+
+def test_evaluate_suggestions_counts_are_consistent_and_small_codes_are_reported():
+    corpus, manual = _corpus_and_coding()
+    extra = codings_frame([{"doc_id": f"d{i:02d}", "segment_id": 1, "code": "freedoms.dignity", "start": 0,
+                            "end": 4, "quote": corpus.doc(f"d{i:02d}").text[:4], "coder": "okada"} for i in (0, 7)])
+    ev = evaluate_suggestions(pd.concat([manual, extra], ignore_index=True), corpus, cv=3, unit="document")
+    ev = ev.set_index("code")
+    assert list(ev.index) == ["freedoms.dignity", "freedoms.fear", "freedoms.want", "(micro)", "(macro)"]
+    dig = ev.loc["freedoms.dignity"]
+    assert dig["status"] == "skipped: 2 positive unit(s), 3 folds need at least 3"
+    assert math.isnan(dig["f1"]) and pd.isna(dig["tp"])
+    for code in ("freedoms.fear", "freedoms.want"):
+        r = ev.loc[code]
+        assert r["status"] == "ok" and r["n_positive"] == 6 and r["n_units"] == 12
+        assert r["tp"] + r["fn"] == r["n_positive"]
+        assert r["recall"] == pytest.approx(r["tp"] / r["n_positive"])
+        if r["tp"] + r["fp"]:
+            assert r["precision"] == pytest.approx(r["tp"] / (r["tp"] + r["fp"]))
+    micro = ev.loc["(micro)"]
+    assert micro["tp"] == ev.loc["freedoms.fear", "tp"] + ev.loc["freedoms.want", "tp"]
+    assert ev.loc["(macro)", "f1"] == pytest.approx(
+        np.mean([ev.loc["freedoms.fear", "f1"], ev.loc["freedoms.want", "f1"]]))
+    # the two kinds of sentence share no words: cross-validation finds them all
+    assert micro["f1"] == pytest.approx(1.0)
+    assert ev.attrs["cv"] == 3
+
+
+def test_evaluate_suggestions_repeats_with_the_same_seed():
+    corpus, manual = _corpus_and_coding()
+    a = evaluate_suggestions(manual, corpus, cv=3, unit="document", random_state=1)
+    b = evaluate_suggestions(manual, corpus, cv=3, unit="document", random_state=1)
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(ValueError, match="cv must be a whole number of folds, at least 2"):
+        evaluate_suggestions(manual, corpus, cv=1)
+
+
+def test_japanese_suggestions_use_lemmas():
+    fear = ["紛争と暴力から市民を守る。", "地雷と暴力の恐怖をなくす。", "武力紛争で難民が逃れた。", "暴力と紛争が続いた。"]
+    want = ["貧困と保健の課題に取り組む。", "食料と貧困の問題を減らす。", "保健と教育で貧困を減らした。", "食料と保健を届ける。"]
+    new = "暴力から人々が守られる。"
+    texts = fear + want + [new]
+    corpus = Corpus([Document(f"j{i}", t, {"language": "ja"}) for i, t in enumerate(texts)])
+    manual = codings_frame([{"doc_id": f"j{i}", "segment_id": 1, "start": 0, "end": len(t), "quote": t,
+                             "coder": "yamada", "code": "fear" if i < 4 else "want"}
+                            for i, t in enumerate(texts[:-1])])
+    s = suggest_codes(manual, corpus, unit="document")
+    row = s[s["doc_id"] == "j8"]
+    assert row["code"].tolist() == ["fear"]
+    assert "暴力" in row["memo"].iloc[0]
+
+
+def test_kurusu_excerpts_cross_validation_runs():
+    from hsqual.studies import kurusu2015
+
+    study = kurusu2015.load()
+    ev = evaluate_suggestions(study.codings, study.corpus, cv=5, unit="document")
+    codes = sorted(set(study.codings["code"]))
+    assert ev["code"].tolist()[: len(codes)] == codes
+    ok = ev[(ev["status"] == "ok") & ~ev["code"].str.startswith("(")]
+    skipped = ev[ev["status"].str.startswith("skipped")]
+    assert len(ok) + len(skipped) == len(codes)
+    assert (ok["n_positive"] >= 5).all() and (skipped["n_positive"] < 5).all()
+    assert ((ok["f1"] >= 0) & (ok["f1"] <= 1)).all()
