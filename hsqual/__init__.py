@@ -32,20 +32,28 @@ _API = {
     "Document": "corpus", "Segment": "corpus", "Corpus": "corpus",
     "load_corpus": "transcripts", "read_transcript": "transcripts",
     "segment_corpus": "segment", "split_sentences": "segment",
+    "split_paragraphs": "segment", "split_turns": "segment", "split_items": "segment",
     "clean_text": "clean",
-    "tokenize": "tokenize",
+    "tokenize": "tokenize", "tokenize_many": "tokenize", "Token": "tokenize",
     # codings
     "CODINGS_COLUMNS": "codings", "codings_frame": "codings", "read_codings": "codings",
     "write_codings": "codings", "check_codings": "codings", "add_codings": "codings",
     # automatic coding
     "parse_rule": "rules", "apply_codebook": "apply", "kwic": "kwic",
-    "suggest_codes": "suggest", "evaluate_rules": "evaluate",
+    "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
+    "evaluate_rules": "evaluate",
     # analysis
     "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstab",
-    "cooccurrence": "cooccurrence", "agreement": "agreement",
+    "cooccurrence": "cooccurrence", "adjust_pvalues": "cooccurrence",
+    "code_by_document": "crosstab", "code_by_case": "crosstab",
+    "agreement": "agreement", "cohen_kappa": "agreement", "brennan_prediger": "agreement",
+    "krippendorff_alpha": "agreement",
     # exchange and output
     "write_table": "writers", "atomic_write": "writers", "read_text": "textio",
     "export_qdc": "refiqda", "import_qdc": "refiqda", "export_qdpx": "refiqda", "import_qdpx": "refiqda",
+    "export_tables": "export", "write_workbook": "export", "codebook_to_markdown": "export",
+    "codebook_to_html": "export", "write_codebook_document": "export", "write_codebook_yaml": "export",
+    "write_cooccurrence_report": "report",
     "bundled_codebooks": "resources", "study_dir": "resources",
 }
 _SUBMODULES = ("studies", "figures", "export")

@@ -2,8 +2,9 @@
 
 Example
 -------
->>> main(["--version"])  # doctest: +SKIP
-hsqual 0.1.0
+>>> from hsqual.resources import bundled_path
+>>> main(["validate", str(bundled_path("codebooks") / "three_freedoms.yaml")])  # problems on stdout, summary on stderr
+0
 """
 
 from __future__ import annotations
