@@ -266,7 +266,7 @@ def agreement(
     if codes is None:
         code_list = sorted(set(a["code"].astype(str)) | set(b["code"].astype(str)))
     else:
-        code_list = list(dict.fromkeys(str(c) for c in codes))
+        code_list = list(dict.fromkeys(str(c) for c in ([codes] if isinstance(codes, str) else codes)))
         a = a[a["code"].astype(str).isin(code_list)].reset_index(drop=True)
         b = b[b["code"].astype(str).isin(code_list)].reset_index(drop=True)
     notes: list[str] = []
@@ -284,9 +284,9 @@ def agreement(
         pairs, units, _ = unit_keys(both_df, unit, corpus)
         n_units = len(units)
         col = {c: i for i, c in enumerate(code_list)}
-        codes_arr = both_df["code"].astype(str).map(col).to_numpy()
-        keys = pairs["key"].to_numpy()
-        rows = pairs["row"].to_numpy()
+        codes_arr = both_df["code"].astype(str).map(col).to_numpy(dtype=np.int64)
+        keys = pairs["key"].to_numpy(dtype=np.int64)
+        rows = pairs["row"].to_numpy(dtype=np.int64)
         is_a = rows < len(a)
         tables = []
         A = np.zeros((n_units, len(code_list)), dtype=bool)

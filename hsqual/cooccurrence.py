@@ -253,7 +253,7 @@ def _pair_counts(codings: pd.DataFrame, unit: str, corpus, codes, codebook, roll
 
 def _column_codes(present: pd.Series, codes, codebook) -> list[str]:
     if codes is not None:
-        return list(dict.fromkeys(str(c) for c in codes))
+        return list(dict.fromkeys(str(c) for c in ([codes] if isinstance(codes, str) else codes)))
     found = list(dict.fromkeys(present.astype(str)))
     if codebook is not None:
         order = {c: i for i, c in enumerate(codebook)}

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .codebook import Code, Codebook
 from .errors import CodebookError
-from .writers import atomic_write, write_table, write_text
+from .writers import _keeps_index, atomic_write, write_table, write_text
 
 __all__ = [
     "TABLE_FORMATS",
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 TABLE_FORMATS = ("csv", "xlsx", "parquet")
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+_NAME = re.compile(r"^\w[\w.-]{0,99}$")  # letters of any script (主題表), digits, _ . -
 _LANGS = ("en", "ja", "both")
 
 _WORDS = {
@@ -141,7 +141,7 @@ def _excel_value(v: Any) -> Any:
     return repr(v) if not isinstance(v, (list, tuple, dict)) else str(v)
 
 
-def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, index: bool = False) -> Path:
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, index: bool | None = None) -> Path:
     """Write tables to one XLSX workbook, one sheet per table, plus a ``settings`` sheet.
 
     The ``settings`` sheet lists each table's ``df.attrs`` (the settings that made it), so a
@@ -166,7 +166,7 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
     with atomic_write(target, "wb") as fh:
         with pd.ExcelWriter(fh, engine="openpyxl") as writer:
             for sheet, df in zip(sheets, tables.values()):
-                df.to_excel(writer, sheet_name=sheet, index=index)
+                df.to_excel(writer, sheet_name=sheet, index=_keeps_index(df, index))
             pd.DataFrame(settings, columns=["table", "setting", "value"]).to_excel(
                 writer, sheet_name="settings", index=False)
     return target

@@ -446,7 +446,7 @@ def incidence_matrix(
         row_code = code_series.to_numpy(dtype=object)
     present = list(pd.unique(np.asarray(row_code, dtype=object)))
     if codes is not None:
-        col_codes = list(dict.fromkeys(str(c) for c in codes))
+        col_codes = list(dict.fromkeys(str(c) for c in ([codes] if isinstance(codes, str) else codes)))
     elif hierarchy is not None:
         order = {c: i for i, c in enumerate(hierarchy)}
         col_codes = sorted(present, key=lambda c: (order.get(c, len(order)), c))

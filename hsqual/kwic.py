@@ -18,6 +18,9 @@ Example
 
 from __future__ import annotations
 
+import difflib
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -30,6 +33,7 @@ __all__ = ["kwic", "KWIC_COLUMNS"]
 
 #: The columns of a concordance (``code`` and ``rule`` follow when a code is looked up).
 KWIC_COLUMNS = ["doc_id", "segment_id", "start", "end", "left", "keyword", "right"]
+_DOTTED_ID = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
 
 
 def _context(ix: DocIndex, start: int, end: int, window: int | None, window_chars: int | None) -> tuple[str, str]:
@@ -101,6 +105,11 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
 
     compiled = _compile(codebook) if codebook is not None else None
     is_code = codebook is not None and pattern_or_code in codebook
+    if codebook is not None and not is_code and _DOTTED_ID.fullmatch(pattern_or_code.strip()):
+        close = difflib.get_close_matches(pattern_or_code.strip(), codebook.ids, n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(f"kwic: {pattern_or_code!r} is not a code of codebook {codebook.id!r}{hint} "
+                         "(to search for the text itself, quote it: '\"...\"')")
     rules_by_lang: dict[str, object] = {}
     rows: list[dict] = []
     segments = _segments_by_doc(corpus)

@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -201,7 +201,7 @@ def _human(codings: pd.DataFrame, where: str) -> pd.DataFrame:
     if not isinstance(codings, pd.DataFrame):
         raise TypeError(f"{where}: codings must be a DataFrame (the codings table), not {type(codings).__name__}")
     df = codings_frame(codings)
-    return df[[not is_machine_coder(c) for c in df["coder"]]]
+    return df[np.array([not is_machine_coder(c) for c in df["coder"]], dtype=bool)]
 
 
 def _pipeline(random_state: int):
@@ -435,6 +435,9 @@ def accept_suggestions(
                            f"expected only coder {SUGGEST_CODER!r}")
     if isinstance(accept, bool):
         raise TypeError(f"{where}: accept must be suggestion ids or a score, not {accept!r}")
+    if isinstance(accept, Integral):
+        raise TypeError(f"{where}: accept={accept!r} is ambiguous: pass [{accept}] to accept suggestion {accept}, "
+                        f"or {float(accept)} to accept every suggestion scoring at least {float(accept)}")
     if isinstance(accept, Real):
         if not 0 <= accept <= 1:
             raise ValueError(f"{where}: a score threshold must lie between 0 and 1, not {accept!r}")

@@ -101,10 +101,32 @@ def write_text(text: str, path: str | os.PathLike, *, encoding: str = "utf-8") -
     return Path(path)
 
 
-def write_table(df, path: str | os.PathLike, *, index: bool = False) -> Path:
+def _keeps_index(df, index: bool | None = None) -> bool:
+    """Whether a table's index is written: ``index`` if given, else when it carries labels.
+
+    An index carries labels when it is named (``code`` in a theme table or a co-occurrence
+    matrix) or does not hold whole numbers; a plain row number is left out.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> _keeps_index(pd.DataFrame({"n": [3]}, index=pd.Index(["freedoms.fear"], name="code")))
+    True
+    >>> _keeps_index(pd.DataFrame({"code": ["freedoms.fear"], "n": [3]}))
+    False
+    """
+    if index is not None:
+        return bool(index)
+    import pandas as pd
+
+    return any(n is not None for n in df.index.names) or not pd.api.types.is_integer_dtype(df.index.dtype)
+
+
+def write_table(df, path: str | os.PathLike, *, index: bool | None = None) -> Path:
     """Write a DataFrame as CSV, XLSX or Parquet, chosen by the file's suffix, atomically.
 
-    CSV is written as UTF-8 with LF line ends (Excel users: use ``.xlsx``).
+    CSV is written as UTF-8 with LF line ends (Excel users: use ``.xlsx``). The index is
+    written when it carries labels (see :func:`_keeps_index`), or as ``index`` says.
 
     Example
     -------
@@ -116,6 +138,7 @@ def write_table(df, path: str | os.PathLike, *, index: bool = False) -> Path:
     """
     target = Path(path)
     suffix = target.suffix.lower()
+    index = _keeps_index(df, index)
     if suffix == ".csv":
         with atomic_write(target, "w", newline="") as fh:
             df.to_csv(fh, index=index, lineterminator="\n")

@@ -119,3 +119,15 @@ def test_codes_restrict_the_comparison():
     b = _codings("B", [("E1", 1, "protection")])
     res = agreement(a, b, unit="document", codes=["protection"])
     assert res["code"].tolist() == ["protection", ALL_CODES]
+
+
+def test_one_code_given_as_a_string_and_codes_no_one_used():
+    a = _codings("kurusu2015", [("E1", 1, "freedoms.dignity"), ("E2", 1, "freedoms.fear")])
+    b = _codings("second", [("E1", 1, "freedoms.dignity"), ("E2", 1, "freedoms.dignity")])
+    one = agreement(a, b, codes="freedoms.dignity")
+    assert one["code"].tolist() == ["freedoms.dignity", ALL_CODES]
+    assert one.iloc[0][["both", "only_a", "only_b", "neither"]].tolist() == [1, 0, 1, 0]
+    # a code neither coder used (a typo, say) and empty tables give rows of zeros, not an IndexError
+    none = agreement(a, b, codes=["freedoms.dignty"])
+    assert none.iloc[0][["n_units", "both", "only_a", "only_b", "neither"]].tolist() == [0, 0, 0, 0, 0]
+    assert agreement(codings_frame(), codings_frame())["code"].tolist() == [ALL_CODES]

@@ -272,3 +272,29 @@ def test_bundled_codebooks_on_the_japanese_transcripts():
     for r in conc.itertuples():
         assert corpus.doc(r.doc_id).text[r.start:r.end] == r.keyword
         assert r.keyword.replace("\n", "").replace(" ", "") == "人間の安全保障"
+
+
+def test_cli_code_never_overwrites_a_persons_codings(tmp_path, capsys):
+    from hsqual.cli import main
+    from hsqual.codings import read_codings, write_codings
+
+    transcript = tmp_path / "int04.txt"
+    transcript.write_text("人々は紛争の恐怖の中で暮らしている。\n\n尊厳ある生活が大切だ。\n", encoding="utf-8")
+    book = str([p for p in bundled_codebooks() if p.name == "three_freedoms.yaml"][0])
+    human = tmp_path / "codings.csv"
+    write_codings(codings_frame([{"doc_id": "int04", "segment_id": 1, "code": "freedoms.dignity", "start": 20,
+                                  "end": 22, "quote": "尊厳", "coder": "tanaka"}]), human)
+    before = human.read_bytes()
+    assert main(["code", "-c", book, "--language", "ja", str(transcript), "-o", str(human)]) == 1
+    err = capsys.readouterr().err
+    assert human.read_bytes() == before
+    assert f"{human}: the output file exists and holds codings of tanaka; refusing to overwrite it" in err
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my notes\n", encoding="utf-8")
+    assert main(["code", "-c", book, "--language", "ja", str(transcript), "-o", str(notes)]) == 1
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+    # a previous machine run is replaced
+    machine = tmp_path / "rules.csv"
+    assert main(["code", "-c", book, "--language", "ja", str(transcript), "-o", str(machine)]) == 0
+    assert main(["code", "-c", book, "--language", "ja", str(transcript), "-o", str(machine)]) == 0
+    assert set(read_codings(machine)["coder"]) == {"rules"}

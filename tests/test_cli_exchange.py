@@ -200,3 +200,15 @@ def test_import_a_malicious_project_is_an_error_not_a_crash(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"hsqual import: error: {p}: refusing zip entry '../../../tmp/owned.txt'")
     assert not (tmp_path / "out").exists()
+
+
+def test_validate_a_folder_checks_each_file_in_it(study, tmp_path, capsys):
+    (study / "interviews" / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert main(["validate", str(study / "interviews"), str(study / "codebooks")]) == 0
+    err = capsys.readouterr().err
+    assert "int04.md: ok (transcript" in err and "int07.md: ok (transcript" in err
+    assert "three_freedoms.yaml: ok (codebook" in err and "figure.png" not in err
+    (tmp_path / "empty").mkdir()
+    assert main(["validate", str(tmp_path / "empty")]) == 1
+    assert capsys.readouterr().out == f"{tmp_path / 'empty'}: a folder without any file hsqual reads " \
+                                      "(.yaml, .yml, .md, .txt, .csv, .docx, .qdc, .qdpx)\n"

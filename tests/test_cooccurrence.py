@@ -244,3 +244,10 @@ def test_bad_arguments(small):
 
 def test_pair_measure_scalar():
     assert pair_measure("dice", 3, 5, 2, 20) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("unit", ["document", "overlap"])
+def test_codes_given_as_one_string_is_one_code(small, unit):
+    as_str = cooccurrence(small, unit=unit, codes="protection")
+    assert as_str.attrs["codes"] == ["protection"]
+    assert as_str.attrs["codes"] == cooccurrence(small, unit=unit, codes=["protection"]).attrs["codes"]

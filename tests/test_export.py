@@ -160,3 +160,33 @@ def test_yaml_writer_lists_what_is_missing_or_fills_todos(tmp_path):
 def test_yaml_writer_refuses_a_merged_codebook(tmp_path, bundled):
     with pytest.raises(CodebookError, match="write them one a file"):
         write_codebook_yaml(bundled, tmp_path / "all.yaml")
+
+
+def test_tables_indexed_by_code_keep_their_codes_in_every_format(tmp_path):
+    from hsqual.writers import write_table
+
+    themes = pd.DataFrame({"label": ["Freedom from fear", "Dignity"], "n_cited": [3, 5]},
+                          index=pd.Index(["freedoms.fear", "freedoms.dignity"], name="code"))
+    matrix = pd.DataFrame([[2, 1], [1, 3]], index=pd.Index(["a", "b"], name="code"), columns=["a", "b"])
+    plain = pd.DataFrame({"code": ["freedoms.fear"], "n": [3]}, index=[7])   # a filtered table: row number only
+    write_table(themes, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text().splitlines()[:2] == ["code,label,n_cited", "freedoms.fear,Freedom from fear,3"]
+    write_table(plain, tmp_path / "p.csv")
+    assert (tmp_path / "p.csv").read_text().splitlines() == ["code,n", "freedoms.fear,3"]
+    assert pd.read_excel(write_table(themes, tmp_path / "t.xlsx"))["code"].tolist() == ["freedoms.fear", "freedoms.dignity"]
+    assert pd.read_parquet(write_table(themes, tmp_path / "t.parquet")).index.tolist() == ["freedoms.fear", "freedoms.dignity"]
+    book = write_workbook({"themes": themes, "matrix": matrix, "plain": plain}, tmp_path / "w.xlsx")
+    sheets = pd.read_excel(book, sheet_name=None)
+    assert sheets["themes"]["code"].tolist() == ["freedoms.fear", "freedoms.dignity"]
+    assert sheets["matrix"].columns.tolist() == ["code", "a", "b"]
+    assert sheets["plain"].columns.tolist() == ["code", "n"]
+    assert pd.read_csv(export_tables({"themes": themes}, tmp_path / "out")[0])["code"].tolist()[0] == "freedoms.fear"
+
+
+def test_japanese_table_names_name_files_and_sheets(tmp_path):
+    freq = pd.DataFrame({"code": ["freedoms.fear"], "n": [3]})
+    out = export_tables({"主題表": freq}, tmp_path, formats=("csv", "xlsx"))
+    assert [p.name for p in out] == ["主題表.csv", "tables.xlsx"]
+    assert pd.read_excel(out[1], sheet_name="主題表")["n"].tolist() == [3]
+    with pytest.raises(ValueError, match="table name '../x' must be letters"):
+        export_tables({"../x": freq}, tmp_path)

@@ -201,3 +201,21 @@ def test_missing_file_is_named(tmp_path):
     (copy / "statements.csv").unlink()
     with pytest.raises(StudyError, match=r"statements\.csv: missing study data file"):
         kurusu2015.load(copy)
+
+
+def test_reproduce_never_overwrites_other_coders_codings(tmp_path, capsys):
+    from hsqual.cli import main
+
+    mine = tmp_path / "codings.csv"
+    mine.write_text("doc_id,segment_id,code,start,end,quote,coder\nK001,1,freedoms.dignity,0,3,The,tanaka\n",
+                    encoding="utf-8")
+    before = mine.read_bytes()
+    assert main(["reproduce", "kurusu2015", "--out", str(tmp_path), "--no-figures"]) == 1
+    assert mine.read_bytes() == before
+    assert capsys.readouterr().err == (f"hsqual reproduce: error: {mine}: the file exists and holds codings of tanaka; "
+                                       "refusing to overwrite it (give another --out)\n")
+    assert not (tmp_path / "table1_interviewees.csv").exists()
+    # the study's own output is rebuilt in place
+    out = tmp_path / "again"
+    assert main(["reproduce", "kurusu2015", "--out", str(out), "--no-figures"]) == 0
+    assert main(["reproduce", "kurusu2015", "--out", str(out), "--no-figures"]) == 0

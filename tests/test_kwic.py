@@ -112,3 +112,11 @@ def test_bad_pattern_and_arguments():
 def test_unknown_meta_column_in_a_pattern():
     with pytest.raises(RuleSyntaxError, match="no document has a metadata column 'sectr'"):
         kwic(corpus(), "fear AND meta:sectr=NGO")
+
+
+def test_a_mistyped_code_id_is_an_error_not_an_empty_concordance():
+    cb = Codebook("tf", [Code(id="freedoms.dignity", label={"en": "Dignity"}, rules={"en": ("dignity",)},
+                              codebook="tf")])
+    with pytest.raises(ValueError, match=re.escape("kwic: 'freedoms.dignty' is not a code of codebook 'tf'; "
+                                                   "did you mean 'freedoms.dignity'?")):
+        kwic(corpus(), "freedoms.dignty", codebook=cb)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -253,3 +254,19 @@ def test_kurusu_excerpts_cross_validation_runs():
     assert len(ok) + len(skipped) == len(codes)
     assert (ok["n_positive"] >= 5).all() and (skipped["n_positive"] < 5).all()
     assert ((ok["f1"] >= 0) & (ok["f1"] <= 1)).all()
+
+
+def test_no_human_codings_is_no_suggestion_not_a_crash():
+    corpus, manual = _corpus_and_coding(coder="rules")   # machine rows only teach nothing
+    for codings in (manual, codings_frame()):
+        s = suggest_codes(codings, corpus, unit="document")
+        assert len(s) == 0 and s.attrs["n_training_units"] == 0
+
+
+def test_accept_a_bare_whole_number_is_refused_as_ambiguous():
+    corpus, manual = _corpus_and_coding()
+    s = suggest_codes(manual, corpus, unit="document")
+    with pytest.raises(TypeError, match=re.escape("accept=1 is ambiguous: pass [1] to accept suggestion 1, "
+                                                  "or 1.0 to accept every suggestion")):
+        accept_suggestions(manual, s, accept=1, coder="okada")
+    assert len(accept_suggestions(manual, s, accept=1.0, coder="okada")) == len(manual) + int((s["score"] >= 1).sum())

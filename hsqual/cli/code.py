@@ -24,8 +24,9 @@ example:
 
 Each row of the output is one code applied by the rules to one unit, with the rule(s) that
 fired (column rule) and the words that made them fire (match_text, match_spans). The file
-holds machine codings only (coder "rules"); a person's codings are never touched: combine the
-two in Python with hsqual.add_codings(manual, machine).
+holds machine codings only (coder "rules"); a person's codings are never touched: an existing
+output file is replaced only when it holds machine codings only. Combine the two in Python with
+hsqual.add_codings(manual, machine).
 """
 
 
@@ -56,6 +57,35 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _check_output(output) -> None:
+    """Refuse to replace an existing file unless it holds machine codings only."""
+    from pathlib import Path
+
+    from ..codings import is_machine_coder, read_codings
+    from ..errors import CodingsError
+
+    path = Path(output)
+    if not path.exists():
+        return
+    refuse = ("; refusing to overwrite it (write to another file and combine the two in Python "
+              "with hsqual.add_codings(manual, machine))")
+    try:
+        if path.suffix.lower() == ".csv":
+            coders = read_codings(path)["coder"]
+        else:
+            import pandas as pd
+
+            frame = pd.read_excel(path) if path.suffix.lower() == ".xlsx" else pd.read_parquet(path)
+            coders = frame["coder"].fillna("").astype(str)
+    except Exception:
+        raise CodingsError("the output file exists and is not a table of machine codings" + refuse,
+                           path=path) from None
+    people = sorted({c for c in coders if not is_machine_coder(c)})
+    if people:
+        raise CodingsError(f"the output file exists and holds codings of {', '.join(people)}" + refuse,
+                           path=path)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``hsqual code``: load, apply, write, print a summary; returns the exit status."""
     from ..apply import apply_codebook
@@ -63,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     from ..codings import write_codings
     from ..transcripts import load_corpus
 
+    _check_output(args.output)
     codebook = load_codebooks(args.codebook)
     corpus = load_corpus(args.transcripts)
     progress = not args.no_progress and sys.stderr.isatty() and len(corpus) > 1

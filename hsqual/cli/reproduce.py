@@ -25,7 +25,8 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("study", choices=STUDIES, help="the study to rebuild")
     p.add_argument("--out", "-o", type=Path, default=Path("outputs") / "kurusu2015",
-                   help="folder to write into (created; files in it are replaced)")
+                   help="folder to write into (created; the study's files in it are replaced, "
+                        "but never a codings.csv holding other coders' codings)")
     p.add_argument("--no-figures", action="store_true", help="tables only (faster)")
     p.set_defaults(func=_run)
 
@@ -38,6 +39,23 @@ def _run(args) -> int:
     return 0
 
 
+def _check_codings_target(path: Path, study_coder: str) -> None:
+    """Refuse to replace a codings file that holds anyone's codings but the study's own."""
+    from ..codings import read_codings
+    from ..errors import CodingsError
+
+    if not path.exists():
+        return
+    refuse = "; refusing to overwrite it (give another --out)"
+    try:
+        coders = set(read_codings(path)["coder"])
+    except Exception:
+        raise CodingsError("the file exists and is not a codings table of the study" + refuse, path=path) from None
+    others = sorted(coders - {study_coder})
+    if others:
+        raise CodingsError(f"the file exists and holds codings of {', '.join(others)}" + refuse, path=path)
+
+
 def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True) -> list[Path]:
     """Write every table of the Kurusu study (CSV), the report and the figures to ``out_dir``.
 
@@ -48,6 +66,7 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True) -> list[P
     from ..writers import write_table, write_text
 
     out = Path(out_dir)
+    _check_codings_target(out / "codings.csv", "kurusu2015")
     study = kurusu2015.load()
     written: list[Path] = []
     tables = {

@@ -46,7 +46,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="codebook (.yaml), transcript (.md, .txt, .csv, .docx), codings (.csv) or .qdc/.qdpx")
+                   help="codebook (.yaml), transcript (.md, .txt, .csv, .docx), codings (.csv), .qdc/.qdpx, "
+                        "or a folder of them")
     p.add_argument("--corpus", action="append", metavar="PATH",
                    help="transcripts the codings point into (files or folders; repeat for several)")
     p.add_argument("--codebook", action="append", metavar="PATH",
@@ -100,6 +101,9 @@ def validate_file(path: str | Path, *, corpus=None, codebook=None, encoding: str
     ["...codings.csv:2: column 'end' must be a whole number, found 'x'"]
     """
     p = Path(path)
+    if p.is_dir():
+        return ([f"{p}: a folder without any file hsqual reads ({', '.join(_KNOWN_SUFFIXES)})"],
+                f"{p}: 1 problem")
     kind = detect_kind(p)
     try:
         if kind == "codebook":
@@ -157,6 +161,20 @@ def _read_transcript(p: Path, encoding):
     return sum(len(d.text) for d in docs), len(docs)
 
 
+_KNOWN_SUFFIXES = (".yaml", ".yml", ".md", ".txt", ".csv", ".docx", ".qdc", ".qdpx")
+
+
+def _expand(arg: str) -> list[str]:
+    """A folder stands for the files in it hsqual reads (not hidden ones, READMEs or change lists)."""
+    p = Path(arg)
+    if not p.is_dir():
+        return [arg]
+    found = sorted(str(f) for f in p.iterdir()
+                   if f.is_file() and f.suffix.lower() in _KNOWN_SUFFIXES and not f.name.startswith(".")
+                   and not f.name.upper().startswith("README.") and not f.name.endswith(".changes.csv"))
+    return found or [arg]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``hsqual validate``: print problems one a line; 0 when all files are fine, else 1."""
     corpus = codebook = None
@@ -168,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         from ..transcripts import load_corpus
 
         corpus = load_corpus(args.corpus)
-    files = list(args.files)
+    files = [f for arg in args.files for f in _expand(arg)]
     bar = None
     if len(files) > 3 and not args.no_progress and sys.stderr.isatty():
         from tqdm import tqdm
