@@ -146,6 +146,9 @@ def write_table(df, path: str | os.PathLike, *, index: bool | None = None) -> Pa
         with atomic_write(target, "wb") as fh:
             df.to_excel(fh, index=index, engine="openpyxl")
     elif suffix == ".parquet":
+        if not all(isinstance(c, str) for c in df.columns):
+            # Parquet column names are text: interviewee columns 1..10 become "1".."10"
+            df = df.rename(columns=str)
         with atomic_write(target, "wb") as fh:
             df.to_parquet(fh, index=index)
     else:

@@ -50,9 +50,9 @@ def test_table1_sectors_and_interviewers(study):
     assert iv.groupby("sector", sort=False)["number"].count().to_dict() == {
         "Aid Agency": 3, "University": 2, "Parliament (the Upper House)": 2, "Company": 1, "Government": 1, "NGO": 1}
     # "** Interview was conducted by Mine, Murotani and Goto."
-    assert iv.loc[iv["number"] == "5", "interviewers"].item() == "Mine; Murotani; Goto"
+    assert iv.loc[iv["number"] == 5, "interviewers"].item() == "Mine; Murotani; Goto"
     # "The duration of the interviews was approximately 60 minutes."
-    assert 55 <= iv["duration_min"].astype(int).mean() <= 65
+    assert 55 <= iv["duration_min"].mean() <= 65
 
 
 def test_table2_has_the_six_question_clusters(study):
@@ -117,7 +117,7 @@ def test_every_bracket_in_the_paper_is_one_coded_excerpt_citing_its_numbers(stud
     assert len(found) >= 40
     for m in found:
         numbers = sorted(int(n) for n in re.findall(r"\d+", m.group(1)))
-        owner = ex[(ex["start"].astype(int) <= m.start()) & (ex["end"].astype(int) >= m.end())]
+        owner = ex[(ex["start"] <= m.start()) & (ex["end"] >= m.end())]
         assert len(owner) == 1, m.group(0)
         assert sorted(kurusu2015.parse_numbers(owner["interviewees"].item())) == numbers, m.group(0)
         assert (study.codings["doc_id"] == owner["excerpt_id"].item()).any(), f"{m.group(0)} is not coded"
@@ -127,6 +127,12 @@ def test_every_quantified_statement_agrees_with_the_cited_interviewees(study):
     chk = study.check_quantifiers()
     assert len(chk) >= 20
     assert chk.loc[~chk["consistent"], ["statement_id", "code", "check"]].empty
+    # "almost all the interviewees responded that natural disasters ..." cites only [Interviewee 1]
+    # and [Interviewee 2] by number: consistent, but the count rests on the paper's word
+    s06 = chk.set_index("code").loc["risk.natural_disaster"]
+    assert bool(s06["consistent"]) and not bool(s06["covers_range"]) and s06["n_cited"] == 2
+    # "Three interviewees out of ten ... [Interviewees 5, 7 and 10]" is covered in full
+    assert bool(chk.set_index("code").loc["risk.interstate", "covers_range"])
     # the paper's words are there, as printed
     phrases = " | ".join(chk["phrase"])
     for words in ("Three interviewees out of ten", "about a half", "all of our interviewees", "almost all",
@@ -170,7 +176,7 @@ def test_rollup_counts_children_for_their_parent(study):
 
 def test_excerpts_slice_back_out_of_the_paper(study):
     for row in study.excerpts.itertuples():
-        assert study.paper[int(row.start):int(row.end)] == row.text
+        assert study.paper[row.start:row.end] == row.text
 
 
 # -- bad data is reported with the file and line ------------------------------------------
@@ -219,3 +225,16 @@ def test_reproduce_never_overwrites_other_coders_codings(tmp_path, capsys):
     out = tmp_path / "again"
     assert main(["reproduce", "kurusu2015", "--out", str(out), "--no-figures"]) == 0
     assert main(["reproduce", "kurusu2015", "--out", str(out), "--no-figures"]) == 0
+
+
+def test_theme_table_writes_to_parquet_with_text_column_names(study, tmp_path):
+    import warnings
+
+    from hsqual.writers import write_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = write_table(study.theme_table(), tmp_path / "theme.parquet")
+    back = pd.read_parquet(path)
+    assert back.index.name == "code"
+    assert back.loc["risk.interstate", ["5", "7", "10"]].tolist() == [True, True, True]

@@ -158,7 +158,7 @@ class Kurusu2015:
         df = self.interviewees
         dates = pd.to_datetime(df["date"], format="%Y-%m-%d")
         return pd.DataFrame({
-            "#": df["number"].astype(int).to_numpy(),
+            "#": df["number"].to_numpy(),
             "Interviewee": (df["name"] + df["note_marker"]).to_numpy(),
             "Sector": df["sector"].to_numpy(),
             "Position": df["position"].to_numpy(),
@@ -203,7 +203,7 @@ class Kurusu2015:
         df["interviewee"] = df["doc_id"].map(cited)
         df = df.explode("interviewee").dropna(subset=["interviewee"])
         df["interviewee"] = df["interviewee"].astype(int)
-        sector = self.interviewees.assign(number=self.interviewees["number"].astype(int)).set_index("number")["sector"]
+        sector = self.interviewees.set_index("number")["sector"]
         df["sector"] = df["interviewee"].map(sector)
         return df.reset_index(drop=True)
 
@@ -290,6 +290,10 @@ class Kurusu2015:
         * no list: the number cited does not exceed the range (the paper may cite fewer
           interviewees by number than its quantifier covers).
 
+        ``consistent`` is what the citations can show. ``covers_range`` says whether the paper
+        names by number at least as many interviewees as its quantifier claims; where it is
+        ``False`` (e.g. "almost all" with two cited) the count rests on the paper's word alone.
+
         Example
         -------
         >>> chk = load().check_quantifiers()
@@ -319,7 +323,7 @@ class Kurusu2015:
                 "statement_id": st["statement_id"], "section": st["section"], "code": st["code"],
                 "quantifier": st["quantifier"], "phrase": st["phrase"], "n_min": lo, "n_max": hi,
                 "list_kind": kind, "printed": printed, "cited": cited, "n_cited": len(cited),
-                "consistent": bool(ok), "check": why,
+                "consistent": bool(ok), "covers_range": len(cited) >= lo, "check": why,
             })
         return pd.DataFrame(rows)
 
@@ -365,7 +369,7 @@ class Kurusu2015:
             + ", ".join(f"{s} {n}" for s, n in self.interviewees.groupby("sector", sort=False)["number"].count().items()),
             f"- question clusters (Table 2): {self.questions['cluster'].nunique()}; questions: {len(self.questions)}",
             f"- excerpts: {len(ex)} ({int(numbered.sum())} citing numbered interviewees, "
-            f"{int((ex['anonymous'].str.lower() == 'true').sum())} anonymous, "
+            f"{int(ex['anonymous'].sum())} anonymous, "
             f"{int((ex['kind'] == 'quotation').sum())} quotations)",
             f"- codings by the study's reading: {len(self.codings)} over {self.codings['code'].nunique()} codes",
             f"- quantified statements: {len(chk)}, consistent with the cited interviewees: "
@@ -432,6 +436,15 @@ def load(path: str | os.PathLike | None = None, *, codebooks=None) -> Kurusu2015
                              path=ex_path, line=line) from None
         if any(n not in _NUMBERS for n in nums):
             raise StudyError(f"interviewee numbers must be 1..{N_INTERVIEWEES}: {nums}", path=ex_path, line=line)
+        if row["anonymous"].strip().lower() not in ("true", "false"):
+            raise StudyError(f"anonymous must be true or false, not {row['anonymous']!r}", path=ex_path, line=line)
+    for name, cols in (("interviewees", ("number", "duration_min")), ("questions", ("question_no",)),
+                       ("statements", ("start", "end"))):
+        for c in cols:
+            bad = [i for i, v in enumerate(tables[name][c]) if not v.strip().isdigit()]
+            if bad:
+                raise StudyError(f"column {c!r} must hold whole numbers, found {tables[name][c].iloc[bad[0]]!r}",
+                                 path=folder / _FILES[name], line=bad[0] + 2)
     codebook = load_codebooks(codebooks if codebooks is not None else bundled_codebooks())
     sectors = tables["interviewees"].assign(number=tables["interviewees"]["number"].astype(int)).set_index("number")["sector"]
     docs = []
@@ -469,6 +482,18 @@ def load(path: str | os.PathLike | None = None, *, codebooks=None) -> Kurusu2015
         if paper[int(row["start"]):int(row["end"])] != row["text"]:
             raise StudyError(f"statement {row['statement_id']}: offsets do not slice its text out of paper.txt",
                              path=st_path, line=i + 2)
-    return Kurusu2015(paper=paper, interviewees=tables["interviewees"], questions=tables["questions"],
-                      excerpts=excerpts, codings=codings_frame(codings), statements=st, codebook=codebook,
-                      corpus=corpus, path=folder)
+    return Kurusu2015(paper=paper, interviewees=_typed(tables["interviewees"], ints=("number", "duration_min")),
+                      questions=_typed(tables["questions"], ints=("question_no",)),
+                      excerpts=_typed(excerpts, ints=("start", "end"), bools=("anonymous",)),
+                      codings=codings_frame(codings), statements=_typed(st, ints=("start", "end")),
+                      codebook=codebook, corpus=corpus, path=folder)
+
+
+def _typed(df: pd.DataFrame, *, ints=(), bools=()) -> pd.DataFrame:
+    """The table with whole-number and true/false columns converted (text stays text)."""
+    out = df.copy()
+    for c in ints:
+        out[c] = out[c].astype("int64")
+    for c in bools:
+        out[c] = out[c].str.strip().str.lower().map({"true": True, "false": False}).astype(bool)
+    return out
