@@ -30,7 +30,7 @@ _API = {
     "load_codebook": "codebook", "load_codebooks": "codebook", "parse_codebook": "codebook",
     # corpus and transcripts
     "Document": "corpus", "Segment": "corpus", "Corpus": "corpus",
-    "load_corpus": "transcripts", "read_transcript": "transcripts",
+    "load_corpus": "transcripts", "read_transcript": "transcripts", "list_transcripts": "transcripts",
     "segment_corpus": "segment", "split_sentences": "segment",
     "split_paragraphs": "segment", "split_turns": "segment", "split_items": "segment",
     "clean_text": "clean",

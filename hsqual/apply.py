@@ -265,8 +265,55 @@ def _check_args(corpus, codebook, unit, language) -> None:
                          f"{', '.join(map(repr, LANGUAGES))}, not {language!r}")
 
 
+def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
+    """``(keep(speaker) -> bool, names given)`` from the ``speakers``/``exclude_speakers`` options.
+
+    Names compare without regard to case or surrounding spaces, as speaker labels are found.
+    """
+    if speakers is not None and exclude_speakers is not None:
+        raise ValueError("give speakers (the turns to code) or exclude_speakers (the turns to leave out), not both")
+    given = speakers if speakers is not None else exclude_speakers
+    if given is None:
+        return None, None
+    option = "speakers" if speakers is not None else "exclude_speakers"
+    names = [given] if isinstance(given, str) else given
+    try:
+        names = list(names)
+    except TypeError:
+        raise TypeError(f"{option} must be a speaker's name or a list of names, not {type(given).__name__}") from None
+    if not names or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ValueError(f"{option} must name at least one speaker (non-empty names), not {given!r}")
+    if unit == "document":
+        raise ValueError(f"{option} selects speaker turns, but unit='document' codes each document as a whole, "
+                         "every turn included; use unit='segment', 'sentence' or 'paragraph'")
+    known: dict[str, str] = {}
+    for s in corpus.segments:
+        if s.speaker is not None:
+            known.setdefault(str(s.speaker).strip().casefold(), str(s.speaker))
+    wanted = {n.strip().casefold() for n in names}
+    unknown = [n for n in names if n.strip().casefold() not in known]
+    if unknown:
+        found = ", ".join(repr(v) for v in known.values()) or "none: its segments have no speakers"
+        raise ValueError(f"{option}: no segment of the corpus has the speaker {unknown[0]!r} "
+                         f"(speakers in the corpus: {found})")
+    if speakers is not None:
+        return (lambda who: who is not None and str(who).strip().casefold() in wanted), names
+    return (lambda who: who is None or str(who).strip().casefold() not in wanted), names
+
+
+def _keep_units(units: _Units, keep) -> tuple[_Units, int]:
+    """The units whose speaker passes ``keep``, and how many were left out."""
+    idx = [k for k, who in enumerate(units.speakers) if keep(who)]
+    if len(idx) == len(units.starts):
+        return units, 0
+    return (_Units([units.starts[k] for k in idx], [units.ends[k] for k in idx],
+                   [units.segment_ids[k] for k in idx], [units.speakers[k] for k in idx]),
+            len(units.starts) - len(idx))
+
+
 def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence", language: str | None = None,
-                   coder: str = "rules", progress: bool = False) -> pd.DataFrame:
+                   coder: str = "rules", speakers=None, exclude_speakers=None,
+                   progress: bool = False) -> pd.DataFrame:
     """Apply a codebook's rules to every unit of a corpus.
 
     Parameters
@@ -284,6 +331,14 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         The rules to use. ``None`` (default): each document's ``language`` metadata.
     coder : str, keyword-only
         The machine coder's name in the ``coder`` column (``"rules"`` or ``"rules:<name>"``).
+    speakers : str or list of str, optional, keyword-only
+        Code only units in segments (turns) of these speakers (the segment's ``speaker``;
+        case and surrounding spaces do not matter). Units without a speaker are not coded.
+    exclude_speakers : str or list of str, optional, keyword-only
+        Code every unit except those in segments of these speakers, e.g.
+        ``exclude_speakers=["Interviewer"]`` leaves the questions out. Give ``speakers`` or
+        ``exclude_speakers``, not both; a name no segment has is an error (a typo would
+        otherwise filter nothing), and neither works with ``unit="document"``.
     progress : bool, keyword-only
         Show a progress bar over documents on standard error.
 
@@ -292,9 +347,11 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     pandas.DataFrame
         The codings table (``doc_id, segment_id, code, start, end, quote, coder, rule,
         memo``) plus ``match_start, match_end, match_text, match_spans``; one row per unit
-        and code (see the module documentation). ``df.attrs`` records the settings and
-        ``n_documents``, ``n_units`` and ``documents_without_rules`` (documents in a
-        language the codebook has no rules for).
+        and code (see the module documentation). ``df.attrs`` records the settings
+        (``speakers``, ``exclude_speakers`` included, as lists or ``None``) and
+        ``n_documents``, ``n_units`` (units coded), ``n_units_left_out`` (units in turns the
+        speaker options left out) and ``documents_without_rules`` (documents in a language
+        the codebook has no rules for).
 
     Raises
     ------
@@ -323,15 +380,29 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     True
     >>> df.loc[1, "rule"]
     'tf/freedoms.dignity/en#1: "live in dignity" AND meta:speaker=A'
+
+    Leaving the interviewer's questions out:
+
+    >>> cb = Codebook("tf", [Code(id="freedoms.dignity", label={"en": "Dignity"}, rules={"en": ("dignity",)})])
+    >>> corpus = Corpus([Document("int04", "Q: And dignity?\\nA: Dignity is the core.", {"language": "en"})],
+    ...                 [Segment("int04", 1, 3, 15, "And dignity?", "Q", "turn"),
+    ...                  Segment("int04", 2, 19, 39, "Dignity is the core.", "A", "turn")])
+    >>> apply_codebook(corpus, cb)["quote"].tolist()
+    ['And dignity?', 'Dignity is the core.']
+    >>> df = apply_codebook(corpus, cb, exclude_speakers=["Q"])
+    >>> df["quote"].tolist(), df.attrs["exclude_speakers"], df.attrs["n_units_left_out"]
+    (['Dignity is the core.'], ['Q'], 1)
     """
     _check_args(corpus, codebook, unit, language)
     if not isinstance(coder, str) or not is_machine_coder(coder):
         raise ValueError(f"coder must be 'rules' or 'rules:<name>' (a machine coder), not {coder!r}")
+    keep, speaker_names = _speaker_filter(corpus, unit, speakers, exclude_speakers)
     compiled = _compile(codebook)
     _check_meta_columns(compiled, corpus)
 
     rows: list[dict] = []
     n_units = 0
+    n_left_out = 0
     without: list[str] = []
     docs = corpus.documents
     if progress:
@@ -346,6 +417,9 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
             without.append(doc.doc_id)
             continue
         units = _units_of(corpus, doc, unit, lang, segments[doc.doc_id])
+        if keep is not None:
+            units, left_out = _keep_units(units, keep)
+            n_left_out += left_out
         n_units += len(units.starts)
         if not units.starts:
             continue
@@ -376,6 +450,9 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     df.attrs.update({
         "coder": coder, "unit": unit, "language": language, "codebook": codebook.id,
         "codebook_version": codebook.version, "n_documents": len(corpus), "n_units": n_units,
+        "speakers": speaker_names if speakers is not None else None,
+        "exclude_speakers": speaker_names if exclude_speakers is not None else None,
+        "n_units_left_out": n_left_out,
         "documents_without_rules": without,
     })
     return df

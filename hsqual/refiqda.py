@@ -37,6 +37,13 @@ How hsqual's records map onto the standard
 * A coding is one ``PlainTextSelection`` (its ``name`` is the quoted text) with one
   ``Coding``; its segment, rule and extra columns go in the selection's description, its memo
   in a ``Note``.
+* REFI-QDA has no element for segments (turns, paragraphs, ...). hsqual writes a document's
+  segments in its ``TextSource``'s ``Description``, one segment a line as JSON
+  ``[segment_id, kind, start, end, speaker]`` (offsets in code points) under a
+  ``## Segments`` heading, so that segments and the codings' ``segment_id`` come back as they
+  were. A source without that section (a file from another tool, or one whose text no longer
+  fits the list) is cut again as :func:`hsqual.transcripts.load_corpus` does (speaker turns,
+  else paragraphs) and each of its codings gets the segment its start offset lies in.
 
 Importing is safe with files from anywhere: XML is parsed with defusedxml with DTDs refused
 (no entity expansion, no external entities), zip members with absolute paths or ``..`` are
@@ -85,8 +92,8 @@ import pandas as pd
 
 from .codebook import Code, Codebook, Example
 from .codings import CODINGS_COLUMNS, codings_frame
-from .corpus import Corpus, Document
-from .errors import ExchangeError
+from .corpus import SEGMENT_KINDS, Corpus, Document, Segment
+from .errors import ExchangeError, TranscriptError
 from .writers import atomic_write
 
 __all__ = [
@@ -117,6 +124,7 @@ _RULE_HEADING = re.compile(r"Rule (\d{1,6}) \(([a-z]{2,3})\)")
 _EXAMPLE_HEADING = re.compile(r"Example (\d{1,6})( source)?")
 _FIELD_OF = {"Definition": "definition", "When to use": "when_to_use", "When not to use": "when_not_to_use"}
 _CODINGS_META = ("segment_id", "rule", "memo")
+_SEGMENTS_HEADING = "Segments"
 
 
 # ---------------------------------------------------------------------------------------
@@ -482,7 +490,9 @@ def export_qdc(codebook: Codebook, path: str | os.PathLike) -> Path:
     codebook : Codebook
         One codebook, or several loaded together (each becomes a ``Set``).
     path : str or PathLike
-        The ``.qdc`` file to write (atomically).
+        The ``.qdc`` file to write. It is written atomically (a temporary file renamed into
+        place) and an existing file at ``path`` is replaced without asking: a script decides.
+        The ``hsqual export`` command refuses to replace a file unless given ``--force``.
 
     Returns
     -------
@@ -903,13 +913,16 @@ def export_qdpx(
     ----------
     corpus : Corpus
         The documents; each becomes a text source in ``sources/`` (UTF-8, text as it is).
-        Their metadata becomes typed variables (Text, Integer, Float, Boolean, Date, DateTime).
+        Their metadata becomes typed variables (Text, Integer, Float, Boolean, Date, DateTime),
+        their segments a list in the source's description (see the module documentation).
     codings : DataFrame
         A codings table (see :mod:`hsqual.codings`). Every row's document must be in the
         corpus, its code in the codebook and its offsets inside the text.
     codebook : Codebook
     path : str or PathLike
-        The ``.qdpx`` file to write (atomically).
+        The ``.qdpx`` file to write. It is written atomically (a temporary file renamed into
+        place) and an existing file at ``path`` is replaced without asking: a script decides.
+        The ``hsqual export`` command refuses to replace a file unless given ``--force``.
     users : mapping, optional, keyword-only
         Display name per coder (``{"kurusu2015": "Kaoru Kurusu"}``); every coder becomes a
         ``User`` and each coding names its ``creatingUser``.
@@ -1019,11 +1032,15 @@ def export_qdpx(
     files: list[tuple[str, bytes]] = []
     extras = [c for c in df.columns if c not in CODINGS_COLUMNS]
     by_doc = {doc_id: g for doc_id, g in df.groupby("doc_id", sort=False)}
+    segments_of: dict[str, list[Segment]] = {d.doc_id: [] for d in docs}
+    for s in corpus.segments:
+        segments_of[s.doc_id].append(s)
     for d in docs:
         sguid = _guid("source", d.doc_id)
         fname = f"{sguid}.txt"
         src = _sub(sources_el, q("TextSource"), {"guid": sguid, "name": _check_xml_text(d.doc_id, "a document id"),
                                                          "plainTextPath": f"internal://{fname}"})
+        _sub(src, q("Description")).text = _segments_description(segments_of[d.doc_id])
         files.append((f"sources/{fname}", d.text.encode("utf-8", "surrogatepass")))
         seen: dict[str, int] = {}
         for _, row in (by_doc[d.doc_id].iterrows() if d.doc_id in by_doc else ()):
@@ -1071,6 +1088,82 @@ def export_qdpx(
     return Path(path)
 
 
+def _segments_description(segments: Sequence[Segment]) -> str:
+    """A source's description: its segments, one JSON line ``[id, kind, start, end, speaker]`` each.
+
+    Characters XML cannot carry (they can only occur inside a JSON string here) are written as
+    JSON escapes, so the list reads back exactly.
+    """
+    lines = [json.dumps([s.segment_id, s.kind, s.start, s.end, s.speaker], ensure_ascii=False) for s in segments]
+    body = _XML_BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", "\n".join(lines))
+    return _sections_text([(_SEGMENTS_HEADING, body)])
+
+
+def _parse_segments(body: str, doc: Document) -> list[Segment]:
+    """The segments a source's description lists; ``ValueError`` saying why when they do not fit."""
+    out: list[Segment] = []
+    seen: set[int] = set()
+    for n, line in enumerate(body.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raise ValueError(f"line {n} is not a JSON list") from None
+        if not isinstance(item, list) or len(item) != 5:
+            raise ValueError(f"line {n} is not a list [segment_id, kind, start, end, speaker]")
+        sid, kind, start, end, speaker = item
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (sid, start, end)):
+            raise ValueError(f"line {n}: segment_id, start and end must be whole numbers")
+        if kind not in SEGMENT_KINDS:
+            raise ValueError(f"line {n}: unknown segment kind {kind!r}")
+        if speaker is not None and not isinstance(speaker, str):
+            raise ValueError(f"line {n}: the speaker must be text or null")
+        if not 0 <= start <= end <= len(doc.text):
+            raise ValueError(f"line {n}: offsets {start}-{end} lie outside the text (0-{len(doc.text)})")
+        if sid in seen:
+            raise ValueError(f"line {n}: segment id {sid} appears twice")
+        seen.add(sid)
+        out.append(Segment(doc.doc_id, sid, start, end, doc.text[start:end], speaker, kind))
+    return out
+
+
+def _detect_segments(doc: Document) -> list[Segment]:
+    """Segments of a document as :func:`hsqual.transcripts.load_corpus` cuts them: speaker turns,
+    else paragraphs; one ``document`` segment when the text has neither."""
+    from .segment import segment_text
+
+    language = doc.meta.get("language")
+    language = language if language in ("en", "ja") else "en"  # turns and paragraphs do not depend on it
+    try:
+        spans = segment_text(doc.text, "turn", language=language, speakers=doc.meta.get("speakers"))
+    except TranscriptError:  # a 'speakers' variable that is not a list of names
+        spans = segment_text(doc.text, "turn", language=language)
+    if not spans:
+        spans = [(0, len(doc.text), None, "document")]
+    return [Segment(doc.doc_id, i, s, e, doc.text[s:e], who, kind) for i, (s, e, who, kind) in enumerate(spans, 1)]
+
+
+class _SegmentFinder:
+    """The segment a character offset lies in (else the next one, else the last one)."""
+
+    def __init__(self, segments: Sequence[Segment]) -> None:
+        self.segs = sorted(segments, key=lambda s: (s.start, s.end))
+        self.starts = [s.start for s in self.segs]
+
+    def at(self, offset: int) -> int | None:
+        import bisect
+
+        if not self.segs:
+            return None
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i >= 0 and offset < self.segs[i].end:
+            return self.segs[i].segment_id
+        if i + 1 < len(self.segs):
+            return self.segs[i + 1].segment_id
+        return self.segs[max(i, 0)].segment_id
+
+
 def _variable_value_el(parent: ET.Element, q, key: str, kind: str, value: Any) -> None:
     vv = _sub(parent, q("VariableValue"))
     _sub(vv, q("VariableRef"), {"targetGUID": _guid("variable", key)})
@@ -1106,15 +1199,23 @@ def import_qdpx(
     -------
     corpus : Corpus
         One document per text source (``doc_id`` = the source's name), metadata from its
-        variables (typed as in the file) and, for another tool's cases, ``case``.
+        variables (typed as in the file) and, for another tool's cases, ``case``. Segments:
+        those hsqual listed in the source's description when it wrote the file; otherwise
+        (another tool's file) speaker turns, else paragraphs, as
+        :func:`hsqual.transcripts.load_corpus` cuts a transcript.
     codings : DataFrame
         A codings table with offsets in code points, grouped by document (in the file's order
-        of sources, each source's codings in the file's order). ``codings.attrs["refiqda"]`` reports
+        of sources, each source's codings in the file's order). A coding keeps the
+        ``segment_id`` hsqual wrote when its source's segments came from the file; otherwise
+        it gets the segment its start offset lies in (or, in a gap, the next segment), so
+        that the codings fit the corpus. ``codings.attrs["refiqda"]`` reports
         the offset convention used (``"offsets"``), how each convention fared
         (``"offset_scores"``), the coders (``"users"``), sources that are not text
-        (``"skipped_sources"``) and selections that fit no convention (``"problems"``; those
+        (``"skipped_sources"``), where segments came from (``"segments"``: ``{"from_file":
+        [doc ids], "detected": [doc ids], "changed_rows": [rows whose segment_id in the file
+        was replaced]}``) and selections that fit no convention (``"problems"``; those
         rows are kept with the file's numbers, and :func:`hsqual.codings.check_codings`
-        lists them).
+        lists them; a segment list that does not fit its text is reported there too).
     codebook : Codebook
 
     Raises
@@ -1162,7 +1263,8 @@ def import_qdpx(
 def _read_project(root, ns, zf, names, p, offsets, budget):
     q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
     report: dict[str, Any] = {"path": str(p), "offsets": None, "offset_scores": {}, "users": {},
-                              "skipped_sources": [], "problems": []}
+                              "skipped_sources": [], "problems": [],
+                              "segments": {"from_file": [], "detected": [], "changed_rows": []}}
     # users
     users: dict[str, str] = {}
     for u in root.iterfind(f"{q('Users')}/{q('User')}"):
@@ -1221,6 +1323,7 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
     docs: list[Document] = []
     pending: list[dict[str, Any]] = []
     used_ids: set[str] = set()
+    listed_segments: dict[str, str | None] = {}
     for src in (list(sources_el) if sources_el is not None else []):
         _, kind = _local(src.tag)
         if kind != "TextSource":
@@ -1239,6 +1342,9 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
             text = content.text or ""
         else:
             raise ExchangeError(f"source {doc_id!r} has neither plainTextPath nor PlainTextContent", path=p)
+        sdesc = src.find(q("Description"))
+        listed_segments[doc_id] = dict(_parse_sections(sdesc.text if sdesc is not None else "")[1]).get(
+            _SEGMENTS_HEADING)
         meta = values_of(src)
         for key, case_name, cvals in case_of.get(sguid, []):
             for k, v in cvals.items():
@@ -1256,6 +1362,22 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
             pending.append({"doc": docs[-1], "sel": sel})
         for coding, _ in whole:
             pending.append({"doc": docs[-1], "sel": None, "coding": coding})
+    # segments: as listed by hsqual, else detected as load_corpus does
+    doc_segments: dict[str, list[Segment]] = {}
+    for doc in docs:
+        body = listed_segments.get(doc.doc_id)
+        if body is not None:
+            try:
+                doc_segments[doc.doc_id] = _parse_segments(body, doc)
+                report["segments"]["from_file"].append(doc.doc_id)
+                continue
+            except ValueError as exc:
+                report["problems"].append(f"source {doc.doc_id!r}: its segment list does not fit its text ({exc}); "
+                                          "segments detected again (speaker turns, else paragraphs)")
+        doc_segments[doc.doc_id] = _detect_segments(doc)
+        report["segments"]["detected"].append(doc.doc_id)
+    from_file = set(report["segments"]["from_file"])
+    finders = {doc_id: _SegmentFinder(segs) for doc_id, segs in doc_segments.items()}
     # offsets
     sels = [x for x in pending if x["sel"] is not None]
     chosen = offsets
@@ -1292,9 +1414,13 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
                 start, end = s, e
         _, sections = _parse_sections(desc)
         sd = dict(sections)
-        segment_id = 1
-        if sd.get("Segment", "").strip().isdigit():
-            segment_id = int(sd["Segment"].strip())
+        recorded = int(sd["Segment"].strip()) if sd.get("Segment", "").strip().isdigit() else None
+        if recorded is not None and doc.doc_id in from_file:
+            segment_id, changed = recorded, False
+        else:
+            found = finders[doc.doc_id].at(start)
+            segment_id = found if found is not None else (recorded or 1)
+            changed = recorded is not None and recorded != segment_id
         quote = doc.text[start:end] if 0 <= start <= end <= len(doc.text) else (quote_attr or "")
         memo = "\n\n".join(notes[g] for g in note_refs if g in notes)
         extra = {}
@@ -1317,10 +1443,12 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
             coder = users.get(ug) or (f"user:{ug}" if ug else "imported")
             cnotes = [notes[(r.get("targetGUID") or "").strip("{}").lower()] for r in c.findall(q("NoteRef"))
                       if (r.get("targetGUID") or "").strip("{}").lower() in notes]
+            if changed:
+                report["segments"]["changed_rows"].append(len(rows))
             rows.append({"doc_id": doc.doc_id, "segment_id": segment_id, "code": code, "start": start, "end": end,
                          "quote": quote, "coder": coder, "rule": sd.get("Rule", ""),
                          "memo": "\n\n".join([m for m in [memo, *cnotes] if m]), **extra})
-    corpus = Corpus(docs)
+    corpus = Corpus(docs, [s for d in docs for s in doc_segments[d.doc_id]])
     codings = codings_frame(rows) if rows else codings_frame()
     codings.attrs["refiqda"] = report
     if codebook is None:

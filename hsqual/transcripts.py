@@ -12,6 +12,10 @@ Formats (documented with examples in ``transcripts/README.md``):
   ``doc_id``). A document's text is its rows' texts joined with ``\\n``.
 * ``.docx``: read by :mod:`hsqual.docx` (``read_docx(path) -> (text, meta)``) when installed.
 
+Other formats (``.pdf``, ``.rtf``, ``.doc``, ``.odt``, ...) are not read: a file of such a type
+named explicitly is an error saying to convert it to ``.docx`` or ``.txt``; in a folder it is
+skipped with a ``UserWarning`` naming it. :func:`list_transcripts` shows what a folder gives.
+
 The document id is the header's ``id``, else the file name without its suffix. The language
 is the header's ``language``, else detected from the share of CJK letters (``"ja"`` when at
 least a fifth of the letters are kana or kanji). Every problem raises
@@ -41,6 +45,7 @@ import importlib.util
 import io
 import os
 import unicodedata
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,11 +62,25 @@ __all__ = [
     "parse_transcript",
     "detect_language",
     "load_corpus",
+    "list_transcripts",
 ]
 
 #: File suffixes :func:`load_corpus` reads from a folder.
-SUFFIXES = (".md", ".txt", ".csv", ".docx")
+SUFFIXES = (".md", ".txt", ".csv", ".docx", ".markdown")
 _TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+#: Document formats people keep transcripts in that hsqual does not read, with what to do.
+_CONVERT = {
+    ".pdf": "extract its text to a .txt file (e.g. with pdftotext, or copy and paste) and read it with "
+            "load_corpus(..., clean=True), which repairs PDF line breaks; or save it as .docx",
+    ".doc": "save it as .docx (Word 2007 or later) or as .txt (UTF-8)",
+    ".rtf": "save it as .docx or as .txt (UTF-8)",
+    ".odt": "save it as .docx or as .txt (UTF-8)",
+    ".pages": "export it as .docx or as .txt (UTF-8)",
+    ".wpd": "save it as .docx or as .txt (UTF-8)",
+}
+#: Files in a folder that are not transcripts and are skipped without a warning.
+_SCRIPT_SUFFIXES = (".py", ".ipynb", ".r")
+_SYSTEM_FILES = ("thumbs.db", "desktop.ini")
 _LANGUAGES = ("en", "ja")
 _FENCES = ("---",)
 _CLOSERS = ("---", "...")
@@ -272,7 +291,11 @@ def read_transcript(path: str | os.PathLike, *, encoding: str | None = None, lan
         if len(corpus) != 1:
             raise TranscriptError(f"holds {len(corpus)} documents; read it with load_corpus()", path=p)
         return corpus.documents[0]
-    raise TranscriptError(f"unknown file type {p.suffix!r}; expected one of {', '.join(SUFFIXES)}", path=p)
+    if suffix in _CONVERT:
+        raise TranscriptError(f"{p.suffix} files are not supported; {_CONVERT[suffix]}. hsqual reads "
+                              f"{', '.join(SUFFIXES)}", path=p)
+    raise TranscriptError(f"unknown file type {p.suffix!r}; expected one of {', '.join(SUFFIXES)} "
+                          "(convert documents to .docx or .txt)", path=p)
 
 
 def _read_docx(p: Path, *, language) -> Document:
@@ -451,9 +474,16 @@ def load_corpus(
     Parameters
     ----------
     path_or_paths : path, glob pattern, or a list of them
-        A folder means every ``.md``, ``.txt``, ``.csv`` and ``.docx`` file in it (not its
-        sub-folders), sorted by name, leaving out hidden files, ``README`` files and the
-        ``*.changes.csv`` lists :func:`hsqual.clean.clean_text` produces.
+        A folder means every ``.md``, ``.markdown``, ``.txt``, ``.csv`` and ``.docx`` file in
+        it (not its sub-folders), sorted by name. Files that are not transcripts are left out
+        without a word: hidden files (``.name``), ``README.*``, the ``*.changes.csv`` lists
+        :func:`hsqual.clean.clean_text` produces, scripts and notebooks (``.py``, ``.ipynb``,
+        ``.R``), Office lock files (``~$name.docx``) and ``Thumbs.db``/``desktop.ini``. Any
+        other file (``.pdf``, ``.rtf``, ``.doc``, ``.png``, ...) is left out with a
+        ``UserWarning`` naming it, since it may be a transcript in a format hsqual does not
+        read (convert it to ``.docx`` or ``.txt``); :func:`list_transcripts` lists what a
+        folder gives. A file named explicitly, or matched by a glob pattern, is read as it
+        is: one of an unsupported type is an error.
     unit : {"turn", "paragraph", "sentence", "item", "document"}, default "turn"
         ``"turn"`` falls back to paragraphs in a document without speaker turns.
     encoding : str, optional
@@ -463,6 +493,11 @@ def load_corpus(
     clean : bool, default False
         Clean each text with :func:`hsqual.clean.clean_text` first (PDF line breaks, stray
         spaces, ...); ``meta["changes"]`` counts the changes made.
+
+    Warns
+    -----
+    UserWarning
+        When a folder holds files of a type hsqual does not read (named in the message).
 
     Example
     -------
@@ -529,9 +564,17 @@ def _collect(path_or_paths) -> list[Path]:
             raise TypeError(f"load_corpus: expected paths, got {type(item).__name__}")
         p = Path(item)
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and _is_transcript_file(f))
+            found, skipped = _scan(p)
+            unsupported = [f.name for f, why in skipped if why.startswith(_UNSUPPORTED)]
             if not found:
-                raise TranscriptError(f"no transcripts ({', '.join(SUFFIXES)} files) in this folder", path=p)
+                also = f"; not read: {_names(unsupported)} (convert them to .docx or .txt)" if unsupported else ""
+                raise TranscriptError(f"no transcripts ({', '.join(SUFFIXES)} files) in this folder{also}", path=p)
+            if unsupported:
+                warnings.warn(
+                    f"{p}: skipped {len(unsupported)} file(s) of a type hsqual does not read as transcripts: "
+                    f"{_names(unsupported)}; convert transcripts to .docx or .txt to include them "
+                    f"(readable: {', '.join(SUFFIXES)}; hsqual.transcripts.list_transcripts(folder) lists what "
+                    "is read and skipped)", UserWarning, stacklevel=3)
             out.extend(found)
         elif p.is_file():
             out.append(p)
@@ -545,10 +588,79 @@ def _collect(path_or_paths) -> list[Path]:
     return out
 
 
-def _is_transcript_file(p: Path) -> bool:
+_UNSUPPORTED = "unsupported file type"
+
+
+def _skip_reason(p: Path) -> str | None:
+    """Why a file of a folder is not read (``None``: it is read)."""
     name = p.name.lower()
-    return (p.suffix.lower() in SUFFIXES and not name.startswith(".") and not name.startswith("readme.")
-            and not name.endswith(".changes.csv"))
+    if p.is_dir():
+        return "a folder (sub-folders are not read)"
+    if name.startswith("."):
+        return "a hidden file"
+    if name.startswith("~$"):
+        return "an Office lock file"
+    if name.startswith("readme.") or name == "readme":
+        return "a README file"
+    if name.endswith(".changes.csv"):
+        return "a list of cleaning changes (hsqual.clean)"
+    if name in _SYSTEM_FILES:
+        return "a system file"
+    if p.suffix.lower() in _SCRIPT_SUFFIXES:
+        return "a script or notebook"
+    if p.suffix.lower() not in SUFFIXES:
+        return f"{_UNSUPPORTED} {p.suffix or '(no suffix)'!s}"
+    return None
+
+
+def _scan(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    read: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for f in sorted(folder.iterdir()):
+        why = _skip_reason(f)
+        if why is None:
+            read.append(f)
+        else:
+            skipped.append((f, why))
+    return read, skipped
+
+
+def _names(names: list[str], limit: int = 20) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def list_transcripts(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """What :func:`load_corpus` reads from a folder, and what it skips and why.
+
+    Parameters
+    ----------
+    folder : str or PathLike
+
+    Returns
+    -------
+    read : list of Path
+        The files read, in the order read (sorted by name).
+    skipped : list of (Path, str)
+        Every other entry of the folder with the reason: ``"unsupported file type .pdf"``
+        (:func:`load_corpus` warns about these), ``"a hidden file"``, ``"a README file"``,
+        ``"a list of cleaning changes (hsqual.clean)"``, ``"a script or notebook"``,
+        ``"an Office lock file"``, ``"a system file"``, ``"a folder (sub-folders are not read)"``.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("int01.md", "int02.pdf", "README.md"):
+    ...     _ = (folder / name).write_text("Interviewer: Why?\\nInterviewee 1: Dignity.", encoding="utf-8")
+    >>> read, skipped = list_transcripts(folder)
+    >>> [p.name for p in read], [(p.name, why) for p, why in skipped]
+    (['int01.md'], [('README.md', 'a README file'), ('int02.pdf', 'unsupported file type .pdf')])
+    """
+    p = _as_path(folder, "list_transcripts")
+    if not p.is_dir():
+        raise TranscriptError("not a folder" if p.exists() else "no such folder", path=p)
+    return _scan(p)
 
 
 def _as_path(path, fn: str) -> Path:

@@ -298,3 +298,111 @@ def test_cli_code_never_overwrites_a_persons_codings(tmp_path, capsys):
     assert main(["code", "-c", book, "--language", "ja", str(transcript), "-o", str(machine)]) == 0
     assert main(["code", "-c", book, "--language", "ja", str(transcript), "-o", str(machine)]) == 0
     assert set(read_codings(machine)["coder"]) == {"rules"}
+
+
+# ---------------------------------------------------------------------------------------
+# Speakers: leaving the interviewer's questions out
+# ---------------------------------------------------------------------------------------
+
+TWO_SPEAKERS = """---
+id: int04
+language: en
+speakers: [Interviewer, Interviewee 4]
+---
+Interviewer: Does freedom from fear matter to you? And what about dignity?
+
+Interviewee 4: Dignity comes first. People must live in dignity.
+
+Interviewer: Is fear of violence still the main threat?
+
+Interviewee 4: Yes. Freedom from fear is basic.
+"""
+
+
+def two_speakers(tmp_path):
+    from hsqual.transcripts import load_corpus
+
+    p = tmp_path / "int04.md"
+    p.write_text(TWO_SPEAKERS, encoding="utf-8")
+    return load_corpus(p)
+
+
+def freedoms_codebook():
+    return Codebook("tf", [code("freedoms.fear", en=['"freedom from fear"', "NEAR(fear, violence, 3)"], cb="tf"),
+                           code("freedoms.dignity", en=["dignity"], cb="tf")])
+
+
+@pytest.mark.parametrize("unit", ["sentence", "segment", "paragraph"])
+def test_excluded_speakers_questions_are_not_coded(tmp_path, unit):
+    corpus = two_speakers(tmp_path)
+    cb = freedoms_codebook()
+    everyone = apply_codebook(corpus, cb, unit=unit)
+    text = corpus.doc("int04").text
+    asked = [s for s in corpus.segments if s.speaker == "Interviewer"]
+    assert {s.segment_id for s in asked} == {1, 3}
+    assert {1, 3} <= set(everyone["segment_id"])  # the questions hold code words
+    df = apply_codebook(corpus, cb, unit=unit, exclude_speakers=["Interviewer"])
+    assert_traceable(df, corpus)
+    assert set(df["segment_id"]) == {2, 4}
+    assert df.equals(everyone[everyone["segment_id"].isin([2, 4])].reset_index(drop=True))
+    assert all(text[s:e] == q for s, e, q in zip(df["start"], df["end"], df["quote"]))
+    assert df.attrs["exclude_speakers"] == ["Interviewer"] and df.attrs["speakers"] is None
+    assert df.attrs["n_units"] + df.attrs["n_units_left_out"] == everyone.attrs["n_units"]
+    only = apply_codebook(corpus, cb, unit=unit, speakers="interviewee 4")  # case does not matter
+    assert only.equals(df)
+    assert only.attrs["speakers"] == ["interviewee 4"] and only.attrs["exclude_speakers"] is None
+
+
+def test_sentence_units_in_answers_only(tmp_path):
+    corpus = two_speakers(tmp_path)
+    df = apply_codebook(corpus, freedoms_codebook(), exclude_speakers="Interviewer")
+    assert list(zip(df["segment_id"], df["code"], df["quote"])) == [
+        (2, "freedoms.dignity", "Dignity comes first."),
+        (2, "freedoms.dignity", "People must live in dignity."),
+        (4, "freedoms.fear", "Freedom from fear is basic."),
+    ]
+    assert df.attrs["n_units"] == 4 and df.attrs["n_units_left_out"] == 3
+
+
+def test_speaker_options_are_checked(tmp_path):
+    corpus = two_speakers(tmp_path)
+    cb = freedoms_codebook()
+    with pytest.raises(ValueError, match="give speakers .* or exclude_speakers .*, not both"):
+        apply_codebook(corpus, cb, speakers=["Interviewee 4"], exclude_speakers=["Interviewer"])
+    with pytest.raises(ValueError, match=r"exclude_speakers: no segment of the corpus has the speaker 'Interviwer' "
+                                         r"\(speakers in the corpus: 'Interviewer', 'Interviewee 4'\)"):
+        apply_codebook(corpus, cb, exclude_speakers=["Interviwer"])
+    with pytest.raises(ValueError, match="unit='document' codes each document as a whole"):
+        apply_codebook(corpus, cb, unit="document", exclude_speakers=["Interviewer"])
+    with pytest.raises(ValueError, match="must name at least one speaker"):
+        apply_codebook(corpus, cb, speakers=[])
+    with pytest.raises(TypeError, match="a speaker's name or a list of names"):
+        apply_codebook(corpus, cb, speakers=4)
+
+
+def test_cli_code_exclude_speaker(tmp_path, capsys):
+    from hsqual.cli import main
+    from hsqual.codings import read_codings
+
+    two_speakers(tmp_path)
+    book = [p for p in bundled_codebooks() if p.name == "three_freedoms.yaml"][0]
+    out = tmp_path / "rules.csv"
+    assert main(["code", "-c", str(book), str(tmp_path / "int04.md"), "-o", str(out)]) == 0
+    everyone = read_codings(out)
+    assert 1 in set(everyone["segment_id"])
+    capsys.readouterr()
+    assert main(["code", "-c", str(book), "--exclude-speaker", "Interviewer", str(tmp_path / "int04.md"),
+                 "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    df = read_codings(out)
+    assert len(df) and not ({1, 3} & set(df["segment_id"]))
+    assert "sentences left out (turns of Interviewer): 3" in printed
+    text = (tmp_path / "int04.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert all(text[s:e] == q for s, e, q in zip(df["start"], df["end"], df["quote"]))
+    assert main(["code", "-c", str(book), "--speaker", "Interviewr", str(tmp_path / "int04.md"),
+                 "-o", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("hsqual code: error: --speaker: no segment of the corpus has the "
+                                              "speaker 'Interviewr'")
+    with pytest.raises(SystemExit):
+        main(["code", "-c", str(book), "--speaker", "A", "--exclude-speaker", "B", str(tmp_path / "int04.md"),
+              "-o", str(out)])

@@ -129,6 +129,31 @@ def test_export_to_every_format_and_validate_the_project(study, capsys):
     assert "offsets counted as codepoints" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["p.qdpx", "c.qdc", "c.md", "c.html", "t.xlsx"])
+def test_export_never_replaces_an_existing_file_without_force(study, capsys, name):
+    target = study / name
+    target.write_bytes(b"ANOTHER TOOL'S PROJECT WITH A PERSON'S CODINGS")
+    argv = ["export", "--codebook", str(study / "codebooks"), "--corpus", str(study / "interviews"),
+            "--codings", str(study / "codings.csv"), "--to", str(target)]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (f"hsqual export: error: {target} exists; refusing to replace it (it may hold another "
+                            "tool's project or a person's codings): give --force to replace it, or write to another "
+                            "file with --to\n")
+    assert captured.out == ""
+    assert target.read_bytes() == b"ANOTHER TOOL'S PROJECT WITH A PERSON'S CODINGS"
+    assert sorted(p.name for p in study.iterdir() if p.is_file()) == sorted(["codings.csv", name])  # no temp file
+    assert main(argv + ["--force"]) == 0
+    assert f"wrote {target}" in capsys.readouterr().out
+    assert target.read_bytes() != b"ANOTHER TOOL'S PROJECT WITH A PERSON'S CODINGS"
+
+
+def test_export_to_a_folder_is_a_usage_error(study, capsys):
+    (study / "folder.qdc").mkdir()
+    assert main(["export", "--codebook", str(study / "codebooks"), "--to", str(study / "folder.qdc"), "--force"]) == 2
+    assert f"{study / 'folder.qdc'} is a folder" in capsys.readouterr().err
+
+
 def test_export_qdpx_without_corpus_is_a_usage_error(study, capsys):
     assert main(["export", "--codebook", str(study / "codebooks"), "--to", str(study / "p.qdpx")]) == 2
     assert "needs the documents: give --corpus" in capsys.readouterr().err

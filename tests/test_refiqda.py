@@ -18,6 +18,7 @@ from hsqual.refiqda import (
     NS_CODEBOOK, NS_PROJECT, code_guid, export_qdc, export_qdpx, import_qdc, import_qdpx, schema_errors,
 )
 from hsqual.resources import bundled_codebooks
+from hsqual.segment import segment_corpus
 
 
 def _plain(code: Code) -> Code:
@@ -135,14 +136,14 @@ def _study():
         Code(id="freedoms.dignity", label={"en": "Dignity", "ja": "尊厳"}, parent="freedoms", codebook="demo"),
         Code(id="freedoms.fear", label={"en": "Fear", "ja": "恐怖"}, parent="freedoms", codebook="demo"),
     ], version="1", title={"en": "Demo", "ja": "デモ"}, source="test")
-    corpus = Corpus([
+    corpus = segment_corpus(Corpus([
         Document("int04", TEXT_JA, {"language": "ja", "interviewee": 4, "sector": "NGO", "duration_min": 62.5,
                                     "recorded": True, "date": dt.date(2014, 3, 5),
                                     "sent": dt.datetime(2014, 3, 6, 9, 30), "speakers": ["聞き手", "岡田"]}),
         Document("int07", TEXT_EN, {"language": "en", "interviewee": 7, "sector": "government",
                                     "duration_min": 45.0, "recorded": False, "date": dt.date(2014, 4, 1),
                                     "speakers": ["Q", "A"], "note": None}),
-    ])
+    ]), "turn")
     rows = []
 
     def add(doc, quote, code, coder, *, seg=1, memo="", rule="", **extra):
@@ -174,11 +175,11 @@ def test_project_round_trip_offset_for_offset(tmp_path):
     assert codings2["match_start"].tolist()[3:] == [25, 25]
     for r in codings2.itertuples():
         assert corpus2.doc(r.doc_id).text[r.start:r.end] == r.quote
-    problems = check_codings(codings2, corpus2, cb2)
-    # the imported corpus has one segment per document: only the segment numbers differ
-    assert set(problems["problem"]) == {"unknown segment"}
-    assert problems["row"].tolist() == [0, 1, 3, 4]
+    assert check_codings(codings, corpus, cb).empty
+    assert check_codings(codings2, corpus2, cb2).empty
+    assert corpus2.segments == corpus.segments  # turns, with their speakers, as exported
     report = codings2.attrs["refiqda"]
+    assert report["segments"] == {"from_file": ["int04", "int07"], "detected": [], "changed_rows": []}
     assert report["offsets"] == "codepoints" and report["problems"] == []
     assert report["users"] == {"kurusu2015": "Kaoru Kurusu", "sato": "sato", "rules": "rules"}
     assert schema_errors(path) == []
@@ -242,6 +243,198 @@ def test_bundled_codebooks_in_a_project_round_trip(tmp_path, bundled):
     _, codings, back = import_qdpx(path)
     _same_codebook(bundled, back)
     assert codings.empty
+
+
+# ---------------------------------------------------------------------------------------
+# Segments: the imported corpus and codings agree
+# ---------------------------------------------------------------------------------------
+
+INTERVIEW = """---
+id: int04
+language: en
+interviewee: 4
+sector: NGO
+speakers: [Interviewer, Interviewee 4]
+---
+Interviewer: What does human security add for you?
+
+Interviewee 4: It puts people first. Freedom from fear matters most in conflict.
+
+Interviewer: And dignity?
+
+Interviewee 4: Dignity is the core: people must live in dignity, not only survive.
+
+Interviewer: Thank you.
+"""
+
+
+def _interview(tmp_path):
+    """A transcript of five turns read by load_corpus, with codings on turns 2-4."""
+    from hsqual.transcripts import load_corpus
+
+    (tmp_path / "interviews").mkdir()
+    (tmp_path / "interviews" / "int04.md").write_text(INTERVIEW, encoding="utf-8")
+    corpus = load_corpus(tmp_path / "interviews")
+    text = corpus.doc("int04").text
+    rows = []
+    for quote, code in [("Freedom from fear", "freedoms.fear"), ("And dignity?", "freedoms"),
+                        ("live in dignity", "freedoms.dignity"), ("Dignity is the core", "freedoms.dignity")]:
+        s = text.index(quote)
+        seg = next(x.segment_id for x in corpus.segments if x.start <= s < x.end)
+        rows.append({"doc_id": "int04", "segment_id": seg, "code": code, "start": s, "end": s + len(quote),
+                     "quote": quote, "coder": "kurusu2015"})
+    return corpus, codings_frame(rows)
+
+
+def _without_segment_lists(path, out):
+    """The same project as another tool would write it: no segment list in the sources' descriptions."""
+    import re
+
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    qde = members["project.qde"].decode("utf-8")
+    stripped = re.sub(r"<Description>## Segments\n.*?</Description>", "", qde, flags=re.S)
+    assert stripped != qde
+    members["project.qde"] = stripped.encode("utf-8")
+    out.write_bytes(zip_bytes(members))
+    return out
+
+
+def test_kurusu_study_round_trips_with_consistent_segments(tmp_path):
+    from hsqual.cooccurrence import cooccurrence
+    from hsqual.studies import kurusu2015
+
+    study = kurusu2015.load()
+    path = export_qdpx(study.corpus, study.codings, study.codebook, tmp_path / "kurusu.qdpx")
+    corpus, codings, cb = import_qdpx(path)
+    assert check_codings(codings, corpus).empty
+    assert check_codings(codings, corpus, cb).empty
+    assert corpus.segments == study.corpus.segments
+    cols = ["doc_id", "segment_id", "start", "end", "quote", "code"]
+    assert codings[cols].equals(study.codings[cols].reset_index(drop=True))
+    expected = cooccurrence(study.codings, unit="segment", corpus=study.corpus)
+    assert cooccurrence(codings, unit="segment", corpus=corpus).equals(expected)
+
+
+def test_multi_turn_transcript_round_trips_segment_for_segment(tmp_path):
+    from hsqual.cooccurrence import cooccurrence
+
+    corpus, codings = _interview(tmp_path)
+    assert [s.speaker for s in corpus.segments] == ["Interviewer", "Interviewee 4"] * 2 + ["Interviewer"]
+    assert codings["segment_id"].tolist() == [2, 3, 4, 4]
+    cb = load_codebooks(bundled_codebooks())
+    path = export_qdpx(corpus, codings, cb, tmp_path / "int04.qdpx")
+    assert schema_errors(path) == []
+    corpus2, codings2, cb2 = import_qdpx(path)
+    assert corpus2.segments == corpus.segments
+    assert codings2[CODINGS_COLUMNS].equals(codings[CODINGS_COLUMNS])
+    assert check_codings(codings2, corpus2, cb2).empty
+    cooccurrence(codings2, unit="segment", corpus=corpus2)  # raised on an unknown segment before
+    assert codings2.attrs["refiqda"]["segments"]["from_file"] == ["int04"]
+
+
+def test_segment_list_is_readable_json_lines_in_the_source_description(tmp_path):
+    corpus, codings = _interview(tmp_path)
+    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(zipfile.ZipFile(path).read("project.qde"))
+    src = next(root.iter(f"{{{NS_PROJECT}}}TextSource"))
+    desc = src.find(f"{{{NS_PROJECT}}}Description").text.split("\n")
+    text = corpus.doc("int04").text
+    first = corpus.segments[0]
+    assert desc[0] == "## Segments"
+    assert desc[1] == f'[1, "turn", {first.start}, {first.end}, "Interviewer"]'
+    assert text[first.start:first.end] == "What does human security add for you?"
+    assert len(desc) == 1 + len(corpus.segments)
+
+
+def test_project_without_segment_lists_gets_turns_and_consistent_codings(tmp_path):
+    corpus, codings = _interview(tmp_path)
+    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    foreign = _without_segment_lists(path, tmp_path / "foreign.qdpx")
+    corpus2, codings2, cb2 = import_qdpx(foreign)
+    # cut again as load_corpus cuts the transcript: the same turns, so the same segment ids
+    assert corpus2.segments == corpus.segments
+    assert codings2["segment_id"].tolist() == [2, 3, 4, 4]
+    assert check_codings(codings2, corpus2, cb2).empty
+    assert codings2.attrs["refiqda"]["segments"] == {"from_file": [], "detected": ["int04"], "changed_rows": []}
+
+
+def test_foreign_project_is_cut_into_turns_and_codings_get_the_turn_of_their_start(tmp_path):
+    quotes = ["fear", "dignity", "Q: 安全", "尊厳\r\nB"]
+    sels = [(FOREIGN.index(q), FOREIGN.index(q) + len(q), q) for q in quotes]
+    p = tmp_path / "foreign.qdpx"
+    p.write_bytes(foreign_qdpx(FOREIGN, sels))
+    corpus, codings, cb = import_qdpx(p)
+    assert [(s.segment_id, s.kind, s.speaker, s.text) for s in corpus.segments] == [
+        (1, "turn", "Q", "安全?"), (2, "turn", "A", "𠮷野家 🙂 dignity and 尊厳"), (3, "turn", "B", "fear")]
+    # "Q: 安全" starts on the label, before turn 1's text: it belongs to the next turn, 1
+    assert codings["segment_id"].tolist() == [3, 2, 1, 2]
+    assert check_codings(codings, corpus, cb).empty
+
+
+def test_foreign_project_without_turns_is_cut_into_paragraphs(tmp_path):
+    text = "Freedom from fear comes first.\n\nDignity is the core.\n\n\nFreedom from want."
+    sels = [(text.index(q), text.index(q) + len(q), q) for q in ["want", "Dignity", "fear"]]
+    sels.append((text.index("\n\n\n"), text.index("Freedom from want") + 7, None))  # starts in a gap
+    p = tmp_path / "essay.qdpx"
+    p.write_bytes(foreign_qdpx(text, sels))
+    corpus, codings, cb = import_qdpx(p)
+    assert [(s.kind, s.text) for s in corpus.segments] == [
+        ("paragraph", "Freedom from fear comes first."), ("paragraph", "Dignity is the core."),
+        ("paragraph", "Freedom from want.")]
+    assert codings["segment_id"].tolist() == [3, 2, 1, 3]
+    assert check_codings(codings, corpus, cb).empty
+
+
+def test_segment_list_that_no_longer_fits_the_text_is_reported_and_replaced(tmp_path):
+    corpus, codings = _interview(tmp_path)
+    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    last = corpus.segments[-1]
+    old = f'[5, "turn", {last.start}, {last.end}, "Interviewer"]'.encode()
+    assert old in members["project.qde"]
+    members["project.qde"] = members["project.qde"].replace(old, f'[5, "turn", {last.start}, 99999, null]'.encode())
+    edited = tmp_path / "edited.qdpx"
+    edited.write_bytes(zip_bytes(members))
+    corpus2, codings2, cb2 = import_qdpx(edited)
+    problems = codings2.attrs["refiqda"]["problems"]
+    assert problems == [f"source 'int04': its segment list does not fit its text (line 5: offsets {last.start}-99999 "
+                        f"lie outside the text (0-{len(corpus.doc('int04').text)})); segments detected again "
+                        "(speaker turns, else paragraphs)"]
+    assert corpus2.segments == corpus.segments
+    assert check_codings(codings2, corpus2, cb2).empty
+
+
+def test_a_coding_added_in_another_tool_gets_the_segment_of_its_start(tmp_path):
+    corpus, codings = _interview(tmp_path)
+    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    qde = members["project.qde"].decode("utf-8")
+    # another tool keeps hsqual's descriptions but drops the one of this coding
+    head, sep, tail = qde.partition("<Description>## Segment\n3</Description>")
+    assert sep
+    members["project.qde"] = (head + tail).encode("utf-8")
+    edited = tmp_path / "edited.qdpx"
+    edited.write_bytes(zip_bytes(members))
+    corpus2, codings2, cb2 = import_qdpx(edited)
+    assert codings2["segment_id"].tolist() == [2, 3, 4, 4]
+    assert check_codings(codings2, corpus2, cb2).empty
+
+
+def test_old_files_with_segment_ids_but_no_segment_list_are_made_consistent(tmp_path):
+    """Files written before segment lists: ids of an unknown segmentation are replaced and listed."""
+    corpus, codings = _interview(tmp_path)
+    codings.loc[0, "segment_id"] = 9
+    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    old = _without_segment_lists(path, tmp_path / "old.qdpx")
+    corpus2, codings2, cb2 = import_qdpx(old)
+    assert codings2["segment_id"].tolist() == [2, 3, 4, 4]
+    assert codings2.attrs["refiqda"]["segments"]["changed_rows"] == [0]
+    assert check_codings(codings2, corpus2, cb2).empty
 
 
 # ---------------------------------------------------------------------------------------

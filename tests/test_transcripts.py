@@ -12,6 +12,7 @@ from hsqual.errors import TranscriptError
 from hsqual.resources import bundled_path
 from hsqual.transcripts import (
     detect_language,
+    list_transcripts,
     load_corpus,
     parse_transcript,
     read_csv_transcripts,
@@ -149,11 +150,79 @@ def test_encoding_argument_is_passed_to_the_decoder(tmp_path):
 
 
 def test_unknown_suffix_and_missing_file(tmp_path):
-    p = write(tmp_path / "a.pdf", "x")
-    with pytest.raises(TranscriptError, match=r"unknown file type '\.pdf'"):
+    p = write(tmp_path / "a.xyz", "x")
+    with pytest.raises(TranscriptError, match=r"unknown file type '\.xyz'; expected one of \.md, "):
         read_transcript(p)
     with pytest.raises(TranscriptError, match="no such file or folder"):
         load_corpus(tmp_path / "missing.md")
+
+
+@pytest.mark.parametrize("name, advice", [
+    ("int04.pdf", "extract its text to a .txt file"),
+    ("int04.rtf", "save it as .docx or as .txt (UTF-8)"),
+    ("int04.doc", "save it as .docx (Word 2007 or later) or as .txt (UTF-8)"),
+    ("int04.odt", "save it as .docx or as .txt (UTF-8)"),
+])
+def test_unsupported_document_named_explicitly_is_an_error_saying_what_to_do(tmp_path, name, advice):
+    p = write(tmp_path / name, "Interviewer: Why?\nInterviewee 4: Dignity.")
+    suffix = Path(name).suffix
+    for call in (lambda: load_corpus(p), lambda: load_corpus([p]), lambda: read_transcript(p)):
+        with pytest.raises(TranscriptError) as err:
+            call()
+        assert str(err.value).startswith(f"{p}: {suffix} files are not supported; {advice}")
+        assert str(err.value).endswith("hsqual reads .md, .txt, .csv, .docx, .markdown")
+
+
+def test_folder_skips_unsupported_files_with_a_warning_naming_them(tmp_path):
+    write(tmp_path / "int01.md", "Interviewer: Why?\n\nInterviewee 1: Dignity.")
+    write(tmp_path / "int02.markdown", "Interviewer: Why?\n\nInterviewee 2: Fear.")
+    for name in ("int03.pdf", "int04.rtf", "int05.doc", "figure.png"):
+        write(tmp_path / name, "binary")
+    # not transcripts: skipped without a word
+    write(tmp_path / "README.md", "About.")
+    write(tmp_path / ".DS_Store", "x")
+    write(tmp_path / "~$int01.docx", "lock")
+    write(tmp_path / "int01.changes.csv", "step,start,end,before,after\n")
+    write(tmp_path / "make.py", "print()")
+    (tmp_path / "gold").mkdir()
+    with pytest.warns(UserWarning) as record:
+        corpus = load_corpus(tmp_path)
+    assert corpus.doc_ids == ["int01", "int02"]
+    assert len(record) == 1
+    message = str(record[0].message)
+    assert message.startswith(f"{tmp_path}: skipped 4 file(s) of a type hsqual does not read as transcripts: "
+                              "figure.png, int03.pdf, int04.rtf, int05.doc; convert transcripts to .docx or .txt")
+    assert "list_transcripts(folder)" in message
+    assert record[0].filename == __file__  # points at the caller's line
+    read, skipped = list_transcripts(tmp_path)
+    assert [p.name for p in read] == ["int01.md", "int02.markdown"]
+    assert [(p.name, why) for p, why in skipped] == [
+        (".DS_Store", "a hidden file"), ("README.md", "a README file"), ("figure.png", "unsupported file type .png"),
+        ("gold", "a folder (sub-folders are not read)"), ("int01.changes.csv", "a list of cleaning changes (hsqual.clean)"),
+        ("int03.pdf", "unsupported file type .pdf"), ("int04.rtf", "unsupported file type .rtf"),
+        ("int05.doc", "unsupported file type .doc"), ("make.py", "a script or notebook"),
+        ("~$int01.docx", "an Office lock file")]
+
+
+def test_folder_of_only_unsupported_files_names_them_in_the_error(tmp_path):
+    write(tmp_path / "int01.pdf", "x")
+    write(tmp_path / "README.md", "About.")
+    with pytest.raises(TranscriptError) as err:
+        load_corpus(tmp_path)
+    assert str(err.value) == (f"{tmp_path}: no transcripts (.md, .txt, .csv, .docx, .markdown files) in this folder; "
+                              "not read: int01.pdf (convert them to .docx or .txt)")
+    with pytest.raises(TranscriptError, match="no such folder"):
+        list_transcripts(tmp_path / "missing")
+    with pytest.raises(TranscriptError, match="not a folder"):
+        list_transcripts(tmp_path / "README.md")
+
+
+def test_bundled_folder_loads_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_corpus(JA).doc_ids == JA_NAMES
 
 
 def test_docx_goes_through_hsqual_docx(tmp_path):
@@ -257,7 +326,8 @@ def test_folder_glob_and_list(tmp_path):
     write(tmp_path / "README.md", "About this folder.")
     write(tmp_path / ".hidden.md", "secret")
     write(tmp_path / "notes.json", "{}")
-    assert load_corpus(tmp_path).doc_ids == ["a", "b"]
+    with pytest.warns(UserWarning, match="skipped 1 file.*: notes.json;"):
+        assert load_corpus(tmp_path).doc_ids == ["a", "b"]
     assert load_corpus(str(tmp_path / "*.md")).doc_ids == ["README", "b"]  # a pattern is taken as given
     assert load_corpus([tmp_path / "b.md", tmp_path / "a.txt"]).doc_ids == ["b", "a"]
     with pytest.raises(TranscriptError, match="no file matches"):

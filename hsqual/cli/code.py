@@ -13,14 +13,17 @@ Example
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 __all__ = ["add_parser", "run"]
 
 _EPILOG = """\
-example:
+examples:
   hsqual code --codebook codebooks/three_freedoms.yaml --codebook codebooks/added_value.yaml \\
       --unit sentence transcripts/ja/*.md -o codings_rules.csv
+  hsqual code --codebook codebooks/ --exclude-speaker Interviewer interviews/ -o codings_rules.csv
+                                       # leave the interviewer's questions out
 
 Each row of the output is one code applied by the rules to one unit, with the rule(s) that
 fired (column rule) and the words that made them fire (match_text, match_spans). The file
@@ -48,6 +51,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="what a code is applied to (default: sentence)")
     p.add_argument("--language", choices=("en", "ja"), default=None,
                    help="use these rules for every document (default: each document's language)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--speaker", action="append", metavar="NAME",
+                     help="code only the turns of this speaker (repeat for several)")
+    who.add_argument("--exclude-speaker", action="append", metavar="NAME",
+                     help="leave the turns of this speaker out, e.g. Interviewer (repeat for several)")
     p.add_argument("--output", "-o", required=True, metavar="FILE",
                    help="where to write the codings (.csv, .xlsx or .parquet)")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
@@ -91,18 +99,32 @@ def run(args: argparse.Namespace) -> int:
     from ..apply import apply_codebook
     from ..codebook import load_codebooks
     from ..codings import write_codings
+    from ..errors import HsqualError
     from ..transcripts import load_corpus
 
     _check_output(args.output)
     codebook = load_codebooks(args.codebook)
     corpus = load_corpus(args.transcripts)
     progress = not args.no_progress and sys.stderr.isatty() and len(corpus) > 1
-    codings = apply_codebook(corpus, codebook, unit=args.unit, language=args.language, progress=progress)
+    try:
+        codings = apply_codebook(corpus, codebook, unit=args.unit, language=args.language, progress=progress,
+                                 speakers=args.speaker, exclude_speakers=args.exclude_speaker)
+    except ValueError as exc:
+        if isinstance(exc, HsqualError):
+            raise
+        option = "--speaker" if args.speaker else "--exclude-speaker"
+        message = re.sub(r"^(exclude_speakers|speakers)\b", option, str(exc))
+        print(f"hsqual code: error: {message}", file=sys.stderr)
+        return 2
     path = write_codings(codings, args.output)
 
     attrs = codings.attrs
     print(f"documents: {attrs['n_documents']}   {args.unit}s: {attrs['n_units']}   "
           f"codings: {len(codings)}   codebook: {codebook.id} ({len(codebook)} codes)")
+    if attrs.get("n_units_left_out"):
+        chosen = attrs["speakers"] or attrs["exclude_speakers"]
+        whose = f"turns not of {', '.join(chosen)}" if attrs["speakers"] else f"turns of {', '.join(chosen)}"
+        print(f"{args.unit}s left out ({whose}): {attrs['n_units_left_out']}")
     skipped = attrs.get("documents_without_rules") or []
     if skipped:
         print(f"not coded (no rules in their language): {', '.join(skipped)}")

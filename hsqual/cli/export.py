@@ -6,8 +6,8 @@ Example
 >>> sub = argparse.ArgumentParser(prog="hsqual").add_subparsers()
 >>> p = add_parser(sub)
 >>> args = p.parse_args(["--codebook", "codebooks/", "--to", "codebook.html", "--lang", "ja"])
->>> args.codebook, args.to, args.lang
-(['codebooks/'], 'codebook.html', 'ja')
+>>> args.codebook, args.to, args.lang, args.force
+(['codebooks/'], 'codebook.html', 'ja', False)
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ examples:
 The format comes from the suffix of --to: .qdc (REFI-QDA codebook), .qdpx (REFI-QDA project:
 needs --corpus; codings optional), .md or .html (a codebook document), .xlsx (a workbook with
 the codebook, the codings and the documents, a sheet each).
+An existing file is never replaced unless --force is given: it may be a project another tool
+wrote, holding a person's codings.
 """
 
 _SUFFIXES = (".qdc", ".qdpx", ".md", ".html", ".htm", ".xlsx")
@@ -52,6 +54,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="language of a codebook document (default: both)")
     p.add_argument("--user", action="append", default=[], metavar="CODER=NAME",
                    help="display name of a coder in a .qdpx (repeat for several)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the --to file if it exists (default: refuse)")
     p.add_argument("--cases", default="interviewee", metavar="COLUMN",
                    help="metadata column whose values are the cases in a .qdpx (default: interviewee; "
                         "'none' for no cases)")
@@ -69,6 +73,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"hsqual export: error: cannot tell the format of {out} from its suffix; expected one of "
               f"{', '.join(_SUFFIXES)}", file=sys.stderr)
         return 2
+    if out.is_dir():
+        print(f"hsqual export: error: {out} is a folder; give a file name with --to", file=sys.stderr)
+        return 2
+    if out.exists() and not args.force:
+        print(f"hsqual export: error: {out} exists; refusing to replace it (it may hold another tool's project "
+              "or a person's codings): give --force to replace it, or write to another file with --to",
+              file=sys.stderr)
+        return 1
     users = {}
     for item in args.user:
         coder, sep, name = item.partition("=")
