@@ -1355,6 +1355,10 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
                     isinstance(meta[key], list) and case_name in map(str, meta[key])):
                 prev = meta[key] if isinstance(meta[key], list) else [meta[key]]
                 meta[key] = [*prev, case_name]
+        if not meta.get("language"):
+            from .transcripts import detect_language
+
+            meta["language"] = detect_language(text)  # other tools record no language
         docs.append(Document(doc_id, text, meta))
         selections = [(sel, sel) for sel in src.findall(q("PlainTextSelection"))]
         whole = [(c, None) for c in src.findall(q("Coding"))]

@@ -536,9 +536,23 @@ def test_cases_of_another_tool_become_metadata(tmp_path):
     p = tmp_path / "p.qdpx"
     p.write_bytes(zip_bytes({"project.qde": qde, f"sources/{SOURCE_GUID}.txt": "text"}))
     corpus, _, _ = import_qdpx(p)
-    assert dict(corpus.doc("Interview 1").meta) == {"case": "Interviewee 4"}
+    assert dict(corpus.doc("Interview 1").meta) == {"case": "Interviewee 4", "language": "en"}
 
 
 def test_unknown_offsets_option():
     with pytest.raises(ExchangeError, match="offsets must be 'auto' or one of"):
         import_qdpx("x.qdpx", offsets="bytes")
+
+
+def test_foreign_documents_get_their_language_detected(tmp_path):
+    japanese = "聞き手：人間の安全保障とは何ですか。\n回答者：尊厳をもって生きる自由です。"
+    p = tmp_path / "ja.qdpx"
+    start = japanese.index("尊厳")
+    p.write_bytes(foreign_qdpx(japanese, [(start, start + 2, "尊厳")]))
+    corpus, _, _ = import_qdpx(p)
+    assert corpus.documents[0].language == "ja"
+    p2 = tmp_path / "en.qdpx"
+    p2.write_bytes(foreign_qdpx(FOREIGN.replace("安全", "safety").replace("尊厳", "respect").replace("𠮷野家", "Tokyo"),
+                                [(0, 1, "Q")]))
+    corpus2, _, _ = import_qdpx(p2)
+    assert corpus2.documents[0].language == "en"
