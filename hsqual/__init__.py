@@ -44,7 +44,7 @@ _API = {
     "evaluate_rules": "evaluate",
     # analysis
     "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstab",
-    "cooccurrence": "cooccurrence", "adjust_pvalues": "cooccurrence",
+    "cooccurrence": "cooccurrence", "cooccurrence_passages": "cooccurrence", "adjust_pvalues": "cooccurrence",
     "code_by_document": "crosstab", "code_by_case": "crosstab",
     "agreement": "agreement", "cohen_kappa": "agreement", "brennan_prediger": "agreement",
     "krippendorff_alpha": "agreement",

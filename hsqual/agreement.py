@@ -14,6 +14,10 @@ decision by each coder, giving a 2 x 2 table: ``both`` (both applied the code), 
   without one, the units are those that at least one coder coded with at least one of the
   compared codes, so a unit nobody coded at all is not counted. Pass the corpus when uncoded
   units are real decisions ("nothing here"); leave it out when they were never looked at.
+- ``unit="sentence"`` (``corpus`` needed): a unit is a sentence; every segment of the corpus is
+  split into sentences as ``apply_codebook(unit="sentence")`` splits it, every sentence is a
+  unit (uncoded ones count as agreement on absence), and a coder applies a code to every
+  sentence one of their codings with that code intersects.
 - ``unit="character"``: as NVivo's coding comparison, every character of every document of the
   ``corpus`` (needed) is a unit; a coder "applies" a code to a character when one of their
   codings with that code spans it (overlapping codings of one coder count once).
@@ -31,6 +35,13 @@ decision by each coder, giving a 2 x 2 table: ``both`` (both applied the code), 
   ``(po - 1/q) / (1 - 1/q)`` with ``q = 2`` categories (applied / not applied).
 - ``alpha``: Krippendorff's alpha for nominal data (two coders, no missing values), from the
   coincidence matrix; ``NaN`` when only one label occurs.
+
+**The same material.** Agreement only means something over units both coders looked at. When
+the documents coded by the two coders share none, or share fewer than half of either coder's
+documents (the study's excerpts against a rule coding of other texts, say), the figures are
+computed over units that were never coded twice: :func:`agreement` then warns
+(``UserWarning``) and says so in ``attrs["notes"]``. Restrict both tables (and the corpus) to
+the documents both coded when only those were double-coded.
 
 The last row, ``code = "(all codes)"``, pools the 2 x 2 tables of all codes (each
 unit-code decision is one item).
@@ -55,16 +66,18 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from .incidence import _check_codings, unit_keys
+from .incidence import _check_codings, str_array, unit_keys
 
-__all__ = ["agreement", "cohen_kappa", "brennan_prediger", "krippendorff_alpha", "ALL_CODES"]
+__all__ = ["agreement", "cohen_kappa", "brennan_prediger", "krippendorff_alpha", "ALL_CODES", "UNITS"]
 
 ALL_CODES = "(all codes)"
+UNITS = ("segment", "document", "sentence", "character")
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
@@ -226,12 +239,12 @@ def agreement(
     ----------
     codings_a, codings_b : pandas.DataFrame
         The two coders' codings tables.
-    unit : {"segment", "document", "character"}, keyword-only
+    unit : {"segment", "document", "sentence", "character"}, keyword-only
         What a coding decision is about (see the module documentation for how units coded by
         one coder, or by neither, count).
     corpus : Corpus, optional
         Defines all units (uncoded ones count as agreement on absence); needed for
-        ``"character"``.
+        ``"sentence"`` and ``"character"``.
     codes : iterable of str, optional
         The codes to compare. Default: every code either coder used.
 
@@ -240,7 +253,15 @@ def agreement(
     pandas.DataFrame
         One row per code and a last ``(all codes)`` row: ``code, n_units, both, only_a,
         only_b, neither, percent_agreement, kappa, kappa_bp, alpha, note``. ``attrs`` holds
-        the unit, the coders, how the units were defined and notes.
+        the unit, the coders, how the units were defined, the documents each coder coded and
+        both coded (``n_documents_a``, ``n_documents_b``, ``n_documents_shared``) and notes.
+
+    Warns
+    -----
+    UserWarning
+        When the two coders' documents do not overlap at all, or overlap for fewer than half
+        of either coder's documents (see the module documentation); the same text is in
+        ``attrs["notes"]``.
 
     Example
     -------
@@ -257,10 +278,13 @@ def agreement(
     """
     _check_codings(codings_a, ["doc_id", "code"], "agreement (codings_a)")
     _check_codings(codings_b, ["doc_id", "code"], "agreement (codings_b)")
-    if unit not in ("segment", "document", "character"):
-        raise ValueError(f"agreement: unit must be 'segment', 'document' or 'character', not {unit!r}")
+    if unit not in UNITS:
+        raise ValueError(f"agreement: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
     if unit == "character" and corpus is None:
         raise ValueError("agreement: unit='character' needs corpus= (every character of every document is a unit)")
+    if unit == "sentence" and corpus is None:
+        raise ValueError("agreement: unit='sentence' needs corpus= (the sentences are found by splitting every "
+                         "segment of the corpus, as apply_codebook(unit='sentence') does)")
     a = codings_a.reset_index(drop=True)
     b = codings_b.reset_index(drop=True)
     if codes is None:
@@ -270,6 +294,13 @@ def agreement(
         a = a[a["code"].astype(str).isin(code_list)].reset_index(drop=True)
         b = b[b["code"].astype(str).isin(code_list)].reset_index(drop=True)
     notes: list[str] = []
+    docs_a = set(str_array(codings_a["doc_id"])) if len(codings_a) else set()
+    docs_b = set(str_array(codings_b["doc_id"])) if len(codings_b) else set()
+    shared = docs_a & docs_b
+    overlap_note = _overlap_note(docs_a, docs_b, shared)
+    if overlap_note:
+        notes.append(overlap_note)
+        warnings.warn(f"agreement: {overlap_note}", UserWarning, stacklevel=2)
     if unit == "character":
         _check_codings(a, ["start", "end"], "agreement (codings_a)")
         _check_codings(b, ["start", "end"], "agreement (codings_b)")
@@ -280,8 +311,13 @@ def agreement(
         if unit == "segment":
             _check_codings(a, ["segment_id"], "agreement (codings_a)")
             _check_codings(b, ["segment_id"], "agreement (codings_b)")
+        if unit == "sentence":
+            _check_codings(a, ["start", "end"], "agreement (codings_a)")
+            _check_codings(b, ["start", "end"], "agreement (codings_b)")
         both_df = pd.concat([a, b], ignore_index=True)
-        pairs, units, _ = unit_keys(both_df, unit, corpus)
+        pairs, units, n_unassigned = unit_keys(both_df, unit, corpus)
+        if n_unassigned:
+            notes.append(f"{n_unassigned} coding(s) touch no sentence of the corpus and are left out")
         n_units = len(units)
         col = {c: i for i, c in enumerate(code_list)}
         codes_arr = both_df["code"].astype(str).map(col).to_numpy(dtype=np.int64)
@@ -306,8 +342,25 @@ def agreement(
     df = pd.DataFrame(out, columns=["code", "n_units", "both", "only_a", "only_b", "neither", "percent_agreement",
                                     "kappa", "kappa_bp", "alpha", "note"])
     df.attrs.update({"unit": unit, "coder_a": _coders(codings_a), "coder_b": _coders(codings_b),
-                     "units_defined_by": defined, "n_units": int(n_units), "notes": notes})
+                     "units_defined_by": defined, "n_units": int(n_units), "n_documents_a": len(docs_a),
+                     "n_documents_b": len(docs_b), "n_documents_shared": len(shared), "notes": notes})
     return df
+
+
+def _overlap_note(docs_a: set, docs_b: set, shared: set) -> str:
+    """A note when the two coders coded (mostly) different documents; ``""`` otherwise."""
+    if not docs_a or not docs_b:
+        return ""
+    if not shared:
+        return (f"the two codings share no document (coder a: {len(docs_a)}, coder b: {len(docs_b)} documents), "
+                "so no unit was coded by both and the figures do not measure agreement; compare codings of the "
+                "same documents")
+    if 2 * len(shared) < len(docs_a) or 2 * len(shared) < len(docs_b):
+        return (f"the two codings share only {len(shared)} document(s) (coder a coded {len(docs_a)}, coder b "
+                f"{len(docs_b)}): most units were coded by one coder only, so the figures mix agreement with "
+                "what one coder never looked at; if only the shared documents were double-coded, restrict both "
+                "tables and the corpus to them (corpus.subset)")
+    return ""
 
 
 def _coverage(df: pd.DataFrame, doc_len: dict[str, int]) -> dict[tuple[str, str], np.ndarray]:

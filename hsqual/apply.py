@@ -59,7 +59,7 @@ import pandas as pd
 from .codebook import Codebook
 from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus, Document
-from .segment import split_paragraphs, split_sentences
+from .segment import units_of_segment
 from .rules import (
     LANGUAGES,
     DocIndex,
@@ -183,18 +183,11 @@ def _units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: lis
         first = segs[0].segment_id if segs else 1
         return _Units([0], [len(doc.text)], [first], [doc.meta.get("speaker")])
     for s in segs:
-        if unit == "segment":
-            pieces = [(0, len(s.text))]
-        elif unit == "sentence":
-            pieces = split_sentences(s.text, language=language)
-        else:
-            pieces = split_paragraphs(s.text)
-        for a, b in pieces:
-            if b > a and s.text[a:b].strip():
-                starts.append(s.start + a)
-                ends.append(s.start + b)
-                seg_ids.append(s.segment_id)
-                speakers.append(s.speaker)
+        for a, b in units_of_segment(s, unit, language=language):
+            starts.append(a)
+            ends.append(b)
+            seg_ids.append(s.segment_id)
+            speakers.append(s.speaker)
     return _Units(starts, ends, seg_ids, speakers)
 
 

@@ -12,6 +12,10 @@ from them. What a *unit* is decides what "together" means:
                           segment" (segments being turns, paragraphs or excerpts).
 ``"document"``            they are applied anywhere in the same document (MAXQDA "in the same
                           document"; for the Kurusu study, the same excerpt).
+``"sentence"``            their spans intersect the same sentence (``corpus`` needed): every
+                          sentence of every segment, split as ``apply_codebook(unit="sentence")``
+                          splits it, is a unit, coded or not, so ``n_units`` is the number of
+                          sentences and lift, PMI and the tests see the uncoded ones too.
 ``"span"``                they are applied to exactly the same span ``(doc_id, start, end)``
                           (the same quotation).
 ``"overlap"``             a span coded A and a span coded B of the same document intersect
@@ -25,7 +29,7 @@ a metadata column         they are applied to documents sharing a value of that 
                           (code-by-case co-occurrence; ``";"``-joined cells count for each value).
 ========================= =====================================================================
 
-**What is counted.** For ``segment``, ``document``, ``span`` and metadata units, ``n_a`` and
+**What is counted.** For ``segment``, ``document``, ``sentence``, ``span`` and metadata units, ``n_a`` and
 ``n_ab`` count *units* (a unit coded twice with A counts once), so the four counts form a 2x2
 table of units and every measure and test is well defined. For ``overlap`` and ``proximity``,
 as in ATLAS.ti and MAXQDA, ``n_a`` is the number of distinct spans (overlap) or segments
@@ -59,6 +63,14 @@ exact-in-the-limit p value that does not lean on any distribution. ``correction`
 p values of all pairs for multiple testing (``fdr_bh``: Benjamini-Hochberg; ``holm``;
 ``bonferroni``) into ``p_adj``.
 
+**Units of the tests.** ``unit="span"`` counts only coded spans (a span nobody coded is not a
+unit), so lift, PMI and the tests of span units ignore the uncoded text; after coding
+sentence by sentence, use ``unit="sentence"`` with the corpus.
+
+**The passages behind a pair.** :func:`cooccurrence_passages` lists, for one pair of codes,
+every unit where both apply with the two codings' quotes and offsets and the unit's text (the
+drill-down of MAXQDA's Code Relations Browser and of ATLAS.ti's co-occurrence table).
+
 Example
 -------
 >>> from hsqual.codings import codings_frame
@@ -81,12 +93,16 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from .incidence import BUILTIN_UNITS, _check_codings, incidence_matrix, map_codes
+from .errors import CodingsError
+from .incidence import (BUILTIN_UNITS, _check_codings, _check_known_docs, check_unit, incidence_matrix, map_codes,
+                        sentence_spans, span_hits, str_array)
 
-__all__ = ["cooccurrence", "MEASURES", "UNITS", "adjust_pvalues", "pair_measure", "to_matrix"]
+__all__ = ["cooccurrence", "cooccurrence_passages", "MEASURES", "UNITS", "PASSAGE_UNITS", "adjust_pvalues",
+           "pair_measure", "to_matrix"]
 
 MEASURES = ("count", "jaccard", "dice", "cosine", "conditional", "lift", "pmi")
 UNITS = (*BUILTIN_UNITS, "overlap", "proximity")
+PASSAGE_UNITS = ("document", "segment", "sentence", "overlap")
 _TESTS = ("fisher", "permutation")
 _CORRECTIONS = ("fdr_bh", "holm", "bonferroni")
 _PAIR_UNITS = ("overlap", "proximity")
@@ -287,14 +303,15 @@ def cooccurrence(
     ----------
     codings : pandas.DataFrame
         A codings table; several codebooks' codes may be mixed.
-    unit : {"segment", "document", "span", "overlap", "proximity"} or str, keyword-only
+    unit : {"segment", "document", "sentence", "span", "overlap", "proximity"} or str, keyword-only
         What "together" means; any other string is a metadata column (e.g. ``"interviewees"``).
+        ``"sentence"`` needs ``corpus``.
     measure : {"count", "jaccard", "dice", "cosine", "conditional", "lift", "pmi"}
     window : int
         For ``unit="proximity"``: the largest distance in segments (``segment_id`` difference).
     corpus : Corpus, optional
-        Defines all units (uncoded ones count in ``n_units``); needed for metadata units taken
-        from document metadata.
+        Defines all units (uncoded ones count in ``n_units``); needed for ``unit="sentence"``
+        and for metadata units taken from document metadata.
     codes : iterable of str, optional
         The codes to compare, in this order. Default: every code in the codings.
     codebook : Codebook, optional
@@ -345,8 +362,7 @@ def cooccurrence(
     _check_codings(codings, ["doc_id", "code"], "cooccurrence")
     if measure not in MEASURES:
         raise ValueError(f"cooccurrence: measure must be one of {', '.join(MEASURES)}, not {measure!r}")
-    if not isinstance(unit, str) or not unit:
-        raise ValueError(f"cooccurrence: unit must be one of {', '.join(UNITS)} or a metadata column, not {unit!r}")
+    check_unit(unit, codings, corpus, accepted=UNITS, what="cooccurrence")
     if form not in ("long", "matrix"):
         raise ValueError(f"cooccurrence: form must be 'long' or 'matrix', not {form!r}")
     if test not in (None, *_TESTS):
@@ -363,10 +379,10 @@ def cooccurrence(
         raise ValueError("cooccurrence: rollup=True needs codebook= (the codebook that says who is whose parent)")
     if unit in _PAIR_UNITS and test is not None:
         raise ValueError(f"cooccurrence: unit={unit!r} counts pairs of spans/segments, not units, so there is no "
-                         "2x2 table to test; use unit='segment', 'document', 'span' or a metadata column for a "
-                         "test, or pass test=None")
-    if unit == "overlap":
-        _check_codings(codings, ["start", "end"], "cooccurrence(unit='overlap')")
+                         "2x2 table to test; use unit='segment', 'document', 'sentence', 'span' or a metadata "
+                         "column for a test, or pass test=None")
+    if unit in ("overlap", "sentence"):
+        _check_codings(codings, ["start", "end"], f"cooccurrence(unit={unit!r})")
     if unit in ("proximity", "segment"):
         _check_codings(codings, ["segment_id"], f"cooccurrence(unit={unit!r})")
 
@@ -374,7 +390,6 @@ def cooccurrence(
     X = None
     if unit in _PAIR_UNITS:
         if corpus is not None:
-            from .incidence import _check_known_docs
             _check_known_docs(codings["doc_id"].astype(str), corpus)
         col_codes, n, C, n_units = _pair_counts(codings, unit, corpus, codes, codebook, rollup, window)
         counting = "pairs"
@@ -390,7 +405,10 @@ def cooccurrence(
         n_units = inc.n_units
         counting = "units"
         if inc.n_unassigned:
-            notes.append(f"{inc.n_unassigned} coding(s) have no value of {unit!r} and are in no unit")
+            if unit == "sentence":
+                notes.append(f"{inc.n_unassigned} coding(s) touch no sentence of the corpus and are in no unit")
+            else:
+                notes.append(f"{inc.n_unassigned} coding(s) have no value of {unit!r} and are in no unit")
     k = len(col_codes)
 
     ordered = measure == "conditional"
@@ -476,3 +494,168 @@ def _permutation(X, C, n, N, ua, ub, alternative, n_permutations, random_state):
         else:
             hits += np.abs(sim - expected) >= np.abs(obs - expected) - 1e-9
     return (1 + hits) / (1 + n_permutations)
+
+
+# ---------------------------------------------------------------------------------------
+# the passages behind a pair
+# ---------------------------------------------------------------------------------------
+
+_PASSAGE_COLUMNS = ["code_a", "code_b", "doc_id", "segment_id", "unit_start", "unit_end",
+                    "n_a", "start_a", "end_a", "quote_a", "spans_a",
+                    "n_b", "start_b", "end_b", "quote_b", "spans_b", "text"]
+
+
+def _passage_side(rows: pd.DataFrame, suffix: str) -> dict:
+    """The codings of one code on one unit: how many, the first span, every quote and span."""
+    rows = rows.sort_values(["start", "end"], kind="mergesort")
+    spans = list(dict.fromkeys(zip(rows["start"].astype("int64"), rows["end"].astype("int64"))))
+    quotes = list(dict.fromkeys(rows["quote"].astype(str)))
+    return {f"n_{suffix}": len(rows), f"start_{suffix}": int(spans[0][0]), f"end_{suffix}": int(spans[0][1]),
+            f"quote_{suffix}": " … ".join(quotes), f"spans_{suffix}": ";".join(f"{a}-{b}" for a, b in spans)}
+
+
+def cooccurrence_passages(
+    codings: pd.DataFrame,
+    code_a: str,
+    code_b: str,
+    *,
+    corpus,
+    unit: str = "document",
+) -> pd.DataFrame:
+    """The passages where two codes co-occur: one row per unit carrying both.
+
+    The drill-down of a co-occurrence table (MAXQDA's Code Relations Browser, ATLAS.ti's
+    co-occurrence table): for the pair ``code_a``/``code_b`` it lists every unit in which both
+    are applied, with the two codings and the unit's text, so that a count of
+    :func:`cooccurrence` can be traced to the words in one step. With the same ``unit`` and
+    ``corpus``, the number of rows equals the pair's ``n_ab``.
+
+    Parameters
+    ----------
+    codings : pandas.DataFrame
+        A codings table (``doc_id, segment_id, code, start, end, quote``).
+    code_a, code_b : str
+        The two codes (different).
+    corpus : Corpus, keyword-only
+        The documents the codings point into; gives each unit's text.
+    unit : {"document", "segment", "sentence", "overlap"}, keyword-only
+        What "together" means, as for :func:`cooccurrence`: the same document, the same
+        segment ``(doc_id, segment_id)``, the same sentence (a coding counts for every sentence
+        its span intersects) or intersecting spans (one row per intersecting pair of an
+        A-span and a B-span; the unit is their intersection).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code_a, code_b, doc_id, segment_id, unit_start, unit_end`` (the unit: ``segment_id``
+        is missing for ``document`` and ``overlap``; ``unit_start``/``unit_end`` are offsets
+        into the document text), then per code ``n_a, start_a, end_a, quote_a, spans_a`` (the
+        number of codings of the code on the unit, the first one's offsets, every distinct
+        quote joined by ``" … "`` and every span as ``"a-b;c-d"``) and the same with ``_b``,
+        and ``text``, the unit's text (``doc.text[unit_start:unit_end]``). Rows follow the
+        corpus order of documents, then the offsets. ``attrs`` records the settings.
+
+    Example
+    -------
+    >>> from hsqual.codings import codings_frame
+    >>> from hsqual.corpus import Corpus, Document
+    >>> text = "We must protect people from violence. Then we empower communities to act."
+    >>> corpus = Corpus([Document("E07", text, {"language": "en", "interviewees": "4"})])
+    >>> def coding(code, words):
+    ...     s = text.index(words)
+    ...     return {"doc_id": "E07", "segment_id": 1, "code": code, "start": s, "end": s + len(words),
+    ...             "quote": words, "coder": "kurusu2015"}
+    >>> codings = codings_frame([coding("protection", "protect people from violence"),
+    ...                          coding("empowerment", "empower communities")])
+    >>> p = cooccurrence_passages(codings, "protection", "empowerment", corpus=corpus)
+    >>> p[["doc_id", "quote_a", "quote_b"]]
+      doc_id                       quote_a              quote_b
+    0    E07  protect people from violence  empower communities
+    >>> len(cooccurrence_passages(codings, "protection", "empowerment", corpus=corpus, unit="sentence"))
+    0
+    """
+    _check_codings(codings, ["doc_id", "segment_id", "code", "start", "end", "quote"], "cooccurrence_passages")
+    for name, value in (("code_a", code_a), ("code_b", code_b)):
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"cooccurrence_passages: {name} must be a code id (a non-empty string), not {value!r}")
+    if code_a == code_b:
+        raise ValueError(f"cooccurrence_passages: code_a and code_b are both {code_a!r}; give two different codes")
+    from .corpus import Corpus
+
+    if not isinstance(corpus, Corpus):
+        raise TypeError(f"cooccurrence_passages: corpus must be a Corpus (hsqual.load_corpus), not {type(corpus).__name__}")
+    if unit not in PASSAGE_UNITS:
+        raise ValueError(f"cooccurrence_passages: unit must be one of {', '.join(map(repr, PASSAGE_UNITS))}, not {unit!r}")
+
+    df = codings.reset_index(drop=True)
+    codes = str_array(df["code"]) if len(df) else np.array([], dtype=object)
+    df = df[(codes == code_a) | (codes == code_b)].reset_index(drop=True)
+    df["doc_id"] = str_array(df["doc_id"]) if len(df) else df["doc_id"].astype(object)
+    df["code"] = str_array(df["code"]) if len(df) else df["code"].astype(object)
+    _check_known_docs(df["doc_id"], corpus)
+    rank = {d: i for i, d in enumerate(corpus.doc_ids)}
+    out: list[dict] = []
+
+    if unit == "overlap":
+        spans = df.drop_duplicates(["doc_id", "code", "start", "end"])
+        rows_of = df.groupby([df["doc_id"], df["code"], df["start"].astype("int64"), df["end"].astype("int64")],
+                             sort=False).indices
+        for doc_id, g in sorted(spans.groupby("doc_id", sort=False), key=lambda kv: rank[kv[0]]):
+            ga = g[g["code"] == code_a].sort_values(["start", "end"])
+            gb = g[g["code"] == code_b].sort_values(["start", "end"])
+            text = corpus.doc(doc_id).text
+            for ra in ga.itertuples(index=False):
+                for rb in gb.itertuples(index=False):
+                    if int(ra.start) < int(rb.end) and int(rb.start) < int(ra.end):
+                        lo, hi = max(int(ra.start), int(rb.start)), min(int(ra.end), int(rb.end))
+                        side_a = df.iloc[rows_of[(doc_id, code_a, int(ra.start), int(ra.end))]]
+                        side_b = df.iloc[rows_of[(doc_id, code_b, int(rb.start), int(rb.end))]]
+                        out.append({"doc_id": doc_id, "segment_id": pd.NA, "unit_start": lo, "unit_end": hi,
+                                    **_passage_side(side_a, "a"), **_passage_side(side_b, "b"),
+                                    "text": text[lo:hi]})
+        out.sort(key=lambda r: (rank[r["doc_id"]], r["unit_start"], r["unit_end"], r["start_a"], r["start_b"]))
+    else:
+        if unit == "document":
+            keys = list(df["doc_id"])
+            where = {d.doc_id: (pd.NA, 0, len(d.text)) for d in corpus.documents}
+            unit_rows = np.arange(len(df))
+        elif unit == "segment":
+            segs = {(s.doc_id, int(s.segment_id)): s for s in corpus.segments}
+            pairs = list(zip(df["doc_id"], df["segment_id"].astype("int64")))
+            bad = [f"{d}#{n}" for d, n in pairs if (d, int(n)) not in segs]
+            if bad:
+                raise CodingsError(f"cooccurrence_passages: codings point at segment(s) the corpus does not have: "
+                                   f"{', '.join(bad[:5])} (segment the corpus the same way)")
+            keys = [(d, int(n)) for d, n in pairs]
+            where = {k: (k[1], s.start, s.end) for k, s in segs.items()}
+            unit_rows = np.arange(len(df))
+        else:  # sentence
+            sents = sentence_spans(corpus)
+            rows, hits = span_hits(df["doc_id"].to_numpy(dtype=object), df["start"].astype("int64").to_numpy(),
+                                   df["end"].astype("int64").to_numpy(), sents)
+            unit_rows = rows
+            skeys = list(zip(sents["doc_id"], sents["segment_id"], sents["start"], sents["end"]))
+            keys = [skeys[k] for k in hits]
+            where = {k: (int(k[1]), int(k[2]), int(k[3])) for k in skeys}
+        per_unit: dict = {}
+        for r, key in zip(unit_rows, keys):
+            per_unit.setdefault(key, []).append(int(r))
+        for key, rows_of in per_unit.items():
+            sub = df.iloc[rows_of]
+            a, b = sub[sub["code"] == code_a], sub[sub["code"] == code_b]
+            if a.empty or b.empty:
+                continue
+            doc_id = key if unit == "document" else key[0]
+            seg, lo, hi = where[key]
+            out.append({"doc_id": doc_id, "segment_id": seg, "unit_start": int(lo), "unit_end": int(hi),
+                        **_passage_side(a, "a"), **_passage_side(b, "b"),
+                        "text": corpus.doc(doc_id).text[lo:hi]})
+        out.sort(key=lambda r: (rank[r["doc_id"]], r["unit_start"], r["unit_end"]))
+    res = pd.DataFrame([{"code_a": code_a, "code_b": code_b, **r} for r in out], columns=_PASSAGE_COLUMNS)
+    for c in ("unit_start", "unit_end", "n_a", "start_a", "end_a", "n_b", "start_b", "end_b"):
+        res[c] = res[c].astype("int64")
+    res["segment_id"] = res["segment_id"].astype("Int64")
+    for c in ("code_a", "code_b", "doc_id", "quote_a", "spans_a", "quote_b", "spans_b", "text"):
+        res[c] = res[c].astype(object)
+    res.attrs.update({"code_a": code_a, "code_b": code_b, "unit": unit, "n_units": len(res)})
+    return res

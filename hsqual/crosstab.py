@@ -39,11 +39,12 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from .incidence import _check_codings, incidence_matrix, natural_key, split_values
+from .incidence import BUILTIN_UNITS, _check_codings, incidence_matrix, natural_key, split_values
 
-__all__ = ["CrosstabResult", "crosstab", "code_by_document", "code_by_case", "adjusted_residuals"]
+__all__ = ["CrosstabResult", "crosstab", "code_by_document", "code_by_case", "adjusted_residuals", "UNITS"]
 
 _NORMALIZE = (None, "category", "row", "column", "all")
+UNITS = ("document", "segment", "sentence")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ class CrosstabResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        Codes x categories: counts, or shares when ``normalize`` was given.
+        Codes x categories: counts, or shares when ``normalize`` was given. Its ``attrs`` (and
+        those of ``counts``, ``residuals``, ``expected`` and ``per_code``) hold the settings,
+        the test (``chi2``, ``p``, ``dof``) and the notes, so a frame passed on or saved keeps them.
     counts : pandas.DataFrame
         The counts the table (and the test) are computed from.
     category_sizes : pandas.Series
@@ -92,6 +95,12 @@ class CrosstabResult:
     def __post_init__(self) -> None:
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
+        attrs = {**dict(self.settings), "chi2": float(self.chi2), "p": float(self.p), "dof": int(self.dof),
+                 "notes": list(self.notes)}
+        for name in ("table", "counts", "residuals", "expected", "per_code"):
+            frame = getattr(self, name)
+            if isinstance(frame, pd.DataFrame):
+                frame.attrs.update({**attrs, "values_in": name})
 
 
 def adjusted_residuals(observed: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
@@ -161,8 +170,10 @@ def crosstab(
     by : str, keyword-only
         The metadata column whose values are the columns; a ``";"``-joined cell puts the
         document in each of its categories (noted, as the test then counts it more than once).
-    unit : {"document", "segment"}
-        What ``values="presence"`` counts, and what ``category_sizes`` counts.
+    unit : {"document", "segment", "sentence"}
+        What ``values="presence"`` counts, and what ``category_sizes`` counts. ``"sentence"``:
+        every sentence of every segment, split as ``apply_codebook(unit="sentence")`` splits it
+        (a coding counts for each sentence its span intersects).
     values : {"count", "presence"}
         ``count``: codings; ``presence``: units carrying the code (each unit once).
     normalize : {None, "category", "row", "column", "all"}
@@ -206,8 +217,8 @@ def crosstab(
         raise ValueError("crosstab: a corpus is needed (it holds the variable given as by=)")
     if not isinstance(by, str) or not by:
         raise ValueError(f"crosstab: by must name a metadata column, not {by!r}")
-    if unit not in ("document", "segment"):
-        raise ValueError(f"crosstab: unit must be 'document' or 'segment', not {unit!r}")
+    if unit not in UNITS:
+        raise ValueError(f"crosstab: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
     if values not in ("count", "presence"):
         raise ValueError(f"crosstab: values must be 'count' or 'presence', not {values!r}")
     if normalize not in _NORMALIZE:
@@ -228,6 +239,8 @@ def crosstab(
         coded_without = int(np.asarray(inc.matrix[n_cats == 0].sum()))
         notes.append(f"{none} {unit}(s) have no {by!r} value; {coded_without} of their "
                      f"{'codings' if values == 'count' else 'code applications'} are in no column")
+    if inc.n_unassigned:
+        notes.append(f"{inc.n_unassigned} coding(s) touch no {unit} of the corpus and are in no cell")
 
     with np.errstate(divide="ignore", invalid="ignore"):
         if normalize is None:
@@ -316,6 +329,35 @@ def code_by_document(
     return inc.to_frame().T
 
 
+def check_case(case, codings: pd.DataFrame, corpus, *, what: str) -> None:
+    """Raise a clear ``ValueError`` unless ``case`` names a metadata column (internal helper).
+
+    The column is looked for in the documents' metadata when a corpus is given, else among
+    the codings' columns.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Corpus, Document
+    >>> check_case("interviewee", pd.DataFrame({"doc_id": []}), Corpus([Document("E1", "x", {"interviewees": "2"})]),
+    ...            what="code_by_case")
+    Traceback (most recent call last):
+    ...
+    ValueError: code_by_case: case 'interviewee' is not a metadata column of the corpus (metadata columns: interviewees)
+    """
+    if not isinstance(case, str) or not case or case in (*BUILTIN_UNITS, "overlap", "proximity", "character"):
+        raise ValueError(f"{what}: case must name a metadata column such as 'interviewees', not {case!r}")
+    if corpus is not None and any(case in d.meta for d in corpus.documents):
+        return
+    if case in codings.columns:
+        return
+    if corpus is not None:
+        keys = sorted({k for d in corpus.documents for k in d.meta})
+        raise ValueError(f"{what}: case {case!r} is not a metadata column of the corpus "
+                         f"(metadata columns: {', '.join(keys) or '(none)'})")
+    raise ValueError(f"{what}: case {case!r} is not a column of the codings "
+                     "(pass corpus= to take cases from the documents' metadata)")
+
+
 def code_by_case(
     codings: pd.DataFrame,
     *,
@@ -347,8 +389,8 @@ def code_by_case(
     """
     if values not in ("count", "presence"):
         raise ValueError(f"code_by_case: values must be 'count' or 'presence', not {values!r}")
-    if not isinstance(case, str) or case in ("segment", "document", "span"):
-        raise ValueError(f"code_by_case: case must name a metadata column such as 'interviewees', not {case!r}")
+    _check_codings(codings, ["doc_id", "code"], "code_by_case")
+    check_case(case, codings, corpus, what="code_by_case")
     inc = incidence_matrix(codings, unit=case, corpus=corpus, codes=codes, hierarchy=codebook,
                            rollup=rollup, binary=values == "presence")
     out = inc.to_frame().T

@@ -35,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 from .agreement import cohen_kappa
-from .codings import codings_frame
+from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus
+from .incidence import sentence_spans
 
 __all__ = ["UNITS", "evaluate_rules"]
 
@@ -70,7 +71,7 @@ def _unit_sets(codings: pd.DataFrame, unit: str, segments: dict | None) -> tuple
     return out, outside
 
 
-def _roll_up(codings: pd.DataFrame, codebook) -> pd.DataFrame:
+def _rollup(codings: pd.DataFrame, codebook) -> pd.DataFrame:
     extra = []
     for _, r in codings.iterrows():
         if r["code"] in codebook:
@@ -89,22 +90,27 @@ def evaluate_rules(
     codes: Sequence[str] | None = None,
     corpus: Corpus | None = None,
     codebook=None,
-    roll_up: bool = False,
+    rollup: bool = False,
 ) -> pd.DataFrame:
     """Compare an automatic coding (the rule coder) with a manual one, code by code.
 
     Parameters
     ----------
     manual : DataFrame
-        The reference coding (a codings table made by a person).
+        The reference coding (a codings table made by a person: no machine coder in its
+        ``coder`` column may stand alone).
     automatic : DataFrame
-        The coding to judge (e.g. the output of ``apply_codebook``).
+        The coding to judge (e.g. the output of ``apply_codebook``): machine coders only
+        (``rules``, ``suggest``, see :func:`hsqual.codings.is_machine_coder`). Tables given the
+        wrong way round are an error; to compare two people, use :func:`hsqual.agreement.agreement`.
     unit : {"document", "segment", "sentence"}
         What is compared. ``"document"``: a document carries a code when any coding of it
         lies in the document. ``"segment"``/``"sentence"``: without ``corpus``, units are the
         ``(doc_id, segment_id)`` pairs of the two tables, so both must number segments alike;
         with ``corpus``, a coding counts for every segment of the corpus its span overlaps,
-        whatever its ``segment_id`` (for ``"sentence"`` the corpus segments must be sentences).
+        whatever its ``segment_id``. For ``"sentence"`` with a corpus: when its segments are
+        sentences (a sample of sentences, say), they are the units; otherwise every segment is
+        split into sentences exactly as ``apply_codebook(unit="sentence")`` splits it.
     codes : list of str, optional
         The codes to report, in this order. Default: the codebook's codes when ``codebook`` is
         given, else every code in either table (sorted).
@@ -114,8 +120,8 @@ def evaluate_rules(
         ``attrs["outside"]``). Without it the units are those coded in either table, which
         undercounts true negatives.
     codebook : Codebook, optional
-        Default order of codes; needed for ``roll_up``.
-    roll_up : bool
+        Default order of codes; needed for ``rollup``.
+    rollup : bool
         Count a coding of a child code for its ancestors too (in both tables).
 
     Returns
@@ -153,12 +159,13 @@ def evaluate_rules(
         raise ValueError(f"evaluate_rules: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
     if corpus is not None and not isinstance(corpus, Corpus):
         raise TypeError(f"evaluate_rules: corpus must be a Corpus, not {type(corpus).__name__}")
-    if roll_up and codebook is None:
-        raise ValueError("evaluate_rules: roll_up=True needs the codebook (codebook=...) to know each code's parents")
+    if rollup and codebook is None:
+        raise ValueError("evaluate_rules: rollup=True needs the codebook (codebook=...) to know each code's parents")
     man = codings_frame(manual)
     auto = codings_frame(automatic)
-    if roll_up:
-        man, auto = _roll_up(man, codebook), _roll_up(auto, codebook)
+    _check_sides(man, auto)
+    if rollup:
+        man, auto = _rollup(man, codebook), _rollup(auto, codebook)
 
     segments = None
     if corpus is not None:
@@ -166,15 +173,17 @@ def evaluate_rules(
             universe = set(corpus.doc_ids)
             segments = {d: () for d in corpus.doc_ids}
         else:
-            if unit == "sentence":
-                kinds = sorted({s.kind for s in corpus.segments if s.kind != "sentence"})
-                if kinds:
-                    raise ValueError(f"evaluate_rules: unit='sentence' but the corpus has {', '.join(kinds)} "
-                                     "segments; segment it into sentences first (hsqual.segment_corpus)")
             segments = {}
-            for s in corpus.segments:
-                segments.setdefault(s.doc_id, []).append((s.segment_id, s.start, s.end))
-            universe = {(s.doc_id, s.segment_id) for s in corpus.segments}
+            if unit == "sentence" and any(s.kind != "sentence" for s in corpus.segments):
+                # split every segment as apply_codebook(unit="sentence") does
+                sents = sentence_spans(corpus)
+                for d, sid, a, b in zip(sents["doc_id"], sents["segment_id"], sents["start"], sents["end"]):
+                    segments.setdefault(d, []).append(((int(sid), int(a)), int(a), int(b)))
+                universe = {(d, k) for d, units in segments.items() for k, _, _ in units}
+            else:
+                for s in corpus.segments:
+                    segments.setdefault(s.doc_id, []).append((s.segment_id, s.start, s.end))
+                universe = {(s.doc_id, s.segment_id) for s in corpus.segments}
     man_sets, man_out = _unit_sets(man, unit, segments)
     auto_sets, auto_out = _unit_sets(auto, unit, segments)
     if corpus is None:
@@ -210,10 +219,31 @@ def evaluate_rules(
         out = pd.concat([out, pd.DataFrame([micro, macro], columns=_COLUMNS)], ignore_index=True)
     for c in ("precision", "recall", "f1", "kappa"):
         out[c] = out[c].astype("float64")
-    out.attrs.update({"unit": unit, "n_units": n, "roll_up": roll_up,
+    out.attrs.update({"unit": unit, "n_units": n, "rollup": rollup,
                       "units_from": "corpus" if corpus is not None else "codings",
                       "outside": {"manual": man_out, "automatic": auto_out}})
     return out
+
+
+def _check_sides(manual: pd.DataFrame, automatic: pd.DataFrame) -> None:
+    """The manual table must hold a person's coding, the automatic one machine codings only."""
+    man_coders = list(dict.fromkeys(manual["coder"].astype(str)))
+    auto_coders = list(dict.fromkeys(automatic["coder"].astype(str)))
+    man_only_machine = bool(man_coders) and all(is_machine_coder(c) for c in man_coders)
+    auto_human = [c for c in auto_coders if not is_machine_coder(c)]
+    if man_only_machine and auto_human:
+        raise ValueError(f"evaluate_rules: the tables look swapped: manual holds only machine coder(s) "
+                         f"{', '.join(map(repr, man_coders))} and automatic holds human coder(s) "
+                         f"{', '.join(map(repr, auto_human))}; call evaluate_rules(manual, automatic) with the "
+                         "person's coding first")
+    if man_only_machine:
+        raise ValueError(f"evaluate_rules: manual holds only machine coder(s) {', '.join(map(repr, man_coders))}; "
+                         "the reference must be a person's coding (the first argument), the rule or suggestion "
+                         "coding the second")
+    if auto_human:
+        raise ValueError(f"evaluate_rules: automatic holds human coder(s) {', '.join(map(repr, auto_human))}; it must "
+                         "be a machine coding (coder 'rules', 'suggest' or 'rules:<name>'), the person's coding "
+                         "goes first; to compare two people use hsqual.agreement")
 
 
 def _row(code: str, n: int, tp: int, fp: int, fn: int, tn: int) -> dict:

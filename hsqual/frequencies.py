@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .crosstab import check_case
 from .incidence import _check_codings, incidence_matrix, map_codes
 
 __all__ = ["code_frequencies"]
@@ -28,6 +29,7 @@ def code_frequencies(
     *,
     corpus=None,
     case: str | None = None,
+    sentences: bool = False,
     codebook=None,
     rollup: bool = False,
 ) -> pd.DataFrame:
@@ -44,7 +46,13 @@ def code_frequencies(
         A metadata column that defines cases, e.g. ``"interviewees"``: a code's ``n_cases`` is
         the number of distinct values of that column among the documents it is applied in
         (``";"``-joined cells count for each value). Taken from the documents' metadata when a
-        corpus is given, else from a column of the codings.
+        corpus is given, else from a column of the codings. A column found in neither is an
+        error naming the columns there are.
+    sentences : bool
+        Also count coded sentences (``corpus`` needed): ``n_sentences`` is the number of
+        sentences a code's codings intersect and ``share_sentences`` its share of all sentences
+        of the corpus, split as ``apply_codebook(unit="sentence")`` splits them (uncoded
+        sentences count in the denominator).
     codebook : Codebook, optional
         Lists every code of the codebook (unused ones with zeros), in codebook order, with
         ``codebook``, ``parent``, ``depth``, ``label_en``, ``label_ja``; codes the codebook
@@ -57,10 +65,11 @@ def code_frequencies(
     Returns
     -------
     pandas.DataFrame
-        ``code, n_codings, n_segments, n_documents, share_documents`` (+ ``n_cases,
-        share_cases`` with ``case``; + codebook columns). Without a codebook, rows are sorted
+        ``code, n_codings, n_segments, n_documents, share_documents`` (+ ``n_sentences,
+        share_sentences`` with ``sentences``; + ``n_cases, share_cases`` with ``case``;
+        + codebook columns). Without a codebook, rows are sorted
         by ``n_codings`` (most used first). ``attrs`` holds ``n_documents`` (the
-        denominator), ``n_cases`` and the settings.
+        denominator), ``n_sentences``, ``n_cases`` and the settings.
 
     Example
     -------
@@ -86,8 +95,11 @@ def code_frequencies(
     _check_codings(codings, ["doc_id", "segment_id", "code"], "code_frequencies")
     if rollup and codebook is None:
         raise ValueError("code_frequencies: rollup=True needs codebook= (the codebook that says who is whose parent)")
-    if case is not None and (not isinstance(case, str) or case in ("segment", "document", "span")):
-        raise ValueError(f"code_frequencies: case must name a metadata column such as 'interviewees', not {case!r}")
+    if case is not None:
+        check_case(case, codings, corpus, what="code_frequencies")
+    if sentences and corpus is None:
+        raise ValueError("code_frequencies: sentences=True needs corpus= (the sentences are found by splitting "
+                         "every segment of the corpus, as apply_codebook(unit='sentence') does)")
     df = codings.reset_index(drop=True)
     if rollup:
         mapped = map_codes(df["code"].astype(str), codebook, mode="aggregate")
@@ -112,8 +124,16 @@ def code_frequencies(
     })
     with np.errstate(divide="ignore", invalid="ignore"):
         out["share_documents"] = out["n_documents"] / total_docs if total_docs else np.nan
-    attrs = {"n_documents": int(total_docs), "case": case, "rollup": rollup,
+    attrs = {"n_documents": int(total_docs), "case": case, "sentences": bool(sentences), "rollup": rollup,
              "codebook": None if codebook is None else codebook.id}
+    if sentences:
+        inc_s = incidence_matrix(df, unit="sentence", corpus=corpus, codes=codes)
+        out["n_sentences"] = inc_s.counts().to_numpy(dtype=np.int64)
+        total_sents = inc_s.n_units
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["share_sentences"] = out["n_sentences"] / total_sents if total_sents else np.nan
+        attrs["n_sentences"] = int(total_sents)
+        attrs["n_codings_without_sentence"] = int(inc_s.n_unassigned)
     if case is not None:
         inc = incidence_matrix(df, unit=case, corpus=corpus, codes=codes)
         out["n_cases"] = inc.counts().to_numpy(dtype=np.int64)

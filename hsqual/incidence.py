@@ -11,6 +11,15 @@ builds that once, as a sparse units x codes matrix:
     without one, the units are the segments that carry at least one coding.
 ``unit="document"``
     a unit is a document (``doc_id``); with a ``corpus``, every document of it.
+``unit="sentence"`` (``corpus`` needed)
+    a unit is a sentence: every segment of every document of the corpus is split into
+    sentences by :func:`hsqual.segment.split_sentences` in the document's language, exactly as
+    ``apply_codebook(unit="sentence")`` splits it. A coding counts for every sentence its span
+    intersects (a zero-width coding for the sentence it sits in); sentences nobody coded are
+    units too, so the number of units is the number of sentences. Codings that touch no
+    sentence (a span over blank space between segments) are counted in ``n_unassigned``.
+    Units are keyed ``(doc_id, segment_id, start, end)``: the segment the sentence lies in
+    and the sentence's offsets into the document text.
 ``unit="span"``
     a unit is a distinct coded span ``(doc_id, start, end)``: codes applied to exactly the same
     words (an ATLAS.ti quotation, a MAXQDA coded segment) share a unit. Spans come from the
@@ -60,7 +69,7 @@ from .errors import CodingsError
 
 __all__ = ["Incidence", "incidence_matrix", "split_values", "str_array", "natural_key", "BUILTIN_UNITS"]
 
-BUILTIN_UNITS = ("segment", "document", "span")
+BUILTIN_UNITS = ("segment", "document", "sentence", "span")
 _SEP = ";"
 
 
@@ -73,15 +82,16 @@ class Incidence:
     matrix : scipy.sparse.csr_matrix
         ``len(units)`` x ``len(codes)``, integer; 0/1 when built with ``binary=True``.
     units : pandas.Index
-        The unit keys, in row order: ``doc_id`` for documents, a ``(doc_id, segment_id)``
-        or ``(doc_id, start, end)`` MultiIndex for segments and spans, the values of the
-        metadata column otherwise.
+        The unit keys, in row order: ``doc_id`` for documents, a ``(doc_id, segment_id)``,
+        ``(doc_id, segment_id, start, end)`` or ``(doc_id, start, end)`` MultiIndex for
+        segments, sentences and spans, the values of the metadata column otherwise.
     codes : list of str
         The code ids, in column order.
     unit : str
         The unit setting that built it.
     n_unassigned : int
-        Codings rows that belong to no unit (metadata unit with an empty value).
+        Codings rows that belong to no unit (metadata unit with an empty value; a sentence
+        unit and a span touching no sentence).
     settings : Mapping
         Every setting that built the matrix.
 
@@ -261,6 +271,137 @@ def map_codes(codes: pd.Series, hierarchy, *, mode: str = "root") -> pd.DataFram
     return pd.DataFrame(rows, columns=["row", "code"]) if rows else pd.DataFrame({"row": [], "code": []})
 
 
+def sentence_spans(corpus) -> pd.DataFrame:
+    """Every sentence of a corpus, as ``apply_codebook(unit="sentence")`` finds them.
+
+    Each segment of each document is split by :func:`hsqual.segment.split_sentences` in the
+    document's language; pieces that are empty or blank are left out. Returns one row per
+    sentence, in corpus order: ``doc_id, segment_id, start, end`` (offsets into the document
+    text). Internal helper of the analysis modules.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Corpus, Document
+    >>> sentence_spans(Corpus([Document("int04", "It protects people. It empowers them.")]))
+      doc_id  segment_id  start  end
+    0  int04           1      0   19
+    1  int04           1     20   37
+    """
+    from .segment import units_of_segment
+
+    by_doc: dict[str, list] = {d.doc_id: [] for d in corpus.documents}
+    for s in corpus.segments:
+        by_doc[s.doc_id].append(s)
+    docs, segs, starts, ends = [], [], [], []
+    for doc in corpus.documents:
+        for s in by_doc[doc.doc_id]:
+            for a, b in units_of_segment(s, "sentence", language=doc.language):
+                docs.append(doc.doc_id)
+                segs.append(int(s.segment_id))
+                starts.append(a)
+                ends.append(b)
+    return pd.DataFrame({"doc_id": pd.Series(docs, dtype=object), "segment_id": np.asarray(segs, dtype=np.int64),
+                         "start": np.asarray(starts, dtype=np.int64), "end": np.asarray(ends, dtype=np.int64)})
+
+
+def span_hits(doc_ids, starts, ends, units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which units (``doc_id, start, end`` rows) each span intersects.
+
+    A span ``[a, b)`` intersects a unit ``[s, e)`` of its document when ``a < e`` and ``s < b``;
+    a zero-width span (``a == b``) hits the unit with ``s <= a < e``. Returns ``(rows, keys)``:
+    span positions and unit positions, one pair per hit. Internal helper.
+
+    Example
+    -------
+    >>> units = pd.DataFrame({"doc_id": ["d", "d", "d"], "start": [0, 20, 38], "end": [19, 37, 50]})
+    >>> rows, keys = span_hits(["d", "d"], [10, 40], [25, 40], units)
+    >>> list(zip(rows.tolist(), keys.tolist()))
+    [(0, 0), (0, 1), (1, 2)]
+    """
+    doc_ids = np.asarray(doc_ids, dtype=object)
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    u_docs = units["doc_id"].to_numpy(dtype=object)
+    u_start = units["start"].to_numpy(dtype=np.int64)
+    u_end = units["end"].to_numpy(dtype=np.int64)
+    out_rows: list[np.ndarray] = []
+    out_keys: list[np.ndarray] = []
+    unit_groups = pd.Series(np.arange(len(u_docs))).groupby(u_docs, sort=False).indices if len(u_docs) else {}
+    span_groups = pd.Series(np.arange(len(doc_ids))).groupby(doc_ids, sort=False).indices if len(doc_ids) else {}
+    for doc, rows in span_groups.items():
+        keys = unit_groups.get(doc)
+        if keys is None or not len(rows):
+            continue
+        keys = np.asarray(keys, dtype=np.int64)
+        order = np.argsort(u_start[keys], kind="stable")
+        keys = keys[order]
+        us, ue = u_start[keys], u_end[keys]
+        a, b = starts[rows], ends[rows]
+        point = a == b
+        if np.all(ue[1:] >= ue[:-1]):
+            # units sorted by start with non-decreasing ends: the units a span hits are a run
+            lo = np.searchsorted(ue, a, side="right")
+            hi = np.where(point, np.searchsorted(us, a, side="right"), np.searchsorted(us, b, side="left"))
+            cnt = np.maximum(hi - lo, 0)
+            r = np.repeat(np.arange(len(rows)), cnt)
+            k = lo[r] + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+            ok = np.where(point[r], (us[k] <= a[r]) & (a[r] < ue[k]), (a[r] < ue[k]) & (us[k] < b[r]))
+            r, k = r[ok], k[ok]
+        else:  # nested or crossing units: compare every pair
+            hit = np.where(point[:, None], (us[None, :] <= a[:, None]) & (a[:, None] < ue[None, :]),
+                           (a[:, None] < ue[None, :]) & (us[None, :] < b[:, None]))
+            r, k = np.nonzero(hit)
+        out_rows.append(np.asarray(rows, dtype=np.int64)[r])
+        out_keys.append(keys[k])
+    if not out_rows:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    rows_all, keys_all = np.concatenate(out_rows), np.concatenate(out_keys)
+    order = np.lexsort((keys_all, rows_all))
+    return rows_all[order], keys_all[order]
+
+
+def check_unit(unit, codings: pd.DataFrame, corpus, *, accepted: Sequence[str] = BUILTIN_UNITS,
+               what: str = "incidence_matrix") -> None:
+    """Raise a ``ValueError`` listing every accepted unit when ``unit`` is none of them.
+
+    ``unit`` is accepted when it is one of ``accepted`` or names a metadata column (of the
+    documents when ``corpus`` is given, else of the codings). Internal helper.
+
+    Example
+    -------
+    >>> check_unit("speaker", pd.DataFrame({"doc_id": ["d"]}), None)
+    Traceback (most recent call last):
+    ...
+    ValueError: incidence_matrix: unit 'speaker' is neither one of 'segment', 'document', 'sentence', 'span' nor a column of the codings (pass corpus= to use document metadata)
+    """
+    names = ", ".join(map(repr, accepted))
+    if not isinstance(unit, str) or not unit:
+        raise ValueError(f"{what}: unit must be one of {names} or a metadata column name, not {unit!r}")
+    if unit in accepted:
+        if unit == "sentence" and corpus is None:
+            raise ValueError(f"{what}: unit='sentence' needs corpus= (the sentences are found by splitting "
+                             "every segment of the corpus, as apply_codebook(unit='sentence') does)")
+        return
+    if unit in BUILTIN_UNITS or unit in ("overlap", "proximity", "character", "paragraph"):
+        hint = {"overlap": "; 'overlap' and 'proximity' are units of cooccurrence()",
+                "proximity": "; 'overlap' and 'proximity' are units of cooccurrence()",
+                "character": "; 'character' is a unit of agreement()"}.get(unit, "")
+        raise ValueError(f"{what}: unit {unit!r} is not accepted here; accepted units: {names}, "
+                         f"or a metadata column name{hint}")
+    if corpus is not None:
+        if any(unit in d.meta for d in corpus.documents):
+            return
+        keys = sorted({k for d in corpus.documents for k in d.meta})
+        if unit in codings.columns:
+            return
+        raise ValueError(f"{what}: unit {unit!r} is neither one of {names} nor a column of the documents' metadata "
+                         f"(metadata columns: {', '.join(keys) or '(none)'})")
+    if unit in codings.columns:
+        return
+    raise ValueError(f"{what}: unit {unit!r} is neither one of {names} nor a column of the codings "
+                     "(pass corpus= to use document metadata)")
+
+
 def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFrame, pd.Index, int]:
     """For each codings row, its unit key(s); and the full index of units.
 
@@ -306,6 +447,22 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
             raise CodingsError(f"codings point at segment(s) the corpus does not have: {', '.join(bad)} "
                                "(segment them the same way, or leave out the corpus)")
         return pd.DataFrame({"row": np.arange(n), "key": key}), units, 0
+    if unit == "sentence":
+        if corpus is None:
+            raise ValueError("unit='sentence' needs corpus= (the sentences are found by splitting every segment "
+                             "of the corpus, as apply_codebook(unit='sentence') does)")
+        docs = str_array(codings["doc_id"]) if n else np.array([], dtype=object)
+        _check_known_docs(pd.Series(docs, dtype=object), corpus)
+        sents = sentence_spans(corpus)
+        units = pd.MultiIndex.from_frame(sents[["doc_id", "segment_id", "start", "end"]]) if len(sents) else \
+            pd.MultiIndex.from_arrays([[], [], [], []], names=["doc_id", "segment_id", "start", "end"])
+        if n:
+            rows, keys = span_hits(docs, codings["start"].astype("int64").to_numpy(),
+                                   codings["end"].astype("int64").to_numpy(), sents)
+        else:
+            rows, keys = np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+        unassigned = n - len(np.unique(rows))
+        return pd.DataFrame({"row": rows, "key": keys}), units, int(unassigned)
     if unit == "span":
         docs = codings["doc_id"].astype(str).to_numpy()
         starts = codings["start"].astype("int64").to_numpy()
@@ -337,12 +494,8 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
         for vals in values_per_row:
             all_values.extend(vals)
     else:
-        where = "the documents' metadata" if corpus is not None else "the codings (pass corpus= to use document metadata)"
-        extra = ""
-        if corpus is not None:
-            keys = sorted({k for d in corpus.documents for k in d.meta})
-            extra = f"; metadata columns: {', '.join(keys) or '(none)'}"
-        raise ValueError(f"unit {unit!r} is neither one of {', '.join(BUILTIN_UNITS)} nor a column of {where}{extra}")
+        check_unit(unit, codings, corpus, what="incidence_matrix")
+        raise ValueError(f"unit {unit!r} is not a metadata column")  # pragma: no cover - check_unit raised
     units = pd.Index(sorted(dict.fromkeys(all_values), key=natural_key), name=unit, dtype=object)
     lookup = {v: i for i, v in enumerate(units)}
     rows, keys = [], []
@@ -379,13 +532,13 @@ def incidence_matrix(
     ----------
     codings : pandas.DataFrame
         A codings table (``doc_id, segment_id, code, start, end, ...``).
-    unit : {"segment", "document", "span"} or str, keyword-only
+    unit : {"segment", "document", "sentence", "span"} or str, keyword-only
         What a unit is (see the module documentation); any other string names a metadata
         column (document metadata when ``corpus`` is given, else a codings column) whose
         ``";"``-joined values are the units.
     corpus : Corpus, optional
-        Defines the full set of units (uncoded segments and documents included) and holds the
-        document metadata for a metadata unit.
+        Defines the full set of units (uncoded segments, sentences and documents included) and
+        holds the document metadata for a metadata unit; needed for ``unit="sentence"``.
     codes : iterable of str, optional
         The columns, in this order (codes without codings give zero columns; codings of other
         codes are left out). Default: every code in the codings, in codebook order when
@@ -428,12 +581,11 @@ def incidence_matrix(
     K02            1
     """
     _check_codings(codings, ["doc_id", "code"], "incidence_matrix")
-    if not isinstance(unit, str) or not unit:
-        raise ValueError(f"incidence_matrix: unit must be 'segment', 'document', 'span' or a metadata column name, not {unit!r}")
+    check_unit(unit, codings, corpus, what="incidence_matrix")
     if unit == "segment":
         _check_codings(codings, ["segment_id"], "incidence_matrix(unit='segment')")
-    if unit == "span":
-        _check_codings(codings, ["start", "end"], "incidence_matrix(unit='span')")
+    if unit in ("span", "sentence"):
+        _check_codings(codings, ["start", "end"], f"incidence_matrix(unit={unit!r})")
     if rollup and hierarchy is None:
         raise ValueError("incidence_matrix: rollup=True needs hierarchy= (the codebook that says who is whose parent)")
     codings = codings.reset_index(drop=True)

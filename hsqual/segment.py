@@ -58,6 +58,7 @@ __all__ = [
     "split_items",
     "segment_text",
     "segment_corpus",
+    "units_of_segment",
     "is_item_line",
 ]
 
@@ -638,3 +639,29 @@ def _check_unit(unit) -> str:
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
     return unit
+
+
+def units_of_segment(segment, unit: str, *, language: str) -> list[tuple[int, int]]:
+    """The coding units inside one segment, as ``(start, end)`` offsets into its document.
+
+    ``unit`` is ``"segment"`` (the segment itself), ``"sentence"`` (:func:`split_sentences`)
+    or ``"paragraph"`` (:func:`split_paragraphs`); empty and blank pieces are left out. This
+    is the one definition of a unit that automatic coding (:func:`hsqual.apply_codebook`) and
+    the analysis of sentences (:mod:`hsqual.incidence`) share.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Segment
+    >>> seg = Segment("int04", 2, 10, 47, "It protects people. It empowers them.", "A", "turn")
+    >>> units_of_segment(seg, "sentence", language="en")
+    [(10, 29), (30, 47)]
+    """
+    if unit == "segment":
+        pieces = [(0, len(segment.text))]
+    elif unit == "sentence":
+        pieces = split_sentences(segment.text, language=language)
+    elif unit == "paragraph":
+        pieces = split_paragraphs(segment.text)
+    else:
+        raise ValueError(f"units_of_segment: unit must be 'segment', 'sentence' or 'paragraph', not {unit!r}")
+    return [(segment.start + a, segment.start + b) for a, b in pieces if b > a and segment.text[a:b].strip()]

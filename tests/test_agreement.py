@@ -131,3 +131,55 @@ def test_one_code_given_as_a_string_and_codes_no_one_used():
     none = agreement(a, b, codes=["freedoms.dignty"])
     assert none.iloc[0][["n_units", "both", "only_a", "only_b", "neither"]].tolist() == [0, 0, 0, 0, 0]
     assert agreement(codings_frame(), codings_frame())["code"].tolist() == [ALL_CODES]
+
+
+# --- different material; sentence units ----------------------------------------------------
+
+import warnings  # noqa: E402
+
+
+def test_codings_of_different_documents_warn_and_say_so():
+    excerpts = _codings("kurusu2015", [("E01", 1, "protection"), ("E02", 1, "empowerment")])
+    other_texts = _codings("rules", [("manifesto", 1, "protection"), ("essay", 1, "empowerment")])
+    with pytest.warns(UserWarning, match="share no document"):
+        res = agreement(excerpts, other_texts, unit="document")
+    assert any("share no document" in n for n in res.attrs["notes"])
+    assert (res.attrs["n_documents_a"], res.attrs["n_documents_b"], res.attrs["n_documents_shared"]) == (2, 2, 0)
+
+
+def test_little_overlap_warns_on_either_side():
+    a = _codings("A", [(f"E{i}", 1, "protection") for i in range(1, 6)])            # E1..E5
+    b = _codings("B", [("E1", 1, "protection"), ("E2", 1, "protection")])             # 2 of a's 5
+    with pytest.warns(UserWarning, match=r"share only 2 document\(s\) \(coder a coded 5, coder b 2\)"):
+        agreement(a, b, unit="document")
+    with pytest.warns(UserWarning, match="share only 2"):
+        agreement(b, a, unit="document")
+    half = _codings("B", [("E1", 1, "protection"), ("E2", 1, "protection"), ("E3", 1, "empowerment")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # 3 of 5 and 3 of 3 shared: no warning
+        res = agreement(a, half, unit="document")
+    assert not any("share" in n for n in res.attrs["notes"])
+
+
+def test_sentence_units_count_every_sentence():
+    text = "Q: What matters?\nA: We protect people. We empower them. Both matter."
+    i = text.index("\n")
+    corpus = Corpus([Document("int04", text, {"language": "en"})],
+                    [Segment("int04", 1, 0, i, text[:i], "Q", "turn"),
+                     Segment("int04", 2, i + 1, len(text), text[i + 1:], "A", "turn")])
+
+    def on(coder, words, code="protection"):
+        s = text.index(words)
+        return {"doc_id": "int04", "segment_id": 2, "code": code, "start": s, "end": s + len(words),
+                "quote": words, "coder": coder}
+
+    # sentences: "Q: What matters?" | "A: We protect people." | "We empower them." | "Both matter."
+    a = codings_frame([on("A", "protect people. We empower")])          # sentences 2 and 3
+    b = codings_frame([on("B", "We empower them")])                     # sentence 3
+    r = agreement(a, b, unit="sentence", corpus=corpus).iloc[0]
+    assert [int(r[c]) for c in ("n_units", "both", "only_a", "only_b", "neither")] == [4, 1, 1, 0, 2]
+    assert r["kappa"] == pytest.approx(cohen_kappa_score([0, 1, 1, 0], [0, 0, 1, 0]))
+    with pytest.raises(ValueError, match="unit='sentence' needs corpus="):
+        agreement(a, b, unit="sentence")
+    with pytest.raises(ValueError, match="'segment', 'document', 'sentence', 'character'"):
+        agreement(a, b, unit="span")

@@ -251,3 +251,102 @@ def test_codes_given_as_one_string_is_one_code(small, unit):
     as_str = cooccurrence(small, unit=unit, codes="protection")
     assert as_str.attrs["codes"] == ["protection"]
     assert as_str.attrs["codes"] == cooccurrence(small, unit=unit, codes=["protection"]).attrs["codes"]
+
+
+# --- sentence units and the passages behind a pair ---------------------------------------
+
+from hsqual.cooccurrence import cooccurrence_passages  # noqa: E402
+from hsqual.errors import CodingsError  # noqa: E402
+
+TALK = ("Q: What does human security add?\n"
+        "A: It protects people. It also empowers them. Both matter. Protection needs empowerment.")
+
+
+@pytest.fixture
+def talk():
+    i = TALK.index("\n")
+    other = "Freedom from fear. Freedom from want."
+    return Corpus([Document("int04", TALK, {"language": "en"}), Document("int05", other, {"language": "en"})],
+                  [Segment("int04", 1, 0, i, TALK[:i], "Q", "turn"),
+                   Segment("int04", 2, i + 1, len(TALK), TALK[i + 1:], "A", "turn"),
+                   Segment("int05", 1, 0, len(other), other, None, "document")])
+
+
+def _on(text, words, code, doc="int04", seg=2):
+    s = text.index(words)
+    return {"doc_id": doc, "segment_id": seg, "code": code, "start": s, "end": s + len(words), "quote": words,
+            "coder": "kurusu2015"}
+
+
+@pytest.fixture
+def talk_codings():
+    return codings_frame([_on(TALK, "protects people", "P"), _on(TALK, "empowers them", "E"),
+                          _on(TALK, "Protection needs empowerment", "P"), _on(TALK, "empowerment.", "E"),
+                          _on(TALK, "Both matter", "C")])
+
+
+def test_sentence_unit_counts_every_sentence(talk, talk_codings):
+    # sentences: Q | A: It protects people. | It also empowers them. | Both matter. |
+    #            Protection needs empowerment. | Freedom from fear. | Freedom from want.  -> N = 7
+    long = cooccurrence(talk_codings, unit="sentence", corpus=talk, measure="lift", test="fisher")
+    pe = _row(long, "E", "P")
+    assert (pe["n_a"], pe["n_b"], pe["n_ab"], pe["n_units"]) == (2, 2, 1, 7)
+    assert pe["lift"] == pytest.approx(1 * 7 / (2 * 2))
+    assert pe["p"] == pytest.approx(stats.fisher_exact([[1, 1], [1, 4]], alternative="greater").pvalue)
+    # spans see only the 5 coded spans: the uncoded sentences vanish from N
+    assert _row(cooccurrence(talk_codings, unit="span", measure="lift"), "E", "P")["n_units"] == 5
+    with pytest.raises(ValueError, match="unit='sentence' needs corpus="):
+        cooccurrence(talk_codings, unit="sentence")
+
+
+def test_unknown_unit_message_lists_every_cooccurrence_unit(talk, talk_codings):
+    with pytest.raises(ValueError) as err:
+        cooccurrence(talk_codings, unit="interviewee", corpus=talk)
+    for unit in ("'segment'", "'document'", "'sentence'", "'span'", "'overlap'", "'proximity'"):
+        assert unit in str(err.value)
+
+
+@pytest.mark.parametrize("unit", ["document", "segment", "sentence", "overlap"])
+def test_passages_are_the_units_counted_by_cooccurrence(talk, talk_codings, unit):
+    rows = talk_codings.to_dict("records") + [_on(TALK, "What does human security", "P", seg=1)]
+    codings = codings_frame(rows)
+    p = cooccurrence_passages(codings, "P", "E", corpus=talk, unit=unit)
+    n_ab = _row(cooccurrence(codings, unit=unit, corpus=talk), "E", "P")["n_ab"]
+    assert len(p) == n_ab
+    for r in p.itertuples():
+        text = talk.doc(r.doc_id).text
+        assert r.text == text[r.unit_start:r.unit_end]
+        assert text[r.start_a:r.end_a] in r.quote_a and text[r.start_b:r.end_b] in r.quote_b
+        assert r.code_a == "P" and r.code_b == "E"
+
+
+def test_passages_by_hand(talk, talk_codings):
+    doc = cooccurrence_passages(talk_codings, "P", "E", corpus=talk)
+    assert len(doc) == 1
+    r = doc.iloc[0]
+    assert r["doc_id"] == "int04" and pd.isna(r["segment_id"]) and r["text"] == TALK
+    assert (r["n_a"], r["n_b"]) == (2, 2)
+    assert r["quote_a"] == "protects people … Protection needs empowerment"
+    assert r["start_a"] == TALK.index("protects people")
+    assert r["spans_b"] == (f"{TALK.index('empowers them')}-{TALK.index('empowers them') + 13};"
+                            f"{TALK.index('empowerment.')}-{TALK.index('empowerment.') + 12}")
+    sent = cooccurrence_passages(talk_codings, "P", "E", corpus=talk, unit="sentence")
+    assert sent["text"].tolist() == ["Protection needs empowerment."]
+    assert sent[["segment_id", "quote_a", "quote_b"]].values.tolist() == [
+        [2, "Protection needs empowerment", "empowerment."]]
+    over = cooccurrence_passages(talk_codings, "P", "E", corpus=talk, unit="overlap")
+    assert over["text"].tolist() == ["empowerment"]          # the intersection of the two spans
+    assert over.loc[0, "quote_a"] == "Protection needs empowerment" and over.loc[0, "quote_b"] == "empowerment."
+    assert cooccurrence_passages(talk_codings, "P", "C", corpus=talk, unit="sentence").empty
+
+
+def test_passages_bad_arguments(talk, talk_codings):
+    with pytest.raises(ValueError, match="two different codes"):
+        cooccurrence_passages(talk_codings, "P", "P", corpus=talk)
+    with pytest.raises(ValueError, match="unit must be one of 'document', 'segment', 'sentence', 'overlap'"):
+        cooccurrence_passages(talk_codings, "P", "E", corpus=talk, unit="span")
+    with pytest.raises(TypeError, match="corpus must be a Corpus"):
+        cooccurrence_passages(talk_codings, "P", "E", corpus=None)
+    stray = codings_frame([_on(TALK, "protects people", "P", seg=9), _on(TALK, "empowers them", "E", seg=9)])
+    with pytest.raises(CodingsError, match="int04#9"):
+        cooccurrence_passages(stray, "P", "E", corpus=talk, unit="segment")

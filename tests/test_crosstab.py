@@ -112,3 +112,38 @@ def test_code_by_document_and_case(corpus):
     cases = code_by_case(_codings(ROWS), case="sector", corpus=corpus)
     assert cases.loc["added_value.instrumental"].to_dict() == {"Business": 1, "Government": 0, "NGO": 1}
     assert cases.attrs["n_unassigned"] == 1
+
+
+def test_settings_travel_with_the_table_and_the_residuals(corpus):
+    r = crosstab(_codings(ROWS), corpus, by="sector", values="presence", normalize="category")
+    for frame in (r.table, r.residuals, r.counts, r.expected):
+        assert frame.attrs["by"] == "sector" and frame.attrs["values"] == "presence"
+        assert frame.attrs["normalize"] == "category" and frame.attrs["unit"] == "document"
+        assert frame.attrs["chi2"] == pytest.approx(r.chi2) and frame.attrs["notes"] == list(r.notes)
+    assert r.table.attrs["values_in"] == "table" and r.residuals.attrs["values_in"] == "residuals"
+    plain = crosstab(_codings(ROWS), corpus, by="sector", stats=False)
+    assert plain.table.attrs["by"] == "sector" and plain.residuals is None
+
+
+def test_sentence_unit_counts_every_sentence():
+    a = "We protect people. We empower them."
+    b = "Aid must reach people. Budgets shrink. Cooperation matters."
+    corpus = Corpus([Document("E1", a, {"language": "en", "sector": "NGO"}),
+                     Document("E2", b, {"language": "en", "sector": "Government"})])
+    codings = codings_frame([{"doc_id": "E1", "segment_id": 1, "code": "protection", "start": 3, "end": 25,
+                              "quote": a[3:25], "coder": "kurusu2015"},          # two sentences
+                             {"doc_id": "E2", "segment_id": 1, "code": "protection", "start": 0, "end": 3,
+                              "quote": b[0:3], "coder": "kurusu2015"}])
+    r = crosstab(codings, corpus, by="sector", unit="sentence", values="presence", normalize="category",
+                 stats=False)
+    assert r.category_sizes.to_dict() == {"Government": 3, "NGO": 2}
+    assert r.counts.loc["protection"].to_dict() == {"Government": 1, "NGO": 2}
+    assert r.table.loc["protection", "Government"] == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="'document', 'segment', 'sentence'"):
+        crosstab(codings, corpus, by="sector", unit="span")
+
+
+def test_code_by_case_names_an_unknown_case_column(corpus):
+    with pytest.raises(ValueError, match=r"case 'interviewee' is not a metadata column of the corpus "
+                                         r"\(metadata columns: sector\)"):
+        code_by_case(_codings(ROWS), case="interviewee", corpus=corpus)

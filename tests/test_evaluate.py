@@ -93,8 +93,8 @@ def test_kappa_matches_scikit_learn():
 
 def test_kappa_undefined_when_the_codings_agree_by_their_margins():
     corpus = Corpus([Document(f"u{i}", "text") for i in range(3)])
-    every = [_row(f"u{i}", "c", "x") for i in range(3)]
-    ev = evaluate_rules(codings_frame(every), codings_frame(every), unit="document", corpus=corpus)
+    ev = evaluate_rules(codings_frame([_row(f"u{i}", "c", "x") for i in range(3)]),
+                        codings_frame([_row(f"u{i}", "c", "rules") for i in range(3)]), unit="document", corpus=corpus)
     assert ev.loc[0, "f1"] == 1.0 and math.isnan(ev.loc[0, "kappa"])
 
 
@@ -154,29 +154,31 @@ def test_codes_option_keeps_order_and_reports_unused_codes(excerpt_tables):
     assert unused["n_manual"] == 0 and unused["n_rules"] == 0 and math.isnan(unused["f1"])
 
 
-def test_roll_up_counts_children_for_parents():
+def test_rollup_counts_children_for_parents():
     cb = Codebook("t", [Code(id="freedoms", label={"en": "F"}),
                         Code(id="freedoms.fear", label={"en": "Fear"}, parent="freedoms")])
     manual = codings_frame([_row("K1", "freedoms", "me")])
     rules = codings_frame([_row("K1", "freedoms.fear", "rules")])
     flat = evaluate_rules(manual, rules, unit="document", codebook=cb).set_index("code")
     assert flat.loc["freedoms", "tp"] == 0
-    rolled = evaluate_rules(manual, rules, unit="document", codebook=cb, roll_up=True).set_index("code")
+    rolled = evaluate_rules(manual, rules, unit="document", codebook=cb, rollup=True)
+    assert rolled.attrs["rollup"] is True
+    rolled = rolled.set_index("code")
     assert rolled.loc["freedoms", "tp"] == 1
     assert list(rolled.index[:2]) == ["freedoms", "freedoms.fear"]
+    # the keyword is rollup=, as in cooccurrence, crosstab, frequencies and incidence_matrix
+    with pytest.raises(TypeError, match="roll_up"):
+        evaluate_rules(manual, rules, unit="document", codebook=cb, roll_up=True)
 
 
 def test_bad_arguments_are_explained(excerpt_tables):
     manual, rules = excerpt_tables
     with pytest.raises(ValueError, match="unit must be one of 'document', 'segment', 'sentence'"):
         evaluate_rules(manual, rules, unit="paragraph")
-    with pytest.raises(ValueError, match="roll_up=True needs the codebook"):
-        evaluate_rules(manual, rules, roll_up=True)
+    with pytest.raises(ValueError, match="rollup=True needs the codebook"):
+        evaluate_rules(manual, rules, rollup=True)
     with pytest.raises(TypeError, match="codings tables"):
         evaluate_rules(manual.to_dict("records"), rules)
-    corpus = Corpus([Document("K1", "text")])
-    with pytest.raises(ValueError, match="corpus has document segments"):
-        evaluate_rules(manual, rules, unit="sentence", corpus=corpus)
 
 
 def test_inputs_are_not_modified(excerpt_tables):
@@ -185,3 +187,31 @@ def test_inputs_are_not_modified(excerpt_tables):
     evaluate_rules(manual, rules)
     pd.testing.assert_frame_equal(manual, before[0])
     pd.testing.assert_frame_equal(rules, before[1])
+
+
+def test_swapped_tables_are_refused(excerpt_tables):
+    manual, rules = excerpt_tables
+    with pytest.raises(ValueError, match="the tables look swapped: manual holds only machine coder"):
+        evaluate_rules(rules, manual)
+    with pytest.raises(ValueError, match="manual holds only machine coder\\(s\\) 'rules'"):
+        evaluate_rules(rules, rules)
+    with pytest.raises(ValueError, match="automatic holds human coder\\(s\\) 'kurusu2015'"):
+        evaluate_rules(manual, manual)
+    suggested = codings_frame([_row("K1", "dignity", "suggest:tfidf")])
+    assert evaluate_rules(manual, suggested).loc[0, "tp"] == 1   # any machine coder may be judged
+
+
+def test_sentence_unit_splits_a_corpus_of_turns_as_apply_codebook_does():
+    text = "Q: What matters?\nA: We protect people. We empower them. Both matter."
+    i = text.index("\n")
+    corpus = Corpus([Document("int04", text, {"language": "en"})],
+                    [Segment("int04", 1, 0, i, text[:i], "Q", "turn"),
+                     Segment("int04", 2, i + 1, len(text), text[i + 1:], "A", "turn")])
+    s = text.index("We empower them.")
+    # the person coded the whole answer turn; the rules coded one sentence of it
+    manual = codings_frame([_row("int04", "protection", "me", seg=2, start=i + 1, end=len(text), text=text)])
+    rules = codings_frame([_row("int04", "protection", "rules", seg=2, start=s, end=s + 16, text=text)])
+    ev = evaluate_rules(manual, rules, unit="sentence", corpus=corpus)
+    # sentences: "Q: What matters?" | "A: We protect people." | "We empower them." | "Both matter."
+    assert ev.attrs["n_units"] == 4
+    assert ev.loc[0, ["tp", "fp", "fn", "tn"]].tolist() == [1, 0, 2, 1]

@@ -88,3 +88,30 @@ def test_rollup_aggregates_children_without_double_counting(codebook, corpus):
     assert f.loc["empowerment.bottom_up", "n_codings"] == 3  # children keep their own figures
     with pytest.raises(ValueError, match="rollup=True needs codebook"):
         code_frequencies(_codings(ROWS), rollup=True)
+
+
+def test_an_unknown_case_column_is_reported_as_a_case(corpus):
+    with pytest.raises(ValueError) as err:
+        code_frequencies(_codings(ROWS), corpus=corpus, case="interviewee")
+    msg = str(err.value)
+    assert msg == ("code_frequencies: case 'interviewee' is not a metadata column of the corpus "
+                   "(metadata columns: interviewees)")
+    with pytest.raises(ValueError, match="case 'interviewee' is not a column of the codings"):
+        code_frequencies(_codings(ROWS), case="interviewee")
+
+
+def test_sentences_counts_coded_sentences_over_all_sentences():
+    text = "We protect people. We empower them. Both matter."
+    corpus = Corpus([Document("E01", text, {"language": "en"}), Document("E02", "No code here. None.",
+                                                                        {"language": "en"})])
+    rows = [{"doc_id": "E01", "segment_id": 1, "code": "protection", "start": 3, "end": 25, "quote": text[3:25],
+             "coder": "kurusu2015"},                                    # sentences 1 and 2
+            {"doc_id": "E01", "segment_id": 1, "code": "empowerment", "start": 22, "end": 29,
+             "quote": text[22:29], "coder": "kurusu2015"}]              # sentence 2
+    f = code_frequencies(codings_frame(rows), corpus=corpus, sentences=True).set_index("code")
+    assert f.attrs["n_sentences"] == 5
+    assert f.loc["protection", "n_sentences"] == 2 and f.loc["empowerment", "n_sentences"] == 1
+    assert f.loc["protection", "share_sentences"] == pytest.approx(2 / 5)
+    assert f.loc["protection", "n_segments"] == 1                        # one document segment
+    with pytest.raises(ValueError, match="sentences=True needs corpus="):
+        code_frequencies(codings_frame(rows), sentences=True)

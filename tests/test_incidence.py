@@ -140,3 +140,95 @@ def test_split_values():
     assert split_values("2;3; 6") == ["2", "3", "6"]
     assert split_values(np.int64(4)) == ["4"]
     assert split_values("") == []
+
+
+# --- sentence units ----------------------------------------------------------------------
+
+TEXT = "Q: What does human security add?\nA: It protects people. It also empowers them. Both matter."
+SENTENCES = ["Q: What does human security add?", "A: It protects people.", "It also empowers them.", "Both matter.",
+             "Freedom from fear.", "Freedom from want."]
+
+
+@pytest.fixture
+def turns():
+    i = TEXT.index("\n")
+    other = "Freedom from fear. Freedom from want."
+    return Corpus([Document("int04", TEXT, {"language": "en", "sector": "NGO"}),
+                   Document("int05", other, {"language": "en", "sector": "Government"})],
+                  [Segment("int04", 1, 0, i, TEXT[:i], "Q", "turn"),
+                   Segment("int04", 2, i + 1, len(TEXT), TEXT[i + 1:], "A", "turn"),
+                   Segment("int05", 1, 0, len(other), other, None, "document")])
+
+
+def _span(doc_text, words, seg=1, doc="int04", code="protection"):
+    s = doc_text.index(words)
+    return {"doc_id": doc, "segment_id": seg, "code": code, "start": s, "end": s + len(words), "quote": words,
+            "coder": "kurusu2015"}
+
+
+def test_sentence_units_are_every_sentence_with_uncoded_ones(turns):
+    codings = codings_frame([
+        _span(TEXT, "protects people. It also empowers", seg=2, code="protection"),   # two sentences
+        _span(TEXT, "empowers them", seg=2, code="empowerment"),
+        _span(TEXT, "", seg=2, code="memo_point") | {"start": 82, "end": 82}])      # zero width, in "Both matter."
+    inc = incidence_matrix(codings, unit="sentence", corpus=turns)
+    texts = [turns.doc(d).text[a:b] for d, _, a, b in inc.units]
+    assert texts == SENTENCES
+    assert list(inc.units.names) == ["doc_id", "segment_id", "start", "end"]
+    assert [k[1] for k in inc.units] == [1, 2, 2, 2, 1, 1]
+    df = inc.to_frame()
+    assert inc.n_units == 6 and inc.n_unassigned == 0
+    assert df["protection"].tolist() == [0, 1, 1, 0, 0, 0]
+    assert df["empowerment"].tolist() == [0, 0, 1, 0, 0, 0]
+    assert df["memo_point"].tolist() == [0, 0, 0, 1, 0, 0]
+    # a span over the line break only (between the two turns) touches no sentence: counted, not dropped
+    gap = codings_frame([_span(TEXT, "\n", seg=1)])
+    assert incidence_matrix(gap, unit="sentence", corpus=turns).n_unassigned == 1
+
+
+def test_sentence_units_are_the_units_apply_codebook_codes():
+    from hsqual import apply_codebook
+    from hsqual.studies import kurusu2015
+
+    study = kurusu2015.load()
+    auto = apply_codebook(study.corpus, study.codebook, unit="sentence")
+    inc = incidence_matrix(auto, unit="sentence", corpus=study.corpus)
+    assert inc.n_units == auto.attrs["n_units"]
+    units = set(zip(inc.units.get_level_values("doc_id"), inc.units.get_level_values("segment_id"),
+                    inc.units.get_level_values("start"), inc.units.get_level_values("end")))
+    coded = set(zip(auto["doc_id"], auto["segment_id"], auto["start"], auto["end"]))
+    assert coded <= units
+    # each rule coding lies on exactly its sentence, so the cell total is the number of (sentence, code) rows
+    assert inc.matrix.sum() == len(auto.drop_duplicates(["doc_id", "start", "end", "code"]))
+
+
+def test_sentence_unit_needs_a_corpus_and_unknown_units_list_every_unit(turns):
+    codings = codings_frame([_span(TEXT, "protects people", seg=2)])
+    with pytest.raises(ValueError, match="unit='sentence' needs corpus="):
+        incidence_matrix(codings, unit="sentence")
+    with pytest.raises(ValueError, match="'segment', 'document', 'sentence', 'span'"):
+        incidence_matrix(codings, unit="speaker_name", corpus=turns)
+    with pytest.raises(ValueError, match="'overlap' and 'proximity' are units of cooccurrence"):
+        incidence_matrix(codings, unit="overlap")
+
+
+def test_span_hits_agree_with_brute_force_for_sorted_and_nested_units():
+    from hsqual.incidence import span_hits
+
+    rng = np.random.default_rng(3)
+    for nested in (False, True):
+        starts = np.sort(rng.integers(0, 200, 30))
+        if nested:
+            ends = starts + rng.integers(1, 60, 30)       # units may contain one another
+        else:
+            ends = np.append(starts[1:], 210)             # a partition, as sentences are
+            keep = ends > starts
+            starts, ends = starts[keep], ends[keep]
+        units = pd.DataFrame({"doc_id": ["d"] * len(starts), "start": starts, "end": ends})
+        a = rng.integers(0, 210, 80)
+        b = a + rng.integers(0, 30, 80)                   # some zero-width spans
+        rows, keys = span_hits(["d"] * 80, a, b, units)
+        got = set(zip(rows.tolist(), keys.tolist()))
+        want = {(i, k) for i in range(80) for k in range(len(starts))
+                if (a[i] < ends[k] and starts[k] < b[i]) or (a[i] == b[i] and starts[k] <= a[i] < ends[k])}
+        assert got == want
