@@ -238,3 +238,18 @@ def test_theme_table_writes_to_parquet_with_text_column_names(study, tmp_path):
     back = pd.read_parquet(path)
     assert back.index.name == "code"
     assert back.loc["risk.interstate", ["5", "7", "10"]].tolist() == [True, True, True]
+
+
+def test_reproduce_writes_the_tables_and_the_rule_figures_it_reports(study, tmp_path):
+    from hsqual.cli import main
+
+    assert main(["reproduce", "kurusu2015", "--out", str(tmp_path), "--no-figures"]) == 0
+    t1 = pd.read_csv(tmp_path / "table1_interviewees.csv")
+    assert t1["Interviewee"].tolist() == study.table1()["Interviewee"].tolist()
+    theme = pd.read_csv(tmp_path / "theme_table.csv", index_col="code")
+    assert theme.loc["risk.interstate", "n_cited"] == 3
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    for name in ("rules_vs_manual", "rules_heldout_ja"):
+        micro = pd.read_csv(tmp_path / f"{name}.csv").set_index("code").loc["(micro)"]
+        assert f"precision {micro['precision']:.3f}, recall {micro['recall']:.3f}" in summary
+    assert "quantified statements: 29, consistent with the cited interviewees: 29" in summary

@@ -81,6 +81,7 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True) -> list[P
         "code_frequencies": code_frequencies(study.codings, corpus=study.corpus, case="interviewees",
                                              codebook=study.codebook),
     }
+    tables.update(_rule_evaluations(study))
     for name, df in tables.items():
         written.append(write_table(df, out / f"{name}.csv"))
     summary = study.summary()
@@ -92,8 +93,50 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True) -> list[P
             study.codings, study.corpus, study.codebook, out,
             title="Kurusu (2015): theme co-occurrence")
         summary += "\nCo-occurrence tables, figures and their report: `report.md` in this folder.\n"
+    summary += _evaluation_summary(tables["rules_vs_manual"], tables["rules_heldout_ja"])
     written.append(write_text(summary, out / "summary.md"))
     if not chk["consistent"].all():
         print(f"warning: {int((~chk['consistent']).sum())} quantified statement(s) disagree with the codings; "
               f"see {out / 'quantifier_check.csv'}", file=sys.stderr)
     return written
+
+
+def _rule_evaluations(study) -> dict:
+    """The rule coder measured on the study's excerpts and on the held-out Japanese sample."""
+    import pandas as pd
+
+    from ..apply import apply_codebook
+    from ..codings import read_codings
+    from ..corpus import Corpus, Segment
+    from ..evaluate import evaluate_rules
+    from ..resources import bundled_path
+    from ..transcripts import load_corpus
+
+    rules = apply_codebook(study.corpus, study.codebook, unit="sentence")
+    on_excerpts = evaluate_rules(study.codings, rules, unit="document", corpus=study.corpus,
+                                 codebook=study.codebook)
+    ja = bundled_path("transcripts") / "ja"
+    sample = pd.read_csv(ja / "gold" / "sample.csv")
+    gold = read_codings(ja / "gold" / "codings.csv")
+    docs = list(dict.fromkeys(sample["doc_id"]))
+    held = load_corpus(ja).subset(docs)
+    units = Corpus([held.doc(d) for d in docs],
+                   [Segment(r.doc_id, int(r.segment_id), int(r.start), int(r.end), r.text, None, "sentence")
+                    for r in sample.itertuples()])
+    auto = apply_codebook(held, study.codebook, unit="sentence")
+    held_out = evaluate_rules(gold, auto, unit="sentence", corpus=units, codes=study.codebook.ids)
+    return {"rules_vs_manual": on_excerpts, "rules_heldout_ja": held_out}
+
+
+def _evaluation_summary(on_excerpts, held_out) -> str:
+    def line(ev, what):
+        t = ev.set_index("code").loc["(micro)"]
+        return (f"- {what}: precision {t['precision']:.3f}, recall {t['recall']:.3f}, "
+                f"F1 {t['f1']:.3f}, kappa {t['kappa']:.3f}")
+
+    return "\n".join([
+        "", "## The rule coder against manual coding", "",
+        line(on_excerpts, "the paper's excerpts (the rules were written from this paper: fit)"),
+        line(held_out, "held-out Japanese sentences (transcripts/ja/gold: generalisation)"),
+        "", "Per code: `rules_vs_manual.csv`, `rules_heldout_ja.csv`.", "",
+    ])
