@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ExchangeError, TranscriptError
+from .textio import read_bytes
 
 __all__ = ["read_docx"]
 
@@ -130,15 +131,7 @@ def read_docx(path: str | os.PathLike) -> tuple[str, dict[str, Any]]:
     hsqual.errors.TranscriptError: .../broken.docx: not a readable .docx file: ...
     """
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise TranscriptError("file not found", path=p) from None
-    if p.is_dir():
-        raise TranscriptError("expected a .docx file, found a folder", path=p)
-    if size > _MAX_BYTES:
-        raise TranscriptError(f"the file holds {size} bytes, more than the limit of {_MAX_BYTES}", path=p)
-    data = p.read_bytes()
+    data = read_bytes(p, limit=_MAX_BYTES)
     from .refiqda import ZipLimits, open_zip_safely
 
     try:

@@ -712,15 +712,9 @@ def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, langu
 
 
 def _read_limited(path: Path, limit: int) -> bytes:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ExchangeError("file not found", path=path) from None
-    if path.is_dir():
-        raise ExchangeError("expected a file, found a folder", path=path)
-    if size > limit:
-        raise ExchangeError(f"the file holds {size} bytes, more than the limit of {limit}", path=path)
-    return path.read_bytes()
+    from .textio import read_bytes
+
+    return read_bytes(path, limit=limit, error=ExchangeError)
 
 
 def import_qdc(path: str | os.PathLike, *, max_bytes: int = 256 << 20) -> Codebook:

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from .errors import TranscriptError
 
-__all__ = ["read_text", "decode_bytes", "detect_encoding", "normalize_newlines"]
+__all__ = ["read_bytes", "read_text", "decode_bytes", "detect_encoding", "normalize_newlines"]
 
 # byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one)
 _BOMS = (
@@ -238,6 +238,36 @@ def decode_bytes(data: bytes, *, encoding: str | None = None, path: str | os.Pat
     return text
 
 
+def read_bytes(path: str | os.PathLike, *, limit: int | None = None, error: type = TranscriptError) -> bytes:
+    """Read a file's bytes, refusing folders and files larger than ``limit`` bytes.
+
+    Problems raise ``error`` (an :class:`~hsqual.errors.HsqualError` class) naming the file.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "big.bin"
+    >>> _ = p.write_bytes(b"x" * 10)
+    >>> read_bytes(p, limit=4)
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.TranscriptError: .../big.bin: the file holds 10 bytes, more than the limit of 4
+    """
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise error("expected a file, found a folder", path=p)
+        if limit is not None:
+            size = p.stat().st_size
+            if size > limit:
+                raise error(f"the file holds {size} bytes, more than the limit of {limit}", path=p)
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise error("file not found", path=p) from None
+    except PermissionError:
+        raise error("permission denied: cannot read the file", path=p) from None
+
+
 def read_text(path: str | os.PathLike, *, encoding: str | None = None) -> str:
     """Read a text file and return its text with newlines as they are.
 
@@ -256,15 +286,7 @@ def read_text(path: str | os.PathLike, *, encoding: str | None = None) -> str:
     'a\\r\\nb'
     """
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise TranscriptError("file not found", path=p) from None
-    except IsADirectoryError:
-        raise TranscriptError("expected a file, found a folder", path=p) from None
-    except PermissionError:
-        raise TranscriptError("permission denied: cannot read the file", path=p) from None
-    return decode_bytes(data, encoding=encoding, path=p)
+    return decode_bytes(read_bytes(p), encoding=encoding, path=p)
 
 
 def normalize_newlines(text: str) -> str:
