@@ -304,9 +304,7 @@ def cooccurrence_network(
             return fig
         w = np.array([G.edges[e]["weight"] for e in G.edges], dtype=float)
         span = w.max() - w.min()
-        lay_w = {e: (0.2 + 0.8 * (G.edges[e]["weight"] - w.min()) / span) if span > 0 else 1.0 for e in G.edges}
-        nx.set_edge_attributes(G, lay_w, "layout_weight")
-        pos = nx.spring_layout(G, weight="layout_weight", seed=seed, k=2.5 / np.sqrt(len(nodes)), iterations=200)
+        pos = _network_layout(G, seed)
         widths = 0.8 + 5.2 * (w - w.min()) / span if span > 0 else np.full(len(w), 2.5)
         nx.draw_networkx_edges(G, pos, ax=ax, width=list(widths), edge_color="#888888", alpha=0.7)
         sizes = np.array([freq.get(n, 1) for n in nodes], dtype=float)
@@ -316,18 +314,62 @@ def cooccurrence_network(
         nx.draw_networkx_nodes(G, pos, ax=ax, nodelist=nodes, node_size=list(sizes), node_color=colors,
                                alpha=0.85, edgecolors="white")
         names = dict(zip(nodes, code_labels(nodes, labels=labels, codebook=codebook, lang=lang)))
+        radius = {n: np.sqrt(sz / np.pi) for n, sz in zip(nodes, sizes)}  # in points
         for n in nodes:
-            x, y = pos[n]
-            ax.text(x, y, names[n], fontsize=7.5, ha="center", va="center",
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.6, "linewidth": 0})
+            ax.annotate(names[n], pos[n], xytext=(0, -radius[n] - 2), textcoords="offset points",
+                        fontsize=7.5, ha="center", va="top",
+                        bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "alpha": 0.75, "linewidth": 0})
         if codebook is not None and len(legend) > 1:
             from matplotlib.lines import Line2D
 
             handles = [Line2D([], [], marker="o", linestyle="", color=c, markersize=9, label=g)
                        for g, c in legend.items()]
-            ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles),
+                      fontsize=8, frameon=False)
         ax.margins(0.12)
     return fig
+
+
+def _network_layout(G, seed: int) -> dict:
+    """Positions of a network's nodes: each connected component laid out on its own.
+
+    A spring layout of a graph in several pieces pushes the pieces to the rim and piles each
+    one's nodes together; here every component gets its own layout (a circle for a dense
+    cluster, Kamada-Kawai otherwise, spring for large ones), scaled to its size, and the
+    components are set out in rows, largest first.
+    """
+    import networkx as nx
+
+    comps = sorted((sorted(c) for c in nx.connected_components(G)), key=lambda c: (-len(c), c))
+    pos: dict = {}
+    x = y = row_height = 0.0
+    row_width = max(6.0, 3.0 * np.sqrt(G.number_of_nodes()))
+    for comp in comps:
+        k = len(comp)
+        radius = 1.1 if k == 2 else 0.7 + 0.55 * np.sqrt(k - 1)
+        if k == 1:
+            local = {comp[0]: np.zeros(2)}
+        elif k == 2:
+            local = {comp[0]: np.array([-1.0, 0.0]), comp[1]: np.array([1.0, 0.0])}
+        elif nx.density(G.subgraph(comp)) >= 0.4:
+            local = nx.circular_layout(G.subgraph(comp))  # a dense cluster: every node on the rim
+        elif k <= 40:
+            local = nx.kamada_kawai_layout(G.subgraph(comp))
+        else:
+            local = nx.spring_layout(G.subgraph(comp), seed=seed)
+        pts = np.array([local[n] for n in comp], dtype=float)
+        pts -= pts.mean(axis=0)
+        extent = np.abs(pts).max() or 1.0
+        pts *= radius / extent
+        width = 2 * radius + 1.6  # room for the labels beside the outer nodes
+        if x > 0 and x + width > row_width:
+            x, y, row_height = 0.0, y - row_height, 0.0
+        centre = np.array([x + width / 2, y - radius - 0.4])
+        for n, p in zip(comp, pts):
+            pos[n] = p + centre
+        x += width
+        row_height = max(row_height, 2 * radius + 1.4)
+    return pos
 
 
 def code_case_matrix(
