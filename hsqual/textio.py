@@ -40,7 +40,7 @@ from pathlib import Path
 
 from .errors import TranscriptError
 
-__all__ = ["read_bytes", "read_text", "decode_bytes", "detect_encoding", "normalize_newlines"]
+__all__ = ["read_bytes", "read_head", "read_text", "decode_bytes", "detect_encoding", "normalize_newlines"]
 
 # byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one)
 _BOMS = (
@@ -266,6 +266,29 @@ def read_bytes(path: str | os.PathLike, *, limit: int | None = None, error: type
         raise error("file not found", path=p) from None
     except PermissionError:
         raise error("permission denied: cannot read the file", path=p) from None
+
+
+def read_head(path: str | os.PathLike, *, size: int = 4096) -> bytes:
+    """The first ``size`` bytes of a file (to tell what kind of file it is).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "codings.csv"
+    >>> _ = p.write_text("doc_id,segment_id,code\nK001,1,freedoms.fear\n")
+    >>> read_head(p, size=22)
+    b'doc_id,segment_id,code'
+    """
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            return fh.read(size)
+    except FileNotFoundError:
+        raise TranscriptError("file not found", path=p) from None
+    except IsADirectoryError:
+        raise TranscriptError("expected a file, found a folder", path=p) from None
+    except PermissionError:
+        raise TranscriptError("permission denied: cannot read the file", path=p) from None
 
 
 def read_text(path: str | os.PathLike, *, encoding: str | None = None) -> str:

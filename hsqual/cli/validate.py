@@ -74,9 +74,10 @@ def detect_kind(path: str | Path) -> str:
         return "refiqda"
     if suffix == ".csv" and p.is_file():
         from ..codings import _REQUIRED
+        from ..textio import read_head
 
-        with open(p, "rb") as fh:  # the header line only, to tell codings from a transcript table
-            head = fh.read(4096).decode("utf-8", "replace").lstrip("\ufeff").splitlines()
+        # the header line only, to tell codings from a transcript table
+        head = read_head(p).decode("utf-8", "replace").lstrip("\ufeff").splitlines()
         cols = {c.strip().strip('"') for c in head[0].split(",")} if head else set()
         if set(_REQUIRED) <= cols:
             return "codings"
