@@ -275,7 +275,7 @@ def read_head(path: str | os.PathLike, *, size: int = 4096) -> bytes:
     -------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "codings.csv"
-    >>> _ = p.write_text("doc_id,segment_id,code\nK001,1,freedoms.fear\n")
+    >>> _ = p.write_text("doc_id,segment_id,code\\nK001,1,freedoms.fear\\n")
     >>> read_head(p, size=22)
     b'doc_id,segment_id,code'
     """
