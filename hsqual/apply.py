@@ -1,8 +1,9 @@
 """Applying a codebook's rules to a corpus: the automatic ("rules") coder.
 
 :func:`apply_codebook` tokenises each document once, compiles every rule once, and matches
-all rules against every unit (sentence, segment, paragraph or document) of the document over
-token ranges. It returns machine codings only; combine them with a person's codings through
+all rules against every unit (sentence, segment, paragraph or document) over token ranges,
+documents of one language indexed together so that each rule is evaluated once per batch of
+documents (a unit lies in one document and matches as it would on its own). It returns machine codings only; combine them with a person's codings through
 :func:`hsqual.codings.add_codings`, which never overwrites or removes a person's rows.
 
 One row per (unit, code)
@@ -63,6 +64,7 @@ from .segment import units_of_segment
 from .rules import (
     LANGUAGES,
     DocIndex,
+    JoinedIndex,
     Meta,
     Rule,
     UnitSet,
@@ -221,7 +223,12 @@ def _match_document(doc: Document, lang: str, units: _Units, compiled: _Compiled
                     only: set[str] | None = None, index: DocIndex | None = None) -> tuple[UnitSet, list[_Firing]]:
     """Apply every code (or the codes in ``only``) to the units of one document."""
     ix = index if index is not None else DocIndex(doc.text, lang)
-    U = UnitSet(ix, units.starts, units.ends, meta=doc.meta, speakers=units.speakers)
+    return _match_units(ix, units, compiled, lang, meta=doc.meta, only=only)
+
+
+def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *, meta, only: set[str] | None = None,
+                 metas=None, unit_docs=None) -> tuple[UnitSet, list[_Firing]]:
+    U = UnitSet(ix, units.starts, units.ends, meta=meta, speakers=units.speakers, metas=metas, unit_docs=unit_docs)
     firings: list[_Firing] = []
     for code_id, rules in compiled.codes_for(lang):
         if only is not None and code_id not in only:
@@ -244,6 +251,39 @@ def _match_document(doc: Document, lang: str, units: _Units, compiled: _Compiled
             firings.append(_Firing(k, code_id, which, per_rule))
         U.set_code(code_id, fired, spans_by_unit)
     return U, firings
+
+
+#: Documents are matched in batches of about this many characters: the rules are then
+#: evaluated once per batch rather than once per document.
+_BATCH_CHARS = 1_000_000
+
+
+def _match_batch(docs: list[Document], lang: str, units: list[_Units],
+                 compiled: _Compiled) -> list[tuple[int, int, _Firing]]:
+    """Apply every code to the units of several documents of one language at once.
+
+    The documents are indexed as one :class:`~hsqual.rules.JoinedIndex`; a unit lies in one
+    document, so it matches exactly as in a document of its own. Returns ``(document number,
+    unit number within the document, firing)`` with evidence offsets into the document's text,
+    in document order and, within a document, as :func:`_match_document` orders them.
+    """
+    ix = JoinedIndex([d.text for d in docs], lang)
+    starts, ends, speakers, unit_docs, first_unit = [], [], [], [], []
+    for j, (base, u) in enumerate(zip(ix.bases, units)):
+        first_unit.append(len(starts))
+        starts.extend(a + base for a in u.starts)
+        ends.extend(b + base for b in u.ends)
+        speakers.extend(u.speakers)
+        unit_docs.extend([j] * len(u.starts))
+    joined = _Units(starts, ends, [0] * len(starts), speakers)
+    U, firings = _match_units(ix, joined, compiled, lang, meta={}, metas=[d.meta for d in docs], unit_docs=unit_docs)
+    out = []
+    for f in firings:
+        j = unit_docs[f.k]
+        base = ix.bases[j]
+        f.spans = [[(a - base, b - base) for a, b in per] for per in f.spans]
+        out.append((j, f.k - first_unit[j], f))
+    return out
 
 
 def _check_args(corpus, codebook, unit, language) -> None:
@@ -404,6 +444,32 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         docs = tqdm(docs, desc="coding", unit="doc", leave=False)
     segments = _segments_by_doc(corpus)
     rank = {c: i for i, c in enumerate(codebook.ids)}
+    batch: list[tuple[Document, _Units]] = []  # documents of one language, matched together
+    batch_lang, batch_chars = None, 0
+
+    def flush():
+        if batch:
+            found = _match_batch([d for d, _ in batch], batch_lang, [u for _, u in batch], compiled)
+            for j, k, f in sorted(found, key=lambda x: (x[0], x[1], rank[x[2].code])):
+                add_row(*batch[j], batch_lang, k, f)
+            batch.clear()
+
+    def add_row(doc, units, lang, k, f):
+        s, e = units.starts[k], units.ends[k]
+        spans = merge_spans(sp for per in f.spans for sp in per)
+        seg_id = units.segment_ids[k]
+        if unit == "document" and spans:
+            seg_id = _segment_at(corpus, doc.doc_id, spans[0][0], seg_id, segments[doc.doc_id])
+        rows.append({
+            "doc_id": doc.doc_id, "segment_id": seg_id, "code": f.code, "start": s, "end": e,
+            "quote": doc.text[s:e], "coder": coder,
+            "rule": " | ".join(compiled.label(f.code, lang, i) for i in f.rules), "memo": "",
+            "match_start": spans[0][0] if spans else pd.NA,
+            "match_end": spans[0][1] if spans else pd.NA,
+            "match_text": " … ".join(doc.text[a:b] for a, b in spans),
+            "match_spans": ";".join(f"{a}-{b}" for a, b in spans),
+        })
+
     for doc in docs:
         lang = language or doc.language
         if not compiled.codes_for(lang):
@@ -416,22 +482,12 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         n_units += len(units.starts)
         if not units.starts:
             continue
-        U, firings = _match_document(doc, lang, units, compiled)
-        for f in sorted(firings, key=lambda f: (f.k, rank[f.code])):
-            s, e = units.starts[f.k], units.ends[f.k]
-            spans = merge_spans(sp for per in f.spans for sp in per)
-            seg_id = units.segment_ids[f.k]
-            if unit == "document" and spans:
-                seg_id = _segment_at(corpus, doc.doc_id, spans[0][0], seg_id, segments[doc.doc_id])
-            rows.append({
-                "doc_id": doc.doc_id, "segment_id": seg_id, "code": f.code, "start": s, "end": e,
-                "quote": doc.text[s:e], "coder": coder,
-                "rule": " | ".join(compiled.label(f.code, lang, i) for i in f.rules), "memo": "",
-                "match_start": spans[0][0] if spans else pd.NA,
-                "match_end": spans[0][1] if spans else pd.NA,
-                "match_text": " … ".join(doc.text[a:b] for a, b in spans),
-                "match_spans": ";".join(f"{a}-{b}" for a, b in spans),
-            })
+        if lang != batch_lang or batch_chars >= _BATCH_CHARS:
+            flush()
+            batch_lang, batch_chars = lang, 0
+        batch.append((doc, units))
+        batch_chars += len(doc.text)
+    flush()
     if rows:
         df = codings_frame(rows)
     else:

@@ -870,6 +870,25 @@ def _codebook_path(codebook, code_id: str):
     return codebook.path
 
 
+_PARSED: dict[tuple, Rule] = {}
+
+
+def _parse_cached(text, language: str, code: str, path, line) -> Rule:
+    """:func:`parse_rule`, remembered (a Rule is immutable): a codebook is parsed on every call
+    of ``apply_codebook``. Rules that fail to parse are not remembered."""
+    key = (text, language, code, None if path is None else str(path), line)
+    try:
+        got = _PARSED.get(key)
+    except TypeError:  # an unhashable rule: parse_rule reports it
+        return parse_rule(text, language=language, code=code, path=path, line=line)
+    if got is None:
+        got = parse_rule(text, language=language, code=code, path=path, line=line)
+        if len(_PARSED) > 20_000:
+            _PARSED.clear()
+        _PARSED[key] = got
+    return got
+
+
 def _parse_codebook(codebook) -> dict[str, dict[str, list[Rule]]]:
     """Every rule of every code, parsed: ``{code_id: {lang: [Rule, ...]}}``."""
     out: dict[str, dict[str, list[Rule]]] = {}
@@ -879,7 +898,7 @@ def _parse_codebook(codebook) -> dict[str, dict[str, list[Rule]]]:
         for lang, texts in c.rules.items():
             lines = tuple(c.rule_lines.get(lang, ())) if c.rule_lines else ()
             per_lang[lang] = [
-                parse_rule(t, language=lang, code=c.id, path=path, line=lines[i] if i < len(lines) else c.line)
+                _parse_cached(t, lang, c.id, path, lines[i] if i < len(lines) else c.line)
                 for i, t in enumerate(texts)
             ]
         out[c.id] = per_lang
@@ -1081,59 +1100,70 @@ def _compile_term(term: Term, language: str) -> tuple[tuple[_Elem, ...], ...]:
 
 
 class _Lookup:
-    """Normalised word -> token positions of one token field of a document."""
+    """Normalised word -> token positions of one token field (or several) of a document.
+
+    Built per distinct form, not per token: each distinct form is normalised once, every token
+    gets the number of its normalised form, and one sort groups the positions by word.
+    """
 
     def __init__(self, columns: list[list[str]], norm) -> None:
-        raw: dict[str, list[int]] = {}
-        first = columns[0]
-        for i, k in enumerate(first):
-            got = raw.get(k)
-            if got is None:
-                raw[k] = [i]
-            else:
-                got.append(i)
-        for other in columns[1:]:  # a token is listed once under each of its distinct forms
-            for i, k in enumerate(other):
-                if k != first[i]:
-                    got = raw.get(k)
-                    if got is None:
-                        raw[k] = [i]
-                    elif got[-1] != i:
-                        got.append(i)
-        several = len(columns) > 1
-        lists: dict[str, list[int]] = {}
-        for k, pos in raw.items():
-            nk = norm(k)
-            if nk in lists:  # two spellings meet after normalisation
-                lists[nk] = sorted(set(lists[nk] + pos))
-            else:
-                lists[nk] = sorted(set(pos)) if several else pos
-        self.lists = lists
-        self._arrays: dict[str, np.ndarray] = {}
+        key_id: dict[str, int] = {}
+        ids_parts, pos_parts = [], []
+        first_ids = None
+        for col in columns:
+            forms = dict.fromkeys(col)
+            for form in forms:
+                forms[form] = key_id.setdefault(norm(form), len(key_id))
+            ids = np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col))
+            if first_ids is None:
+                first_ids = ids
+                ids_parts.append(ids)
+                pos_parts.append(np.arange(len(col), dtype=np.int64))
+            else:  # a token is listed once under each of its distinct forms
+                other = np.flatnonzero(ids != first_ids)
+                ids_parts.append(ids[other])
+                pos_parts.append(other)
+        ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
+        pos = np.concatenate(pos_parts) if len(pos_parts) > 1 else pos_parts[0]
+        if len(ids_parts) > 1:
+            order = np.lexsort((pos, ids))
+            ids, pos = ids[order], pos[order]
+            keep = np.ones(len(ids), dtype=bool)
+            keep[1:] = (ids[1:] != ids[:-1]) | (pos[1:] != pos[:-1])
+            ids, pos = ids[keep], pos[keep]
+        else:
+            order = np.argsort(ids, kind="stable")
+            ids, pos = ids[order], pos[order]
+        self._positions = pos
+        self._bounds = np.searchsorted(ids, np.arange(len(key_id) + 1), "left").tolist()
+        self._key_id = key_id
         self._sorted: list[str] | None = None
         self._rsorted: list[tuple[str, str]] | None = None
 
+    @property
+    def lists(self) -> dict[str, list[int]]:
+        """Every word and the positions of its tokens (for inspection)."""
+        b = self._bounds
+        return {k: self._positions[b[i]:b[i + 1]].tolist() for k, i in self._key_id.items()}
+
     def get(self, key: str) -> np.ndarray | None:
         """Sorted positions of the tokens holding ``key`` (None when there are none)."""
-        arr = self._arrays.get(key)
-        if arr is None:
-            pos = self.lists.get(key)
-            if pos is None:
-                return None
-            arr = self._arrays[key] = np.asarray(pos, dtype=np.int64)
-        return arr
+        i = self._key_id.get(key)
+        if i is None:
+            return None
+        return self._positions[self._bounds[i]:self._bounds[i + 1]]
 
     def glob(self, key: str, kind: str) -> list[str]:
         """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
         if kind == "prefix":
             if self._sorted is None:
-                self._sorted = sorted(self.lists)
+                self._sorted = sorted(self._key_id)
             words = self._sorted
             lo = bisect.bisect_left(words, key)
             hi = bisect.bisect_left(words, key + "\U0010ffff")
             return words[lo:hi]
         if self._rsorted is None:
-            self._rsorted = sorted((w[::-1], w) for w in self.lists)
+            self._rsorted = sorted((w[::-1], w) for w in self._key_id)
         rkey = key[::-1]
         lo = bisect.bisect_left(self._rsorted, (rkey,))
         hi = bisect.bisect_left(self._rsorted, (rkey + "\U0010ffff",))
@@ -1290,6 +1320,83 @@ class DocIndex:
         return self._norm_text
 
 
+class JoinedIndex(DocIndex):
+    """Several texts indexed as one, so that rules are matched over all of them at once.
+
+    Internal to hsqual's matcher. The texts are joined by a line break; text ``i`` starts at
+    offset ``bases[i]`` of the joined text. Each text is tokenised on its own, and its sentences
+    and normalised form are those of the text alone, so a unit lying in one text matches as it
+    would in a :class:`DocIndex` of that text (offsets shifted by the text's base).
+
+    Example
+    -------
+    >>> ix = JoinedIndex(["恐怖の中で", "欠乏。"], "ja")
+    >>> ix.bases, ix.surface, ix.starts.tolist()
+    ([0, 6], ['恐怖', 'の', '中', 'で', '欠乏', '。'], [0, 2, 3, 4, 6, 8])
+    """
+
+    def __init__(self, texts: list[str], language: str) -> None:
+        from .tokenize import TokenArrays, tokenize_arrays
+
+        texts = list(texts)
+        bases, pos = [], 0
+        for t in texts:
+            bases.append(pos)
+            pos += len(t) + 1
+        parts = [tokenize_arrays(t, language=language, sentences=False) for t in texts]
+        self.texts, self.bases = texts, bases
+        self._token_counts = [len(a) for a in parts]
+
+        def joined(name):
+            return [x for a in parts for x in getattr(a, name)]
+
+        def shifted(name):
+            arrays = [np.asarray(getattr(a, name), dtype=np.int64) + b for a, b in zip(parts, bases)]
+            return np.concatenate(arrays) if arrays else _EMPTY
+
+        tokens = TokenArrays(joined("surfaces"), joined("lemmas"), joined("bases"), joined("pos"), joined("pos2"),
+                             shifted("starts"), shifted("ends"), [])
+        super().__init__("\n".join(texts), language, tokens)
+
+    @property
+    def sentence(self) -> np.ndarray:
+        """The sentence number of each token within its own text."""
+        if self._sentence is None:
+            from .segment import split_sentences
+
+            out, i = [], 0
+            for text, base, n in zip(self.texts, self.bases, self._token_counts):
+                sent_starts = np.asarray([a for a, _ in split_sentences(text, language=self.language)], dtype=np.int64)
+                out.append(np.maximum(np.searchsorted(sent_starts, self.starts[i:i + n] - base, "right") - 1, 0))
+                i += n
+            self._sentence = np.concatenate(out) if out else _EMPTY
+        return self._sentence
+
+    def normalized(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+        """As :meth:`DocIndex.normalized`, each text normalised on its own; the line break
+        joining two texts stays a line break."""
+        if self._norm_text is None:
+            ntexts, n2o_s, n2o_e, o2n = [], [], [], []
+            nbase = 0
+            for k, (text, base) in enumerate(zip(self.texts, self.bases)):
+                nt, s, e, m = _normalize_with_map(text)
+                last = k == len(self.texts) - 1
+                ntexts.append(nt)
+                n2o_s.append(s + base)
+                n2o_e.append(e + base)
+                # the text's own offsets, then the joining line break (or the end of everything)
+                o2n.append(m + nbase)
+                if not last:
+                    sep = base + len(text)
+                    n2o_s.append(np.array([sep], dtype=np.int64))
+                    n2o_e.append(np.array([sep + 1], dtype=np.int64))
+                nbase += len(nt) + 1
+            self._norm_text = ("\n".join(ntexts), np.concatenate(n2o_s) if n2o_s else _EMPTY,
+                               np.concatenate(n2o_e) if n2o_e else _EMPTY,
+                               np.concatenate(o2n) if o2n else np.zeros(1, dtype=np.int64))
+        return self._norm_text
+
+
 def _normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
     from .tokenize import normalize_for_matching
 
@@ -1367,7 +1474,8 @@ class UnitSet:
     ([1, 1], [(14, 18)])
     """
 
-    def __init__(self, index: DocIndex, starts, ends, *, meta: Mapping[str, Any], speakers=None) -> None:
+    def __init__(self, index: DocIndex, starts, ends, *, meta: Mapping[str, Any], speakers=None,
+                 metas: list[Mapping[str, Any]] | None = None, unit_docs=None) -> None:
         self.index = index
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ends = np.asarray(ends, dtype=np.int64)
@@ -1375,6 +1483,9 @@ class UnitSet:
         self.i0 = np.searchsorted(index.starts, self.starts, "left")
         self.i1 = np.searchsorted(index.ends, self.ends, "right")
         self.meta = {str(k): v for k, v in meta.items()}
+        # units of several documents (a JoinedIndex): each document's metadata, each unit's document
+        self.metas = None if metas is None else [{str(k): v for k, v in m.items()} for m in metas]
+        self.unit_docs = None if unit_docs is None else np.asarray(unit_docs, dtype=np.int64)
         self.speakers = list(speakers) if speakers is not None else [None] * self.n
         self.code_masks: dict[str, np.ndarray] = {}
         self.code_spans: dict[str, dict[int, list[tuple[int, int]]]] = {}
@@ -1411,6 +1522,38 @@ class UnitSet:
             hi = np.searchsorted(first, self.i1[k] - length + 1, "left")
             out.extend((int(p), int(p) + length - 1) for p in first[lo:max(lo, hi)])
         return out
+
+    def group_ranges(self, group: tuple[Term, ...], k: int) -> list[tuple[int, int]]:
+        """(first token, last token) of each occurrence of any term of a group in unit k, sorted
+        and without repeats (the union of ``term_ranges`` over the group)."""
+        firsts, lasts = self._group_occurrences(group)
+        i1 = int(self.i1[k])
+        lo = bisect.bisect_left(firsts, int(self.i0[k]))
+        hi = bisect.bisect_left(firsts, i1, lo)
+        return [(a, b) for a, b in zip(firsts[lo:hi], lasts[lo:hi]) if b < i1]
+
+    def _group_occurrences(self, group: tuple[Term, ...]) -> tuple[list[int], list[int]]:
+        """First and last token of every occurrence of any term of a group in the document,
+        sorted by (first, last), without repeats."""
+        key = ("group", group)
+        got = self._counts.get(key)
+        if got is None:
+            firsts, lasts = [], []
+            for t in group:
+                for first, length in self.index.hits(t):
+                    firsts.append(first)
+                    lasts.append(first + (length - 1))
+            if firsts:
+                f, la = np.concatenate(firsts), np.concatenate(lasts)
+                order = np.lexsort((la, f))
+                f, la = f[order], la[order]
+                keep = np.ones(len(f), dtype=bool)
+                keep[1:] = (f[1:] != f[:-1]) | (la[1:] != la[:-1])
+                got = (f[keep].tolist(), la[keep].tolist())
+            else:
+                got = ([], [])
+            self._counts[key] = got
+        return got
 
     def term_spans(self, term: Term, k: int) -> list[tuple[int, int]]:
         ix = self.index
@@ -1459,12 +1602,26 @@ class UnitSet:
 
     # -- metadata ----------------------------------------------------------------------------
     def meta_mask(self, m: Meta) -> np.ndarray:
+        key = ("meta", m)
+        got = self._counts.get(key)
+        if got is None:
+            got = self._counts[key] = self._meta_mask(m)
+        return got
+
+    def _meta_mask(self, m: Meta) -> np.ndarray:
         want = _norm(m.value.strip())
         col = m.column
+        if self.metas is None:
+            if col == "speaker":
+                vals = [sp if sp is not None else self.meta.get("speaker") for sp in self.speakers]
+                return np.fromiter((_meta_equal(v, want) for v in vals), dtype=bool, count=self.n)
+            return np.full(self.n, _meta_equal(self.meta.get(col), want), dtype=bool)
         if col == "speaker":
-            vals = [sp if sp is not None else self.meta.get("speaker") for sp in self.speakers]
+            metas, docs = self.metas, self.unit_docs.tolist()
+            vals = [sp if sp is not None else metas[d].get("speaker") for sp, d in zip(self.speakers, docs)]
             return np.fromiter((_meta_equal(v, want) for v in vals), dtype=bool, count=self.n)
-        return np.full(self.n, _meta_equal(self.meta.get(col), want), dtype=bool)
+        per_doc = np.array([_meta_equal(meta.get(col), want) for meta in self.metas], dtype=bool)
+        return per_doc[self.unit_docs]
 
 
 def _meta_equal(value: Any, want: str) -> bool:
@@ -1565,11 +1722,8 @@ def _group_mask(group: tuple[Term, ...], U: UnitSet) -> np.ndarray:
 
 
 def _group_hits(group: tuple[Term, ...], U: UnitSet, k: int) -> list[tuple[int, int]]:
-    """(first token, last token) of every occurrence of any term of a group in unit k."""
-    out = []
-    for t in group:
-        out.extend(U.term_ranges(t, k))
-    return sorted(set(out))
+    """(first token, last token) of every occurrence of any term of a group in unit k, sorted."""
+    return U.group_ranges(group, k)
 
 
 def _near_pairs(node: Near, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
@@ -1578,7 +1732,8 @@ def _near_pairs(node: Near, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
     B = _group_hits(node.b, U, k)
     if not A or not B:
         return None
-    wn, sent = U.index.word_no, U.index.sentence
+    wn = U.index.word_no
+    sent = U.index.sentence if node.sentence else None
     used: set[tuple[int, int]] = set()
     for a in A:
         for b in B:

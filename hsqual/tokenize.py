@@ -47,6 +47,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+
 from .segment import split_sentences
 
 __all__ = ["Token", "TokenArrays", "tokenize", "tokenize_arrays", "tokenize_many", "normalize_for_matching"]
@@ -235,6 +237,8 @@ _FIELDS = 5
 _FORMAT = r"-O '' -F '%m\t%f[7]\t%f[10]\t%f[1]\t%f[0]\n' -U '%m\t\t\t%f[1]\t%f[0]\n' -E '' -B ''"
 _MAX_PIECE = 8192
 _LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# every character str.isspace() (and str.split()) counts as whitespace
+_WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
 
 
 def _get_tagger():
@@ -311,23 +315,88 @@ def _ja_arrays(text: str) -> TokenArrays:
         base = [base[i] for i in idx]
         pos1 = [pos1[i] for i in idx]
         pos2 = [pos2[i] for i in idx]
+    offsets = _offsets(norm, surf)
+    if offsets is None:
+        return _ja_nodes(text)
+    starts, ends = offsets
+    lem = _fill_empty(_strip_tails(lem), surf)
+    base = _fill_empty(base, surf)
+    surfaces = surf if norm == text else _original_surfaces(text, norm, surf, starts, ends)
+    return TokenArrays(surfaces, lem, base, pos1, pos2, starts, ends, [0] * len(starts))
+
+
+def _offsets(norm: str, surf: list[str]) -> tuple[list[int], list[int]] | None:
+    """Start and end of each token in ``norm``, or None when the tokens do not spell it.
+
+    The tokens spell the text with its whitespace left out (MeCab skips it): then the offsets
+    follow from the token lengths and the positions of the non-whitespace characters, without
+    searching for each token.
+    """
+    if "".join(surf) == "".join(norm.split()):
+        if not surf:
+            return [], []
+        lens = np.fromiter(map(len, surf), dtype=np.int64, count=len(surf))
+        cum = np.cumsum(lens)
+        if not lens.all():  # pragma: no cover - MeCab gives no empty token
+            return _search_offsets(norm, surf)
+        if len(norm) == int(cum[-1]):  # no whitespace at all
+            return (cum - lens).tolist(), cum.tolist()
+        chars = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
+        kept = np.flatnonzero(~np.isin(chars, _WHITESPACE))  # offset of each non-space character
+        return kept[cum - lens].tolist(), (kept[cum - 1] + 1).tolist()
+    return _search_offsets(norm, surf)
+
+
+def _search_offsets(norm: str, surf: list[str]) -> tuple[list[int], list[int]] | None:
+    """Offsets found token by token; None when a token is not found after only whitespace."""
     starts: list[int] = []
     ends: list[int] = []
-    append_s = starts.append
-    append_e = ends.append
     find = norm.find
     pos = 0
     for s in surf:
         st = find(s, pos)
         if st < 0 or (st > pos and not norm[pos:st].isspace()):
-            return _ja_nodes(text)
+            return None
         pos = st + len(s)
-        append_s(st)
-        append_e(pos)
-    lem = [_strip_tail(x) if "-" in x else (x or s) for x, s in zip(lem, surf)]
-    base = [b or s for b, s in zip(base, surf)]
-    return TokenArrays([text[s:e] for s, e in zip(starts, ends)], lem, base, pos1, pos2, starts, ends,
-                       [0] * len(starts))
+        starts.append(st)
+        ends.append(pos)
+    return starts, ends
+
+
+def _original_surfaces(text: str, norm: str, surf: list[str], starts: list[int], ends: list[int]) -> list[str]:
+    """The tokens as written in ``text``: only tokens over a character normalisation changed
+    differ from ``surf`` (``norm`` has one character for each of ``text``)."""
+    if not surf:
+        return surf
+    a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    b = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
+    changed = np.flatnonzero(a != b)
+    hit = np.searchsorted(np.asarray(ends), changed, "right")  # the token each change may lie in
+    hit = np.unique(hit[hit < len(surf)])
+    out = list(surf)
+    for i in hit.tolist():
+        out[i] = text[starts[i]:ends[i]]
+    return out
+
+
+def _strip_tails(lemmas: list[str]) -> list[str]:
+    """``_strip_tail`` of every lemma, worked out once per distinct lemma."""
+    fixed = {x: y for x in set(lemmas) if "-" in x and (y := _strip_tail(x)) != x}
+    return list(map(fixed.get, lemmas, lemmas)) if fixed else lemmas
+
+
+def _fill_empty(values: list[str], fallback: list[str]) -> list[str]:
+    """``values`` with each empty string replaced by the value of ``fallback`` at its position."""
+    if "" not in values:
+        return values
+    values = list(values)
+    i = values.index("")
+    while True:
+        values[i] = fallback[i]
+        try:
+            i = values.index("", i + 1)
+        except ValueError:
+            return values
 
 
 def _ja_nodes(text: str) -> TokenArrays:

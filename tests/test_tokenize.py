@@ -7,6 +7,8 @@ import sys
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hsqual
 from hsqual.resources import bundled_path
@@ -150,3 +152,20 @@ def test_arguments_checked():
         tokenize(None, language="ja")
     with pytest.raises(TypeError, match=r"texts\[1\] must be a str"):
         tokenize_many(["a", 1], language="en")
+
+
+_MIXED = st.text(alphabet=st.sampled_from(list(
+    "人間の安全保障を守る。、「」ＧＨＡｶﾀｶﾅﾞﾟｶﾞ①㈱Ⅱ…（）ABCxyz12シリーズ"  # letters that normalise and not
+    " \t\n\r\u3000\u00a0\u2003\u2028\x0b\x1c\x85\x00")  # whitespace MeCab skips or leaves, line breaks, NUL
+    + ["\u3099", "\u0301", "é", "\ufeff", "\u200b", "\U0001F600"]), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MIXED)
+def test_fast_path_offsets_equal_the_per_node_path_on_mixed_text(text):
+    # offsets come from token lengths when the tokens spell the text without its whitespace,
+    # from a search otherwise; surfaces are re-read from the text only where normalising changed it
+    with T._LOCK:
+        fast, nodes = T._ja_arrays(text), T._ja_nodes(text)
+    assert fast == nodes
+    assert all(text[a:b] == s for s, a, b in zip(fast.surfaces, fast.starts, fast.ends))
