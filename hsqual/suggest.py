@@ -1,9 +1,11 @@
 """Code suggestions learnt from a manual coding (TF-IDF + logistic regression).
 
 A coder codes part of a corpus by hand; :func:`suggest_codes` learns, for each code, which
-words go with it and proposes the code for units (segments or documents) that do not carry it
-yet, with a score. The proposals are rows of the codings table with coder ``"suggest"``: they
-are never mixed into the human coding. The user reads them and keeps what is right with
+words go with it and proposes the code for units (segments, sentences or documents) that do
+not carry it yet, with a score. Sentences are those of :func:`hsqual.segment.units_of_segment`
+(every sentence of every segment, as :func:`hsqual.apply_codebook` and the analysis count them);
+a human coding counts for every sentence its span intersects. The proposals are rows of the
+codings table with coder ``"suggest"``: they are never mixed into the human coding. The user reads them and keeps what is right with
 :func:`accept_suggestions`, which copies the accepted rows under the user's own coder name.
 :func:`evaluate_suggestions` says how far to trust the suggestions: per-code precision,
 recall and F1 under stratified K-fold cross-validation.
@@ -58,7 +60,7 @@ __all__ = [
 
 SUGGEST_CODER = "suggest"
 SUGGEST_RULE = "suggest: tfidf+logreg"
-_UNITS = ("segment", "document")
+_UNITS = ("segment", "sentence", "document")
 
 # Japanese content words: UniDic pos1 kept, and (pos1, pos2) pairs left out.
 _JA_POS = ("名詞", "動詞", "形容詞", "形状詞", "副詞")
@@ -136,7 +138,15 @@ def _check_unit(unit: str, where: str) -> None:
 def _units(corpus: Corpus, unit: str) -> pd.DataFrame:
     """One row per unit: key, doc_id, segment_id, start, end, text, language."""
     rows = []
-    if unit == "document":
+    if unit == "sentence":
+        from .incidence import sentence_spans
+
+        spans = sentence_spans(corpus)
+        for doc_id, seg, a, b in zip(spans["doc_id"], spans["segment_id"], spans["start"], spans["end"]):
+            doc = corpus.doc(doc_id)
+            rows.append({"key": (doc_id, int(seg), int(a), int(b)), "doc_id": doc_id, "segment_id": int(seg),
+                         "start": int(a), "end": int(b), "text": doc.text[a:b], "language": doc.language})
+    elif unit == "document":
         first_seg = {}
         for s in corpus.segments:
             first_seg.setdefault(s.doc_id, s.segment_id)
@@ -161,6 +171,19 @@ def _labels(codings: pd.DataFrame, corpus: Corpus, units: pd.DataFrame, unit: st
         for doc_id, code in zip(codings["doc_id"], codings["code"]):
             out.setdefault((doc_id, 0), set()).add(code)
         return out
+    if unit == "sentence":
+        hits = _sentence_hits(codings["doc_id"], codings["start"], codings["end"], units)
+        keys = units["key"].tolist()
+        codes = codings["code"].tolist()
+        for row, k in zip(*hits):
+            out.setdefault(keys[k], set()).add(codes[row])
+        missed = sorted(set(range(len(codings))) - set(hits[0].tolist()))
+        if missed:
+            shown = ", ".join(f"{codings['doc_id'].iloc[i]} {codings['start'].iloc[i]}-{codings['end'].iloc[i]}"
+                              for i in missed[:10])
+            raise CodingsError(f"{where}: {len(missed)} coding(s) lie in no sentence of the corpus: {shown}; "
+                               "check them with hsqual.check_codings")
+        return out
     seg_keys = set(units["key"])
     missing = []
     for doc_id, seg, code in zip(codings["doc_id"], codings["segment_id"], codings["code"]):
@@ -175,6 +198,13 @@ def _labels(codings: pd.DataFrame, corpus: Corpus, units: pd.DataFrame, unit: st
     return out
 
 
+def _sentence_hits(doc_ids, starts, ends, units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(span rows, sentence rows) of the sentences each span intersects."""
+    from .incidence import span_hits
+
+    return span_hits(list(doc_ids), np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64), units)
+
+
 def _judged_units(units: pd.DataFrame, labels: dict, judged, unit: str, where: str) -> pd.DataFrame:
     """The training units: those with a coding, plus the units listed in ``judged``."""
     keys = set(labels)
@@ -183,6 +213,22 @@ def _judged_units(units: pd.DataFrame, labels: dict, judged, unit: str, where: s
             raise TypeError(f"{where}: judged must be a list of units, not a single string")
         known = set(units["key"])
         wanted = set()
+        if unit == "sentence":
+            items = list(judged)
+            for item in items:
+                if (isinstance(item, str) or not isinstance(item, Sequence) or len(item) != 3
+                        or not all(isinstance(v, Integral) and not isinstance(v, bool) for v in item[1:])):
+                    raise ValueError(f"{where}: with unit='sentence', judged lists (doc_id, start, end) spans, "
+                                     f"not {item!r}")
+            if items:
+                rows, hit = _sentence_hits([i[0] for i in items], [i[1] for i in items], [i[2] for i in items],
+                                           units)
+                missed = sorted(set(range(len(items))) - set(rows.tolist()))
+                if missed:
+                    raise ValueError(f"{where}: judged span {items[missed[0]]!r} lies in no sentence of the corpus")
+                wanted = {units["key"].iloc[k] for k in hit.tolist()}
+            keys |= wanted
+            return units[units["key"].isin(keys)].reset_index(drop=True)
         for item in judged:
             if unit == "document":
                 key = (item, 0) if isinstance(item, str) else (item[0], 0)
@@ -257,8 +303,11 @@ def suggest_codes(
         A codings table (see :mod:`hsqual.codings`).
     corpus : Corpus
         The documents and segments the codings point into.
-    unit : {"segment", "document"}
-        What is coded and suggested: the corpus segments, or whole documents.
+    unit : {"segment", "sentence", "document"}
+        What is coded and suggested: the corpus segments, every sentence of the corpus (a
+        coding counts for each sentence its span intersects; a suggestion's ``start``/``end``
+        and ``quote`` are the sentence, its ``segment_id`` the segment holding it), or whole
+        documents.
     codes : list of str, optional
         The codes to learn (default: every code in ``codings``).
     min_examples : int
@@ -269,8 +318,10 @@ def suggest_codes(
     top_k : int
         Most suggestions per unit (highest scores first).
     judged : list, optional
-        Units the coder read and left without any code (``(doc_id, segment_id)`` pairs, or
-        doc ids with ``unit="document"``), e.g. the sentences of a coding sample. They are
+        Units the coder read and left without any code (``(doc_id, segment_id)`` pairs, doc
+        ids with ``unit="document"``, or ``(doc_id, start, end)`` spans with
+        ``unit="sentence"``, each standing for the sentences it intersects), e.g. the
+        sentences of a coding sample. They are
         negatives for every code. By default only units with at least one coding are
         training units.
     random_state : int
@@ -361,8 +412,8 @@ def suggest_codes(
                          "coder": SUGGEST_CODER, "rule": SUGGEST_RULE, "memo": memo, "score": score})
     if rows:
         out = codings_frame(rows)
-        out = out.sort_values(["score", "doc_id", "segment_id", "code"], ascending=[False, True, True, True],
-                              kind="stable").reset_index(drop=True)
+        out = out.sort_values(["score", "doc_id", "segment_id", "start", "code"],
+                              ascending=[False, True, True, True, True], kind="stable").reset_index(drop=True)
     else:
         out = codings_frame()
         out["score"] = pd.Series(dtype="float64")
@@ -491,7 +542,8 @@ def evaluate_suggestions(
     corpus : Corpus
     cv : int
         Number of folds (at least 2).
-    unit : {"segment", "document"}
+    unit : {"segment", "sentence", "document"}
+        As for :func:`suggest_codes`: with ``"sentence"`` the folds split sentences.
     codes : list of str, optional
         Default: every code in ``codings``.
     judged : list, optional

@@ -6,7 +6,9 @@ Formats (documented with examples in ``transcripts/README.md``):
   ``title``, ``language``, ``speakers``, ``date``, ``interviewee``, ``sector``, ``source``,
   ``kind``, any other key), then the body. The document text is the body; segment offsets
   point into it, the header is metadata. Speaker turns are lines ``NAME: ...`` or
-  ``**NAME**: ...`` (``：`` too), see :mod:`hsqual.segment`.
+  ``**NAME**: ...`` (``：`` too), see :mod:`hsqual.segment`. A header key ``segments`` (a list
+  of ``[segment_id, kind, start, end, speaker]``, offsets into the body, as ``hsqual import``
+  writes it) stores the document's segments: :func:`load_corpus` keeps them as they are.
 * ``.csv``: one row per segment, columns ``doc_id, text`` required, ``speaker`` and
   ``segment_id`` optional, any other column is document metadata (constant within a
   ``doc_id``). A document's text is its rows' texts joined with ``\\n``.
@@ -50,7 +52,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .corpus import Corpus, Document, Segment
+from .corpus import SEGMENT_KINDS, Corpus, Document, Segment
 from .errors import TranscriptError
 from .segment import UNITS, segment_corpus
 from .textio import read_text
@@ -146,16 +148,62 @@ def parse_transcript(
     Traceback (most recent call last):
     ...
     hsqual.errors.TranscriptError: bad.md:3:1: the front matter is not valid YAML: ...
+
+    A ``segments`` list in the header must fit the body (it is not kept in ``meta``;
+    :func:`load_corpus` uses it):
+
+    >>> parse_transcript("---\\nsegments:\\n- [1, sentence, 0, 40, null]\\n---\\nDignity matters.\\n", path="int04.md")
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.TranscriptError: int04.md:3: segments entry 1 [1, 'sentence', 0, 40, None]: offsets 0-40 do not slice the body (it has 17 characters)
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_transcript: text must be a str, not {type(text).__name__}")
     _check_language_arg(language)
+    return _parse_with_segments(text, path=path, doc_id=doc_id, language=language)[0]
+
+
+def _parse_with_segments(text: str, *, path, doc_id, language) -> tuple[Document, list[Segment] | None]:
+    """The document and the segments its header stores (``None`` when it stores none)."""
     _check_not_empty(text, path)
     header, body, body_line = _split_front_matter(text, path)
     if not body.strip():
         raise TranscriptError("the transcript has no text after its front matter (the body is empty)",
                               path=path, line=body_line)
-    return _make_document(body, header, path=path, doc_id=doc_id, language=language)
+    stored = header.pop("segments", None)
+    doc = _make_document(body, header, path=path, doc_id=doc_id, language=language)
+    if stored is None:
+        return doc, None
+    entries, lines = stored
+    return doc, _stored_segments(doc, entries, lines, path)
+
+
+def _stored_segments(doc: Document, entries: list, lines: list, path) -> list[Segment]:
+    """Segments from a header's ``segments`` entries, each checked against the body."""
+    out: list[Segment] = []
+    seen: set[int] = set()
+    n_chars = len(doc.text)
+    for n, (item, line) in enumerate(zip(entries, lines), start=1):
+        where = f"segments entry {n} {item!r}"
+        if not isinstance(item, list) or len(item) != 5:
+            raise TranscriptError(f"{where}: expected a list [segment_id, kind, start, end, speaker]",
+                                  path=path, line=line)
+        sid, kind, start, end, speaker = item
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (sid, start, end)):
+            raise TranscriptError(f"{where}: segment_id, start and end must be whole numbers", path=path, line=line)
+        if kind not in SEGMENT_KINDS:
+            raise TranscriptError(f"{where}: kind must be one of {', '.join(SEGMENT_KINDS)}, not {kind!r}",
+                                  path=path, line=line)
+        if speaker is not None and not isinstance(speaker, str):
+            raise TranscriptError(f"{where}: the speaker must be text or null, not {speaker!r}", path=path, line=line)
+        if not 0 <= start <= end <= n_chars:
+            raise TranscriptError(f"{where}: offsets {start}-{end} do not slice the body (it has {n_chars} characters)",
+                                  path=path, line=line)
+        if sid in seen:
+            raise TranscriptError(f"{where}: segment id {sid} appears twice", path=path, line=line)
+        seen.add(sid)
+        out.append(Segment(doc.doc_id, sid, start, end, doc.text[start:end], speaker, kind))
+    return out
 
 
 def _check_not_empty(text: str, path) -> None:
@@ -202,13 +250,16 @@ def _parse_header(header_text: str, path) -> dict:
         raise TranscriptError(
             f"the front matter must be 'key: value' lines, not a {type(data).__name__}", path=path, line=2)
     key_lines: dict[Any, int] = {}
+    entry_lines: list[int] = []
     if isinstance(node, yaml.MappingNode):
-        for k, _v in node.value:
+        for k, v in node.value:
             key_lines[getattr(k, "value", None)] = k.start_mark.line + 2
-    return _check_header(data, key_lines, path)
+            if getattr(k, "value", None) == "segments" and isinstance(v, yaml.SequenceNode):
+                entry_lines = [item.start_mark.line + 2 for item in v.value]
+    return _check_header(data, key_lines, path, entry_lines)
 
 
-def _check_header(data: dict, key_lines: dict, path) -> dict:
+def _check_header(data: dict, key_lines: dict, path, entry_lines: list[int] = ()) -> dict:
     out: dict[str, Any] = {}
     for key, value in data.items():
         line = key_lines.get(str(key))
@@ -230,6 +281,14 @@ def _check_header(data: dict, key_lines: dict, path) -> dict:
                     f"'speakers' must be a list of names, e.g. [Interviewer, Interviewee 4], not {value!r}",
                     path=path, line=line)
             value = [str(v) for v in value]
+        elif key == "segments":
+            if not isinstance(value, list):
+                raise TranscriptError(
+                    f"'segments' must be a list of [segment_id, kind, start, end, speaker], not {value!r}",
+                    path=path, line=line)
+            lines = list(entry_lines) if len(entry_lines) == len(value) else [line] * len(value)
+            out[key] = (value, lines)  # checked against the body once it is read
+            continue
         elif isinstance(value, dict):
             raise TranscriptError(
                 f"{key!r} holds a mapping; front matter values must be text, numbers, dates or lists",
@@ -281,16 +340,21 @@ def read_transcript(path: str | os.PathLike, *, encoding: str | None = None, lan
     """
     p = _as_path(path, "read_transcript")
     _check_language_arg(language)
+    return _read_one(p, encoding=encoding, language=language)[0]
+
+
+def _read_one(p: Path, *, encoding, language) -> tuple[Document, list[Segment] | None]:
+    """A transcript file's document and the segments its header stores (``None``: none)."""
     suffix = p.suffix.lower()
     if suffix in _TEXT_SUFFIXES:
-        return parse_transcript(read_text(p, encoding=encoding), path=p, language=language)
+        return _parse_with_segments(read_text(p, encoding=encoding), path=p, doc_id=None, language=language)
     if suffix == ".docx":
-        return _read_docx(p, language=language)
+        return _read_docx(p, language=language), None
     if suffix == ".csv":
         corpus = read_csv_transcripts(p, encoding=encoding, language=language)
         if len(corpus) != 1:
             raise TranscriptError(f"holds {len(corpus)} documents; read it with load_corpus()", path=p)
-        return corpus.documents[0]
+        return corpus.documents[0], None
     if suffix in _CONVERT:
         raise TranscriptError(f"{p.suffix} files are not supported; {_CONVERT[suffix]}. hsqual reads "
                               f"{', '.join(SUFFIXES)}", path=p)
@@ -464,12 +528,12 @@ def read_csv_transcripts(
 def load_corpus(
     path_or_paths: str | os.PathLike | Iterable[str | os.PathLike],
     *,
-    unit: str = "turn",
+    unit: str | None = None,
     encoding: str | None = None,
     language: str | None = None,
     clean: bool = False,
 ) -> Corpus:
-    """Read transcripts into a corpus cut into ``unit`` segments.
+    """Read transcripts into a corpus cut into ``unit`` segments, or into the segments they store.
 
     Parameters
     ----------
@@ -484,20 +548,28 @@ def load_corpus(
         read (convert it to ``.docx`` or ``.txt``); :func:`list_transcripts` lists what a
         folder gives. A file named explicitly, or matched by a glob pattern, is read as it
         is: one of an unsupported type is an error.
-    unit : {"turn", "paragraph", "sentence", "item", "document"}, default "turn"
-        ``"turn"`` falls back to paragraphs in a document without speaker turns.
+    unit : {"turn", "paragraph", "sentence", "item", "document"}, optional
+        ``"turn"`` falls back to paragraphs in a document without speaker turns. A transcript
+        whose header stores its segments (a ``segments`` list, as ``hsqual import`` writes
+        it, so that a project's codings keep their ``segment_id``) keeps them, ids and all,
+        when ``unit`` is not given or every stored segment is of kind ``unit``; asked for
+        another unit, it is cut again as any transcript is (inside its stored turns), and
+        the codings' ``segment_id`` may then no longer match. Without ``unit`` (the default)
+        transcripts that store no segments are cut into turns.
     encoding : str, optional
         The files' encoding (default UTF-8).
     language : {"en", "ja"}, optional
         Forces every document's language.
     clean : bool, default False
         Clean each text with :func:`hsqual.clean.clean_text` first (PDF line breaks, stray
-        spaces, ...); ``meta["changes"]`` counts the changes made.
+        spaces, ...); ``meta["changes"]`` counts the changes made. A transcript with stored
+        segments whose text cleaning changes is cut again (its stored offsets no longer fit).
 
     Warns
     -----
     UserWarning
-        When a folder holds files of a type hsqual does not read (named in the message).
+        When a folder holds files of a type hsqual does not read (named in the message), and
+        when cleaning changes the text of a transcript with stored segments (naming it).
 
     Example
     -------
@@ -507,13 +579,26 @@ def load_corpus(
     ['essay_diplomacy_human_security', 'global_health_strategy_followup', 'manifesto_foreign_defence']
     >>> c.doc("manifesto_foreign_defence").meta["kind"]
     'manifesto'
+
+    Segments stored in the header are kept; another unit cuts the text again:
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "int04.md").write_text(
+    ...     "---\\nid: int04\\nsegments:\\n- [1, sentence, 0, 16, null]\\n- [5, sentence, 17, 30, null]\\n---\\n"
+    ...     "Dignity matters. Fear recedes.\\n", encoding="utf-8")
+    >>> [(s.segment_id, s.kind, s.text) for s in load_corpus(folder).segments]
+    [(1, 'sentence', 'Dignity matters.'), (5, 'sentence', 'Fear recedes.')]
+    >>> [(s.segment_id, s.kind, s.text) for s in load_corpus(folder, unit="document").segments]
+    [(1, 'document', 'Dignity matters. Fear recedes.')]
     """
-    if unit not in UNITS:
-        raise ValueError(f"load_corpus: unit must be one of {UNITS}, not {unit!r}")
+    if unit is not None and unit not in UNITS:
+        raise ValueError(f"load_corpus: unit must be one of {UNITS} or None, not {unit!r}")
     _check_language_arg(language)
     paths = _collect(path_or_paths)
     documents: list[Document] = []
     segments: list[Segment] = []
+    kept: set[str] = set()
     origin: dict[str, Path] = {}
     for p in paths:
         suffix = p.suffix.lower()
@@ -521,10 +606,18 @@ def load_corpus(
             sub = read_csv_transcripts(p, encoding=encoding, language=language, clean=clean)
             docs, segs = list(sub.documents), list(sub.segments)
         else:
-            doc = read_transcript(p, encoding=encoding, language=language)
+            doc, stored = _read_one(p, encoding=encoding, language=language)
             if clean:
-                doc = _cleaned(doc)
-            docs, segs = [doc], [Segment(doc.doc_id, 1, 0, len(doc.text), doc.text, None, "document")]
+                cleaned = _cleaned(doc)
+                if stored is not None and cleaned.text != doc.text:
+                    warnings.warn(f"{p}: cleaning changed the text, so the segments its header stores no longer "
+                                  f"fit; it is cut into {unit or 'turn'} segments instead", UserWarning, stacklevel=2)
+                    stored = None
+                doc = Document(doc.doc_id, doc.text, cleaned.meta) if stored is not None else cleaned
+            if stored is not None and (unit is None or all(s.kind == unit for s in stored)):
+                kept.add(doc.doc_id)
+            whole = [Segment(doc.doc_id, 1, 0, len(doc.text), doc.text, None, "document")]
+            docs, segs = [doc], (stored if stored is not None else whole)
         for d in docs:
             if d.doc_id in origin:
                 raise TranscriptError(
@@ -533,7 +626,15 @@ def load_corpus(
             origin[d.doc_id] = p
         documents.extend(docs)
         segments.extend(segs)
-    return segment_corpus(Corpus(documents, segments), unit)
+    corpus = Corpus(documents, segments)
+    if not kept:
+        return segment_corpus(corpus, unit or "turn")
+    recut = [d for d in corpus.doc_ids if d not in kept]
+    cut = segment_corpus(corpus.subset(recut), unit or "turn") if recut else None
+    by_doc: dict[str, list[Segment]] = {d: [] for d in corpus.doc_ids}
+    for seg in (*(s for s in corpus.segments if s.doc_id in kept), *(cut.segments if cut is not None else ())):
+        by_doc[seg.doc_id].append(seg)
+    return corpus.with_segments([seg for segs in by_doc.values() for seg in segs])
 
 
 def _cleaned(doc: Document) -> Document:

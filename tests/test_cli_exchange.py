@@ -237,3 +237,88 @@ def test_validate_a_folder_checks_each_file_in_it(study, tmp_path, capsys):
     assert main(["validate", str(tmp_path / "empty")]) == 1
     assert capsys.readouterr().out == f"{tmp_path / 'empty'}: a folder without any file hsqual reads " \
                                       "(.yaml, .yml, .md, .txt, .csv, .docx, .qdc, .qdpx)\n"
+
+
+def _segment_tuples(corpus):
+    return [(s.doc_id, s.segment_id, s.kind, s.start, s.end, s.speaker, s.text) for s in corpus.segments]
+
+
+def _assert_round_trip(corpus, codings, codebook, tmp_path, capsys):
+    """export_qdpx -> hsqual import -> load_corpus + read_codings gives the same segments and codings."""
+    from hsqual.refiqda import export_qdpx
+
+    qdpx = export_qdpx(corpus, codings, codebook, tmp_path / "project.qdpx")
+    out_dir = tmp_path / "imported"
+    assert main(["import", str(qdpx), "--out", str(out_dir), "--no-progress"]) == 0
+    capsys.readouterr()
+    back = load_corpus(out_dir / "transcripts")
+    back_codings = read_codings(out_dir / "codings.csv")
+    assert back.doc_ids == corpus.doc_ids
+    assert [back.doc(d).text for d in back.doc_ids] == [corpus.doc(d).text for d in corpus.doc_ids]
+    assert _segment_tuples(back) == _segment_tuples(corpus)
+    cols = ["doc_id", "segment_id", "code", "start", "end", "quote", "coder"]
+    assert back_codings[cols].equals(read_codings_like(codings)[cols])
+    assert check_codings(back_codings, back).empty
+    # each coding lies inside the segment its segment_id names
+    segs = {(s.doc_id, s.segment_id): s for s in back.segments}
+    for row in back_codings.itertuples():
+        seg = segs[(row.doc_id, row.segment_id)]
+        assert seg.start <= row.start <= row.end <= seg.end
+    return back, back_codings
+
+
+def read_codings_like(codings):
+    from hsqual.codings import codings_frame
+
+    return codings_frame(codings).reset_index(drop=True)
+
+
+SENTENCES_EN = ("---\nid: int07\nlanguage: en\ninterviewee: 7\n---\n"
+                "Q: What does it add? Is it new?\n"
+                "A: Freedom from fear comes first. Freedom from want follows. Dignity ties them.\n")
+SENTENCES_JA = ("---\nid: int04\nlanguage: ja\ninterviewee: 4\n---\n"
+                "聞き手：人間の安全保障とは？\r\n"
+                "岡田：尊厳をもって生きる自由です🙂。恐怖からの自由も大切です。欠乏からの自由も。\r\n")
+
+
+def test_import_round_trips_a_project_cut_into_sentences(study, tmp_path, capsys):
+    from hsqual.codings import codings_frame
+
+    folder = tmp_path / "sentences"
+    folder.mkdir()
+    (folder / "int04.md").write_bytes(SENTENCES_JA.encode("utf-8"))
+    (folder / "int07.md").write_bytes(SENTENCES_EN.encode("utf-8"))
+    cb = load_codebooks(study / "codebooks")
+    corpus = load_corpus(folder, unit="sentence")
+    assert [len(corpus.segments_of(d)) for d in corpus.doc_ids] == [4, 5]
+    code, fear = cb.ids[-1], cb.ids[0]
+    rows = []
+    for seg in corpus.segments:
+        for word, c in (("尊厳", code), ("恐怖", fear), ("欠乏", code), ("fear", fear), ("want", code),
+                        ("Dignity", code)):
+            at = seg.text.find(word)
+            if at >= 0:
+                start = seg.start + at
+                rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "code": c, "start": start,
+                             "end": start + len(word), "quote": word, "coder": "kurusu2015"})
+    codings = codings_frame(rows)
+    assert sorted(codings["segment_id"]) == [2, 3, 3, 4, 4, 5]
+    # the default cut of the same files (turns: 2 per document) has no segments 3-5
+    assert check_codings(codings, load_corpus(folder))["problem"].tolist() == ["unknown segment"] * 5
+    _assert_round_trip(corpus, codings, cb, tmp_path, capsys)
+    text = (tmp_path / "imported" / "transcripts" / "int07.md").read_text(encoding="utf-8")
+    assert text.endswith("segments:\n- [1, sentence, 3, 20, Q]\n- [2, sentence, 21, 31, Q]\n"
+                         "- [3, sentence, 35, 65, A]\n- [4, sentence, 66, 92, A]\n- [5, sentence, 93, 111, A]\n"
+                         "---\n" + SENTENCES_EN.split("---\n", 2)[2])
+    # asking for another unit cuts the imported transcripts again, as the docs say
+    turns = load_corpus(tmp_path / "imported" / "transcripts", unit="turn")
+    assert [(s.segment_id, s.kind) for s in turns.segments] == [(1, "turn"), (2, "turn")] * 2
+
+
+def test_import_round_trips_the_kurusu_study(tmp_path, capsys):
+    from hsqual.studies import kurusu2015
+
+    study = kurusu2015.load()
+    back, back_codings = _assert_round_trip(study.corpus, study.codings, study.codebook, tmp_path, capsys)
+    assert len(back_codings) == len(study.codings) > 100
+    assert {s.kind for s in back.segments} == {"document"}

@@ -226,7 +226,7 @@ def test_cleaning_offset_map_points_back_into_the_original(text, language):
 # ---------------------------------------------------------------------------------------
 
 _meta_key = st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True).filter(
-    lambda k: k not in ("id", "language", "file", "speakers"))
+    lambda k: k not in ("id", "language", "file", "speakers", "segments"))
 _meta_value = st.one_of(_line, st.integers(-10**6, 10**6), st.booleans(), st.lists(_line, max_size=3))
 _body = st.lists(st.one_of(_line, st.sampled_from(["\n", "\r\n", "Q: ", "岡田："])), min_size=1, max_size=8).map(
     "".join).filter(lambda t: t.strip() and not t.startswith(("---", "\n", "\r")))

@@ -140,8 +140,8 @@ def test_top_k_threshold_and_codes():
 
 def test_suggest_checks_arguments():
     corpus, manual = _corpus_and_coding()
-    with pytest.raises(ValueError, match="unit must be one of 'segment', 'document'"):
-        suggest_codes(manual, corpus, unit="sentence")
+    with pytest.raises(ValueError, match="unit must be one of 'segment', 'sentence', 'document', not 'paragraph'"):
+        suggest_codes(manual, corpus, unit="paragraph")
     with pytest.raises(ValueError, match="threshold must be a score between 0 and 1"):
         suggest_codes(manual, corpus, threshold=2)
     with pytest.raises(TypeError, match="corpus must be a Corpus"):
@@ -270,3 +270,109 @@ def test_accept_a_bare_whole_number_is_refused_as_ambiguous():
                                                   "or 1.0 to accept every suggestion")):
         accept_suggestions(manual, s, accept=1, coder="okada")
     assert len(accept_suggestions(manual, s, accept=1.0, coder="okada")) == len(manual) + int((s["score"] >= 1).sum())
+
+
+# ---- sentences ----------------------------------------------------------------------------
+
+EN_INTERVIEW = ("Interviewer: What threatens people?\n"
+                "Interviewee: Violence against civilians must stop. Landmines and violence threaten villages. "
+                "Armed conflict spreads fear among civilians.\n"
+                "Interviewer: And daily life?\n"
+                "Interviewee: Poverty and poor health hold people back. Food and poverty are development needs. "
+                "Health care and livelihoods matter most.\n"
+                "Interviewer: Anything else?\n"
+                "Interviewee: Landmines and armed violence terrorise civilians. The weather was mild in April.\n")
+JA_INTERVIEW = ("聞き手：何が人々を脅かしますか。\n"
+                "回答者：紛争と暴力から市民を守る。地雷の除去で恐怖から人々を守る。暴力と紛争の恐怖をなくす。\n"
+                "聞き手：暮らしについては。\n"
+                "回答者：貧困と保健の課題に取り組む。食料と貧困の問題を減らす。保健と教育で貧困を減らす。\n"
+                "聞き手：ほかには。\n"
+                "回答者：食料と保健と貧困の対策を急ぐ。天気は穏やかだった。\n")
+
+
+def _sentence_study():
+    from hsqual.segment import segment_corpus
+
+    corpus = segment_corpus(Corpus([Document("int_en", EN_INTERVIEW, {"language": "en"}),
+                                    Document("int_ja", JA_INTERVIEW, {"language": "ja"})]), "turn")
+    rows = []
+
+    def code(doc_id, quote, code_id, *, through=None):
+        text = corpus.doc(doc_id).text
+        start = text.index(quote)
+        end = text.index(through) + len(through) if through else start + len(quote)
+        seg = next(s for s in corpus.segments_of(doc_id) if s.start <= start < s.end)
+        rows.append({"doc_id": doc_id, "segment_id": seg.segment_id, "code": code_id, "start": start, "end": end,
+                     "quote": text[start:end], "coder": "okada"})
+
+    code("int_en", "Violence against civilians", "fear")
+    # one coding across two sentences counts for both
+    code("int_en", "threaten villages.", "fear", through="Armed conflict")
+    code("int_en", "Poverty and poor health", "want")
+    code("int_en", "Food and poverty", "want")
+    code("int_en", "livelihoods matter most.", "want")
+    for quote in ("紛争と暴力", "地雷の除去", "紛争の恐怖"):
+        code("int_ja", quote, "fear")
+    for quote in ("貧困と保健", "食料と貧困", "教育で貧困"):
+        code("int_ja", quote, "want")
+    return corpus, codings_frame(rows)
+
+
+def test_sentence_suggestions_land_on_uncoded_sentences():
+    corpus, manual = _sentence_study()
+    s = suggest_codes(manual, corpus, unit="sentence")
+    # the coded sentences: 3 fear and 3 want in each language
+    assert s.attrs["unit"] == "sentence" and s.attrs["n_training_units"] == 12
+    assert s.attrs["codes_learnt"] == ["fear", "want"]
+    got = {(r.doc_id, r.quote): r for r in s.itertuples()}
+    for doc_id, sentence, code_id in [("int_en", "Landmines and armed violence terrorise civilians.", "fear"),
+                                      ("int_ja", "食料と保健と貧困の対策を急ぐ。", "want")]:
+        text = corpus.doc(doc_id).text
+        row = got[(doc_id, sentence)]
+        assert row.code == code_id and row.coder == "suggest" and row.score >= 0.5
+        assert (row.start, row.end) == (text.index(sentence), text.index(sentence) + len(sentence))
+        seg = next(x for x in corpus.segments_of(doc_id) if x.start <= row.start and row.end <= x.end)
+        assert row.segment_id == seg.segment_id == 6 and seg.speaker in ("Interviewee", "回答者")
+    for r in s.itertuples():
+        assert corpus.doc(r.doc_id).text[r.start:r.end] == r.quote
+    # no code is suggested for a sentence a coding of it intersects, the second sentence of the
+    # coding across two included; a sentence without a known word gets nothing
+    coded = {("int_en", "Armed conflict spreads fear among civilians.", "fear"),
+             ("int_en", "Landmines and violence threaten villages.", "fear")}
+    assert not coded & {(r.doc_id, r.quote, r.code) for r in s.itertuples()}
+    assert ("int_en", "The weather was mild in April.") not in got and ("int_ja", "天気は穏やかだった。") not in got
+    # segment-level suggestions are of whole turns instead
+    seg_level = suggest_codes(manual, corpus, unit="segment")
+    assert all((r.start, r.end) == next((x.start, x.end) for x in corpus.segments_of(r.doc_id)
+                                        if x.segment_id == r.segment_id) for r in seg_level.itertuples())
+
+
+def test_sentence_cross_validation_counts_sentences():
+    corpus, manual = _sentence_study()
+    ev = evaluate_suggestions(manual, corpus, cv=3, unit="sentence")
+    assert ev.attrs["unit"] == "sentence" and ev.attrs["n_units"] == 12
+    by_code = ev.set_index("code")
+    for code_id in ("fear", "want"):
+        row = by_code.loc[code_id]
+        assert row["status"] == "ok" and row["n_units"] == 12 and row["n_positive"] == 6
+        assert row["tp"] + row["fn"] == 6 and row["tp"] + row["fp"] <= 12
+    # judged spans add the sentences they intersect as negatives
+    text = corpus.doc("int_en").text
+    a = text.index("What threatens")
+    b = corpus.doc("int_ja").text.index("暮らし")
+    judged = [("int_en", a, a + 5), ("int_ja", b, b + 3)]
+    ev2 = evaluate_suggestions(manual, corpus, cv=3, unit="sentence", judged=judged)
+    assert ev2.attrs["n_units"] == 14
+
+
+def test_sentence_unit_reports_codings_outside_every_sentence():
+    corpus, manual = _sentence_study()
+    text = corpus.doc("int_en").text
+    label = text.index("Interviewee:")  # a speaker label is not part of any turn's text
+    bad = codings_frame(pd.concat([manual, codings_frame([{
+        "doc_id": "int_en", "segment_id": 2, "code": "fear", "start": label, "end": label + 11,
+        "quote": "Interviewee", "coder": "okada"}])], ignore_index=True))
+    with pytest.raises(CodingsError, match=f"1 coding\\(s\\) lie in no sentence of the corpus: int_en {label}-{label + 11}"):
+        suggest_codes(bad, corpus, unit="sentence")
+    with pytest.raises(ValueError, match="with unit='sentence', judged lists \\(doc_id, start, end\\) spans"):
+        suggest_codes(manual, corpus, unit="sentence", judged=[("int_en", 2)])

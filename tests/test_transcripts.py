@@ -388,3 +388,94 @@ def test_bundled_japanese_metadata_and_change_lists():
         assert d.meta["source"].startswith(("000_", "001_", "002_"))
     # no speaker turns in an essay, a manifesto or a table
     assert {s.speaker for s in load_corpus(JA).segments} == {None}
+
+
+# ---- segments stored in the header -------------------------------------------------------
+
+STORED_BODY = "Interviewer: Why?\nInterviewee 4: Dignity matters. Fear recedes.\n"
+# sentence ids with gaps, as a project coded elsewhere may number them
+STORED = f"""---
+id: int04
+segments:
+- [2, sentence, 13, 17, Interviewer]
+- [7, sentence, 33, 49, Interviewee 4]
+- [9, sentence, 50, 63, Interviewee 4]
+---
+{STORED_BODY}"""
+
+
+def test_stored_segments_are_kept_ids_and_all(tmp_path):
+    write(tmp_path / "int04.md", STORED)
+    for unit in (None, "sentence"):
+        corpus = load_corpus(tmp_path, unit=unit)
+        got = [(s.segment_id, s.kind, s.start, s.end, s.speaker, s.text) for s in corpus.segments]
+        assert got == [(2, "sentence", 13, 17, "Interviewer", "Why?"),
+                       (7, "sentence", 33, 49, "Interviewee 4", "Dignity matters."),
+                       (9, "sentence", 50, 63, "Interviewee 4", "Fear recedes.")]
+        assert "segments" not in corpus.doc("int04").meta
+    # the default cut (turns) would have given other ids: the header is what keeps them
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    write(plain / "int04.md", STORED_BODY)
+    assert [s.segment_id for s in load_corpus(plain).segments] == [1, 2]
+
+
+def test_another_unit_than_the_stored_one_cuts_again(tmp_path):
+    write(tmp_path / "int04.md", STORED)
+    turns = load_corpus(tmp_path, unit="turn")
+    assert [(s.segment_id, s.kind, s.speaker, s.text) for s in turns.segments] == [
+        (1, "turn", "Interviewer", "Why?"), (2, "turn", "Interviewee 4", "Dignity matters. Fear recedes.")]
+    doc = load_corpus(tmp_path, unit="document")
+    assert [(s.segment_id, s.kind, s.start, s.end) for s in doc.segments] == [(1, "document", 0, len(STORED_BODY) - 1)]
+
+
+def test_stored_segments_and_detected_ones_mix_in_one_folder(tmp_path):
+    write(tmp_path / "a.md", STORED)
+    write(tmp_path / "b.md", "Interviewer: Why?\nInterviewee 5: Freedom.\n")
+    corpus = load_corpus(tmp_path)
+    assert [(s.doc_id, s.segment_id, s.kind) for s in corpus.segments] == [
+        ("int04", 2, "sentence"), ("int04", 7, "sentence"), ("int04", 9, "sentence"),
+        ("b", 1, "turn"), ("b", 2, "turn")]
+
+
+@pytest.mark.parametrize("entry, line, message", [
+    ("[7, sentence, 33, 90, Interviewee 4]", 5,
+     "segments entry 2 [7, 'sentence', 33, 90, 'Interviewee 4']: offsets 33-90 do not slice the body "
+     "(it has 64 characters)"),
+    ("[7, sentence, 49, 33, Interviewee 4]", 5,
+     "segments entry 2 [7, 'sentence', 49, 33, 'Interviewee 4']: offsets 49-33 do not slice the body"),
+    ("[7, clause, 33, 49, Interviewee 4]", 5,
+     "segments entry 2 [7, 'clause', 33, 49, 'Interviewee 4']: kind must be one of document, turn, paragraph"),
+    ("[7, sentence, 33, 49]", 5,
+     "segments entry 2 [7, 'sentence', 33, 49]: expected a list [segment_id, kind, start, end, speaker]"),
+    ("[2, sentence, 33, 49, Interviewee 4]", 5,
+     "segments entry 2 [2, 'sentence', 33, 49, 'Interviewee 4']: segment id 2 appears twice"),
+    ("[7, sentence, '33', 49, null]", 5,
+     "segments entry 2 [7, 'sentence', '33', 49, None]: segment_id, start and end must be whole numbers"),
+])
+def test_a_bad_segments_entry_names_the_file_line_and_entry(tmp_path, entry, line, message):
+    text = STORED.replace("[7, sentence, 33, 49, Interviewee 4]", entry)
+    p = write(tmp_path / "int04.md", text)
+    for read in (read_transcript, load_corpus):
+        with pytest.raises(TranscriptError) as exc:
+            read(p)
+        assert str(exc.value).startswith(f"{p}:{line}: {message}")
+
+
+def test_segments_must_be_a_list(tmp_path):
+    p = write(tmp_path / "int04.md", f"---\nid: int04\nsegments: 3\n---\n{STORED_BODY}")
+    with pytest.raises(TranscriptError, match=r"int04.md:3: 'segments' must be a list of \[segment_id, kind"):
+        load_corpus(p)
+
+
+def test_cleaning_that_changes_the_text_sets_stored_segments_aside(tmp_path):
+    body = "Interviewer: Why?\nInterviewee 4: Ｄｉｇｎｉｔｙ matters.\n"  # full-width letters, made half-width
+    p = write(tmp_path / "int04.md", f"---\nid: int04\nsegments:\n- [5, turn, 33, 49, Interviewee 4]\n---\n{body}")
+    with pytest.warns(UserWarning, match="int04.md: cleaning changed the text, so the segments its header stores"):
+        corpus = load_corpus(p, clean=True)
+    assert [(s.segment_id, s.text) for s in corpus.segments] == [(1, "Why?"), (2, "Dignity matters.")]
+    clean_body = "Interviewer: Why?\nInterviewee 4: Dignity matters.\n"
+    write(p, f"---\nid: int04\nsegments:\n- [5, turn, 33, 49, Interviewee 4]\n---\n{clean_body}")
+    corpus = load_corpus(p, clean=True)  # nothing to clean: the stored segments stay
+    assert [(s.segment_id, s.text) for s in corpus.segments] == [(5, "Dignity matters.")]
+    assert corpus.doc("int04").meta["cleaned"] is True

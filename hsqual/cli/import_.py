@@ -30,7 +30,7 @@ examples:
 Writes, inside --out:
   codebooks/<id>.yaml     the codebook(s); codes from another tool get TODO placeholders where
                           hsqual needs text the file does not hold (definition, examples, ...)
-  transcripts/<doc>.md    one transcript per text source, metadata as front matter
+  transcripts/<doc>.md    one transcript per text source, metadata and segments as front matter
   codings.csv             the codings, offsets in characters (code points)
 Selection offsets are converted from the convention the file used (detected, or --offsets).
 An existing codings.csv is never overwritten unless --force is given.
@@ -71,33 +71,54 @@ def safe_filename(name: str) -> str:
     return s[:100] or "document"
 
 
-def transcript_markdown(doc) -> str:
-    """A document as Markdown with YAML front matter (``id`` and its metadata), text as it is.
+def transcript_markdown(doc, *, segments=None) -> str:
+    """A document as Markdown with YAML front matter (``id``, its metadata, its segments), text as it is.
 
     The front matter is what :func:`hsqual.transcripts.read_transcript` reads; a ``language``
-    other than ``en``/``ja`` is kept as ``source_language``.
+    other than ``en``/``ja`` is kept as ``source_language``, a metadata key ``segments`` as
+    ``source_segments``. ``segments`` (the document's :class:`~hsqual.corpus.Segment` records)
+    are listed under ``segments:`` as ``[segment_id, kind, start, end, speaker]``, offsets into
+    the text, so that :func:`hsqual.transcripts.load_corpus` reads back the very segments the
+    codings' ``segment_id`` refers to.
 
     Example
     -------
-    >>> from hsqual.corpus import Document
-    >>> print(transcript_markdown(Document("int04", "A: 尊厳", {"language": "ja", "interviewee": 4})))
+    >>> from hsqual.corpus import Document, Segment
+    >>> doc = Document("int04", "A: 尊厳。自由。", {"language": "ja", "interviewee": 4})
+    >>> print(transcript_markdown(doc, segments=[Segment("int04", 1, 3, 6, "尊厳。", "A", "sentence"),
+    ...                                          Segment("int04", 2, 6, 9, "自由。", "A", "sentence")]))
     ---
     id: int04
     language: ja
     interviewee: 4
+    segments:
+    - [1, sentence, 3, 6, A]
+    - [2, sentence, 6, 9, A]
     ---
-    A: 尊厳
+    A: 尊厳。自由。
     """
     import yaml
 
+    if segments is not None:
+        segments = list(segments)
+        for seg in segments:
+            if seg.doc_id != doc.doc_id or doc.text[seg.start:seg.end] != seg.text:
+                raise ValueError(f"transcript_markdown: segment {seg.segment_id} of {seg.doc_id!r} "
+                                 f"({seg.start}-{seg.end}) is not a span of document {doc.doc_id!r}")
     meta = {"id": doc.doc_id}
     for k, v in doc.meta.items():
         if k in ("id", "file"):
             continue
         if k == "language" and v not in ("en", "ja"):
             k = "source_language"
+        elif k == "segments":
+            k = "source_segments"
         meta[k] = v
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    if segments is not None:
+        rows = [[s.segment_id, s.kind, s.start, s.end, s.speaker] for s in segments]
+        front += yaml.safe_dump({"segments": rows}, allow_unicode=True, sort_keys=False,
+                                default_flow_style=None, width=1000)
     return f"---\n{front}---\n{doc.text}"
 
 
@@ -124,7 +145,10 @@ def run(args: argparse.Namespace) -> int:
         corpus, codings, codebook = import_qdpx(src, offsets=args.offsets)
     targets = [out / "codebooks" / f"{p.id}.yaml" for p in (codebook.parts or (codebook,))]
     transcripts: list[tuple[object, Path]] = []
+    segments: dict[str, list] = {}
     if corpus is not None:
+        for seg in corpus.segments:
+            segments.setdefault(seg.doc_id, []).append(seg)
         targets.append(out / "codings.csv")
         names: set[str] = set()
         for doc in corpus.documents:
@@ -157,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
             if not doc.text.strip():
                 print(f"{src}: source {doc.doc_id!r} has no text; {target.name} holds only its front matter",
                       file=sys.stderr)
-            write_text(transcript_markdown(doc), target)
+            write_text(transcript_markdown(doc, segments=segments.get(doc.doc_id, [])), target)
         print(f"wrote {len(transcripts)} transcripts to {out / 'transcripts'}")
         write_codings(codings, out / "codings.csv")
         report = codings.attrs.get("refiqda", {})
