@@ -288,7 +288,7 @@ def _cut_long(line: str, offset: int):
 
 def _strip_tail(lemma: str) -> str:
     head, sep, tail = lemma.partition("-")
-    return head if (sep and head and tail.isascii()) else lemma
+    return head if (sep and head and tail and tail.isascii()) else lemma
 
 
 def _ja_arrays(text: str) -> TokenArrays:
@@ -413,10 +413,10 @@ def _ja_nodes(text: str) -> TokenArrays:
             f = node.feature
             if f[0] == "空白" or surface.isspace():
                 continue
-            lemma = f[7] if len(f) > 7 and f[7] not in ("", "*") else surface
+            lemma = _strip_tail(f[7]) if len(f) > 7 and f[7] not in ("", "*") else surface
             base = f[10] if len(f) > 10 and f[10] not in ("", "*") else surface
             pos2 = f[1] if len(f) > 1 and f[1] != "*" else ""
-            for col, value in zip(cols, (text[start:pos], _strip_tail(lemma), base, f[0], pos2, start, pos, 0)):
+            for col, value in zip(cols, (text[start:pos], lemma, base, f[0], pos2, start, pos, 0)):
                 col.append(value)
     return TokenArrays(*cols)
 

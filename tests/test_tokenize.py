@@ -145,6 +145,14 @@ def test_package_attribute_stays_callable_after_module_import():
     assert hsqual.tokenize("人間", language="ja")[0].surface == "人間"
 
 
+def test_a_hyphen_in_an_unknown_word_is_not_a_loanword_tail():
+    """Only a UniDic lemma's English tail is stripped ("シリーズ-series"), never an unknown word's own hyphen."""
+    for fast, nodes in ((T._ja_arrays(t), T._ja_nodes(t)) for t in ("。-", "abc-def", "シリーズを見る")):
+        assert fast == nodes
+    assert T._ja_arrays("。-").lemmas == ["。-"]
+    assert T._ja_arrays("シリーズ").lemmas == ["シリーズ"]
+
+
 def test_arguments_checked():
     with pytest.raises(ValueError, match="language must be one of"):
         tokenize("x", language="de")
@@ -155,7 +163,7 @@ def test_arguments_checked():
 
 
 _MIXED = st.text(alphabet=st.sampled_from(list(
-    "人間の安全保障を守る。、「」ＧＨＡｶﾀｶﾅﾞﾟｶﾞ①㈱Ⅱ…（）ABCxyz12シリーズ"  # letters that normalise and not
+    "人間の安全保障を守る。、「」ＧＨＡｶﾀｶﾅﾞﾟｶﾞ①㈱Ⅱ…（）ABCxyz12シリーズ-"  # letters that normalise and not
     " \t\n\r\u3000\u00a0\u2003\u2028\x0b\x1c\x85\x00")  # whitespace MeCab skips or leaves, line breaks, NUL
     + ["\u3099", "\u0301", "é", "\ufeff", "\u200b", "\U0001F600"]), max_size=60)
 
