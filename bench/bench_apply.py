@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+import timeit
 from pathlib import Path
 
 
@@ -39,12 +39,7 @@ def _texts(paths: list[str]) -> list[tuple[str, str]]:
 
 
 def _best(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
 
 
 def main(argv: list[str] | None = None) -> int:

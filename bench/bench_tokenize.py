@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import sys
-import time
+import timeit
 
 import fugashi
 
@@ -30,12 +30,7 @@ from hsqual.transcripts import load_corpus
 
 
 def best_of(fn, repeat=3):
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
 
 
 def main(target: int = 1_000_000) -> None:

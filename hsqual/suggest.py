@@ -275,6 +275,16 @@ def _select_codes(codes, present: Iterable[str], where: str) -> list[str]:
 
 # -- suggestions ---------------------------------------------------------------------------
 
+def _training_units(codings, corpus, unit, codes, judged, where):
+    """The units of a corpus, the codes a person gave each unit, the units a person coded or
+    judged, and the codes to learn: what suggesting and evaluating suggestions start from."""
+    human = _human(codings, where)
+    units = _units(corpus, unit)
+    labels = _labels(human, corpus, units, unit, where)
+    codes = _select_codes(codes, human["code"], where)
+    return units, labels, _judged_units(units, labels, judged, unit, where), codes
+
+
 def suggest_codes(
     codings: pd.DataFrame,
     corpus: Corpus,
@@ -362,11 +372,7 @@ def suggest_codes(
         raise ValueError(f"{where}: threshold must be a score between 0 and 1, not {threshold!r}")
     if not isinstance(top_k, int) or top_k < 1:
         raise ValueError(f"{where}: top_k must be a whole number of at least 1, not {top_k!r}")
-    human = _human(codings, where)
-    units = _units(corpus, unit)
-    labels = _labels(human, corpus, units, unit, where)
-    codes = _select_codes(codes, human["code"], where)
-    coded = _judged_units(units, labels, judged, unit, where)
+    units, labels, coded, codes = _training_units(codings, corpus, unit, codes, judged, where)
     X_all = list(zip(units["language"], units["text"]))
     X_train = list(zip(coded["language"], coded["text"]))
     skipped: dict[str, str] = {}
@@ -589,11 +595,7 @@ def evaluate_suggestions(
     _check_unit(unit, where)
     if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
         raise ValueError(f"{where}: cv must be a whole number of folds, at least 2, not {cv!r}")
-    human = _human(codings, where)
-    units = _units(corpus, unit)
-    labels = _labels(human, corpus, units, unit, where)
-    codes = _select_codes(codes, human["code"], where)
-    coded = _judged_units(units, labels, judged, unit, where)
+    _, labels, coded, codes = _training_units(codings, corpus, unit, codes, judged, where)
     X = np.empty(len(coded), dtype=object)
     X[:] = list(zip(coded["language"], coded["text"]))
     rows = []
