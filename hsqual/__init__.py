@@ -41,7 +41,7 @@ _API = {
     # automatic coding
     "parse_rule": "rules", "apply_codebook": "apply", "kwic": "kwic",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
-    "evaluate_rules": "evaluate",
+    "evaluate_rules": "evaluate", "evaluate_on_gold": "evaluate",
     # analysis
     "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstab",
     "cooccurrence": "cooccurrence", "cooccurrence_passages": "cooccurrence", "adjust_pvalues": "cooccurrence",

@@ -39,7 +39,7 @@ from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus
 from .incidence import sentence_spans
 
-__all__ = ["UNITS", "evaluate_rules"]
+__all__ = ["GOLD_REFERENCES", "UNITS", "evaluate_on_gold", "evaluate_rules"]
 
 UNITS = ("document", "segment", "sentence")
 _COLUMNS = ["code", "n_units", "n_manual", "n_rules", "tp", "fp", "fn", "tn",
@@ -257,3 +257,172 @@ def _row(code: str, n: int, tp: int, fp: int, fn: int, tn: int) -> dict:
     kappa = cohen_kappa(tp, fn, fp, tn) if tp + fp + fn else np.nan
     return {"code": code, "n_units": n, "n_manual": tp + fn, "n_rules": tp + fp, "tp": tp, "fp": fp,
             "fn": fn, "tn": tn, "precision": precision, "recall": recall, "f1": f1, "kappa": kappa}
+
+
+#: The reference codings :func:`evaluate_on_gold` can measure against.
+GOLD_REFERENCES = ("adjudicated", "agreed")
+
+
+def evaluate_on_gold(
+    codebook,
+    *,
+    split: str,
+    language: str | None = None,
+    window: int = 0,
+    reference: str = "adjudicated",
+    rollup: bool = False,
+    gold=None,
+) -> pd.DataFrame:
+    """Measure a codebook's rules on the development gold standard, sentence by sentence.
+
+    The units are the sentences of ``transcripts/gold/units.csv`` (see
+    :func:`hsqual.load_gold`); the rules are applied to exactly those sentences and compared
+    with the reference coding by :func:`evaluate_rules` (per code, then ``(micro)`` and
+    ``(macro)``). The gold standard codes the most specific code: a rule giving a parent where
+    the reference has its child counts as an error unless ``rollup=True``.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The codes and rules to measure (e.g. the four bundled codebooks merged).
+    split : {"dev", "test"}
+        The part of the gold standard: ``"dev"`` is where rules may be revised, ``"test"`` is
+        for measuring them once.
+    language : {"en", "ja"}, optional
+        Only the units of this language (default: both).
+    window : int, keyword-only
+        ``0`` (default): a sentence carries the codes whose rules fired in it. ``w > 0``: also
+        the codes fired in the ``w`` sentences before and after it within the same segment of
+        its document (an interview turn; a paragraph of the paper and of the essays), whether
+        those sentences are units or not. This measures a claim spread over neighbouring
+        sentences; it is an evaluation only (``apply_codebook`` has no such unit).
+    reference : {"adjudicated", "agreed"}, keyword-only
+        ``"adjudicated"``: the adjudicated coding (``adjudicated.csv``, coder ``gold``).
+        ``"agreed"``: only the (unit, code) pairs both coders gave, available before
+        adjudication.
+    rollup : bool, keyword-only
+        Count a child code for its parents too, in both codings.
+    gold : GoldStandard, optional
+        An already loaded gold standard (``load_gold(split=..., language=...)``); by default it
+        is loaded from the bundled folder.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`evaluate_rules`, one row per code of the codebook then ``(micro)`` and
+        ``(macro)``; ``attrs`` adds ``split``, ``language``, ``window``, ``reference``.
+
+    Raises
+    ------
+    StudyError
+        ``reference="adjudicated"`` and the gold folder has no ``adjudicated.csv`` yet, or
+        ``reference="agreed"`` and it lacks the two coders' files.
+
+    Examples
+    --------
+    >>> import hsqual
+    >>> cb = hsqual.load_codebooks(hsqual.bundled_codebooks())
+    >>> ev = evaluate_on_gold(cb, split="dev", language="en")
+    >>> micro = ev.set_index("code").loc["(micro)"]
+    >>> int(micro["n_units"]), int(micro["tp"] + micro["fn"]) == int(ev.attrs["n_reference"])
+    (189, True)
+    >>> ev.attrs["split"], ev.attrs["window"], ev.attrs["reference"]
+    ('dev', 0, 'adjudicated')
+
+    The same sentences coded with the rules fired in a sentence and its neighbours find at
+    least as much:
+
+    >>> wide = evaluate_on_gold(cb, split="dev", language="en", window=1)
+    >>> bool(wide.set_index("code").loc["(micro)", "tp"] >= micro["tp"])
+    True
+    """
+    from .apply import apply_codebook
+    from .codebook import Codebook
+    from .errors import StudyError
+    from .goldstandard import SPLITS, load_gold
+
+    if not isinstance(codebook, Codebook):
+        raise TypeError(f"evaluate_on_gold: expected a Codebook, not {type(codebook).__name__}")
+    if split not in SPLITS:
+        raise ValueError(f"evaluate_on_gold: split must be one of {SPLITS}, not {split!r}")
+    if reference not in GOLD_REFERENCES:
+        raise ValueError(f"evaluate_on_gold: reference must be one of {GOLD_REFERENCES}, not {reference!r}")
+    if isinstance(window, bool) or not isinstance(window, int) or window < 0:
+        raise ValueError(f"evaluate_on_gold: window must be a whole number of sentences >= 0, not {window!r}")
+    if gold is None:
+        gold = load_gold(split=split, language=language)
+    else:
+        units = gold.units
+        if set(units["split"]) != {split} or (language is not None and set(units["language"]) != {language}):
+            raise ValueError(f"evaluate_on_gold: the gold standard given holds other units than split={split!r}, "
+                             f"language={language!r}; pass load_gold(split=..., language=...) with the same filters")
+    ref = _gold_reference(gold, reference, StudyError)
+    if window == 0:
+        auto = apply_codebook(gold.corpus, codebook, unit="segment")
+    else:
+        auto = _window_codings(gold, codebook, window)
+    out = evaluate_rules(ref, auto, unit="segment", corpus=gold.corpus, codebook=codebook,
+                         codes=codebook.ids, rollup=rollup)
+    out.attrs.update({"split": split, "language": language, "window": window, "reference": reference,
+                      "n_reference": len(ref)})
+    return out
+
+
+def _gold_reference(gold, reference: str, error) -> pd.DataFrame:
+    if reference == "adjudicated":
+        if gold.codings is None:
+            raise error("the gold standard has no adjudicated coding yet (adjudicated.csv); "
+                        "use reference='agreed' for the codes both coders gave", path=gold.folder)
+        return gold.codings
+    missing = [c for c in ("coder_a", "coder_b") if c not in gold.coders]
+    if missing:
+        raise error(f"reference='agreed' needs both coders' files; missing {', '.join(m + '.csv' for m in missing)}",
+                    path=gold.folder)
+    a, b = gold.coders["coder_a"], gold.coders["coder_b"]
+    key = ["doc_id", "start", "end", "code"]
+    both = a.merge(b[key], on=key)
+    both["coder"] = "agreed"
+    return codings_frame(both)
+
+
+def _window_codings(gold, codebook, window: int) -> pd.DataFrame:
+    """Rule codings of each gold unit from the sentences within ``window`` of it in its segment."""
+    from .apply import apply_codebook
+    from .goldstandard import SOURCES
+    from .segment import units_of_segment
+    from .transcripts import load_corpus
+
+    wanted = set(gold.corpus.doc_ids)
+    segments = []
+    for source in SOURCES:
+        loaded = load_corpus(gold.folder.parent / source)
+        for doc in loaded.documents:
+            if doc.doc_id in wanted:
+                if doc.text != gold.corpus.doc(doc.doc_id).text:  # pragma: no cover - one file, read twice
+                    raise AssertionError(f"document {doc.doc_id} reads differently as segments and as a whole")
+                segments.extend(loaded.segments_of(doc.doc_id))
+    corpus = Corpus(gold.corpus.documents, segments)
+    fired = apply_codebook(corpus, codebook, unit="sentence")
+    codes_at: dict[tuple[str, int, int], list[str]] = {}
+    for d, s, e, c in zip(fired["doc_id"], fired["start"], fired["end"], fired["code"]):
+        codes_at.setdefault((d, int(s), int(e)), []).append(c)
+    by_doc: dict[str, list] = {}
+    for seg in segments:
+        by_doc.setdefault(seg.doc_id, []).append(seg)
+    rows = []
+    for unit in gold.corpus.segments:
+        doc = gold.corpus.doc(unit.doc_id)
+        seg = next((s for s in by_doc.get(unit.doc_id, ()) if s.start <= unit.start < s.end), None)
+        if seg is None:
+            continue
+        sents = units_of_segment(seg, "sentence", language=doc.language)
+        k = next((i for i, (a, b) in enumerate(sents) if a < unit.end and unit.start < b), None)
+        if k is None:
+            continue
+        codes: dict[str, None] = {}
+        for a, b in sents[max(0, k - window): k + window + 1]:
+            codes.update(dict.fromkeys(codes_at.get((unit.doc_id, a, b), ())))
+        for code in codes:
+            rows.append({"doc_id": unit.doc_id, "segment_id": unit.segment_id, "code": code, "start": unit.start,
+                         "end": unit.end, "quote": unit.text, "coder": "rules", "rule": f"window {window}", "memo": ""})
+    return codings_frame(rows)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_parser", "reproduce_kurusu2015"]
+__all__ = ["add_parser", "gold_evaluation", "reproduce_kurusu2015"]
 
 STUDIES = ("kurusu2015",)
 
@@ -94,6 +94,7 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True) -> list[P
             title="Kurusu (2015): theme co-occurrence")
         summary += "\nCo-occurrence tables, figures and their report: `report.md` in this folder.\n"
     summary += _evaluation_summary(tables["rules_vs_manual"], tables["rules_heldout_ja"])
+    summary += _gold_summary(tables["rules_gold_dev"], tables["rules_gold_test"])
     written.append(write_text(summary, out / "summary.md"))
     if not chk["consistent"].all():
         print(f"warning: {int((~chk['consistent']).sum())} quantified statement(s) disagree with the codings; "
@@ -125,7 +126,49 @@ def _rule_evaluations(study) -> dict:
                     for r in sample.itertuples()])
     auto = apply_codebook(held, study.codebook, unit="sentence")
     held_out = evaluate_rules(gold, auto, unit="sentence", corpus=units, codes=study.codebook.ids)
-    return {"rules_vs_manual": on_excerpts, "rules_heldout_ja": held_out}
+    return {"rules_vs_manual": on_excerpts, "rules_heldout_ja": held_out,
+            **{f"rules_gold_{split}": gold_evaluation(study.codebook, split=split) for split in ("dev", "test")}}
+
+
+def gold_evaluation(codebook, *, split: str):
+    """The rule coder on one part of the development gold standard, per language and overall.
+
+    One table: for ``language`` ``all``, ``en`` and ``ja``, the rows of
+    :func:`hsqual.evaluate.evaluate_on_gold` (per code, ``(micro)``, ``(macro)``) with
+    ``window`` 0 and ``rollup`` False, then the ``(micro)`` row rolled up to parent codes
+    (``rollup`` True) and the ``(micro)`` row of the window of one sentence either side
+    (``window`` 1).
+
+    Examples
+    --------
+    >>> import hsqual
+    >>> cb = hsqual.load_codebooks(hsqual.bundled_codebooks())
+    >>> t = gold_evaluation(cb, split="dev")
+    >>> sorted(set(t["language"])), sorted(set(t["window"])), sorted(set(t["rollup"]))
+    (['all', 'en', 'ja'], [0, 1], [False, True])
+    >>> micro = t[(t["code"] == "(micro)") & (t["window"] == 0) & ~t["rollup"]].set_index("language")
+    >>> int(micro.loc["all", "n_units"]) == int(micro.loc["en", "n_units"] + micro.loc["ja", "n_units"])
+    True
+    """
+    import pandas as pd
+
+    from ..evaluate import evaluate_on_gold
+    from ..goldstandard import load_gold
+
+    parts = []
+    for language in (None, "en", "ja"):
+        gold = load_gold(split=split, language=language)
+        for window, rollup in ((0, False), (0, True), (1, False)):
+            ev = evaluate_on_gold(codebook, split=split, language=language, window=window, rollup=rollup, gold=gold)
+            if window or rollup:
+                ev = ev[ev["code"] == "(micro)"]
+            ev = ev.copy()
+            ev.insert(0, "rollup", rollup)
+            ev.insert(0, "window", window)
+            ev.insert(0, "language", language or "all")
+            ev.insert(0, "split", split)
+            parts.append(ev)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _evaluation_summary(on_excerpts, held_out) -> str:
@@ -140,3 +183,31 @@ def _evaluation_summary(on_excerpts, held_out) -> str:
         line(held_out, "held-out Japanese sentences (transcripts/ja/gold: generalisation)"),
         "", "Per code: `rules_vs_manual.csv`, `rules_heldout_ja.csv`.", "",
     ])
+
+
+def gold_micro(table, *, language: str = "all", window: int = 0, rollup: bool = False):
+    """The ``(micro)`` row of a :func:`gold_evaluation` table for one language and setting."""
+    rows = table[(table["code"] == "(micro)") & (table["language"] == language)
+                 & (table["window"] == window) & (table["rollup"] == rollup)]
+    return rows.iloc[0]
+
+
+def _gold_summary(dev, test) -> str:
+    def fig(r):
+        return f"precision {r['precision']:.3f}, recall {r['recall']:.3f}, F1 {r['f1']:.3f}, kappa {r['kappa']:.3f}"
+
+    out = ["", "## The rule coder on the development gold standard", "",
+           "Sentences coded by two coders and adjudicated (`transcripts/gold/`); the rules were revised "
+           "on `dev` and measured once on `test`. Code level (a parent given where the gold has its child "
+           "is an error); rolled up: child codes counted for their parents too; window 1: a sentence "
+           "takes the codes fired in it and in the sentences next to it in the same turn.", ""]
+    for name, table in (("dev (tuned on)", dev), ("test (measured once)", test)):
+        for language in ("all", "en", "ja"):
+            r = gold_micro(table, language=language)
+            up = gold_micro(table, language=language, rollup=True)
+            w = gold_micro(table, language=language, window=1)
+            out.append(f"- {name}, {language} ({int(r['n_units'])} sentences): {fig(r)}; "
+                       f"rolled up F1 {up['f1']:.3f}; window 1: precision {w['precision']:.3f}, "
+                       f"recall {w['recall']:.3f}, F1 {w['f1']:.3f}")
+    out += ["", "Per code: `rules_gold_dev.csv`, `rules_gold_test.csv`.", ""]
+    return "\n".join(out)

@@ -1,0 +1,138 @@
+"""The rule coder on the development gold standard: evaluate_on_gold, the reproduce outputs, and
+the README's figures, recomputed rather than restated."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import hsqual
+from hsqual.cli import main
+from hsqual.cli.reproduce import gold_micro
+from hsqual.errors import StudyError
+from hsqual.evaluate import evaluate_on_gold
+
+ROOT = Path(__file__).parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+LANGUAGE_WORDS = {"all": "all", "en": "English", "ja": "Japanese"}
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return hsqual.load_codebooks(hsqual.bundled_codebooks())
+
+
+@pytest.fixture(scope="module")
+def reproduced(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reproduce")
+    assert main(["reproduce", "kurusu2015", "--out", str(out), "--no-figures"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def tables(reproduced):
+    return {split: pd.read_csv(reproduced / f"rules_gold_{split}.csv") for split in ("dev", "test")}
+
+
+def _readme_row(prefix: str) -> str:
+    rows = [line for line in README.splitlines() if line.startswith(prefix)]
+    assert len(rows) == 1, f"expected one README row starting {prefix!r}, found {len(rows)}"
+    return rows[0]
+
+
+def _figures(r) -> str:
+    return f"| {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['kappa']:.3f} |"
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+@pytest.mark.parametrize("language", ["all", "en", "ja"])
+def test_readme_gold_rows_are_what_reproduce_computes(tables, split, language):
+    micro = gold_micro(tables[split], language=language)
+    row = _readme_row(f"| gold `{split}`, {LANGUAGE_WORDS[language]}")
+    assert row.endswith(f"| {int(micro['n_units'])} sentences {_figures(micro)}"), row
+
+
+def test_readme_test_rollup_and_window_figures_are_computed(tables):
+    test, dev = tables["test"], tables["dev"]
+    up, dev_up = gold_micro(test, rollup=True), gold_micro(dev, rollup=True)
+    assert f"`test` F1 is {up['f1']:.3f} (dev {dev_up['f1']:.3f})" in README
+    w, dw = gold_micro(test, window=1), gold_micro(dev, window=1)
+    assert (f"`test` precision {w['precision']:.3f}, recall {w['recall']:.3f}, F1 {w['f1']:.3f} "
+            f"(dev {dw['precision']:.3f}, {dw['recall']:.3f}, {dw['f1']:.3f})") in " ".join(README.split())
+
+
+def test_readme_excerpt_and_heldout_rows_are_what_reproduce_computes(reproduced):
+    fit = pd.read_csv(reproduced / "rules_vs_manual.csv").set_index("code").loc["(micro)"]
+    held = pd.read_csv(reproduced / "rules_heldout_ja.csv").set_index("code").loc["(micro)"]
+    assert _readme_row("| the paper's own reading").endswith(_figures(fit))
+    assert _readme_row("| 83 earlier Japanese sentences").endswith(_figures(held))
+    # the fit to the paper's excerpts must not collapse when rules are widened
+    assert fit["f1"] >= 0.80
+
+
+def test_readme_says_whether_the_target_was_met_on_test(tables):
+    micro = gold_micro(tables["test"])
+    met = micro["f1"] >= 0.50 and micro["precision"] >= 0.70
+    said_not_met = "target of F1 0.50 at precision 0.70 on new text is not met" in " ".join(README.split())
+    assert said_not_met == (not met)
+
+
+def test_summary_has_a_line_per_split_and_language(reproduced, tables):
+    summary = (reproduced / "summary.md").read_text(encoding="utf-8")
+    for split, name in (("dev", "dev (tuned on)"), ("test", "test (measured once)")):
+        for language in ("all", "en", "ja"):
+            r = gold_micro(tables[split], language=language)
+            assert (f"- {name}, {language} ({int(r['n_units'])} sentences): precision {r['precision']:.3f}, "
+                    f"recall {r['recall']:.3f}, F1 {r['f1']:.3f}, kappa {r['kappa']:.3f}") in summary
+
+
+def test_gold_tables_count_every_unit_and_every_reference_coding(tables):
+    for split, table in tables.items():
+        gold = hsqual.load_gold(split=split)
+        base = table[(table["window"] == 0) & ~table["rollup"] & (table["language"] == "all")]
+        per_code = base[~base["code"].str.startswith("(")]
+        assert (per_code[["tp", "fp", "fn", "tn"]].sum(axis=1) == len(gold.units)).all()
+        assert int(per_code["n_manual"].sum()) == len(gold.codings)
+        by_lang = {lang: gold_micro(table, language=lang) for lang in ("all", "en", "ja")}
+        for c in ("tp", "fp", "fn"):
+            assert by_lang["all"][c] == by_lang["en"][c] + by_lang["ja"][c]
+
+
+def test_a_window_codes_a_superset_of_the_sentence(tables):
+    for table in tables.values():
+        for language in ("all", "en", "ja"):
+            one, zero = gold_micro(table, language=language, window=1), gold_micro(table, language=language)
+            assert one["tp"] >= zero["tp"] and one["n_rules"] >= zero["n_rules"]
+
+
+def test_agreed_reference_is_the_pairs_both_coders_gave(codebook):
+    gold = hsqual.load_gold(split="dev", language="ja")
+    ev = evaluate_on_gold(codebook, split="dev", language="ja", reference="agreed", gold=gold)
+    key = ["doc_id", "start", "end", "code"]
+    a, b = gold.coders["coder_a"], gold.coders["coder_b"]
+    both = set(map(tuple, a[key].values)) & set(map(tuple, b[key].values))
+    assert ev.attrs["n_reference"] == len(both)
+    assert int(ev.set_index("code").loc["(micro)", "n_manual"]) == len(both)
+
+
+def test_bad_arguments_are_clear_errors(codebook):
+    with pytest.raises(ValueError, match="split must be one of"):
+        evaluate_on_gold(codebook, split="train")
+    with pytest.raises(ValueError, match="window must be a whole number"):
+        evaluate_on_gold(codebook, split="dev", window=-1)
+    with pytest.raises(ValueError, match="reference must be one of"):
+        evaluate_on_gold(codebook, split="dev", reference="coder_a")
+    with pytest.raises(TypeError, match="expected a Codebook"):
+        evaluate_on_gold("codebooks/", split="dev")
+    dev_en = hsqual.load_gold(split="dev", language="en")
+    with pytest.raises(ValueError, match="holds other units"):
+        evaluate_on_gold(codebook, split="test", language="en", gold=dev_en)
+    with pytest.raises(StudyError, match="no adjudicated coding yet"):
+        evaluate_on_gold(codebook, split="dev", language="en", gold=dataclasses.replace(dev_en, codings=None))
+    with pytest.raises(StudyError, match=re.escape("coder_b.csv")):
+        evaluate_on_gold(codebook, split="dev", language="en", reference="agreed",
+                         gold=dataclasses.replace(dev_en, coders={"coder_a": dev_en.coders["coder_a"]}))
