@@ -32,7 +32,9 @@ Writes, inside --out:
                           hsqual needs text the file does not hold (definition, examples, ...)
   transcripts/<doc>.md    one transcript per text source, metadata and segments as front matter
   codings.csv             the codings, offsets in characters (code points)
-Selection offsets are converted from the convention the file used (detected, or --offsets).
+Selection offsets are converted from the convention the file used (--offsets, else detected from
+the file's quotes, selections on word and line boundaries, and the tool that wrote it; when these
+cannot tell, the tied conventions are listed and the exit status is 1: choose with --offsets).
 An existing codings.csv is never overwritten unless --force is given.
 """
 
@@ -185,7 +187,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {len(transcripts)} transcripts to {out / 'transcripts'}")
         write_codings(codings, out / "codings.csv")
         report = codings.attrs.get("refiqda", {})
-        print(f"wrote {out / 'codings.csv'} ({len(codings)} codings; offsets counted as {report.get('offsets')})")
+        how = report.get("offset_evidence") or ""
+        print(f"wrote {out / 'codings.csv'} ({len(codings)} codings; offsets counted as {report.get('offsets')}"
+              + (f", by {how}" if how and not report.get("offsets_tied") else "") + ")")
         for skipped in report.get("skipped_sources", []):
             print(f"{src}: skipped {skipped} (hsqual reads text sources only)", file=sys.stderr)
         for problem in report.get("problems", []):
