@@ -42,8 +42,8 @@ class ZipLimits:
         Most bytes all entries may hold together once uncompressed.
     max_ratio : float
         Highest uncompressed/compressed size ratio allowed, for each entry of ``ratio_from``
-        bytes or more and for the archive as a whole once its entries hold ``ratio_from`` bytes
-        or more together (text compresses 3-20 times; a zip bomb, thousands of times).
+        bytes or more and for the archive as a whole once its entries hold 1 MiB or more
+        together (text compresses 3-20 times; a zip bomb, thousands of times).
     ratio_from : int
         Size from which the ratio is checked (smaller entries compress erratically).
 
@@ -131,7 +131,7 @@ def _check_entries(infos, limits: ZipLimits, where) -> None:
                     f"zip entry {info.filename!r} expands {ratio:.0f} times ({info.compress_size} to "
                     f"{info.file_size} bytes), more than the limit of {limits.max_ratio:.0f}; "
                     "refusing a possible zip bomb", path=where)
-    if total >= limits.ratio_from and total / max(packed, 1) > limits.max_ratio:
+    if total >= (1 << 20) and total / max(packed, 1) > limits.max_ratio:
         raise ExchangeError(
             f"the archive's {len(infos)} entries expand {total / max(packed, 1):.0f} times together ({packed} to "
             f"{total} bytes), more than the limit of {limits.max_ratio:.0f}; refusing a possible zip bomb",
