@@ -46,13 +46,23 @@ How hsqual's records map onto the standard
   else paragraphs) and each of its codings gets the segment its start offset lies in.
 
 Importing is safe with files from anywhere: XML is parsed with defusedxml with DTDs refused
-(no entity expansion, no external entities), zip members with absolute paths or ``..`` are
-refused, and the member count, total uncompressed size and compression ratio are limited
-(zip bombs). Sources are read from inside the archive only.
+(no entity expansion, no external entities) and elements nested at most
+:data:`MAX_XML_DEPTH` deep, JSON in variables at most :data:`MAX_JSON_DEPTH` deep; the zip
+archive is checked by :mod:`hsqual.zipsafe` (entry names, count, total uncompressed size,
+compression ratio per entry and for the whole archive). Sources are read from inside the
+archive only, from ``sources/`` however the tool cased it (NVivo for Windows writes
+``Sources/``). Selection positions must be whole numbers in ASCII digits within the text;
+GUIDs used twice (codes: refused; sources, selections, users: reported) are named. Vendors'
+namespace variants (``urn:QDA-XML:codebook:1:0`` from NVivo for Mac, draft ``0:4``) are read
+as the standard's. Code groups (``Set`` elements that are not hsqual codebooks, as ATLAS.ti
+and MAXQDA write them) become the codes' ``groups`` and are written back as sets.
 
 Other tools count selection offsets differently (UTF-8 bytes, UTF-16 code units, or with
-CRLF counted as one character). :func:`import_qdpx` converts explicitly (``offsets=``) or
-works out which convention the file used, and says which in ``codings.attrs["refiqda"]``.
+CRLF counted as one character; NVivo counts UTF-16 units and writes no quotes).
+:func:`import_qdpx` converts explicitly (``offsets=``) or works out which convention the file
+used, on the file's quotes, selections on word and line boundaries and the exporting tool,
+and says which and why in ``codings.attrs["refiqda"]``; when nothing tells two readings
+apart it lists them there and as a problem, never choosing silently.
 
 Example
 -------
@@ -98,6 +108,8 @@ from .zipsafe import ZipLimits, open_zip_safely, read_zip_member
 
 __all__ = [
     "NS_CODEBOOK",
+    "MAX_JSON_DEPTH",
+    "MAX_XML_DEPTH",
     "NS_PROJECT",
     "OFFSET_CONVENTIONS",
     "ZipLimits",
@@ -110,6 +122,7 @@ __all__ = [
     "read_zip_member",
     "schema_errors",
     "schema_path",
+    "SCHEMA_DIR_VARIABLE",
 ]
 
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
@@ -1162,8 +1175,12 @@ def import_qdpx(
     offsets : {"auto", "codepoints", "utf16", "utf8", "codepoints-lf", "utf16-lf", "utf8-lf"}, keyword-only
         How the file counts selection positions: Unicode code points (the standard's rule),
         UTF-16 code units, or UTF-8 bytes; ``-lf``: with CRLF counted as one. ``"auto"``
-        (default) tries each and keeps the one under which the most selections fall on
-        character boundaries and match the file's own quoted text (code points win ties).
+        (default) tries each and decides on evidence, in order: selections matching the
+        file's own quotes (``name``), selections falling on character boundaries, selection
+        ends on word and line boundaries, and the exporting tool (``origin``: NVivo counts
+        UTF-16 units). Conventions that read every selection alike (a text without
+        characters outside the BMP or CRLF) are one reading. When several readings still tie,
+        code points (the standard's rule) are used and the tie is reported.
     limits : ZipLimits, optional, keyword-only
         Limits on the archive (entries, total size, compression ratio).
 
@@ -1181,8 +1198,12 @@ def import_qdpx(
         ``segment_id`` hsqual wrote when its source's segments came from the file; otherwise
         it gets the segment its start offset lies in (or, in a gap, the next segment), so
         that the codings fit the corpus. ``codings.attrs["refiqda"]`` reports
-        the offset convention used (``"offsets"``), how each convention fared
-        (``"offset_scores"``), the coders (``"users"``), sources that are not text
+        the offset convention used (``"offsets"``), the evidence that decided it
+        (``"offset_evidence"``), the conventions left tied (``"offsets_tied"``, empty when
+        decided; a tie is also a problem saying how to choose), how each convention fared
+        (``"offset_scores"``: selections valid, matching quotes, ends on boundaries), how
+        many selections carry a quote (``"quoted_selections"``), the file's ``"origin"`` and
+        ``"namespace"``, GUIDs used twice (in ``"problems"``), the coders (``"users"``), sources that are not text
         (``"skipped_sources"``), where segments came from (``"segments"``: ``{"from_file":
         [doc ids], "detected": [doc ids], "changed_rows": [rows whose segment_id in the file
         was replaced]}``) and selections that fit no convention (``"problems"``; those
@@ -1193,7 +1214,9 @@ def import_qdpx(
     Raises
     ------
     ExchangeError
-        Unsafe or malformed archive or XML, a missing source file, an unknown convention.
+        Unsafe or malformed archive or XML (too deeply nested, zip bomb, ...), a missing
+        source file, a selection position that is not a whole number within its text, an
+        unknown convention.
 
     Example
     -------
@@ -1382,6 +1405,7 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
         limit = limits[doc.doc_id]
         item["raw"] = (_position(item["sel"], "startPosition", len(doc.text), limit, doc.doc_id, p),
                        _position(item["sel"], "endPosition", len(doc.text), limit, doc.doc_id, p))
+    report["quoted_selections"] = sum(1 for item in sels if item["sel"].get("name"))
     if offsets == "auto":
         decision = _detect_offsets(sels, origin=report["origin"])
         chosen = decision["offsets"]

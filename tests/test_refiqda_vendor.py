@@ -225,3 +225,74 @@ def test_a_text_within_the_bmp_has_no_tie_between_code_points_and_utf16(tmp_path
     report = codings.attrs["refiqda"]
     assert report["offsets_tied"] == [] and report["problems"] == []
     assert codings.loc[0, "quote"] == "安全"
+
+
+# ---------------------------------------------------------------------------------------
+# Checking against the official schemas kept outside the repository
+# ---------------------------------------------------------------------------------------
+
+# A stand-in for the standard's Codebook.xsd, stricter than hsqual's: every code needs a colour.
+STRICT_CODEBOOK_XSD = """<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns="urn:QDA-XML:codebook:1.0"
+           targetNamespace="urn:QDA-XML:codebook:1.0" elementFormDefault="qualified">
+  <xs:element name="CodeBook">
+    <xs:complexType>
+      <xs:sequence>
+        <xs:element name="Codes">
+          <xs:complexType><xs:sequence><xs:element name="Code" type="C" maxOccurs="unbounded"/></xs:sequence>
+          </xs:complexType>
+        </xs:element>
+        <xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/>
+      </xs:sequence>
+      <xs:attribute name="origin" type="xs:string"/>
+    </xs:complexType>
+  </xs:element>
+  <xs:complexType name="C">
+    <xs:sequence>
+      <xs:element name="Description" type="xs:string" minOccurs="0"/>
+      <xs:element name="Code" type="C" minOccurs="0" maxOccurs="unbounded"/>
+    </xs:sequence>
+    <xs:attribute name="guid" type="xs:string" use="required"/>
+    <xs:attribute name="name" type="xs:string" use="required"/>
+    <xs:attribute name="isCodable" type="xs:boolean" use="required"/>
+    <xs:attribute name="color" type="xs:string" use="required"/>
+  </xs:complexType>
+</xs:schema>
+"""
+
+
+def _schema_folder(tmp_path):
+    folder = tmp_path / "refi-schemas"
+    folder.mkdir()
+    (folder / "Codebook.xsd").write_text(STRICT_CODEBOOK_XSD, encoding="utf-8")
+    (folder / "notes.xsd").write_text("<not-a-schema/>", encoding="utf-8")  # skipped: another namespace
+    return folder
+
+
+def test_schema_dir_checks_against_the_schemas_given(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("HSQUAL_REFIQDA_SCHEMAS", raising=False)
+    p = _write(tmp_path, "nvivo.qdc", nvivo_mac_codebook())  # codes without a colour
+    assert schema_errors(p) == []  # hsqual's schema: colour optional, as in the standard
+    folder = _schema_folder(tmp_path)
+    errors = schema_errors(p, schema_dir=folder)
+    assert len(errors) == 2 and all("missing required attribute 'color'" in e for e in errors)
+    assert main(["validate", str(p), "--schema-dir", str(folder)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[0].startswith(f"{p}: /") and "'color'" in out[0]
+    # the environment variable does the same
+    monkeypatch.setenv("HSQUAL_REFIQDA_SCHEMAS", str(folder))
+    assert len(schema_errors(p)) == 2
+    assert main(["validate", str(p)]) == 1
+
+
+def test_schema_dir_without_the_schema_needed_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("HSQUAL_REFIQDA_SCHEMAS", raising=False)
+    data, _ = maxqda_project()
+    p = _write(tmp_path, "m.qdpx", data)
+    folder = _schema_folder(tmp_path)
+    with pytest.raises(ExchangeError) as err:
+        schema_errors(p, schema_dir=folder)
+    assert str(err.value) == (f"{folder}: no schema with target namespace 'urn:QDA-XML:project:1.0' in this folder "
+                              "(expected the standard's Project.xsd)")
+    assert main(["validate", str(p), "--schema-dir", str(tmp_path / "none")]) == 1
+    assert "the schema folder does not exist" in capsys.readouterr().out
