@@ -296,3 +296,13 @@ def test_schema_dir_without_the_schema_needed_says_so(tmp_path, monkeypatch, cap
                               "(expected the standard's Project.xsd)")
     assert main(["validate", str(p), "--schema-dir", str(tmp_path / "none")]) == 1
     assert "the schema folder does not exist" in capsys.readouterr().out
+
+
+def test_import_cli_never_drops_code_groups_silently(tmp_path, capsys):
+    p = _write(tmp_path, "atlas.qdc", atlas_codebook())
+    assert main(["import", str(p), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    back = load_codebook(tmp_path / "out" / "codebooks" / "atlas.yaml")
+    in_yaml = back["distrust"].groups == ("Reasons", "Emotions")
+    warned = "warning: the code groups of 3 code(s) (Emotions, Reasons) are not in the codebook YAML written" in err
+    assert in_yaml != warned  # kept in the YAML, or said so: never both, never neither
