@@ -1176,9 +1176,9 @@ def import_qdpx(
         How the file counts selection positions: Unicode code points (the standard's rule),
         UTF-16 code units, or UTF-8 bytes; ``-lf``: with CRLF counted as one. ``"auto"``
         (default) tries each and decides on evidence, in order: selections matching the
-        file's own quotes (``name``), selections falling on character boundaries, selection
-        ends on word and line boundaries, and the exporting tool (``origin``: NVivo counts
-        UTF-16 units). Conventions that read every selection alike (a text without
+        file's own quotes (``name``), selections falling on character boundaries, the
+        exporting tool (``origin``: hsqual counts code points, NVivo UTF-16 units), and
+        selection ends on word and line boundaries. Conventions that read every selection alike (a text without
         characters outside the BMP or CRLF) are one reading. When several readings still tie,
         code points (the standard's rule) are used and the tie is reported.
     limits : ZipLimits, optional, keyword-only
@@ -1419,7 +1419,7 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
                 f"--offsets ({' or '.join(tied)}) (offsets= in Python) to choose")
     else:
         chosen = offsets
-        report["offset_evidence"] = "given"
+        report["offset_evidence"] = "the offsets option"
         converted = _convert_all(sels, chosen)
     report["offsets"] = chosen
     for item, pair in zip(sels, converted):
@@ -1564,14 +1564,15 @@ def _detect_offsets(items: list[dict[str, Any]], *, origin: str = "") -> dict[st
     """Decide the offset convention of a file's selections, on evidence, and say which.
 
     Evidence, in order: selections whose text equals the file's own quote (``name``);
-    selections falling on character boundaries at all; selection ends on word and line
-    boundaries; the exporting tool (``origin``: NVivo counts UTF-16 code units). Conventions
+    selections falling on character boundaries at all; the exporting tool (``origin``: hsqual
+    counts code points, NVivo UTF-16 code units, CRLF included or not); selection ends on
+    word and line boundaries. Conventions
     that give every selection the same code points are the same for this file (a text without
     characters outside the BMP reads alike in code points and UTF-16). When the evidence leaves
     several different readings tied, ``offsets_tied`` lists them and the standard's code points
     (or the first tied one) is used.
     """
-    scores = {c: {"valid": 0, "matched_quotes": 0, "boundaries": 0, "selections": len(items)}
+    scores = {c: {"valid": 0, "matched_quotes": 0, "exact_quotes": 0, "boundaries": 0, "selections": len(items)}
               for c in OFFSET_CONVENTIONS}
     converted = {c: [None] * len(items) for c in OFFSET_CONVENTIONS}
     for doc, run in _by_document(items):  # one document's maps at a time
@@ -1588,6 +1589,7 @@ def _detect_offsets(items: list[dict[str, Any]], *, origin: str = "") -> dict[st
                 quote = item["sel"].get("name")
                 if quote and _same_text(doc.text[s:e], quote):
                     sc["matched_quotes"] += 1
+                    sc["exact_quotes"] += doc.text[s:e] == quote
             del omap
     # conventions reading every selection alike are one reading
     readings: dict[tuple, list[str]] = {}
@@ -1598,12 +1600,11 @@ def _detect_offsets(items: list[dict[str, Any]], *, origin: str = "") -> dict[st
     if len(groups) == 1:
         decision.update(offsets="codepoints", offset_evidence="every convention reads these selections alike")
         return decision
-    steps = (("matched_quotes", "selections matching the file's quotes"),
-             ("valid", "selections on character boundaries"),
-             ("boundaries", "selection ends on word and line boundaries"))
     candidates = groups
-    evidence = []
-    for key, what in steps:
+    evidence: list[str] = []
+
+    def narrow(key: str, what: str) -> None:
+        nonlocal candidates
         best = max(scores[g[0]][key] for g in candidates)
         kept = [g for g in candidates if scores[g[0]][key] == best]
         if len(kept) < len(candidates):
@@ -1611,13 +1612,24 @@ def _detect_offsets(items: list[dict[str, Any]], *, origin: str = "") -> dict[st
             of = 2 * len(items) if key == "boundaries" else len(items)
             evidence.append(f"{what}: {best} of {of} under {', '.join(g[0] for g in kept)}, at most {others} otherwise")
         candidates = kept
-        if len(candidates) == 1:
-            break
-    if len(candidates) > 1 and re.search(r"nvivo", origin, re.IGNORECASE):
-        kept = [g for g in candidates if any(c.startswith("utf16") for c in g)]
-        if len(kept) == 1:
-            candidates = kept
-            evidence.append(f"the file comes from {origin!r}, and NVivo counts UTF-16 code units")
+
+    narrow("matched_quotes", "selections matching the file's quotes")
+    if len(candidates) > 1:
+        narrow("exact_quotes", "selections matching the file's quotes character for character")
+    if len(candidates) > 1:
+        narrow("valid", "selections on character boundaries")
+    if len(candidates) > 1:  # the tool that wrote the file, where its counting is known
+        known = [(r"^hsqual\b", ("codepoints",), "hsqual counts code points"),
+                 (r"nvivo", ("utf16", "utf16-lf"), "NVivo counts UTF-16 code units")]
+        for pattern, family, why in known:
+            if re.search(pattern, origin, re.IGNORECASE):
+                kept = [g for g in candidates if any(c in family for c in g)]
+                if kept and len(kept) < len(candidates):
+                    candidates = kept
+                    evidence.append(f"the file comes from {origin!r}, and {why}")
+                break
+    if len(candidates) > 1:
+        narrow("boundaries", "selection ends on word and line boundaries")
     if len(candidates) == 1:
         decision.update(offsets=candidates[0][0], offset_evidence="; ".join(evidence))
         return decision

@@ -205,7 +205,7 @@ def test_a_tie_is_reported_in_the_result_and_on_the_command_line(tmp_path, capsy
     assert "give --offsets (codepoints or utf16 or utf8)" in out
     # choosing explicitly settles it
     assert main(["import", str(p), "--out", str(tmp_path / "out2"), "--offsets", "utf16"]) == 0
-    assert "offsets counted as utf16, by given" in capsys.readouterr().out
+    assert "offsets counted as utf16, by the offsets option" in capsys.readouterr().out
 
 
 def test_the_origin_breaks_a_tie_for_nvivo(tmp_path):
@@ -306,3 +306,18 @@ def test_import_cli_never_drops_code_groups_silently(tmp_path, capsys):
     in_yaml = back["distrust"].groups == ("Reasons", "Emotions")
     warned = "warning: the code groups of 3 code(s) (Emotions, Reasons) are not in the codebook YAML written" in err
     assert in_yaml != warned  # kept in the YAML, or said so: never both, never neither
+
+
+def test_without_the_origin_word_boundaries_alone_find_utf16(tmp_path):
+    import zipfile
+
+    from refiqda_vendor import utf16_units, vendor_project
+
+    data, expected = vendor_project("", units=utf16_units, named=False, folder="sources")
+    _, codings, _ = import_qdpx(_write(tmp_path, "anon.qdpx", data))
+    report = codings.attrs["refiqda"]
+    assert report["offsets"] == "utf16" and report["offsets_tied"] == []
+    assert "the file comes from" not in report["offset_evidence"]
+    assert "word and line boundaries: 16 of 16 under utf16" in report["offset_evidence"]
+    assert list(zip(codings["doc_id"], codings["quote"])) == expected
+    assert zipfile.is_zipfile(tmp_path / "anon.qdpx")

@@ -76,7 +76,7 @@ def _selections(doc: str, *, units, named: bool, modified: bool) -> tuple[str, l
     return "".join(out), expected
 
 
-def _project(origin: str, *, units, named: bool, folder: str, extra: dict[str, bytes | str] | None = None,
+def vendor_project(origin: str, *, units, named: bool, folder: str, extra: dict[str, bytes | str] | None = None,
              modified: bool = True) -> tuple[bytes, list[tuple[str, str]]]:
     sources, expected = [], []
     for doc, guid in DOC_GUIDS.items():
@@ -101,18 +101,18 @@ def _project(origin: str, *, units, named: bool, folder: str, extra: dict[str, b
 
 def nvivo_mac_project() -> tuple[bytes, list[tuple[str, str]]]:
     """NVivo 12 for Mac: UTF-16 positions, empty ``name`` quotes, ``sources/`` with ``.root``."""
-    return _project("NVivo for Mac 12.7.0", units=utf16_units, named=False, folder="sources",
+    return vendor_project("NVivo for Mac 12.7.0", units=utf16_units, named=False, folder="sources",
                     extra={"sources/.root": b""})
 
 
 def nvivo_windows_project() -> tuple[bytes, list[tuple[str, str]]]:
     """NVivo 12 for Windows: UTF-16 positions, empty ``name`` quotes, sources under ``Sources/``."""
-    return _project("NVivo for Windows 12.6", units=utf16_units, named=False, folder="Sources")
+    return vendor_project("NVivo for Windows 12.6", units=utf16_units, named=False, folder="Sources")
 
 
 def maxqda_project() -> tuple[bytes, list[tuple[str, str]]]:
     """MAXQDA 24: code-point positions, quotes in ``name``, ``modifyingUser``/``modifiedDateTime``."""
-    return _project("MAXQDA 24 (Release 24.4.0)", units=lambda text, k: k, named=True, folder="sources")
+    return vendor_project("MAXQDA 24 (Release 24.4.0)", units=lambda text, k: k, named=True, folder="sources")
 
 
 def nvivo_mac_codebook(namespace: str = "urn:QDA-XML:codebook:1:0") -> bytes:
