@@ -77,7 +77,9 @@ def _selections(doc: str, *, units, named: bool, modified: bool) -> tuple[str, l
 
 
 def vendor_project(origin: str, *, units, named: bool, folder: str, extra: dict[str, bytes | str] | None = None,
-             modified: bool = True) -> tuple[bytes, list[tuple[str, str]]]:
+                   modified: bool = True) -> tuple[bytes, list[tuple[str, str]]]:
+    """A two-source project from ``origin``: positions from ``units(text, k)``, quotes in ``name`` or
+    empty, sources in ``folder``, ``modifyingUser``/``modifiedDateTime`` on sources and selections."""
     sources, expected = [], []
     for doc, guid in DOC_GUIDS.items():
         sels, exp = _selections(doc, units=units, named=named, modified=modified)
