@@ -177,13 +177,14 @@ def _parse_xml(data: bytes, *, path, what: str) -> ET.Element:
 
 def _check_depth(root: ET.Element, *, path, what: str) -> None:
     """Refuse elements nested deeper than :data:`MAX_XML_DEPTH` (checked without recursion)."""
-    stack = [(root, 1)]
-    while stack:
-        el, depth = stack.pop()
+    level, depth = [root], 1
+    while level:  # one level of the tree at a time
         if depth > MAX_XML_DEPTH:
-            raise ExchangeError(f"{what}: elements are nested more than {MAX_XML_DEPTH} levels deep (a <{_local(el.tag)[1]}> "
-                                f"at depth {depth}); refusing a file no QDA tool writes", path=path)
-        stack.extend((child, depth + 1) for child in el)
+            raise ExchangeError(f"{what}: elements are nested more than {MAX_XML_DEPTH} levels deep (a "
+                                f"<{_local(level[0].tag)[1]}> at depth {depth}); refusing a file no QDA tool writes",
+                                path=path)
+        level = [child for el in level for child in el]
+        depth += 1
 
 
 def _json_depth(text: str) -> int:
@@ -789,6 +790,18 @@ class _OffsetMap:
             return None
         k = int(self._np.searchsorted(self.units, unit, side="left"))
         return k if k <= self.n and int(self.units[k]) == unit else None
+
+    def to_codepoints(self, units):
+        """Many offsets at once: an int64 array of code points, -1 where an offset fits none."""
+        import numpy as np
+
+        v = np.asarray(units, dtype=np.int64)
+        if self.units is None:
+            return np.where((v >= 0) & (v <= self.n), v, -1)
+        top = int(self.units[-1])
+        k = np.searchsorted(self.units, np.clip(v, 0, top), side="left")
+        ok = (v >= 0) & (v <= top) & (k <= self.n) & (self.units[np.minimum(k, self.n)] == v)
+        return np.where(ok, k, -1)
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -1531,17 +1544,18 @@ def _by_document(items: list[dict[str, Any]]):
         yield run[-1][1]["doc"], run
 
 
-def _convert(omap: "_OffsetMap", raw: tuple[int, int]) -> tuple[int, int] | None:
-    s, e = omap.to_codepoint(raw[0]), omap.to_codepoint(raw[1])
-    return (s, e) if s is not None and e is not None and s <= e else None
+def _convert_run(omap: "_OffsetMap", run) -> list[tuple[int, int] | None]:
+    """The code points of one document's selections (None where a selection fits no boundary)."""
+    starts = omap.to_codepoints([item["raw"][0] for _, item in run]).tolist()
+    ends = omap.to_codepoints([item["raw"][1] for _, item in run]).tolist()
+    return [(s, e) if s >= 0 and e >= 0 and s <= e else None for s, e in zip(starts, ends)]
 
 
 def _convert_all(items: list[dict[str, Any]], convention: str) -> list[tuple[int, int] | None]:
     out: list[tuple[int, int] | None] = [None] * len(items)
     for doc, run in _by_document(items):
-        omap = _OffsetMap(doc.text, convention)
-        for i, item in run:
-            out[i] = _convert(omap, item["raw"])
+        for (i, _), pair in zip(run, _convert_run(_OffsetMap(doc.text, convention), run)):
+            out[i] = pair
     return out
 
 
@@ -1576,20 +1590,25 @@ def _detect_offsets(items: list[dict[str, Any]], *, origin: str = "") -> dict[st
               for c in OFFSET_CONVENTIONS}
     converted = {c: [None] * len(items) for c in OFFSET_CONVENTIONS}
     for doc, run in _by_document(items):  # one document's maps at a time
+        seen: dict[tuple[int, int, int], tuple[int, int, int]] = {}  # readings shared by conventions
         for conv in OFFSET_CONVENTIONS:
             omap = _OffsetMap(doc.text, conv)
             sc, out = scores[conv], converted[conv]
-            for i, item in run:
-                pair = out[i] = _convert(omap, item["raw"])
+            for (i, item), pair in zip(run, _convert_run(omap, run)):
+                out[i] = pair
                 if pair is None:
                     continue
                 s, e = pair
+                if (i, s, e) not in seen:
+                    quote = item["sel"].get("name")
+                    matched = bool(quote) and _same_text(doc.text[s:e], quote)
+                    seen[i, s, e] = (_on_boundary(doc.text, s) + _on_boundary(doc.text, e), matched,
+                                     matched and doc.text[s:e] == quote)
+                ends, matched, exact = seen[i, s, e]
                 sc["valid"] += 1
-                sc["boundaries"] += _on_boundary(doc.text, s) + _on_boundary(doc.text, e)
-                quote = item["sel"].get("name")
-                if quote and _same_text(doc.text[s:e], quote):
-                    sc["matched_quotes"] += 1
-                    sc["exact_quotes"] += doc.text[s:e] == quote
+                sc["boundaries"] += ends
+                sc["matched_quotes"] += matched
+                sc["exact_quotes"] += exact
             del omap
     # conventions reading every selection alike are one reading
     readings: dict[tuple, list[str]] = {}
