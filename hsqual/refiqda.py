@@ -454,9 +454,15 @@ def _check_codebook(codebook) -> None:
         raise TypeError(f"expected a Codebook, not {type(codebook).__name__}")
     if len(codebook) == 0:
         raise ExchangeError(f"codebook {codebook.id!r} has no codes; REFI-QDA needs at least one")
+    position = {cid: i for i, cid in enumerate(codebook.ids)}
+    depth: dict[str, int] = {}
     for code in codebook.codes:
-        if code.parent is not None and codebook.ids.index(code.parent) > codebook.ids.index(code.id):
+        if code.parent is not None and position[code.parent] > position[code.id]:
             raise ExchangeError(f"code {code.id!r} comes before its parent {code.parent!r}")
+        depth[code.id] = 1 if code.parent is None else depth[code.parent] + 1
+        if depth[code.id] > MAX_XML_DEPTH - 4:  # Project > CodeBook > Codes > Code ... > Description
+            raise ExchangeError(f"code {code.id!r} is nested {depth[code.id]} levels deep; REFI-QDA files read by "
+                                f"hsqual hold code trees at most {MAX_XML_DEPTH - 4} levels deep")
 
 
 def export_qdc(codebook: Codebook, path: str | os.PathLike) -> Path:

@@ -235,3 +235,19 @@ def test_buffer_of_zeros_is_not_a_zip(tmp_path):
         zf.writestr("sources\\a.txt", "x")
     with pytest.raises(ExchangeError, match="a backslash in its path"):
         open_zip_safely(buf.getvalue(), path="x.qdpx")
+
+
+def test_export_refuses_a_code_tree_too_deep_to_read_back(tmp_path):
+    from hsqual.codebook import Code, Codebook
+    from hsqual.refiqda import export_qdc
+
+    def chain(n):
+        return Codebook("deep", [Code(id=f"c{i}", label={"en": f"C{i}"}, parent=None if i == 0 else f"c{i - 1}")
+                                 for i in range(n)], title={"en": "Deep"})
+
+    limit = MAX_XML_DEPTH - 4
+    back = import_qdc(export_qdc(chain(limit), tmp_path / "ok.qdc"))
+    assert len(back) == limit
+    with pytest.raises(ExchangeError, match=f"code 'c{limit}' is nested {limit + 1} levels deep"):
+        export_qdc(chain(5000), tmp_path / "deep.qdc")
+    assert not (tmp_path / "deep.qdc").exists()
