@@ -45,6 +45,7 @@ _TOP_KEYS = {
 _CODE_KEYS = {
     "id": True, "label": True, "definition": True, "when_to_use": True,
     "when_not_to_use": True, "examples": True, "parent": False, "rules": False, "color": False,
+    "groups": False,
 }
 _TEXT_FIELDS = ("definition", "when_to_use", "when_not_to_use")
 
@@ -81,6 +82,8 @@ class Code:
         ``#RRGGBB``.
     codebook : str
         Id of the codebook the code belongs to.
+    groups : tuple of str
+        Names of the code groups it belongs to (REFI-QDA sets, e.g. an ATLAS.ti code group).
     line : int or None
         Line of the code in its file (for messages).
     rule_lines : Mapping[str, tuple of int]
@@ -103,6 +106,7 @@ class Code:
     parent: str | None = None
     color: str | None = None
     codebook: str = ""
+    groups: tuple[str, ...] = ()
     line: int | None = None
     rule_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -442,8 +446,13 @@ class _Reader:
             color = self.scalar(m["color"], "color", code_id)
             if not _COLOR.match(color):
                 raise self.fail(f"color {color!r} must be #RRGGBB", m["color"], code_id)
+        groups: tuple[str, ...] = ()
+        if "groups" in m:
+            gnode = m["groups"]
+            items = gnode.value if isinstance(gnode, yaml.SequenceNode) else [gnode]
+            groups = tuple(self.scalar(n, "a group", code_id) for n in items)
         return Code(id=code_id, label=MappingProxyType(label), examples=examples,
-                    rules=MappingProxyType(rules), parent=parent, color=color, codebook=cb_id,
+                    rules=MappingProxyType(rules), parent=parent, color=color, codebook=cb_id, groups=groups,
                     line=_line(node), rule_lines=MappingProxyType(rule_lines),
                     **{f: MappingProxyType(v) for f, v in texts.items()})
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from .errors import ExchangeError, TranscriptError
 from .textio import read_bytes
+from .zipsafe import ZipLimits, open_zip_safely
 
 __all__ = ["read_docx"]
 
@@ -132,7 +133,6 @@ def read_docx(path: str | os.PathLike) -> tuple[str, dict[str, Any]]:
     """
     p = Path(path)
     data = read_bytes(p, limit=_MAX_BYTES)
-    from .refiqda import ZipLimits, open_zip_safely
 
     try:
         with open_zip_safely(data, path=p, limits=ZipLimits(max_total_bytes=512 << 20)) as zf:

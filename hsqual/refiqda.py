@@ -46,13 +46,23 @@ How hsqual's records map onto the standard
   else paragraphs) and each of its codings gets the segment its start offset lies in.
 
 Importing is safe with files from anywhere: XML is parsed with defusedxml with DTDs refused
-(no entity expansion, no external entities), zip members with absolute paths or ``..`` are
-refused, and the member count, total uncompressed size and compression ratio are limited
-(zip bombs). Sources are read from inside the archive only.
+(no entity expansion, no external entities) and elements nested at most
+:data:`MAX_XML_DEPTH` deep, JSON in variables at most :data:`MAX_JSON_DEPTH` deep; the zip
+archive is checked by :mod:`hsqual.zipsafe` (entry names, count, total uncompressed size,
+compression ratio per entry and for the whole archive). Sources are read from inside the
+archive only, from ``sources/`` however the tool cased it (NVivo for Windows writes
+``Sources/``). Selection positions must be whole numbers in ASCII digits within the text;
+GUIDs used twice (codes: refused; sources, selections, users: reported) are named. Vendors'
+namespace variants (``urn:QDA-XML:codebook:1:0`` from NVivo for Mac, draft ``0:4``) are read
+as the standard's. Code groups (``Set`` elements that are not hsqual codebooks, as ATLAS.ti
+and MAXQDA write them) become the codes' ``groups`` and are written back as sets.
 
 Other tools count selection offsets differently (UTF-8 bytes, UTF-16 code units, or with
-CRLF counted as one character). :func:`import_qdpx` converts explicitly (``offsets=``) or
-works out which convention the file used, and says which in ``codings.attrs["refiqda"]``.
+CRLF counted as one character; NVivo counts UTF-16 units and writes no quotes).
+:func:`import_qdpx` converts explicitly (``offsets=``) or works out which convention the file
+used, on the file's quotes, selections on word and line boundaries and the exporting tool,
+and says which and why in ``codings.attrs["refiqda"]``; when nothing tells two readings
+apart it lists them there and as a problem, never choosing silently.
 
 Example
 -------
@@ -71,7 +81,6 @@ Example
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
 import numbers
 import os
@@ -95,9 +104,12 @@ from .codings import CODINGS_COLUMNS, codings_frame
 from .corpus import SEGMENT_KINDS, Corpus, Document, Segment
 from .errors import ExchangeError, TranscriptError
 from .writers import atomic_write
+from .zipsafe import ZipLimits, open_zip_safely, read_zip_member
 
 __all__ = [
     "NS_CODEBOOK",
+    "MAX_JSON_DEPTH",
+    "MAX_XML_DEPTH",
     "NS_PROJECT",
     "OFFSET_CONVENTIONS",
     "ZipLimits",
@@ -110,6 +122,7 @@ __all__ = [
     "read_zip_member",
     "schema_errors",
     "schema_path",
+    "SCHEMA_DIR_VARIABLE",
 ]
 
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
@@ -125,6 +138,14 @@ _EXAMPLE_HEADING = re.compile(r"Example (\d{1,6})( source)?")
 _FIELD_OF = {"Definition": "definition", "When to use": "when_to_use", "When not to use": "when_not_to_use"}
 _CODINGS_META = ("segment_id", "rule", "memo")
 _SEGMENTS_HEADING = "Segments"
+MAX_XML_DEPTH = 256
+"""Deepest element nesting read from a REFI-QDA file (a code tree is about as deep as its XML)."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of JSON read from a file's variables and descriptions."""
+_MAX_ID_LENGTH = 120
+# the namespaces vendors write: the standard's 1.0, a colon for the dot (NVivo for Mac), draft 0.4
+_NS_VARIANT = re.compile(r"urn:QDA-XML:(codebook|project):(?:1[.:]0|0[.:]4)")
+_POSITION = re.compile(r"\s*\+?([0-9]+)\s*")
 
 
 # ---------------------------------------------------------------------------------------
@@ -132,136 +153,14 @@ _SEGMENTS_HEADING = "Segments"
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ZipLimits:
-    """Limits applied when reading a zip archive (``.qdpx``, ``.docx``) from elsewhere.
-
-    Attributes
-    ----------
-    max_members : int
-        Most entries an archive may hold.
-    max_total_bytes : int
-        Most bytes all entries may hold together once uncompressed.
-    max_ratio : float
-        Highest uncompressed/compressed size ratio allowed for an entry of 1 MiB or more
-        (text compresses 3-20 times; a zip bomb, thousands of times).
-
-    Example
-    -------
-    >>> ZipLimits().max_members
-    10000
-    """
-
-    max_members: int = 10_000
-    max_total_bytes: int = 1 << 30
-    max_ratio: float = 200.0
-
-
-def open_zip_safely(data_or_path, *, path: str | os.PathLike | None = None,
-                    limits: ZipLimits | None = None) -> zipfile.ZipFile:
-    """Open a zip archive after checking its entries: safe names, count, sizes, compression ratio.
-
-    Raises :class:`~hsqual.errors.ExchangeError` naming the file and the entry at fault.
-
-    Example
-    -------
-    >>> buf = io.BytesIO()
-    >>> with zipfile.ZipFile(buf, "w") as zf:
-    ...     zf.writestr("../../etc/cron.d/x", "boom")
-    >>> open_zip_safely(buf.getvalue(), path="project.qdpx")
-    Traceback (most recent call last):
-    ...
-    hsqual.errors.ExchangeError: project.qdpx: refusing zip entry '../../etc/cron.d/x': ...
-    """
-    limits = limits or ZipLimits()
-    where = path if path is not None else (data_or_path if isinstance(data_or_path, (str, os.PathLike)) else None)
-    source = io.BytesIO(data_or_path) if isinstance(data_or_path, (bytes, bytearray)) else data_or_path
-    try:
-        zf = zipfile.ZipFile(source)
-    except FileNotFoundError:
-        raise ExchangeError("file not found", path=where) from None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ExchangeError(f"not a zip archive ({exc})", path=where) from None
-    try:
-        infos = zf.infolist()
-        if len(infos) > limits.max_members:
-            raise ExchangeError(f"the archive holds {len(infos)} entries, more than the limit of "
-                                f"{limits.max_members}", path=where)
-        total = 0
-        for info in infos:
-            _check_member_name(info.filename, where)
-            if info.flag_bits & 0x1:
-                raise ExchangeError(f"zip entry {info.filename!r} is encrypted; hsqual reads unencrypted archives only",
-                                    path=where)
-            total += info.file_size
-            if total > limits.max_total_bytes:
-                raise ExchangeError(
-                    f"the archive's entries hold more than {limits.max_total_bytes} bytes uncompressed "
-                    f"(limit reached at {info.filename!r}); refusing a possible zip bomb", path=where)
-            if info.file_size >= (1 << 20):
-                ratio = info.file_size / max(info.compress_size, 1)
-                if ratio > limits.max_ratio:
-                    raise ExchangeError(
-                        f"zip entry {info.filename!r} expands {ratio:.0f} times ({info.compress_size} to "
-                        f"{info.file_size} bytes), more than the limit of {limits.max_ratio:.0f}; "
-                        "refusing a possible zip bomb", path=where)
-    except BaseException:
-        zf.close()
-        raise
-    return zf
-
-
-def _check_member_name(name: str, where) -> None:
-    bad = None
-    if not name or "\x00" in name:
-        bad = "an empty name or a NUL byte"
-    elif name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
-        bad = "an absolute path"
-    elif "\\" in name:
-        bad = "a backslash in its path"
-    elif ".." in name.split("/"):
-        bad = "'..' in its path (it would point outside the archive)"
-    if bad:
-        raise ExchangeError(f"refusing zip entry {name!r}: {bad}", path=where)
-
-
-def read_zip_member(zf: zipfile.ZipFile, name: str, *, path=None, budget: int | None = None) -> bytes:
-    """Read one entry, refusing more bytes than it declares or than ``budget``.
-
-    Example
-    -------
-    >>> buf = io.BytesIO()
-    >>> with zipfile.ZipFile(buf, "w") as zf:
-    ...     zf.writestr("sources/a.txt", "人間の安全保障")
-    >>> read_zip_member(open_zip_safely(buf.getvalue()), "sources/a.txt").decode()
-    '人間の安全保障'
-    """
-    try:
-        info = zf.getinfo(name)
-    except KeyError:
-        raise ExchangeError(f"the archive has no entry {name!r}", path=path) from None
-    limit = info.file_size if budget is None else min(info.file_size, budget)
-    out = bytearray()
-    try:
-        with zf.open(info) as fh:
-            while True:
-                chunk = fh.read(1 << 20)
-                if not chunk:
-                    break
-                out += chunk
-                if len(out) > limit:
-                    raise ExchangeError(f"zip entry {name!r} holds more bytes than allowed ({limit})", path=path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise ExchangeError(f"zip entry {name!r} cannot be read ({exc})", path=path) from None
-    return bytes(out)
-
-
 def _parse_xml(data: bytes, *, path, what: str) -> ET.Element:
     import defusedxml
     import defusedxml.ElementTree as DET
 
     try:
-        return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        _check_depth(root, path=path, what=what)
+        return root
     except defusedxml.DTDForbidden:
         raise ExchangeError(f"{what}: refusing XML with a DTD (<!DOCTYPE ...>): REFI-QDA files have none, "
                             "and a DTD can expand entities or read local files", path=path) from None
@@ -276,6 +175,49 @@ def _parse_xml(data: bytes, *, path, what: str) -> ET.Element:
                             column=None if col is None else col + 1) from None
 
 
+def _check_depth(root: ET.Element, *, path, what: str) -> None:
+    """Refuse elements nested deeper than :data:`MAX_XML_DEPTH` (checked without recursion)."""
+    level, depth = [root], 1
+    while level:  # one level of the tree at a time
+        if depth > MAX_XML_DEPTH:
+            raise ExchangeError(f"{what}: elements are nested more than {MAX_XML_DEPTH} levels deep (a "
+                                f"<{_local(level[0].tag)[1]}> at depth {depth}); refusing a file no QDA tool writes",
+                                path=path)
+        level = [child for el in level for child in el]
+        depth += 1
+
+
+def _json_depth(text: str) -> int:
+    """How deeply the arrays and objects of a JSON text nest (strings skipped), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _loads_json(text: str, *, what: str, path) -> Any:
+    """``json.loads`` after refusing nesting deeper than :data:`MAX_JSON_DEPTH`."""
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ExchangeError(f"{what}: its JSON nests {depth} levels deep, more than the limit of {MAX_JSON_DEPTH}",
+                            path=path)
+    return json.loads(text)
+
+
 def _local(tag: str) -> tuple[str, str]:
     if tag.startswith("{"):
         ns, _, name = tag[1:].partition("}")
@@ -286,11 +228,37 @@ def _local(tag: str) -> tuple[str, str]:
 def _check_root(root: ET.Element, names: Sequence[tuple[str, str]], *, path, what: str) -> str:
     ns, name = _local(root.tag)
     for want_ns, want_name in names:
-        if (ns, name) == (want_ns, want_name):
+        if name == want_name and (ns == want_ns or _canonical_ns(ns) == want_ns):
             return ns
     expected = " or ".join(f"<{n}> in namespace {s!r}" for s, n in names)
     found = f"<{name}>" + (f" in namespace {ns!r}" if ns else " without a namespace")
     raise ExchangeError(f"{what}: expected a root element {expected}, found {found}", path=path)
+
+
+def _canonical_ns(ns: str) -> str | None:
+    """The standard namespace a vendor's variant stands for (``urn:QDA-XML:codebook:1:0`` ->
+    ``urn:QDA-XML:codebook:1.0``), or None."""
+    m = _NS_VARIANT.fullmatch(ns)
+    if not m:
+        return None
+    return NS_CODEBOOK if m.group(1) == "codebook" else NS_PROJECT
+
+
+def _position(sel: ET.Element, name: str, text_len: int, limit: int, doc_id: str, path) -> int:
+    """A selection's position: ASCII digits (an optional ``+``), at most ``limit`` (the text's
+    length in UTF-8 bytes, the largest unit any tool counts in)."""
+    value = sel.get(name)
+    m = _POSITION.fullmatch(value or "")
+    guid = sel.get("guid") or "without a guid"
+    if not m or not m.group(1).isascii():
+        raise ExchangeError(f"source {doc_id!r}: selection {guid} has {name}={value!r}; expected a whole number "
+                            "written in ASCII digits", path=path)
+    digits = m.group(1).lstrip("0") or "0"
+    n = int(digits) if len(digits) <= 20 else limit + 1
+    if n > limit:
+        raise ExchangeError(f"source {doc_id!r}: selection {guid} has {name}={m.group(1)[:40]}, beyond the end of "
+                            f"its text ({text_len} characters, {limit} UTF-8 bytes)", path=path)
+    return n
 
 
 # ---------------------------------------------------------------------------------------
@@ -452,6 +420,15 @@ def _sets_element(parent: ET.Element, ns: str, codebook: Codebook) -> None:
         _sub(s, f"{{{ns}}}Description").text = _set_description(part, cb_id)
         for code in codes:
             _sub(s, f"{{{ns}}}MemberCode", {"guid" if ns == NS_CODEBOOK else "targetGUID": code_guid(code.id)})
+    members: dict[str, list[Code]] = {}
+    for code in codebook.codes:
+        for group in code.groups:
+            members.setdefault(group, []).append(code)
+    for group, codes in members.items():  # code groups: one set each, as ATLAS.ti and MAXQDA write them
+        s = _sub(sets_el, f"{{{ns}}}Set", {"guid": _guid("group", group),
+                                            "name": _check_xml_text(group, f"code group {group!r}")})
+        for code in codes:
+            _sub(s, f"{{{ns}}}MemberCode", {"guid" if ns == NS_CODEBOOK else "targetGUID": code_guid(code.id)})
 
 
 def _sub(parent, tag: str, attrs: Mapping[str, str] | None = None):
@@ -477,9 +454,15 @@ def _check_codebook(codebook) -> None:
         raise TypeError(f"expected a Codebook, not {type(codebook).__name__}")
     if len(codebook) == 0:
         raise ExchangeError(f"codebook {codebook.id!r} has no codes; REFI-QDA needs at least one")
+    position = {cid: i for i, cid in enumerate(codebook.ids)}
+    depth: dict[str, int] = {}
     for code in codebook.codes:
-        if code.parent is not None and codebook.ids.index(code.parent) > codebook.ids.index(code.id):
+        if code.parent is not None and position[code.parent] > position[code.id]:
             raise ExchangeError(f"code {code.id!r} comes before its parent {code.parent!r}")
+        depth[code.id] = 1 if code.parent is None else depth[code.parent] + 1
+        if depth[code.id] > MAX_XML_DEPTH - 4:  # Project > CodeBook > Codes > Code ... > Description
+            raise ExchangeError(f"code {code.id!r} is nested {depth[code.id]} levels deep; REFI-QDA files read by "
+                                f"hsqual hold code trees at most {MAX_XML_DEPTH - 4} levels deep")
 
 
 def export_qdc(codebook: Codebook, path: str | os.PathLike) -> Path:
@@ -600,7 +583,10 @@ def _build_codebook(raw_codes: list[_RawCode], raw_sets: list[_RawSet], *, fallb
         else:
             base = _slug(c.name)
             if c.parent_guid is not None:
-                base = f"{ids[c.parent_guid]}.{base}"
+                parent_id = ids[c.parent_guid]
+                # a deep tree would make ids as long as the tree is deep: past a length, the id
+                # starts afresh (the hierarchy stays in ``parent``)
+                base = f"{parent_id}.{base}" if len(parent_id) < _MAX_ID_LENGTH else f"{base}_{c.guid[:8]}"
             code_id, n = base, 2
             while code_id in used:
                 code_id, n = f"{base}_{n}", n + 1
@@ -609,11 +595,17 @@ def _build_codebook(raw_codes: list[_RawCode], raw_sets: list[_RawSet], *, fallb
     # sets that are hsqual codebooks
     membership: dict[str, str] = {}
     books: list[tuple[str, dict[str, Any], list[str]]] = []
+    groups: dict[str, list[str]] = {}
     for s in raw_sets:
         _, sections = _parse_sections(s.description)
         d = dict(sections)
         cb_id = (d.get("Codebook id") or "").strip()
         if not cb_id or not re.fullmatch(r"[a-z0-9_]+", cb_id):
+            # another tool's set (an ATLAS.ti code group, a MAXQDA set): a group its codes belong to
+            name = s.name.strip() or s.guid
+            for g in s.members:
+                if g in by_guid and name not in groups.setdefault(g, []):
+                    groups[g].append(name)
             continue
         meta: dict[str, Any] = {"version": (d.get("Version") or "").strip(), "source": (d.get("Source") or "").strip(),
                                 "title": {}, "description": {}}
@@ -652,20 +644,23 @@ def _build_codebook(raw_codes: list[_RawCode], raw_sets: list[_RawSet], *, fallb
             continue
         languages = meta.get("languages") or ("en", "ja")
         codes = []
-        # order: members as listed, but a parent always before its children
+        # order: members as listed, but a parent always before its children (one pass: a code
+        # whose parent is not placed yet waits for it)
         placed: set[str] = set()
-        pending = list(members)
-        while pending:
-            progress = False
-            for g in list(pending):
-                parent = by_guid[g].parent_guid
-                if parent is None or parent in placed or membership.get(parent) != cb_id:
-                    codes.append(_code_from_raw(by_guid[g], parsed[g], ids, cb_id, languages))
-                    placed.add(g)
-                    pending.remove(g)
-                    progress = True
-            if not progress:  # parent is in this set but never placed: cannot happen for a tree
-                raise ExchangeError("the code hierarchy has a cycle", path=path)
+        waiting: dict[str, list[str]] = {}
+        for first in members:
+            parent = by_guid[first].parent_guid
+            if parent is not None and parent not in placed and membership.get(parent) == cb_id:
+                waiting.setdefault(parent, []).append(first)
+                continue
+            todo = [first]
+            while todo:
+                g = todo.pop()
+                codes.append(_code_from_raw(by_guid[g], parsed[g], ids, cb_id, languages, groups.get(g, ())))
+                placed.add(g)
+                todo.extend(reversed(waiting.pop(g, [])))
+        if waiting:  # a parent in this set never placed: cannot happen for a tree
+            raise ExchangeError("the code hierarchy has a cycle", path=path)
         parts.append(Codebook(cb_id, codes, version=meta["version"], title=meta["title"], source=meta["source"],
                               description=meta["description"], languages=languages))
     # a code whose parent lives in another set: the parent must exist in the merged codebook
@@ -673,7 +668,7 @@ def _build_codebook(raw_codes: list[_RawCode], raw_sets: list[_RawSet], *, fallb
     return book, ids
 
 
-def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, languages) -> Code:
+def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, languages, groups=()) -> Code:
     preamble, sections = parsed
     label: dict[str, str] = {}
     fields: dict[str, dict[str, str]] = {f: {} for f in _FIELD_OF.values()}
@@ -707,6 +702,7 @@ def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, langu
         parent=None if raw.parent_guid is None else ids[raw.parent_guid],
         color=raw.color,
         codebook=cb_id,
+        groups=tuple(groups),
         **{f: MappingProxyType({k: v for k, v in vals.items() if v}) for f, vals in fields.items()},
     )
 
@@ -801,6 +797,18 @@ class _OffsetMap:
         k = int(self._np.searchsorted(self.units, unit, side="left"))
         return k if k <= self.n and int(self.units[k]) == unit else None
 
+    def to_codepoints(self, units):
+        """Many offsets at once: an int64 array of code points, -1 where an offset fits none."""
+        import numpy as np
+
+        v = np.asarray(units, dtype=np.int64)
+        if self.units is None:
+            return np.where((v >= 0) & (v <= self.n), v, -1)
+        top = int(self.units[-1])
+        k = np.searchsorted(self.units, np.clip(v, 0, top), side="left")
+        ok = (v >= 0) & (v <= top) & (k <= self.n) & (self.units[np.minimum(k, self.n)] == v)
+        return np.where(ok, k, -1)
+
 
 def _same_text(a: str, b: str) -> bool:
     return a == b or a.replace("\r\n", "\n") == b.replace("\r\n", "\n") or " ".join(a.split()) == " ".join(b.split())
@@ -856,7 +864,7 @@ def _variable_value(kind: str, v: Any) -> tuple[str, str]:
     return "TextValue", str(v)
 
 
-def _parse_variable_value(el: ET.Element, ns: str, kind: str) -> Any:
+def _parse_variable_value(el: ET.Element, ns: str, kind: str, *, path=None, what: str = "a variable value") -> Any:
     for tag in ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue"):
         v = el.find(f"{{{ns}}}{tag}")
         if v is None:
@@ -877,10 +885,10 @@ def _parse_variable_value(el: ET.Element, ns: str, kind: str) -> Any:
             return text
         if kind == "List":
             try:
-                value = json.loads(text)
+                value = _loads_json(text, what=what, path=path)
                 if isinstance(value, list):
                     return value
-            except ValueError:
+            except json.JSONDecodeError:
                 pass
         return text
     return None
@@ -1100,6 +1108,8 @@ def _parse_segments(body: str, doc: Document) -> list[Segment]:
     for n, line in enumerate(body.split("\n"), 1):
         if not line.strip():
             continue
+        if _json_depth(line) > 2:
+            raise ValueError(f"line {n} nests lists or objects (expected [segment_id, kind, start, end, speaker])")
         try:
             item = json.loads(line)
         except ValueError:
@@ -1184,8 +1194,12 @@ def import_qdpx(
     offsets : {"auto", "codepoints", "utf16", "utf8", "codepoints-lf", "utf16-lf", "utf8-lf"}, keyword-only
         How the file counts selection positions: Unicode code points (the standard's rule),
         UTF-16 code units, or UTF-8 bytes; ``-lf``: with CRLF counted as one. ``"auto"``
-        (default) tries each and keeps the one under which the most selections fall on
-        character boundaries and match the file's own quoted text (code points win ties).
+        (default) tries each and decides on evidence, in order: selections matching the
+        file's own quotes (``name``), selections falling on character boundaries, the
+        exporting tool (``origin``: hsqual counts code points, NVivo UTF-16 units), and
+        selection ends on word and line boundaries. Conventions that read every selection alike (a text without
+        characters outside the BMP or CRLF) are one reading. When several readings still tie,
+        code points (the standard's rule) are used and the tie is reported.
     limits : ZipLimits, optional, keyword-only
         Limits on the archive (entries, total size, compression ratio).
 
@@ -1203,8 +1217,12 @@ def import_qdpx(
         ``segment_id`` hsqual wrote when its source's segments came from the file; otherwise
         it gets the segment its start offset lies in (or, in a gap, the next segment), so
         that the codings fit the corpus. ``codings.attrs["refiqda"]`` reports
-        the offset convention used (``"offsets"``), how each convention fared
-        (``"offset_scores"``), the coders (``"users"``), sources that are not text
+        the offset convention used (``"offsets"``), the evidence that decided it
+        (``"offset_evidence"``), the conventions left tied (``"offsets_tied"``, empty when
+        decided; a tie is also a problem saying how to choose), how each convention fared
+        (``"offset_scores"``: selections valid, matching quotes, ends on boundaries), how
+        many selections carry a quote (``"quoted_selections"``), the file's ``"origin"`` and
+        ``"namespace"``, GUIDs used twice (in ``"problems"``), the coders (``"users"``), sources that are not text
         (``"skipped_sources"``), where segments came from (``"segments"``: ``{"from_file":
         [doc ids], "detected": [doc ids], "changed_rows": [rows whose segment_id in the file
         was replaced]}``) and selections that fit no convention (``"problems"``; those
@@ -1215,7 +1233,9 @@ def import_qdpx(
     Raises
     ------
     ExchangeError
-        Unsafe or malformed archive or XML, a missing source file, an unknown convention.
+        Unsafe or malformed archive or XML (too deeply nested, zip bomb, ...), a missing
+        source file, a selection position that is not a whole number within its text, an
+        unknown convention.
 
     Example
     -------
@@ -1256,13 +1276,19 @@ def import_qdpx(
 
 def _read_project(root, ns, zf, names, p, offsets, budget):
     q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
-    report: dict[str, Any] = {"path": str(p), "offsets": None, "offset_scores": {}, "users": {},
+    report: dict[str, Any] = {"path": str(p), "origin": root.get("origin") or "", "namespace": ns,
+                              "offsets": None, "offset_scores": {}, "offset_evidence": "",
+                              "offsets_tied": [], "users": {},
                               "skipped_sources": [], "problems": [],
                               "segments": {"from_file": [], "detected": [], "changed_rows": []}}
     # users
     users: dict[str, str] = {}
     for u in root.iterfind(f"{q('Users')}/{q('User')}"):
         guid = (u.get("guid") or "").strip("{}").lower()
+        if guid in users:
+            report["problems"].append(f"two users have the guid {guid} ({report['users'][users[guid]]!r} and "
+                                      f"{u.get('name') or u.get('id')!r}); the first is kept as the coder")
+            continue
         users[guid] = u.get("id") or u.get("name") or f"user:{guid}"
         report["users"][users[guid]] = u.get("name") or users[guid]
     # codebook
@@ -1289,7 +1315,7 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
             g = ((ref.get("targetGUID") if ref is not None else None) or "").strip("{}").lower()
             if g in variables:
                 name, kind = variables[g]
-                value = _parse_variable_value(vv, ns, kind)
+                value = _parse_variable_value(vv, ns, kind, path=p, what=f"the value of variable {name!r}")
                 if value is not None:
                     out[name] = value
         return out
@@ -1318,17 +1344,24 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
     pending: list[dict[str, Any]] = []
     used_ids: set[str] = set()
     listed_segments: dict[str, str | None] = {}
+    seen_sources: dict[str, str] = {}
+    seen_selections: dict[str, str] = {}
     for src in (list(sources_el) if sources_el is not None else []):
         _, kind = _local(src.tag)
         if kind != "TextSource":
             report["skipped_sources"].append(f"{kind} {src.get('name') or src.get('guid')}")
             continue
         sguid = (src.get("guid") or "").strip("{}").lower()
+        if sguid and sguid in seen_sources:
+            report["problems"].append(f"two sources have the guid {sguid} ({seen_sources[sguid]!r} and "
+                                      f"{src.get('name')!r}); cases and sets refer to the first")
         doc_id = src.get("name") or sguid or f"source{len(docs) + 1}"
         base, n = doc_id, 2
         while doc_id in used_ids:
             doc_id, n = f"{base} ({n})", n + 1
         used_ids.add(doc_id)
+        if sguid:
+            seen_sources.setdefault(sguid, doc_id)
         content = src.find(q("PlainTextContent"))
         if src.get("plainTextPath"):
             text, budget = _source_text(zf, names, src.get("plainTextPath"), p, budget, what=f"source {doc_id!r}")
@@ -1357,6 +1390,11 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
         selections = [(sel, sel) for sel in src.findall(q("PlainTextSelection"))]
         whole = [(c, None) for c in src.findall(q("Coding"))]
         for sel, _ in selections:
+            selguid = (sel.get("guid") or "").strip("{}").lower()
+            if selguid in seen_selections:
+                report["problems"].append(f"source {doc_id!r}: two selections have the guid {selguid} (the other in "
+                                          f"{seen_selections[selguid]!r}); both are kept")
+            seen_selections.setdefault(selguid, doc_id)
             pending.append({"doc": docs[-1], "sel": sel})
         for coding, _ in whole:
             pending.append({"doc": docs[-1], "sel": None, "coding": coding})
@@ -1376,14 +1414,35 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
         report["segments"]["detected"].append(doc.doc_id)
     from_file = set(report["segments"]["from_file"])
     finders = {doc_id: _SegmentFinder(segs) for doc_id, segs in doc_segments.items()}
-    # offsets
+    # offsets: converted one document at a time, so that only one document's maps are in memory
     sels = [x for x in pending if x["sel"] is not None]
-    chosen = offsets
+    limits: dict[str, int] = {}
+    for item in sels:
+        doc = item["doc"]
+        if doc.doc_id not in limits:
+            limits[doc.doc_id] = len(doc.text.encode("utf-8", "surrogatepass"))
+        limit = limits[doc.doc_id]
+        item["raw"] = (_position(item["sel"], "startPosition", len(doc.text), limit, doc.doc_id, p),
+                       _position(item["sel"], "endPosition", len(doc.text), limit, doc.doc_id, p))
+    report["quoted_selections"] = sum(1 for item in sels if item["sel"].get("name"))
     if offsets == "auto":
-        chosen, scores = _detect_offsets(sels)
-        report["offset_scores"] = scores
+        decision = _detect_offsets(sels, origin=report["origin"])
+        chosen = decision["offsets"]
+        report.update({k: v for k, v in decision.items() if k != "converted"})
+        converted = decision["converted"][chosen]
+        if decision["offsets_tied"]:
+            tied = decision["offsets_tied"]
+            report["problems"].append(
+                f"the offset convention cannot be told from this file: {', '.join(tied)} fit its selections "
+                f"equally well ({decision['offset_evidence']}); {chosen} was used. Check a few quotes and give "
+                f"--offsets ({' or '.join(tied)}) (offsets= in Python) to choose")
+    else:
+        chosen = offsets
+        report["offset_evidence"] = "the offsets option"
+        converted = _convert_all(sels, chosen)
     report["offsets"] = chosen
-    maps: dict[tuple[str, str], _OffsetMap] = {}
+    for item, pair in zip(sels, converted):
+        item["cp"] = pair
     rows = []
     for item in pending:
         doc: Document = item["doc"]
@@ -1398,18 +1457,14 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
             desc = d.text if d is not None and d.text else ""
             quote_attr = sel.get("name")
             note_refs = [(r.get("targetGUID") or "").strip("{}").lower() for r in sel.findall(q("NoteRef"))]
-            raw_s, raw_e = _int_attr(sel, "startPosition", p), _int_attr(sel, "endPosition", p)
-            key = (doc.doc_id, chosen)
-            if key not in maps:
-                maps[key] = _OffsetMap(doc.text, chosen)
-            s, e = maps[key].to_codepoint(raw_s), maps[key].to_codepoint(raw_e)
-            if s is None or e is None or s > e:
+            raw_s, raw_e = item["raw"]
+            if item["cp"] is None:
                 report["problems"].append(
                     f"source {doc.doc_id!r}: selection {raw_s}-{raw_e} ({quote_attr or ''!r:.40}) does not fall on "
                     f"character boundaries under the {chosen} convention; kept with the file's numbers")
                 start, end = raw_s, raw_e
             else:
-                start, end = s, e
+                start, end = item["cp"]
         _, sections = _parse_sections(desc)
         sd = dict(sections)
         recorded = int(sd["Segment"].strip()) if sd.get("Segment", "").strip().isdigit() else None
@@ -1425,8 +1480,8 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
         for h, b in sections:
             if h.startswith("Column "):
                 try:
-                    extra[h[7:]] = json.loads(b)
-                except ValueError:
+                    extra[h[7:]] = _loads_json(b, what=f"source {doc.doc_id!r}: the {h!r} of a selection", path=p)
+                except json.JSONDecodeError:
                     extra[h[7:]] = b
         for c in codings_el:
             ref = c.find(q("CodeRef"))
@@ -1454,14 +1509,6 @@ def _read_project(root, ns, zf, names, p, offsets, budget):
     return corpus, codings, codebook
 
 
-def _int_attr(el, name: str, path) -> int:
-    value = el.get(name)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ExchangeError(f"a <{_local(el.tag)[1]}> has {name}={value!r}; expected a whole number", path=path) from None
-
-
 def _source_text(zf, names, ref: str, p: Path, budget: int, *, what: str) -> tuple[str, int]:
     if not ref.startswith("internal://"):
         raise ExchangeError(f"{what} points at {ref!r}, outside the archive; hsqual reads only sources stored in "
@@ -1471,7 +1518,15 @@ def _source_text(zf, names, ref: str, p: Path, budget: int, *, what: str) -> tup
     if "/" in rel or "\\" in rel or rel in ("", ".", ".."):
         raise ExchangeError(f"{what} points at {ref!r}; expected a file name inside sources/", path=p)
     if member not in names:
-        raise ExchangeError(f"{what}: its text file {member!r} is missing from the archive", path=p)
+        # tools case the folder differently (NVivo for Windows writes Sources/)
+        found = sorted(n for n in names if n.lower() == member.lower())
+        if not found:
+            raise ExchangeError(f"{what}: its text file {member!r} is missing from the archive", path=p)
+        exact = [n for n in found if n.split("/", 1)[1] == rel]
+        if len(exact) > 1 or (not exact and len(found) > 1):
+            raise ExchangeError(f"{what}: the archive holds several files that could be {member!r} "
+                                f"({', '.join(found)})", path=p)
+        member = (exact or found)[0]
     data = read_zip_member(zf, member, path=p, budget=budget)
     from .textio import decode_bytes
     from .errors import TranscriptError
@@ -1483,36 +1538,131 @@ def _source_text(zf, names, ref: str, p: Path, budget: int, *, what: str) -> tup
     return text, budget - len(data)
 
 
-def _detect_offsets(items: list[dict[str, Any]]) -> tuple[str, dict[str, dict[str, int]]]:
-    """Score each convention: selections on boundaries, and those matching the file's quote."""
-    scores: dict[str, dict[str, int]] = {}
-    results: dict[str, list] = {}
+def _by_document(items: list[dict[str, Any]]):
+    """Runs of consecutive selections of one document: ``(doc, [(index, item), ...])``."""
+    run: list[tuple[int, dict[str, Any]]] = []
+    for i, item in enumerate(items):
+        if run and item["doc"] is not run[-1][1]["doc"]:
+            yield run[-1][1]["doc"], run
+            run = []
+        run.append((i, item))
+    if run:
+        yield run[-1][1]["doc"], run
+
+
+def _convert_run(omap: "_OffsetMap", run) -> list[tuple[int, int] | None]:
+    """The code points of one document's selections (None where a selection fits no boundary)."""
+    starts = omap.to_codepoints([item["raw"][0] for _, item in run]).tolist()
+    ends = omap.to_codepoints([item["raw"][1] for _, item in run]).tolist()
+    return [(s, e) if s >= 0 and e >= 0 and s <= e else None for s, e in zip(starts, ends)]
+
+
+def _convert_all(items: list[dict[str, Any]], convention: str) -> list[tuple[int, int] | None]:
+    out: list[tuple[int, int] | None] = [None] * len(items)
+    for doc, run in _by_document(items):
+        for (i, _), pair in zip(run, _convert_run(_OffsetMap(doc.text, convention), run)):
+            out[i] = pair
+    return out
+
+
+def _is_word_char(ch: str) -> bool:
+    # letters and digits of scripts that separate words; CJK text has a boundary between any two
+    return ch.isalnum() and ord(ch) < 0x2E80
+
+
+def _on_boundary(text: str, k: int) -> bool:
+    """Whether offset ``k`` lies between words or lines (not inside a word, not inside CRLF)."""
+    if k <= 0 or k >= len(text):
+        return True
+    before, after = text[k - 1], text[k]
+    if before == "\r" and after == "\n":
+        return False
+    return not (_is_word_char(before) and _is_word_char(after))
+
+
+def _detect_offsets(items: list[dict[str, Any]], *, origin: str = "") -> dict[str, Any]:
+    """Decide the offset convention of a file's selections, on evidence, and say which.
+
+    Evidence, in order: selections whose text equals the file's own quote (``name``);
+    selections falling on character boundaries at all; the exporting tool (``origin``: hsqual
+    counts code points, NVivo UTF-16 code units, CRLF included or not); selection ends on
+    word and line boundaries. Conventions
+    that give every selection the same code points are the same for this file (a text without
+    characters outside the BMP reads alike in code points and UTF-16). When the evidence leaves
+    several different readings tied, ``offsets_tied`` lists them and the standard's code points
+    (or the first tied one) is used.
+    """
+    scores = {c: {"valid": 0, "matched_quotes": 0, "exact_quotes": 0, "boundaries": 0, "selections": len(items)}
+              for c in OFFSET_CONVENTIONS}
+    converted = {c: [None] * len(items) for c in OFFSET_CONVENTIONS}
+    for doc, run in _by_document(items):  # one document's maps at a time
+        seen: dict[tuple[int, int, int], tuple[int, int, int]] = {}  # readings shared by conventions
+        for conv in OFFSET_CONVENTIONS:
+            omap = _OffsetMap(doc.text, conv)
+            sc, out = scores[conv], converted[conv]
+            for (i, item), pair in zip(run, _convert_run(omap, run)):
+                out[i] = pair
+                if pair is None:
+                    continue
+                s, e = pair
+                if (i, s, e) not in seen:
+                    quote = item["sel"].get("name")
+                    matched = bool(quote) and _same_text(doc.text[s:e], quote)
+                    seen[i, s, e] = (_on_boundary(doc.text, s) + _on_boundary(doc.text, e), matched,
+                                     matched and doc.text[s:e] == quote)
+                ends, matched, exact = seen[i, s, e]
+                sc["valid"] += 1
+                sc["boundaries"] += ends
+                sc["matched_quotes"] += matched
+                sc["exact_quotes"] += exact
+            del omap
+    # conventions reading every selection alike are one reading
+    readings: dict[tuple, list[str]] = {}
     for conv in OFFSET_CONVENTIONS:
-        maps: dict[str, _OffsetMap] = {}
-        valid = matched = 0
-        converted = []
-        for item in items:
-            doc, sel = item["doc"], item["sel"]
-            try:
-                raw_s, raw_e = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            except (TypeError, ValueError):
-                converted.append(None)
-                continue
-            if doc.doc_id not in maps:
-                maps[doc.doc_id] = _OffsetMap(doc.text, conv)
-            s, e = maps[doc.doc_id].to_codepoint(raw_s), maps[doc.doc_id].to_codepoint(raw_e)
-            ok = s is not None and e is not None and s <= e
-            converted.append((s, e) if ok else None)
-            if ok:
-                valid += 1
-                quote = sel.get("name")
-                if quote and _same_text(doc.text[s:e], quote):
-                    matched += 1
-        scores[conv] = {"valid": valid, "matched_quotes": matched, "selections": len(items)}
-        results[conv] = converted
-    best = max(OFFSET_CONVENTIONS, key=lambda c: (scores[c]["matched_quotes"], scores[c]["valid"],
-                                                  -OFFSET_CONVENTIONS.index(c)))
-    return best, scores
+        readings.setdefault(tuple(converted[conv]), []).append(conv)
+    groups = list(readings.values())
+    decision: dict[str, Any] = {"offset_scores": scores, "converted": converted, "offsets_tied": []}
+    if len(groups) == 1:
+        decision.update(offsets="codepoints", offset_evidence="every convention reads these selections alike")
+        return decision
+    candidates = groups
+    evidence: list[str] = []
+
+    def narrow(key: str, what: str) -> None:
+        nonlocal candidates
+        best = max(scores[g[0]][key] for g in candidates)
+        kept = [g for g in candidates if scores[g[0]][key] == best]
+        if len(kept) < len(candidates):
+            others = max(scores[g[0]][key] for g in candidates if g not in kept)
+            of = 2 * len(items) if key == "boundaries" else len(items)
+            evidence.append(f"{what}: {best} of {of} under {', '.join(g[0] for g in kept)}, at most {others} otherwise")
+        candidates = kept
+
+    narrow("matched_quotes", "selections matching the file's quotes")
+    if len(candidates) > 1:
+        narrow("exact_quotes", "selections matching the file's quotes character for character")
+    if len(candidates) > 1:
+        narrow("valid", "selections on character boundaries")
+    if len(candidates) > 1:  # the tool that wrote the file, where its counting is known
+        known = [(r"^hsqual\b", ("codepoints",), "hsqual counts code points"),
+                 (r"nvivo", ("utf16", "utf16-lf"), "NVivo counts UTF-16 code units")]
+        for pattern, family, why in known:
+            if re.search(pattern, origin, re.IGNORECASE):
+                kept = [g for g in candidates if any(c in family for c in g)]
+                if kept and len(kept) < len(candidates):
+                    candidates = kept
+                    evidence.append(f"the file comes from {origin!r}, and {why}")
+                break
+    if len(candidates) > 1:
+        narrow("boundaries", "selection ends on word and line boundaries")
+    if len(candidates) == 1:
+        decision.update(offsets=candidates[0][0], offset_evidence="; ".join(evidence))
+        return decision
+    tied = [g[0] for g in candidates]
+    chosen = "codepoints" if "codepoints" in tied else tied[0]
+    decision.update(offsets=chosen, offsets_tied=tied,
+                    offset_evidence="; ".join(evidence) or "no selection quotes or boundaries tell them apart")
+    return decision
 
 
 # ---------------------------------------------------------------------------------------
@@ -1535,11 +1685,33 @@ def schema_path(kind: str) -> Path:
     return Path(__file__).resolve().parent / "schemas" / _SCHEMAS[kind]
 
 
-def schema_errors(path: str | os.PathLike, *, limits: ZipLimits | None = None) -> list[str]:
-    """Check a ``.qdc`` or ``.qdpx`` file against the schema of the REFI-QDA elements hsqual writes.
+SCHEMA_DIR_VARIABLE = "HSQUAL_REFIQDA_SCHEMAS"
+"""Environment variable naming a folder with the official REFI-QDA schemas (used by :func:`schema_errors`)."""
+
+
+def schema_errors(path: str | os.PathLike, *, limits: ZipLimits | None = None,
+                  schema_dir: str | os.PathLike | None = None) -> list[str]:
+    """Check a ``.qdc`` or ``.qdpx`` file against a REFI-QDA schema.
 
     The file is parsed safely first (see :func:`import_qdpx`); returns one message per
-    problem, empty when the file is valid.
+    problem, empty when the file is valid. A vendor's namespace variant
+    (``urn:QDA-XML:project:1:0``) is read as the standard's.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    limits : ZipLimits, optional, keyword-only
+    schema_dir : str or PathLike, optional, keyword-only
+        A folder holding the official schemas (the standard's ``Project.xsd`` and
+        ``Codebook.xsd``, recognised by their target namespace). Default: the folder in the
+        ``HSQUAL_REFIQDA_SCHEMAS`` environment variable, else hsqual's own schemas
+        (:func:`schema_path`), which accept everything the standard allows on the elements
+        hsqual reads and leave pictures, PDF, audio, video, links and graphs unchecked.
+
+    Raises
+    ------
+    ExchangeError
+        The file cannot be read safely, or ``schema_dir`` holds no schema for its kind.
 
     Example
     -------
@@ -1550,8 +1722,6 @@ def schema_errors(path: str | os.PathLike, *, limits: ZipLimits | None = None) -
     >>> schema_errors(p)
     []
     """
-    import xmlschema
-
     p = Path(path)
     if p.suffix.lower() == ".qdpx":
         with open_zip_safely(p, path=p, limits=limits) as zf:
@@ -1559,11 +1729,20 @@ def schema_errors(path: str | os.PathLike, *, limits: ZipLimits | None = None) -
         kind, root = "qde", _parse_xml(data, path=p, what="project.qde")
     else:
         kind, root = "qdc", _parse_xml(_read_limited(p, 256 << 20), path=p, what="codebook")
-    schema = _schema(kind)
+    ns = _local(root.tag)[0]
+    canonical = _canonical_ns(ns)
+    if canonical and canonical != ns:  # a vendor's variant: check it as the standard's namespace
+        prefix, new = f"{{{ns}}}", f"{{{canonical}}}"
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.tag.startswith(prefix):
+                el.tag = new + el.tag[len(prefix):]
+    if schema_dir is None:
+        schema_dir = os.environ.get(SCHEMA_DIR_VARIABLE) or None
+    schema = _schema(kind) if schema_dir is None else _official_schema(kind, Path(schema_dir))
     return [f"{e.path or '/'}: {e.reason}" for e in schema.iter_errors(root)]
 
 
-_schema_cache: dict[str, Any] = {}
+_schema_cache: dict[Any, Any] = {}
 
 
 def _schema(kind: str):
@@ -1572,3 +1751,31 @@ def _schema(kind: str):
     if kind not in _schema_cache:
         _schema_cache[kind] = xmlschema.XMLSchema(str(schema_path(kind)))
     return _schema_cache[kind]
+
+
+def _official_schema(kind: str, folder: Path):
+    """The schema in ``folder`` whose target namespace is the standard's for ``kind``."""
+    import xmlschema
+
+    want = NS_PROJECT if kind == "qde" else NS_CODEBOOK
+    if not folder.is_dir():
+        raise ExchangeError(f"the schema folder does not exist; expected a folder with the REFI-QDA schemas "
+                            f"(Project.xsd, Codebook.xsd)", path=folder)
+    for xsd in sorted(folder.iterdir(), key=lambda f: (f.stem.lower() not in ("project", "codebook"), f.name)):
+        if xsd.suffix.lower() != ".xsd" or not xsd.is_file():
+            continue
+        try:
+            head = _parse_xml(_read_limited(xsd, 16 << 20), path=xsd, what="schema")
+        except ExchangeError:
+            continue
+        if head.get("targetNamespace") != want:
+            continue
+        key = (str(xsd.resolve()), xsd.stat().st_mtime_ns)
+        if key not in _schema_cache:
+            try:
+                _schema_cache[key] = xmlschema.XMLSchema(str(xsd), allow="local")
+            except (xmlschema.XMLSchemaException, OSError) as exc:
+                raise ExchangeError(f"not a usable XML schema ({str(exc).splitlines()[0]})", path=xsd) from None
+        return _schema_cache[key]
+    raise ExchangeError(f"no schema with target namespace {want!r} in this folder (expected the standard's "
+                        f"{'Project' if kind == 'qde' else 'Codebook'}.xsd)", path=folder)

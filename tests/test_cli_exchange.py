@@ -94,7 +94,7 @@ def test_validate_reports_a_broken_codebook_with_its_line(study, capsys):
     out = capsys.readouterr().out.splitlines()
     assert status == 1
     assert out == [f"{p}:7: code 'a': unknown key 'lable' in this code; expected one of: color, definition, "
-                   "examples, id, label, parent, rules, when_not_to_use, when_to_use"]
+                   "examples, groups, id, label, parent, rules, when_not_to_use, when_to_use"]
 
 
 def test_validate_reports_a_binary_transcript(tmp_path, capsys):

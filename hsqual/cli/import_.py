@@ -32,7 +32,9 @@ Writes, inside --out:
                           hsqual needs text the file does not hold (definition, examples, ...)
   transcripts/<doc>.md    one transcript per text source, metadata and segments as front matter
   codings.csv             the codings, offsets in characters (code points)
-Selection offsets are converted from the convention the file used (detected, or --offsets).
+Selection offsets are converted from the convention the file used (--offsets, else detected from
+the file's quotes, selections on word and line boundaries, and the tool that wrote it; when these
+cannot tell, the tied conventions are listed and the exit status is 1: choose with --offsets).
 An existing codings.csv is never overwritten unless --force is given.
 """
 
@@ -122,6 +124,22 @@ def transcript_markdown(doc, *, segments=None) -> str:
     return f"---\n{front}---\n{doc.text}"
 
 
+def _check_groups_kept(codebook, written, src) -> None:
+    """Say so when the codebook YAML written lacks the code groups the file gave (never drop silently)."""
+    grouped = {c.id: c.groups for c in codebook.codes if c.groups}
+    if not grouped:
+        return
+    from ..codebook import load_codebooks
+
+    back = load_codebooks(written)
+    lost = [cid for cid, groups in grouped.items() if cid in back and back[cid].groups != groups]
+    if lost:
+        names = sorted({g for cid in lost for g in grouped[cid]})
+        print(f"{src}: warning: the code groups of {len(lost)} code(s) ({', '.join(names[:5])}"
+              f"{', ...' if len(names) > 5 else ''}) are not in the codebook YAML written; they are in the "
+              "codebook read from the file", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``hsqual import``; returns the exit status (1 when selections did not fit)."""
     from ..codings import write_codings
@@ -165,8 +183,10 @@ def run(args: argparse.Namespace) -> int:
               "refusing to overwrite (give --force, or another --out)", file=sys.stderr)
         return 1
     todo = sum(1 for c in codebook.codes if not c.examples or "en" not in c.definition)
-    for path in write_codebooks_yaml(codebook, out / "codebooks", fill_missing=True):
+    written = list(write_codebooks_yaml(codebook, out / "codebooks", fill_missing=True))
+    for path in written:
         print(f"wrote {path}")
+    _check_groups_kept(codebook, written, src)
     if todo:
         print(f"note: {todo} code(s) lack a definition or examples; the YAML holds TODO placeholders to fill in",
               file=sys.stderr)
@@ -185,7 +205,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {len(transcripts)} transcripts to {out / 'transcripts'}")
         write_codings(codings, out / "codings.csv")
         report = codings.attrs.get("refiqda", {})
-        print(f"wrote {out / 'codings.csv'} ({len(codings)} codings; offsets counted as {report.get('offsets')})")
+        how = report.get("offset_evidence") or ""
+        print(f"wrote {out / 'codings.csv'} ({len(codings)} codings; offsets counted as {report.get('offsets')}"
+              + (f", by {how}" if how and not report.get("offsets_tied") else "") + ")")
         for skipped in report.get("skipped_sources", []):
             print(f"{src}: skipped {skipped} (hsqual reads text sources only)", file=sys.stderr)
         for problem in report.get("problems", []):

@@ -28,11 +28,14 @@ examples:
   hsqual validate interviews/int01.md interviews/int02.docx
   hsqual validate codings.csv --corpus interviews/ --codebook codebooks/
   hsqual validate project.qdpx
+  hsqual validate project.qdpx --schema-dir refi-qda-schemas/
 
 What a file is comes from its name and content: .yaml/.yml is a codebook, a .csv whose header
 holds the codings columns (doc_id, segment_id, code, start, end, quote, coder) is a codings
 table, .qdc/.qdpx are REFI-QDA files, anything else is a transcript. Problems are listed one a
 line as path:line: message; the exit status is 0 when every file is fine, 1 otherwise.
+REFI-QDA files are checked against hsqual's schemas, or against the official ones (Project.xsd,
+Codebook.xsd of the REFI-QDA standard) in --schema-dir or $HSQUAL_REFIQDA_SCHEMAS.
 """
 
 
@@ -53,6 +56,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--codebook", action="append", metavar="PATH",
                    help="codebook(s) the codings' codes must come from (files or folders)")
     p.add_argument("--encoding", default=None, help="the transcripts' encoding (default: detected)")
+    p.add_argument("--schema-dir", metavar="DIR", default=None,
+                   help="check .qdc/.qdpx files against the official REFI-QDA schemas (Project.xsd, "
+                        "Codebook.xsd) in DIR (default: $HSQUAL_REFIQDA_SCHEMAS, else hsqual's own schemas)")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.set_defaults(func=run)
     return p
@@ -90,7 +96,8 @@ def _line(path, exc: HsqualError) -> str:
     return f"{where}:{exc.line}: {text}" if exc.line is not None else f"{where}: {text}"
 
 
-def validate_file(path: str | Path, *, corpus=None, codebook=None, encoding: str | None = None) -> tuple[list[str], str]:
+def validate_file(path: str | Path, *, corpus=None, codebook=None, encoding: str | None = None,
+                  schema_dir: str | Path | None = None) -> tuple[list[str], str]:
     """Check one file; returns (problems, summary). Problems are ``path:line: message`` lines.
 
     Example
@@ -128,11 +135,11 @@ def validate_file(path: str | Path, *, corpus=None, codebook=None, encoding: str
 
             if p.suffix.lower() == ".qdc":
                 cb = import_qdc(p)
-                problems = [f"{p}: {m}" for m in schema_errors(p)]
+                problems = [f"{p}: {m}" for m in schema_errors(p, schema_dir=schema_dir)]
                 return problems, f"{p}: {'ok' if not problems else 'problems'} (codebook, {len(cb)} codes)"
             corpus_, codings, cb = import_qdpx(p)
             report = codings.attrs.get("refiqda", {})
-            problems = [f"{p}: {m}" for m in schema_errors(p)] + [f"{p}: {m}" for m in report.get("problems", [])]
+            problems = [f"{p}: {m}" for m in schema_errors(p, schema_dir=schema_dir)] + [f"{p}: {m}" for m in report.get("problems", [])]
             return problems, (f"{p}: {'ok' if not problems else 'problems'} ({len(corpus_)} documents, "
                               f"{len(codings)} codings, {len(cb)} codes; offsets counted as {report.get('offsets')})")
         text_len, n_docs = _read_transcript(p, encoding)
@@ -195,7 +202,8 @@ def run(args: argparse.Namespace) -> int:
         bar = tqdm(total=len(files), file=sys.stderr, unit="file", desc="validate")
     n_bad = 0
     for f in files:
-        problems, summary = validate_file(f, corpus=corpus, codebook=codebook, encoding=args.encoding)
+        problems, summary = validate_file(f, corpus=corpus, codebook=codebook, encoding=args.encoding,
+                                          schema_dir=args.schema_dir)
         for line in problems:
             print(line)
         if problems:
