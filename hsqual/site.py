@@ -208,24 +208,25 @@ class _Site:
         parts.append("</tbody></table>")
         return self.page(self.title, "\n".join(parts), 0)
 
-    def context_of(self, doc_id: str, start: int, end: int) -> tuple[int, int]:
-        """The turn or paragraph around a span, cut to ``context`` characters either side."""
+    def context_of(self, doc_id: str, start: int, end: int) -> tuple[int, int, int, int]:
+        """The turn or paragraph around a span (its bounds), cut to ``context`` characters either side."""
         text = self.corpus.doc(doc_id).text
         lo, hi = 0, len(text)
         for s in self.corpus.segments_of(doc_id):
             if s.start <= start and end <= s.end:
                 lo, hi = s.start, s.end
                 break
-        return max(lo, start - self.context), min(hi, end + self.context)
+        return max(lo, start - self.context), min(hi, end + self.context), lo, hi
 
-    def snippet(self, doc_id: str, rows: pd.DataFrame, lo: int, hi: int) -> str:
+    def snippet(self, doc_id: str, rows: pd.DataFrame, lo: int, hi: int, outer: tuple[int, int]) -> str:
+        """``text[lo:hi]`` with ``rows`` highlighted; an ellipsis where it cuts into ``outer``."""
         text = self.corpus.doc(doc_id).text
         body = highlight_text(text, rows, start=lo, end=hi, codebook=self.codebook, lang=self.lang,
                               colors=self.colors, anchors=False)
-        before = "… " if lo > 0 and not text[lo - 1] == "\n" else ""
-        after = " …" if hi < len(text) and not text[hi] == "\n" else ""
+        before = "… " if lo > outer[0] else ""
+        after = " …" if hi < outer[1] else ""
         lang = self.corpus.doc(doc_id).language
-        return f'<div class="hsq" lang="{_h(lang)}"><div class="hsq-quote">{before}{body}{after}</div></div>'
+        return f'<div class="hsq" lang="{_h(lang)}"><div class="hsq-text hsq-quote">{before}{body}{after}</div></div>'
 
     def code_page(self, code: str) -> str:
         g = self.by_code[code]
@@ -269,8 +270,8 @@ class _Site:
                 if row["memo"]:
                     where.append(f"<span>memo: {_h(row['memo'])}</span>")
                 if 0 <= row["start"] <= row["end"] <= len(doc.text):
-                    lo, hi = self.context_of(doc_id, int(row["start"]), int(row["end"]))
-                    body = self.snippet(doc_id, rows.loc[[label]], lo, hi)
+                    lo, hi, *outer = self.context_of(doc_id, int(row["start"]), int(row["end"]))
+                    body = self.snippet(doc_id, rows.loc[[label]], lo, hi, tuple(outer))
                 else:
                     body = (f'<div class="hsq-note">offsets outside the text; the quote: '
                             f"{_h(row['quote'])}</div>")
@@ -360,7 +361,7 @@ class _Site:
                 where.append(f"<span>segment {int(p.segment_id)}</span>")
             where.append(f"<span>{int(p.unit_start)}–{int(p.unit_end)}</span>")
             parts.append(f'<div class="hsq-passage"><div class="hsq-where">{"".join(where)}</div>'
-                         f"{self.snippet(doc_id, hits, lo, hi)}</div>")
+                         f"{self.snippet(doc_id, hits, lo, hi, (int(p.unit_start), int(p.unit_end)))}</div>")
         return self.page(f"{self.label(a)} × {self.label(b)} — {self.title}", "\n".join(parts), 1)
 
 
