@@ -301,7 +301,7 @@ class _Site:
         parts = ["<h1>Code co-occurrence</h1>",
                  f'<p class="hsq-lead">Each number counts the {units} where both codes are applied '
                  f'(<code>hsqual.cooccurrence(codings, unit="{_h(self.unit)}")</code>); click it to read those '
-                 "passages. The diagonal counts the units of each code.</p>",
+                 f"passages. The diagonal counts the {units} of each code.</p>",
                  '<div class="hsq-mwrap"><table class="hsq-matrix"><thead><tr><th></th>']
         for code in self.codes:
             label = self.label(code)

@@ -239,9 +239,10 @@ def _spans(df: pd.DataFrame, text: str | None, *, colors: dict, codebook, lang: 
     return spans
 
 
-def _open(s: _Span, first: bool) -> str:
+def _open(s: _Span, first: bool, depth: int = 0) -> str:
     line = _line_color(s.color)
-    style = (f"background:{s.color}30;border-bottom-color:{line};"
+    # a span inside another gets a lighter tint, so stacked tints stay light; the lines tell them apart
+    style = (f"background:{s.color}{'30' if depth == 0 else '18'};border-bottom-color:{line};"
              f"padding-bottom:{1 + s.lane * _LANE_STEP}px")
     ident = f' id="{_h(s.key)}"' if first else ""
     point = " hsq-point" if s.start == s.end else ""
@@ -263,8 +264,8 @@ def _render(text: str, lo: int, hi: int, spans: list[_Span], opened: set[str]) -
         if b is None:
             break
         active = sorted((s for s in inside if s.start < b and s.end > a), key=lambda s: (-s.lane, s.start, s.key))
-        for s in active:
-            out.append(_open(s, s.key not in opened))
+        for depth, s in enumerate(active):
+            out.append(_open(s, s.key not in opened, depth))
             opened.add(s.key)
         out.append(html.escape(text[a:b], quote=False))
         out.append("</span>" * len(active))
