@@ -190,3 +190,32 @@ def test_the_notebook_view_works_as_a_standalone_page(chromium, site, tmp_path):
     result = render(chromium, site / "notebook_view.html", tmp_path)
     check_layout(result, 4)
     assert result["tip"]["hidden"] is False
+
+
+def test_the_view_in_an_executed_notebook(chromium, tmp_path):
+    """What Jupyter shows: a notebook cell returning show_document, executed and exported to HTML."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import hsqual\n"
+        "from hsqual.codings import codings_frame\n"
+        "from hsqual.corpus import Corpus, Document\n"
+        "text = '聞き手：人間の安全保障とは何ですか。 Dignity matters, and <b>so</b> does protection.'\n"
+        "corpus = Corpus([Document('d1', text, {'language': 'ja'})])\n"
+        "rows = [(c, w) for c, w in [('dignity', 'Dignity matters'), ('protection', 'protection'),\n"
+        "                            ('security', '人間の安全保障'), ('dignity', 'matters, and <b>so</b>')]]\n"
+        "codings = codings_frame([{'doc_id': 'd1', 'segment_id': 1, 'code': c, 'start': text.index(w),\n"
+        "                          'end': text.index(w) + len(w), 'quote': w, 'coder': 'ana'} for c, w in rows])\n"
+        "hsqual.show_document(corpus, codings, 'd1')")])
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    [output] = nb.cells[0].outputs
+    assert output["output_type"] == "execute_result" and "text/html" in output["data"]
+    body, _ = HTMLExporter(template_name="basic").from_notebook_node(nb)
+    page = tmp_path / "notebook.html"
+    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{body}</body></html>',
+                    encoding="utf-8")
+    result = render(chromium, page, tmp_path)
+    check_layout(result, 4)
+    assert result["tip"]["hidden"] is False and "coder: ana" in result["tip"]["text"]
