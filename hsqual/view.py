@@ -50,6 +50,7 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
            "#31a354", "#756bb1", "#636363", "#b5179e")
 
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _MAX_LANES = 6      # underlines stacked below a line of text; deeper overlaps share the last
 _LANE_STEP = 4      # pixels between stacked underlines
 _TIP_RULE = 400     # characters of a rule shown on hover
@@ -157,6 +158,8 @@ def code_colors(codes: Iterable[str], codebook=None) -> dict[str, str]:
         color = None
         if codebook is not None and code in codebook:
             color = codebook[code].color
+        if not (isinstance(color, str) and _COLOR.fullmatch(color)):  # only #RRGGBB reaches a style
+            color = None
         if not color:
             i = order[code] if code in order else zlib.crc32(code.encode("utf-8"))
             color = PALETTE[i % len(PALETTE)]

@@ -84,6 +84,9 @@ def test_colours_come_from_the_codebook_else_a_stable_palette(corpus, overlappin
     assert colors["dignity"] == PALETTE[3 % len(PALETTE)]           # its place in the codebook
     assert code_colors(["zz.other"])["zz.other"] == code_colors(["a", "zz.other"])["zz.other"]
     assert f"background:{colors['dignity']}30" in html
+    # a colour that is not #RRGGBB never reaches a style attribute
+    odd = Codebook("t", [Code(id="x", label={"en": "X"}, color="red;background:url(http://example.org/a)")])
+    assert code_colors(["x"], odd)["x"] == PALETTE[0]
 
 
 def test_hover_text_names_label_coder_rule_and_evidence(corpus, overlapping, codebook):
