@@ -128,6 +128,24 @@ def _h(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+_BREAK = re.compile(r"\s|(?<=[。．！？!?、，])")
+_REACH = 40  # characters a cut may move to fall between words or after a sentence mark
+
+
+def _snap(text: str, lo: int, hi: int, start: int, end: int, outer: tuple[int, int]) -> tuple[int, int]:
+    """Move the cuts of a context ``text[lo:hi]`` to the nearest space or Japanese punctuation
+    (within ``_REACH`` characters, never into the span ``start:end`` or outside ``outer``)."""
+    if lo > outer[0]:
+        m = _BREAK.search(text, lo, min(start, lo + _REACH))
+        if m:
+            lo = m.end()
+    if hi < outer[1]:
+        cuts = [m.start() if m.group() else m.end() for m in _BREAK.finditer(text, max(end, hi - _REACH), hi)]
+        if cuts:
+            hi = cuts[-1]
+    return lo, hi
+
+
 class _Site:
     def __init__(self, corpus, codings, codebook, *, title, lang, unit, context):
         self.corpus, self.codebook, self.title, self.lang, self.unit, self.context = (
@@ -221,6 +239,7 @@ class _Site:
     def snippet(self, doc_id: str, rows: pd.DataFrame, lo: int, hi: int, outer: tuple[int, int]) -> str:
         """``text[lo:hi]`` with ``rows`` highlighted; an ellipsis where it cuts into ``outer``."""
         text = self.corpus.doc(doc_id).text
+        lo, hi = _snap(text, lo, hi, int(rows["start"].min()), int(rows["end"].max()), outer)
         body = highlight_text(text, rows, start=lo, end=hi, codebook=self.codebook, lang=self.lang,
                               colors=self.colors, anchors=False)
         before = "… " if lo > outer[0] else ""
@@ -257,8 +276,9 @@ class _Site:
         for doc_id, rows in sorted(g.groupby("doc_id", sort=False), key=lambda kv: rank.get(kv[0], len(rank))):
             doc = self.corpus.doc(doc_id)
             href = f"../docs/{self.doc_slug[doc_id]}.html"
-            parts.append(f'<h3><a href="{href}">{_h(self.doc_title(doc_id))}</a> '
-                         f'<span class="hsq-code-id">{_h(doc_id)}</span></h3>')
+            title = self.doc_title(doc_id)
+            ident = f' <span class="hsq-code-id">{_h(doc_id)}</span>' if title != doc_id else ""
+            parts.append(f'<h3><a href="{href}">{_h(title)}</a>{ident}</h3>')
             for label, row in rows.sort_values(["start", "end"], kind="mergesort").iterrows():
                 where = [f"<span>{_h(row['coder'])}</span>", f"<span>{row['start']}–{row['end']}</span>"]
                 speaker = self.speaker_at(doc_id, row["start"])
