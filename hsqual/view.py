@@ -79,6 +79,7 @@ font-size:.85em}
 margin:.4em 0}
 .hsq-text{white-space:pre-wrap;overflow-wrap:anywhere;line-break:strict}
 .hsq-text:lang(ja){font-size:1.02em}
+.hsq-text+.hsq-text{margin-top:.55em}
 .hsq-turn{display:grid;grid-template-columns:minmax(3.5em,8.5em) minmax(0,1fr);column-gap:1em;padding:.3em 0;
 border-top:1px solid #eee}
 .hsq-turn:first-child{border-top:none}
@@ -273,6 +274,26 @@ def _render(text: str, lo: int, hi: int, spans: list[_Span], opened: set[str]) -
         out.append(html.escape(text[a:b], quote=False))
         out.append("</span>" * len(active))
     return "".join(out)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u3000]*\n\s*")
+
+
+def _paragraphs(text: str, lo: int, hi: int, spans: list[_Span], opened: set[str]) -> str:
+    """``text[lo:hi]`` as one ``hsq-text`` block per paragraph; the blank lines between them are
+    left to the page's spacing unless a coding starts in them."""
+    out, pos = [], lo
+    pieces = []
+    for m in _PARAGRAPH_BREAK.finditer(text, lo, hi):
+        pieces += [(pos, m.start(), False), (m.start(), m.end(), True)]
+        pos = m.end()
+    pieces.append((pos, hi, False))
+    for a, b, blank in pieces:
+        starts = any(a <= s.start < b for s in spans)
+        if (blank and not starts) or (a == b and not any(s.start == s.end == a for s in spans)):
+            continue
+        out.append(f'<div class="hsq-text">{_render(text, a, b, spans, opened)}</div>')
+    return "".join(out) or '<div class="hsq-text"></div>'
 
 
 def highlight_text(text: str, codings: pd.DataFrame, *, start: int = 0, end: int | None = None, codebook=None,
@@ -473,12 +494,12 @@ def document_html(corpus, codings: pd.DataFrame, doc_id: str, *, codebook=None, 
                 if not touched and _speaker_prefix(text[a:b], nxt):
                     continue
                 body.append('<div class="hsq-turn hsq-gap"><div class="hsq-spk"></div>'
-                            f'<div class="hsq-text">{_render(text, a, b, spans, opened)}</div></div>')
+                            f'<div class="hsq-txt">{_paragraphs(text, a, b, spans, opened)}</div></div>')
             else:
                 body.append(f'<div class="hsq-turn"><div class="hsq-spk">{_h(speaker)}</div>'
-                            f'<div class="hsq-text">{_render(text, a, b, spans, opened)}</div></div>')
+                            f'<div class="hsq-txt">{_paragraphs(text, a, b, spans, opened)}</div></div>')
     else:
-        body.append(f'<div class="hsq-text">{_render(text, 0, len(text), spans, opened)}</div>')
+        body.append(_paragraphs(text, 0, len(text), spans, opened))
     body.append("</div>")
     parts += body
     parts.append("</div>")

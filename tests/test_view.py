@@ -229,3 +229,13 @@ def test_save_writes_a_standalone_page(corpus, overlapping):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "http" not in text.replace('name="viewport"', "")
     assert document_html(corpus, overlapping, "E1") in text
+
+
+def test_paragraphs_are_blocks_and_a_coding_may_cross_them():
+    text = "First paragraph on fear.\n\nSecond on want.\n\n\nThird on dignity."
+    corpus = Corpus([Document("P", text)])
+    codings = codings_frame([coding("P", text, "fear", "fear.\n\nSecond"), coding("P", text, "dignity", "dignity")])
+    page = Page(show_document(corpus, codings, "P").html)
+    assert page.texts == ["First paragraph on fear.", "Second on want.", "Third on dignity."]
+    assert page.quote_of("c0") == "fear.Second"          # the blank line between is the page's spacing
+    assert len(page.codings["c0"]) == 2 and page.quote_of("c1") == "dignity"
