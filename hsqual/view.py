@@ -57,7 +57,8 @@ _TIP_RULE = 400     # characters of a rule shown on hover
 
 VIEW_CSS = """\
 .hsq{position:relative;font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK JP",
-"Hiragino Sans","Yu Gothic",Meiryo,sans-serif;color:#1d1d1f;max-width:58rem;font-size:15px;line-height:1.5}
+"Hiragino Sans","Yu Gothic",Meiryo,sans-serif;color:#1d1d1f;background:#fff;max-width:58rem;font-size:15px;
+line-height:1.5;padding:.1em .3em}
 .hsq [hidden]{display:none!important}
 .hsq-head h2{font-size:1.2em;margin:.2em 0 .1em}
 .hsq-id{color:#777;font-weight:normal;font-size:.8em;margin-left:.5em}
