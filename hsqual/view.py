@@ -331,9 +331,12 @@ def _frame(codings: pd.DataFrame) -> pd.DataFrame:
     if list(codings.columns[:len(CODINGS_COLUMNS)]) == CODINGS_COLUMNS and all(
             pd.api.types.is_integer_dtype(codings[c]) for c in ("segment_id", "start", "end")) and all(
             codings[c].dtype == object for c in ("doc_id", "code", "quote", "coder", "rule", "memo")):
-        return codings  # already a codings table (codings_frame made it): read it as it is
-    df = codings_frame(codings)
-    df.index = codings.index
+        df = codings  # already a codings table (codings_frame made it): read it as it is
+    else:
+        df = codings_frame(codings)
+        df.index = codings.index
+    if not df.index.is_unique:  # row labels name the anchors: they must be unique
+        df = df.reset_index(drop=True)
     return df
 
 
@@ -383,8 +386,10 @@ def document_html(corpus, codings: pd.DataFrame, doc_id: str, *, codebook=None, 
 
     The shared rendering of :func:`show_document` and of the document pages of
     :func:`hsqual.site.write_site`; the keyword options are those of :func:`show_document`,
-    plus ``code_href`` (a function giving the link of a code's page, for the panel) and
-    ``colors`` (code to ``#RRGGBB``, default :func:`code_colors`).
+    plus ``code_href`` (a function giving the link of a code's page, for the panel),
+    ``colors`` (code to ``#RRGGBB``, default :func:`code_colors`) and ``title`` (the heading;
+    default the document's ``title`` metadata, else its id). Each coding's first element has
+    ``id="c<row label>"``; row labels that are not unique are replaced by row numbers.
 
     Example
     -------

@@ -239,3 +239,9 @@ def test_paragraphs_are_blocks_and_a_coding_may_cross_them():
     assert page.texts == ["First paragraph on fear.", "Second on want.", "Third on dignity."]
     assert page.quote_of("c0") == "fear.Second"          # the blank line between is the page's spacing
     assert len(page.codings["c0"]) == 2 and page.quote_of("c1") == "dignity"
+
+
+def test_row_labels_that_repeat_do_not_repeat_anchors(corpus, overlapping):
+    doubled = pd.concat([overlapping.iloc[:2], overlapping.iloc[:2]])      # labels 0, 1, 0, 1
+    page = Page(show_document(corpus, doubled, "E1").html)
+    assert sorted(i for i in page.ids if i.startswith("c")) == ["c0", "c1", "c2", "c3"]
