@@ -54,6 +54,8 @@ _API = {
     "export_tables": "export", "write_workbook": "export", "codebook_to_markdown": "export",
     "codebook_to_html": "export", "write_codebook_document": "export", "write_codebook_yaml": "export",
     "write_cooccurrence_report": "report",
+    # reading coded documents
+    "show_document": "view", "write_site": "site",
     "bundled_codebooks": "resources", "study_dir": "resources",
     # gold standard
     "load_gold": "goldstandard",

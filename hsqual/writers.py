@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_write", "write_text", "write_table"]
+__all__ = ["atomic_write", "atomic_folder", "write_text", "write_table"]
 
 
 @contextlib.contextmanager
 def atomic_write(
-    path: str | os.PathLike, mode: str = "w", *, encoding: str | None = "utf-8", newline: str | None = None
+    path: str | os.PathLike, mode: str = "w", *, encoding: str | None = "utf-8", newline: str | None = None,
+    sync: bool = True,
 ) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; rename it onto ``path`` on success.
 
@@ -39,6 +41,9 @@ def atomic_write(
         Text or binary.
     encoding, newline
         As for :func:`open` (text mode only).
+    sync : bool, keyword-only
+        Flush the file to disk before the rename (default). ``False`` for files written into
+        a temporary folder that :func:`atomic_folder` moves into place as a whole.
 
     If the ``with`` block raises, the temporary file is removed and ``path`` is untouched.
 
@@ -70,7 +75,8 @@ def atomic_write(
         with fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         if target.exists():
             with contextlib.suppress(OSError):
                 os.chmod(tmp, target.stat().st_mode & 0o7777)
@@ -86,8 +92,8 @@ def atomic_write(
         raise
 
 
-def write_text(text: str, path: str | os.PathLike, *, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically and return the path.
+def write_text(text: str, path: str | os.PathLike, *, encoding: str = "utf-8", sync: bool = True) -> Path:
+    """Write ``text`` to ``path`` atomically and return the path (``sync`` as for :func:`atomic_write`).
 
     Example
     -------
@@ -96,7 +102,7 @@ def write_text(text: str, path: str | os.PathLike, *, encoding: str = "utf-8") -
     >>> p.read_text(encoding="utf-8")
     '人間の安全保障\\n'
     """
-    with atomic_write(path, "w", encoding=encoding, newline="") as fh:
+    with atomic_write(path, "w", encoding=encoding, newline="", sync=sync) as fh:
         fh.write(text)
     return Path(path)
 
@@ -154,3 +160,72 @@ def write_table(df, path: str | os.PathLike, *, index: bool | None = None) -> Pa
     else:
         raise ValueError(f"{target}: cannot tell the table format from suffix {suffix!r}; expected .csv, .xlsx or .parquet")
     return target
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | os.PathLike, *, marker: str = ".hsqual-folder") -> Iterator[Path]:
+    """Build a folder in a temporary folder beside ``path``; move it into place on success.
+
+    The ``with`` block writes into the temporary folder it is given. When the block ends
+    without an error, a ``marker`` file is added and the folder replaces ``path``; if the
+    block raises, the temporary folder is removed and ``path`` is left as it was. An existing
+    ``path`` is replaced only when it is empty or holds the same ``marker`` (a folder this
+    function wrote before); any other folder or file raises :class:`FileExistsError`, so
+    nobody's own files are removed.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> site = pathlib.Path(tempfile.mkdtemp()) / "site"
+    >>> with atomic_folder(site) as tmp:
+    ...     _ = write_text("<h1>v1</h1>", tmp / "index.html")
+    >>> with atomic_folder(site) as tmp:
+    ...     _ = write_text("<h1>v2</h1>", tmp / "index.html")
+    >>> (site / "index.html").read_text()
+    '<h1>v2</h1>'
+    >>> mine = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (mine / "thesis.docx").write_text("years of work")
+    >>> with atomic_folder(mine) as tmp:
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    FileExistsError: ...: the folder exists and was not written by hsqual (no .hsqual-folder in it); refusing to replace it
+    """
+    target = Path(path)
+    if target.exists():
+        _check_replaceable(target, marker)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        write_text("written by hsqual; this folder is replaced as a whole when it is written again\n", tmp / marker)
+        os.chmod(tmp, 0o777 & ~_umask())
+        if target.exists():
+            _check_replaceable(target, marker)
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            os.replace(target, old / target.name)
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                os.replace(old / target.name, target)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def _check_replaceable(target: Path, marker: str) -> None:
+    if not target.is_dir():
+        raise FileExistsError(f"{target}: exists and is not a folder; refusing to replace it")
+    if any(target.iterdir()) and not (target / marker).is_file():
+        raise FileExistsError(f"{target}: the folder exists and was not written by hsqual (no {marker} in it); "
+                              "refusing to replace it")

@@ -96,6 +96,10 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True) -> list[P
     summary += _evaluation_summary(tables["rules_vs_manual"], tables["rules_heldout_ja"])
     summary += _gold_summary(tables["rules_gold_dev"], tables["rules_gold_test"])
     written.append(write_text(summary, out / "summary.md"))
+    from ..site import write_site
+
+    written.append(write_site(study.corpus, study.codings, study.codebook, out / "site", unit="document",
+                              title="Kurusu (2015): the study's coded excerpts"))
     if not chk["consistent"].all():
         print(f"warning: {int((~chk['consistent']).sum())} quantified statement(s) disagree with the codings; "
               f"see {out / 'quantifier_check.csv'}", file=sys.stderr)
