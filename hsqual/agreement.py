@@ -68,11 +68,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .incidence import _check_codings, factorize_str, unit_keys
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .corpus import Corpus
 
 __all__ = ["agreement", "cohen_kappa", "brennan_prediger", "krippendorff_alpha", "ALL_CODES", "UNITS"]
 
@@ -126,7 +132,7 @@ def _alpha_binary(both, only_a, only_b, neither) -> float:
     return float(1 - (n - 1) * (only_a + only_b) / (n0 * n1))
 
 
-def krippendorff_alpha(data, *, level: str = "nominal") -> float:
+def krippendorff_alpha(data: pd.DataFrame | ArrayLike, *, level: str = "nominal") -> float:
     """Krippendorff's alpha for any number of coders, with missing values.
 
     Parameters
@@ -238,7 +244,7 @@ def agreement(
     codings_b: pd.DataFrame,
     *,
     unit: str = "segment",
-    corpus=None,
+    corpus: Corpus | None = None,
     codes: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Agreement of two coders, per code and overall.

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -345,7 +345,8 @@ def _keep_units(units: _Units, keep) -> tuple[_Units, int]:
 
 
 def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence", language: str | None = None,
-                   coder: str = "rules", speakers=None, exclude_speakers=None,
+                   coder: str = "rules", speakers: str | Iterable[str] | None = None,
+                   exclude_speakers: str | Iterable[str] | None = None,
                    progress: bool = False) -> pd.DataFrame:
     """Apply a codebook's rules to every unit of a corpus.
 

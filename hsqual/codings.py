@@ -33,10 +33,15 @@ import io
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .errors import CodingsError
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .corpus import Corpus
 
 __all__ = [
     "CODINGS_COLUMNS",
@@ -183,7 +188,8 @@ def write_codings(codings: pd.DataFrame, path: str | os.PathLike) -> Path:
     return write_table(codings_frame(codings), path)
 
 
-def check_codings(codings: pd.DataFrame, corpus=None, codebook=None) -> pd.DataFrame:
+def check_codings(codings: pd.DataFrame, corpus: Corpus | None = None,
+                  codebook: Codebook | None = None) -> pd.DataFrame:
     """List what is wrong with codings, without dropping or changing any row.
 
     Checks that each row's document exists, its offsets lie within the document text, its

@@ -88,12 +88,19 @@ Example
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
 from .errors import CodingsError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .codebook import Codebook
+    from .corpus import Corpus
 from .incidence import (BUILTIN_UNITS, _check_codings, _check_known_docs, check_unit, incidence_matrix, map_codes,
                         sentence_spans, span_hits, str_array)
 
@@ -136,7 +143,7 @@ def pair_measure(measure: str, n_a, n_b, n_ab, n_units):
     return out[()] if out.ndim == 0 else out
 
 
-def adjust_pvalues(p, method: str | None = "fdr_bh") -> np.ndarray:
+def adjust_pvalues(p: ArrayLike, method: str | None = "fdr_bh") -> np.ndarray:
     """Adjust p values for multiple testing; ``NaN`` entries are left out and stay ``NaN``.
 
     Parameters
@@ -283,9 +290,9 @@ def cooccurrence(
     unit: str = "segment",
     measure: str = "count",
     window: int = 1,
-    corpus=None,
+    corpus: Corpus | None = None,
     codes: Iterable[str] | None = None,
-    codebook=None,
+    codebook: Codebook | None = None,
     rollup: bool = False,
     test: str | None = None,
     alternative: str = "greater",
@@ -519,7 +526,7 @@ def cooccurrence_passages(
     code_a: str,
     code_b: str,
     *,
-    corpus,
+    corpus: Corpus,
     unit: str = "document",
 ) -> pd.DataFrame:
     """The passages where two codes co-occur: one row per unit carrying both.

@@ -33,13 +33,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
 from .incidence import BUILTIN_UNITS, _check_codings, factorize_str, incidence_matrix, natural_key, split_values
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .corpus import Corpus
 
 __all__ = ["CrosstabResult", "crosstab", "code_by_document", "code_by_case", "adjusted_residuals", "UNITS"]
 
@@ -151,7 +155,7 @@ def _membership(units: pd.Index, unit: str, corpus, by: str):
 
 def crosstab(
     codings: pd.DataFrame,
-    corpus,
+    corpus: Corpus,
     *,
     by: str,
     unit: str = "document",
@@ -159,7 +163,7 @@ def crosstab(
     normalize: str | None = None,
     stats: bool = True,
     codes: Iterable[str] | None = None,
-    codebook=None,
+    codebook: Codebook | None = None,
     rollup: bool = False,
 ) -> CrosstabResult:
     """Codes x categories of a document variable, with a chi-square test and residuals.
@@ -305,10 +309,10 @@ def _chi2(arr: np.ndarray):
 def code_by_document(
     codings: pd.DataFrame,
     *,
-    corpus=None,
+    corpus: Corpus | None = None,
     values: str = "presence",
     codes: Iterable[str] | None = None,
-    codebook=None,
+    codebook: Codebook | None = None,
     rollup: bool = False,
 ) -> pd.DataFrame:
     """Codes x documents: 1/0 (``presence``) or the number of codings (``count``).
@@ -365,10 +369,10 @@ def code_by_case(
     codings: pd.DataFrame,
     *,
     case: str,
-    corpus=None,
+    corpus: Corpus | None = None,
     values: str = "presence",
     codes: Iterable[str] | None = None,
-    codebook=None,
+    codebook: Codebook | None = None,
     rollup: bool = False,
 ) -> pd.DataFrame:
     """Codes x cases (values of a metadata column such as ``"interviewees"``).

@@ -30,6 +30,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,10 @@ from .agreement import cohen_kappa
 from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus
 from .incidence import sentence_spans
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .goldstandard import GoldStandard
 
 __all__ = ["GOLD_REFERENCES", "UNITS", "evaluate_on_gold", "evaluate_rules"]
 
@@ -89,7 +94,7 @@ def evaluate_rules(
     unit: str = "document",
     codes: Sequence[str] | None = None,
     corpus: Corpus | None = None,
-    codebook=None,
+    codebook: Codebook | None = None,
     rollup: bool = False,
 ) -> pd.DataFrame:
     """Compare an automatic coding (the rule coder) with a manual one, code by code.
@@ -264,14 +269,14 @@ GOLD_REFERENCES = ("adjudicated", "agreed")
 
 
 def evaluate_on_gold(
-    codebook,
+    codebook: Codebook,
     *,
     split: str,
     language: str | None = None,
     window: int = 0,
     reference: str = "adjudicated",
     rollup: bool = False,
-    gold=None,
+    gold: GoldStandard | None = None,
 ) -> pd.DataFrame:
     """Measure a codebook's rules on the development gold standard, sentence by sentence.
 

@@ -15,11 +15,17 @@ Example
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .crosstab import check_case
 from .incidence import _check_codings, factorize_str, incidence_matrix, map_codes
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .corpus import Corpus
 
 __all__ = ["code_frequencies"]
 
@@ -27,10 +33,10 @@ __all__ = ["code_frequencies"]
 def code_frequencies(
     codings: pd.DataFrame,
     *,
-    corpus=None,
+    corpus: Corpus | None = None,
     case: str | None = None,
     sentences: bool = False,
-    codebook=None,
+    codebook: Codebook | None = None,
     rollup: bool = False,
 ) -> pd.DataFrame:
     """Per code: codings, coded segments, coded documents and (optionally) cases.

@@ -59,13 +59,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 from .errors import CodingsError
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .corpus import Corpus
 
 __all__ = ["Incidence", "incidence_matrix", "split_values", "str_array", "factorize_str", "natural_key",
            "BUILTIN_UNITS"]
@@ -547,9 +551,9 @@ def incidence_matrix(
     codings: pd.DataFrame,
     *,
     unit: str = "segment",
-    corpus=None,
+    corpus: Corpus | None = None,
     codes: Iterable[str] | None = None,
-    hierarchy=None,
+    hierarchy: Codebook | None = None,
     rollup: bool = False,
     binary: bool = True,
 ) -> Incidence:

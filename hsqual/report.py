@@ -29,6 +29,7 @@ import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,10 @@ from .crosstab import code_by_case
 from .frequencies import code_frequencies
 from .incidence import incidence_matrix
 from .writers import atomic_write, write_table, write_text
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .corpus import Corpus
 
 __all__ = ["write_cooccurrence_report", "write_figure", "markdown_table"]
 
@@ -86,8 +91,8 @@ def _slug(text: str) -> str:
 
 def write_cooccurrence_report(
     codings: pd.DataFrame,
-    corpus,
-    codebook,
+    corpus: Corpus,
+    codebook: Codebook,
     out_dir: str | os.PathLike,
     *,
     title: str,

@@ -94,6 +94,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -819,7 +820,8 @@ class Rule:
         return _spans(self.root, units, 0)
 
 
-def parse_rule(text: str, *, language: str, code: str | None = None, path=None, line: int | None = None) -> Rule:
+def parse_rule(text: str, *, language: str, code: str | None = None, path: str | os.PathLike[str] | None = None,
+               line: int | None = None) -> Rule:
     """Parse one coding rule.
 
     Parameters

@@ -48,6 +48,7 @@ import re
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -57,6 +58,10 @@ from .errors import CodingsError, HsqualError
 from .view import VIEW_CSS, VIEW_JS, code_colors, document_html, highlight_text, page_html
 from .writers import atomic_folder
 from .writers import write_text
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .corpus import Corpus
 
 __all__ = ["write_site", "SITE_CSS"]
 
@@ -389,7 +394,7 @@ def _save(text: str, path: Path) -> Path:
     return write_text(text, path, sync=False)  # inside the temporary folder: moved into place as a whole
 
 
-def write_site(corpus, codings: pd.DataFrame, codebook, out: str | os.PathLike, *, title: str = "Coded documents",
+def write_site(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook | None, out: str | os.PathLike, *, title: str = "Coded documents",
                lang: str = "en", unit: str = "segment", context: int = 240) -> Path:
     """Write a static site of a coded project into the folder ``out``; return its ``index.html``.
 

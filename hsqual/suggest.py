@@ -41,6 +41,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -294,7 +295,7 @@ def suggest_codes(
     min_examples: int = 3,
     threshold: float = 0.5,
     top_k: int = 3,
-    judged=None,
+    judged: Iterable[str | tuple[Any, ...]] | None = None,
     random_state: int = 0,
 ) -> pd.DataFrame:
     """Propose codes for units that do not carry them, learnt from a manual coding.
@@ -529,7 +530,7 @@ def evaluate_suggestions(
     cv: int = 5,
     unit: str = "segment",
     codes: Sequence[str] | None = None,
-    judged=None,
+    judged: Iterable[str | tuple[Any, ...]] | None = None,
     random_state: int = 0,
 ) -> pd.DataFrame:
     """Cross-validated precision, recall and F1 of the suggestions, per code.

@@ -39,8 +39,13 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .corpus import Corpus
 
 __all__ = ["CodedDocument", "show_document", "document_html", "highlight_text", "code_colors", "page_html",
            "PALETTE", "VIEW_CSS", "VIEW_JS"]
@@ -579,7 +584,8 @@ class CodedDocument:
         return write_text(self.to_html(), path)
 
 
-def show_document(corpus, codings: pd.DataFrame, doc_id: str, *, codebook=None, codes=None, coders=None,
+def show_document(corpus: Corpus, codings: pd.DataFrame, doc_id: str, *, codebook: Codebook | None = None,
+                  codes: str | Iterable[str] | None = None, coders: str | Iterable[str] | None = None,
                   lang: str | None = None) -> CodedDocument:
     """Show one document with its coded spans highlighted (Jupyter renders the result).
 

@@ -21,7 +21,10 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["atomic_write", "atomic_folder", "write_text", "write_table"]
 
@@ -128,7 +131,7 @@ def _keeps_index(df, index: bool | None = None) -> bool:
     return any(n is not None for n in df.index.names) or not pd.api.types.is_integer_dtype(df.index.dtype)
 
 
-def write_table(df, path: str | os.PathLike, *, index: bool | None = None) -> Path:
+def write_table(df: pd.DataFrame, path: str | os.PathLike, *, index: bool | None = None) -> Path:
     """Write a DataFrame as CSV, XLSX or Parquet, chosen by the file's suffix, atomically.
 
     CSV is written as UTF-8 with LF line ends (Excel users: use ``.xlsx``). The index is

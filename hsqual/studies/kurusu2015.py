@@ -25,6 +25,7 @@ Example
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -390,7 +391,8 @@ class Kurusu2015:
         return "\n".join(lines) + "\n"
 
 
-def load(path: str | os.PathLike | None = None, *, codebooks=None) -> Kurusu2015:
+def load(path: str | os.PathLike | None = None, *,
+         codebooks: Iterable[str | os.PathLike] | str | os.PathLike | None = None) -> Kurusu2015:
     """Read the bundled study data (or a copy of it in ``path``) and check it.
 
     Parameters
