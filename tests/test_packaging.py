@@ -37,6 +37,13 @@ def test_wheel_carries_codebooks_and_study_data(wheel):
         assert f in names, f
 
 
+def test_wheel_is_marked_typed(wheel):
+    """py.typed ships, so type checkers read hsqual's annotations in an installed copy."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "hsqual/py.typed" in names
+    assert "hsqual/__init__.py" in names
+
+
 def test_installed_wheel_finds_its_data_away_from_the_clone(wheel, tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
