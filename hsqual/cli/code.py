@@ -56,6 +56,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                      help="code only the turns of this speaker (repeat for several)")
     who.add_argument("--exclude-speaker", action="append", metavar="NAME",
                      help="leave the turns of this speaker out, e.g. Interviewer (repeat for several)")
+    who.add_argument("--exclude-interviewer", action="store_true",
+                     help="leave the interviewer's turns out (Interviewer, Q, 聞き手, 質問者, インタビュアー ...)")
     p.add_argument("--output", "-o", required=True, metavar="FILE",
                    help="where to write the codings (.csv, .xlsx or .parquet)")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
@@ -108,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty() and len(corpus) > 1
     try:
         codings = apply_codebook(corpus, codebook, unit=args.unit, language=args.language, progress=progress,
-                                 speakers=args.speaker, exclude_speakers=args.exclude_speaker)
+                                 speakers=args.speaker,
+                                 exclude_speakers="interviewer" if args.exclude_interviewer else args.exclude_speaker)
     except ValueError as exc:
         if isinstance(exc, HsqualError):
             raise
@@ -119,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     path = write_codings(codings, args.output)
 
     attrs = codings.attrs
-    print(f"documents: {attrs['n_documents']}   {args.unit}s: {attrs['n_units']}   "
+    units = "" if args.unit == "document" else f"{args.unit}s: {attrs['n_units']}   "
+    print(f"documents: {attrs['n_documents']}   {units}"
           f"codings: {len(codings)}   codebook: {codebook.id} ({len(codebook)} codes)")
     if attrs.get("n_units_left_out"):
         chosen = attrs["speakers"] or attrs["exclude_speakers"]

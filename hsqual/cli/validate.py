@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
             print(line)
         if problems:
             n_bad += 1
-        print(summary, file=sys.stderr)
+        print(summary)  # results go to standard output, with the problems
         if bar is not None:
             bar.update(1)
     if bar is not None:
