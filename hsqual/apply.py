@@ -51,6 +51,8 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -76,7 +78,7 @@ from .rules import (
     _possible_mask,
 )
 
-__all__ = ["UNITS", "apply_codebook", "fired_rules"]
+__all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label"]
 
 #: The units a codebook can be applied to.
 UNITS = ("sentence", "segment", "paragraph", "document")
@@ -298,10 +300,36 @@ def _check_args(corpus, codebook, unit, language) -> None:
                          f"{', '.join(map(repr, LANGUAGES))}, not {language!r}")
 
 
+#: Speaker labels of an interviewer's turns, compared without regard to case, that
+#: ``exclude_speakers="interviewer"`` (``--exclude-interviewer``) leaves out.
+INTERVIEWER_LABELS = ("interviewer", "interviewers", "q", "question", "int", "i",
+                      "聞き手", "質問者", "インタビュアー", "インタビュワー")
+
+
+def is_interviewer_label(name: str) -> bool:
+    """True for a speaker label of an interviewer (``Interviewer``, ``Q``, ``聞き手``, ``質問者``, ...).
+
+    Labels are compared without regard to case, spaces, a trailing colon or a number or name
+    after the role (``Interviewer 2``, ``Interviewer (KK)``, ``聞き手A``).
+
+    Example
+    -------
+    >>> [is_interviewer_label(n) for n in ("Interviewer", "Q", "聞き手", "質問者", "Interviewer 2", "Interviewee 4")]
+    [True, True, True, True, True, False]
+    """
+    label = unicodedata.normalize("NFKC", str(name)).strip().rstrip(":：").strip().casefold()
+    if label in INTERVIEWER_LABELS:
+        return True
+    base = re.sub(r"[\s(（].*$|[0-9a-z]+$", "", label) if not label.isascii() else \
+        re.sub(r"[\s(].*$", "", label)
+    return base in INTERVIEWER_LABELS and base not in ("i", "q", "int")
+
+
 def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
     """``(keep(speaker) -> bool, names given)`` from the ``speakers``/``exclude_speakers`` options.
 
     Names compare without regard to case or surrounding spaces, as speaker labels are found.
+    ``exclude_speakers="interviewer"`` stands for every interviewer label of the corpus.
     """
     if speakers is not None and exclude_speakers is not None:
         raise ValueError("give speakers (the turns to code) or exclude_speakers (the turns to leave out), not both")
@@ -323,12 +351,26 @@ def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
     for s in corpus.segments:
         if s.speaker is not None:
             known.setdefault(str(s.speaker).strip().casefold(), str(s.speaker))
+    if option == "exclude_speakers" and [n.strip().casefold() for n in names] == ["interviewer"]:
+        found = [v for v in known.values() if is_interviewer_label(v)]
+        if not found:
+            warnings.warn("exclude_speakers='interviewer': no segment has an interviewer's label "
+                          f"({', '.join(INTERVIEWER_LABELS[:4])}, 聞き手, 質問者, インタビュアー ...); every turn is coded "
+                          f"(speakers in the corpus: {', '.join(map(repr, known.values())) or 'none'})",
+                          UserWarning, stacklevel=3)
+            return None, []
+        names = found
     wanted = {n.strip().casefold() for n in names}
     unknown = [n for n in names if n.strip().casefold() not in known]
-    if unknown:
-        found = ", ".join(repr(v) for v in known.values()) or "none: its segments have no speakers"
+    found_list = ", ".join(repr(v) for v in known.values()) or "none: its segments have no speakers"
+    if unknown and len(unknown) == len(names):
         raise ValueError(f"{option}: no segment of the corpus has the speaker {unknown[0]!r} "
-                         f"(speakers in the corpus: {found})")
+                         f"(speakers in the corpus: {found_list})")
+    if unknown:
+        # several names for one role across a batch of files (Interviewer, 聞き手): the absent ones are noted
+        warnings.warn(f"{option}: no segment of the corpus has the speaker(s) {', '.join(map(repr, unknown))}; "
+                      f"they are ignored (speakers in the corpus: {found_list})", UserWarning, stacklevel=3)
+        names = [n for n in names if n not in unknown]
     if speakers is not None:
         return (lambda who: who is not None and str(who).strip().casefold() in wanted), names
     return (lambda who: who is None or str(who).strip().casefold() not in wanted), names
@@ -369,9 +411,14 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         case and surrounding spaces do not matter). Units without a speaker are not coded.
     exclude_speakers : str or list of str, optional, keyword-only
         Code every unit except those in segments of these speakers, e.g.
-        ``exclude_speakers=["Interviewer"]`` leaves the questions out. Give ``speakers`` or
-        ``exclude_speakers``, not both; a name no segment has is an error (a typo would
-        otherwise filter nothing), and neither works with ``unit="document"``.
+        ``exclude_speakers=["Interviewer"]`` leaves the questions out, and
+        ``exclude_speakers="interviewer"`` the turns of every interviewer label the corpus
+        holds (``Interviewer``, ``Q``, ``聞き手``, ``質問者``, ``インタビュアー``, see
+        :func:`is_interviewer_label`; a warning when there is none). Give ``speakers`` or
+        ``exclude_speakers``, not both; a single name no segment has is an error (a typo
+        would otherwise filter nothing); of several names, those no segment has are ignored
+        with a warning (one role labelled differently across files); neither works with
+        ``unit="document"``.
     progress : bool, keyword-only
         Show a progress bar over documents on standard error.
 

@@ -661,3 +661,46 @@ def test_documents_matched_together_match_as_each_alone():
         want = _per_document_rows(corpus, cb, unit)
         assert len({r[3] for r in want}) >= 12
         assert got == want
+
+
+def test_exclude_the_interviewer_in_either_language(tmp_path):
+    from hsqual.transcripts import load_corpus
+
+    (tmp_path / "int04.md").write_text(TWO_SPEAKERS, encoding="utf-8")
+    (tmp_path / "int05.md").write_text("---\nid: int05\nlanguage: ja\n---\n聞き手：恐怖からの自由とは何ですか。\n\n"
+                                       "B氏：紛争地では暴力への恐怖が続く。\n", encoding="utf-8")
+    (tmp_path / "int06.md").write_text("---\nid: int06\nlanguage: en\n---\nQ: And dignity?\n\nA: Dignity first.\n",
+                                       encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    cb = load_codebooks(bundled_codebooks())
+    everyone = apply_codebook(corpus, cb, unit="sentence")
+    df = apply_codebook(corpus, cb, unit="sentence", exclude_speakers="interviewer")
+    speakers = {(s.doc_id, s.segment_id): s.speaker for s in corpus.segments}
+    left = {speakers[k] for k in zip(df["doc_id"], df["segment_id"])}
+    assert left and not {"Interviewer", "聞き手", "Q"} & left
+    assert {"Interviewer", "聞き手"} <= {speakers[k] for k in zip(everyone["doc_id"], everyone["segment_id"])}
+    assert sorted(df.attrs["exclude_speakers"]) == ["Interviewer", "Q", "聞き手"]
+    # several names, one absent from the corpus: ignored with a warning, the others still left out
+    with pytest.warns(UserWarning, match=r"'質問者'.* ignored"):
+        df2 = apply_codebook(corpus, cb, unit="sentence", exclude_speakers=["Interviewer", "聞き手", "Q", "質問者"])
+    assert df2[["doc_id", "start", "code"]].values.tolist() == df[["doc_id", "start", "code"]].values.tolist()
+    # a corpus without any interviewer label says so and codes everything
+    only = corpus.subset(["int04"]).with_segments([s for s in corpus.segments if s.doc_id == "int04"
+                                                    and s.speaker != "Interviewer"])
+    with pytest.warns(UserWarning, match="no segment has an interviewer's label"):
+        apply_codebook(only, cb, unit="sentence", exclude_speakers="interviewer")
+
+
+def test_cli_exclude_interviewer(tmp_path, capsys):
+    from hsqual.cli import main
+    from hsqual.codings import read_codings
+
+    two_speakers(tmp_path)
+    out = tmp_path / "rules.csv"
+    book = [p for p in bundled_codebooks() if p.name == "three_freedoms.yaml"][0]
+    assert main(["code", "-c", str(book), "--exclude-interviewer", str(tmp_path / "int04.md"), "-o", str(out)]) == 0
+    assert "sentences left out (turns of Interviewer): 3" in capsys.readouterr().out
+    assert not ({1, 3} & set(read_codings(out)["segment_id"]))
+    assert main(["code", "-c", str(book), "--unit", "document", str(tmp_path / "int04.md"), "-o", str(out)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("documents: 1   codings: ") and first.count("documents") == 1
