@@ -19,6 +19,13 @@ cross tables and agreement see one coding per unit. The row traces everything th
     ``<codebook id>/<code id>/<lang>#<n>: <rule text>`` (``n`` counts from 1 in the
     codebook's list for that language), joined by ``" | "`` in rule order. Split the column
     with :func:`fired_rules`.
+``segment_id``, ``unit_id``, ``speaker``
+    The segment (turn, item, excerpt) the unit lies in; the unit itself, ``"<segment_id>.<n>"``
+    for the n-th sentence or paragraph of that segment (``"<segment_id>"`` for a segment,
+    empty for a document); and the speaker of that segment. A sentence's ``segment_id`` is
+    its turn's: joining codings to a corpus cut into sentences (``load_corpus(...,
+    unit="sentence")``) by ``segment_id`` would pair them with the wrong rows;
+    :func:`hsqual.codings.check_codings` reports a coding outside its segment.
 ``match_start``, ``match_end``
     The first word (span) that made the code fire, as offsets into the document text.
     Missing (``<NA>``) when the rules that fired name no words (only ``NOT``, ``meta:``).
@@ -170,6 +177,7 @@ class _Units:
     ends: list[int]
     segment_ids: list[int]
     speakers: list
+    ordinals: list | None = None  # 1-based number of each unit within its segment
 
 
 def _segments_by_doc(corpus: Corpus) -> dict[str, list]:
@@ -182,17 +190,18 @@ def _segments_by_doc(corpus: Corpus) -> dict[str, list]:
 def _units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: list | None = None) -> _Units:
     if segs is None:
         segs = corpus.segments_of(doc.doc_id)
-    starts, ends, seg_ids, speakers = [], [], [], []
+    starts, ends, seg_ids, speakers, ordinals = [], [], [], [], []
     if unit == "document":
         first = segs[0].segment_id if segs else 1
-        return _Units([0], [len(doc.text)], [first], [doc.meta.get("speaker")])
+        return _Units([0], [len(doc.text)], [first], [doc.meta.get("speaker")], [1])
     for s in segs:
-        for a, b in units_of_segment(s, unit, language=language):
+        for n, (a, b) in enumerate(units_of_segment(s, unit, language=language), start=1):
             starts.append(a)
             ends.append(b)
             seg_ids.append(s.segment_id)
             speakers.append(s.speaker)
-    return _Units(starts, ends, seg_ids, speakers)
+            ordinals.append(n)
+    return _Units(starts, ends, seg_ids, speakers, ordinals)
 
 
 def _segment_at(corpus: Corpus, doc_id: str, offset: int, default: int, segs: list | None = None) -> int:
@@ -382,7 +391,8 @@ def _keep_units(units: _Units, keep) -> tuple[_Units, int]:
     if len(idx) == len(units.starts):
         return units, 0
     return (_Units([units.starts[k] for k in idx], [units.ends[k] for k in idx],
-                   [units.segment_ids[k] for k in idx], [units.speakers[k] for k in idx]),
+                   [units.segment_ids[k] for k in idx], [units.speakers[k] for k in idx],
+                   [units.ordinals[k] for k in idx] if units.ordinals is not None else None),
             len(units.starts) - len(idx))
 
 
@@ -399,7 +409,8 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         The codes and their rules (:func:`hsqual.load_codebook` / ``load_codebooks``).
     unit : {"sentence", "segment", "paragraph", "document"}, keyword-only
         What a code is applied to. ``"sentence"`` splits each segment into sentences (the
-        row's ``segment_id`` is the segment the sentence lies in); ``"paragraph"`` splits
+        row's ``segment_id`` is the segment the sentence lies in, its ``unit_id``
+        ``"<segment_id>.<n>"`` the sentence: the n-th of that segment); ``"paragraph"`` splits
         each segment into paragraphs (blank lines, list items: :func:`hsqual.segment.split_paragraphs`); ``"segment"`` uses the corpus segments as they are;
         ``"document"`` the whole text (``segment_id``: the segment of the first evidence).
     language : {"en", "ja"} or None, keyword-only
@@ -426,8 +437,10 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     -------
     pandas.DataFrame
         The codings table (``doc_id, segment_id, code, start, end, quote, coder, rule,
-        memo``) plus ``match_start, match_end, match_text, match_spans``; one row per unit
-        and code (see the module documentation). ``df.attrs`` records the settings
+        memo, speaker``: the speaker of the turn the unit lies in) plus ``unit_id`` (the
+        unit: ``"3.2"`` is the second sentence or paragraph of segment 3, ``"3"`` segment 3,
+        empty for a document) and ``match_start, match_end, match_text, match_spans``; one
+        row per unit and code (see the module documentation). ``df.attrs`` records the settings
         (``speakers``, ``exclude_speakers`` included, as lists or ``None``) and
         ``n_documents``, ``n_units`` (units coded), ``n_units_left_out`` (units in turns the
         speaker options left out) and ``documents_without_rules`` (documents in a language
@@ -505,12 +518,21 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         s, e = units.starts[k], units.ends[k]
         spans = merge_spans(sp for per in f.spans for sp in per)
         seg_id = units.segment_ids[k]
-        if unit == "document" and spans:
-            seg_id = _segment_at(corpus, doc.doc_id, spans[0][0], seg_id, segments[doc.doc_id])
+        speaker = units.speakers[k]
+        if unit == "document":
+            if spans:
+                seg_id = _segment_at(corpus, doc.doc_id, spans[0][0], seg_id, segments[doc.doc_id])
+            speaker = next((g.speaker for g in segments[doc.doc_id] if g.segment_id == seg_id), None)
+            unit_id = ""
+        elif unit == "segment":
+            unit_id = str(seg_id)
+        else:
+            unit_id = f"{seg_id}.{units.ordinals[k]}"
         rows.append({
             "doc_id": doc.doc_id, "segment_id": seg_id, "code": f.code, "start": s, "end": e,
             "quote": doc.text[s:e], "coder": coder,
             "rule": " | ".join(compiled.label(f.code, lang, i) for i in f.rules), "memo": "",
+            "speaker": speaker or "", "unit_id": unit_id,
             "match_start": spans[0][0] if spans else pd.NA,
             "match_end": spans[0][1] if spans else pd.NA,
             "match_text": " … ".join(doc.text[a:b] for a, b in spans),
@@ -539,7 +561,7 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         df = codings_frame(rows)
     else:
         df = codings_frame()
-        for c in _MATCH_COLUMNS:
+        for c in ["unit_id", *_MATCH_COLUMNS]:
             df[c] = pd.Series(dtype="object")
     for c in ("match_start", "match_end"):
         df[c] = df[c].astype("Int64")

@@ -704,3 +704,31 @@ def test_cli_exclude_interviewer(tmp_path, capsys):
     assert main(["code", "-c", str(book), "--unit", "document", str(tmp_path / "int04.md"), "-o", str(out)]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("documents: 1   codings: ") and first.count("documents") == 1
+
+
+def test_codings_carry_the_speaker_and_the_sentence_id(tmp_path):
+    from hsqual.codings import fill_speakers, read_codings, write_codings
+    from hsqual.transcripts import load_corpus
+
+    corpus = two_speakers(tmp_path)
+    df = apply_codebook(corpus, freedoms_codebook(), unit="sentence")
+    turns = {s.segment_id: s for s in corpus.segments}
+    assert df["speaker"].tolist() == [turns[i].speaker for i in df["segment_id"]]
+    assert set(df["speaker"]) == {"Interviewer", "Interviewee 4"}
+    # unit_id names the sentence: segment 2 "Dignity comes first. People must live in dignity." has two
+    dignity = df[(df["segment_id"] == 2) & (df["code"] == "freedoms.dignity")]
+    assert dignity["unit_id"].tolist() == ["2.1", "2.2"]
+    assert dignity["quote"].tolist() == ["Dignity comes first.", "People must live in dignity."]
+    assert apply_codebook(corpus, freedoms_codebook(), unit="segment")["unit_id"].tolist()[:1] == ["1"]
+    # a file written before the column existed reads with it empty; fill_speakers fills it
+    old = tmp_path / "old.csv"
+    df.drop(columns=["speaker", "unit_id"]).iloc[:, :9].to_csv(old, index=False)
+    back = read_codings(old)
+    assert list(back.columns) == list(df.columns[:10]) and set(back["speaker"]) == {""}
+    assert fill_speakers(back, corpus)["speaker"].tolist() == df["speaker"].tolist()
+    assert read_codings(write_codings(df, tmp_path / "new.csv"))["speaker"].tolist() == df["speaker"].tolist()
+    # joined to a corpus cut into sentences, the turn ids point at the wrong rows: check_codings says so
+    sentences = load_corpus(tmp_path / "int04.md", unit="sentence")
+    problems = check_codings(df, sentences)
+    assert "outside its segment" in set(problems["problem"])
+    assert check_codings(df, corpus).empty
