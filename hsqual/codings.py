@@ -43,6 +43,7 @@ from .errors import CodingsError
 
 __all__ = [
     "CODINGS_COLUMNS",
+    "REQUIRED_COLUMNS",
     "MACHINE_CODERS",
     "codings_frame",
     "read_codings",
@@ -58,7 +59,9 @@ CODINGS_COLUMNS = ["doc_id", "segment_id", "code", "start", "end", "quote", "cod
 #: ``speaker`` existed, tables typed by hand.
 OPTIONAL_COLUMNS = ("rule", "memo", "speaker")
 MACHINE_CODERS = ("rules", "suggest")
-_REQUIRED = ["doc_id", "segment_id", "code", "start", "end", "quote", "coder"]
+#: The columns every codings table has (a CSV whose header holds them is a codings table).
+REQUIRED_COLUMNS = ("doc_id", "segment_id", "code", "start", "end", "quote", "coder")
+_REQUIRED = list(REQUIRED_COLUMNS)
 _INT_COLUMNS = ("segment_id", "start", "end")
 _STR_COLUMNS = ("doc_id", "code", "quote", "coder", "rule", "memo", "speaker")
 

@@ -129,6 +129,13 @@ def run(args: argparse.Namespace) -> int:
         chosen = attrs["speakers"] or attrs["exclude_speakers"]
         whose = f"turns not of {', '.join(chosen)}" if attrs["speakers"] else f"turns of {', '.join(chosen)}"
         print(f"{args.unit}s left out ({whose}): {attrs['n_units_left_out']}")
+    encodings: dict[str, int] = {}
+    for d in corpus.documents:
+        if d.meta.get("encoding"):
+            encodings[str(d.meta["encoding"])] = encodings.get(str(d.meta["encoding"]), 0) + 1
+    if encodings:
+        print("read as: " + ", ".join(f"{enc} ({n} document{'s' if n > 1 else ''})"
+                                      for enc, n in sorted(encodings.items())))
     skipped = attrs.get("documents_without_rules") or []
     if skipped:
         print(f"not coded (no rules in their language): {', '.join(skipped)}")
