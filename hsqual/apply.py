@@ -85,7 +85,7 @@ from .rules import (
     _possible_mask,
 )
 
-__all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label"]
+__all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label", "speaker_filter"]
 
 #: The units a codebook can be applied to.
 UNITS = ("sentence", "segment", "paragraph", "document")
@@ -383,6 +383,25 @@ def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
     if speakers is not None:
         return (lambda who: who is not None and str(who).strip().casefold() in wanted), names
     return (lambda who: who is None or str(who).strip().casefold() not in wanted), names
+
+
+def speaker_filter(corpus: Corpus, *, unit: str = "segment", speakers=None, exclude_speakers=None):
+    """A test of speaker labels from the ``speakers`` / ``exclude_speakers`` options of
+    :func:`apply_codebook` (and :func:`hsqual.kwic.kwic`).
+
+    Returns ``None`` when neither option is given (every speaker passes), else a function
+    ``keep(speaker) -> bool``. The options are checked as :func:`apply_codebook` checks them.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> c = Corpus([Document("d", "Q: Why?\\nA: Dignity.")],
+    ...            [Segment("d", 1, 3, 7, "Why?", "Q", "turn"), Segment("d", 2, 11, 19, "Dignity.", "A", "turn")])
+    >>> keep = speaker_filter(c, exclude_speakers="interviewer")
+    >>> keep("Q"), keep("A")
+    (False, True)
+    """
+    return _speaker_filter(corpus, unit, speakers, exclude_speakers)[0]
 
 
 def _keep_units(units: _Units, keep) -> tuple[_Units, int]:
