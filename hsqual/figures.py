@@ -445,9 +445,16 @@ def cooccurrence_network(
             x0, x1 = ax.get_xlim()
             extra = (x1 - x0) * half / max(1e-9, 1 - 2 * half)
             x0, x1 = x0 - extra, x1 + extra
-            # equal scales on both axes (a circle of nodes stays a circle): widen the short side
-            box = ax.get_window_extent(renderer)
             y0, y1 = ax.get_ylim()
+            box = ax.get_window_extent(renderer)
+            # a figure no taller than the nodes need at the scale the width allows
+            spare = (box.height - (y1 - y0) / ((x1 - x0) / box.width)) / fig.dpi
+            if spare > 0.2:
+                w_in, h_in = fig.get_size_inches()
+                fig.set_size_inches(w_in, max(3.5, h_in - spare))
+                fig.draw_without_rendering()
+                box = ax.get_window_extent(renderer)
+            # equal scales on both axes (a circle of nodes stays a circle): widen the short side
             per_px = max((x1 - x0) / box.width, (y1 - y0) / box.height)
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             ax.set_xlim(cx - per_px * box.width / 2, cx + per_px * box.width / 2)
@@ -577,7 +584,10 @@ def _community_colors(G, nodes, seed: int, words) -> tuple[list, dict]:
     import networkx as nx
 
     palette = matplotlib.colormaps["tab10"].colors
-    comms = nx.community.louvain_communities(G, weight="weight", seed=seed)
+    H = nx.Graph()  # a fixed node and edge order, so the seed gives the same communities in every run
+    H.add_nodes_from(sorted(G.nodes))
+    H.add_edges_from(sorted((min(u, v), max(u, v), d) for u, v, d in G.edges(data=True)))
+    comms = nx.community.louvain_communities(H, weight="weight", seed=seed)
     comms = sorted((sorted(c) for c in comms), key=lambda c: (-len(c), c))
     which = {n: k for k, c in enumerate(comms) for n in c}
     colors = [palette[which[n] % len(palette)] for n in nodes]
@@ -596,9 +606,18 @@ def _network_layout(G, seed: int) -> dict:
     import networkx as nx
 
     comps = sorted((sorted(c) for c in nx.connected_components(G)), key=lambda c: (-len(c), c))
+
+    def sub(comp):
+        # a subgraph in a fixed node and edge order: networkx's views follow set order, which
+        # changes between runs, and the layouts follow the node order
+        H = nx.Graph()
+        H.add_nodes_from(comp)
+        H.add_edges_from(sorted((min(u, v), max(u, v), d) for u, v, d in G.edges(comp, data=True)))
+        return H
+
     pos: dict = {}
     x = y = row_height = 0.0
-    row_width = max(12.0, 4.5 * np.sqrt(G.number_of_nodes()))
+    row_width = max(9.0, 3.0 * np.sqrt(G.number_of_nodes()))
     for comp in comps:
         k = len(comp)
         # a big component gets more room per node: its labels need it
@@ -607,24 +626,30 @@ def _network_layout(G, seed: int) -> dict:
             local = {comp[0]: np.zeros(2)}
         elif k == 2:
             local = {comp[0]: np.array([-1.0, 0.0]), comp[1]: np.array([1.0, 0.0])}
-        elif nx.density(G.subgraph(comp)) >= 0.4:
-            local = nx.circular_layout(G.subgraph(comp))  # a dense cluster: every node on the rim
+        elif nx.density(sub(comp)) >= 0.4:
+            local = nx.circular_layout(sub(comp))  # a dense cluster: every node on the rim
         elif k <= 40:
-            local = nx.kamada_kawai_layout(G.subgraph(comp))
+            local = nx.kamada_kawai_layout(sub(comp))
         else:
-            local = nx.spring_layout(G.subgraph(comp), seed=seed)
+            local = nx.spring_layout(sub(comp), seed=seed)
         pts = np.array([local[n] for n in comp], dtype=float)
         pts -= pts.mean(axis=0)
-        extent = np.abs(pts).max() or 1.0
+        if k > 8:  # a big component fills a square: its labels need the height as much as the width
+            extent = np.abs(pts).max(axis=0)
+            extent[extent == 0] = 1.0
+        else:
+            extent = np.abs(pts).max() or 1.0
         pts *= radius / extent
-        width = 2 * radius + 3.2  # room for the labels beside the outer nodes
+        tall = 1.6 if k > 8 else 1.0  # labels are wide: a big component gets room between its rows
+        pts[:, 1] *= tall
+        width = 2 * radius + 4.0  # room for the labels beside the outer nodes
         if x > 0 and x + width > row_width:
             x, y, row_height = 0.0, y - row_height, 0.0
-        centre = np.array([x + width / 2, y - radius - 0.8])
+        centre = np.array([x + width / 2, y - tall * radius - 0.8])
         for n, p in zip(comp, pts):
             pos[n] = p + centre
         x += width
-        row_height = max(row_height, 2 * radius + 1.8)
+        row_height = max(row_height, 2 * tall * radius + 1.8)
     return pos
 
 

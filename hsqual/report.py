@@ -122,6 +122,22 @@ def _heatmap_codes(long: pd.DataFrame, measure: str, limit: int) -> list[str]:
     return out
 
 
+#: Figure titles per language (the page itself is in English).
+_FIGURE_TEXT = {
+    "en": {"freq": "{Docs} coded with each code", "freq_x": "{docs} (n_documents)",
+           "heat": "Co-occurrence per {what} ({measure})",
+           "net": "Co-occurrence network per {what} ({measure}, top {top}, pairs in 2+ units)",
+           "case_value": "codings ({docs} citing the {case})", "case": "Codings per code and {case}"},
+    "ja": {"freq": "コード別の{docs}数", "freq_x": "{docs}数 (n_documents)",
+           "heat": "{what}単位の共起（{measure}）",
+           "net": "{what}単位の共起ネットワーク（{measure}、上位{top}、2単位以上で共起する組）",
+           "case_value": "コーディング数（{case}を引く{docs}）", "case": "{case}別のコーディング数"},
+}
+#: Japanese for the unit names the study uses (others are shown as given).
+_JA_NAMES = {"document": "文書", "documents": "文書", "excerpt": "抜粋", "excerpts": "抜粋",
+             "interviewee": "インタビュー対象者", "interviewees": "インタビュー対象者"}
+
+
 def _figure_md(alt: str, stem: str) -> str:
     """A figure on the page (its PNG) with links to its vector files."""
     return f"![{alt}]({stem}.png)\n\nVector files: [PDF]({stem}.pdf), [SVG]({stem}.svg).\n"
@@ -169,7 +185,8 @@ def write_cooccurrence_report(
         :func:`hsqual.cooccurrence.cooccurrence`); the long tables always hold the counts too,
         with Fisher's one-sided exact test and Benjamini-Hochberg adjusted p values.
     lang : {"en", "ja"}
-        Language of the code labels in the figures.
+        Language of the code labels, titles and axis titles in the figures (the page is in
+        English).
     top : int
         Edges drawn in each network.
     case_labels : mapping, optional
@@ -227,9 +244,14 @@ def write_cooccurrence_report(
     freq = code_frequencies(codings, corpus=corpus, case=case, codebook=codebook)
     used = freq[freq["n_codings"] > 0].reset_index(drop=True)
     written.append(write_table(freq, out / "code_frequencies.csv"))
+    words = _FIGURE_TEXT["ja" if lang == "ja" else "en"]
+
+    def name(text: str) -> str:
+        return _JA_NAMES.get(text.lower(), text) if lang == "ja" else text
+
     fig = figures.frequency_bars(used, column="n_documents", codebook=codebook, lang=lang,
-                                 title=f"{docs.capitalize()} coded with each code")
-    fig.axes[0].set_xlabel(f"{docs} (n_documents)")
+                                 title=words["freq"].format(Docs=name(docs).capitalize(), docs=name(docs)))
+    fig.axes[0].set_xlabel(words["freq_x"].format(docs=name(docs)))
     written += write_figures(fig, out / "frequencies")
     n_docs = freq.attrs["n_documents"]
     most = used.sort_values("n_documents", ascending=False).head(3)
@@ -259,13 +281,13 @@ def write_cooccurrence_report(
             sub = mat.loc[shown, shown]
             sub.attrs.update(mat.attrs)
             fig = figures.cooccurrence_heatmap(sub, codebook=codebook, lang=lang,
-                                               title=f"Co-occurrence per {what} ({measure})")
+                                               title=words["heat"].format(what=name(what), measure=measure))
         else:
             fig = figures.cooccurrence_heatmap(mat, codebook=codebook, lang=lang,
-                                               title=f"Co-occurrence per {what} ({measure})")
+                                               title=words["heat"].format(what=name(what), measure=measure))
         written += write_figures(fig, out / f"heatmap_{slug}")
         fig = figures.cooccurrence_network(long, top=top, min_n=2, codebook=codebook, lang=lang,
-                                           title=f"Co-occurrence network per {what} ({measure}, top {top}, pairs in 2+ units)")
+                                           title=words["net"].format(what=name(what), measure=measure, top=top))
         written += write_figures(fig, out / f"network_{slug}")
         n_units = long.attrs["n_units"]
         strongest = long[long["n_ab"] > 0].sort_values([measure, "n_ab"], ascending=False).head(10)
@@ -292,9 +314,10 @@ def write_cooccurrence_report(
             written.append(write_table(by_case, out / f"codes_by_{slug}.csv", index=True))
             case_title = (case_titles or {}).get(unit, unit)
             fig = figures.code_case_matrix(by_case, codebook=codebook, lang=lang,
-                                           case_labels=(case_labels or {}).get(unit), case_title=case_title,
-                                           value_title=f"codings ({docs} citing the {case_title.lower()})",
-                                           title=f"Codings per code and {case_title.lower()}")
+                                           case_labels=(case_labels or {}).get(unit), case_title=name(case_title),
+                                           value_title=words["case_value"].format(docs=name(docs),
+                                                                                  case=name(case_title).lower()),
+                                           title=words["case"].format(case=name(case_title).lower()))
             written += write_figures(fig, out / f"codes_by_{slug}")
             n_empty = int((by_case.sum(axis=1) == 0).sum())
             lines.append(f"Codings per code and {unit} ([table](codes_by_{slug}.csv)); {'an excerpt' if document_name == 'excerpt' else 'a ' + document_name} "

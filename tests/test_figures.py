@@ -251,3 +251,29 @@ def test_no_label_overlaps_in_the_study_networks(unit, lang):
     for t in fig.axes[0].texts:
         bb = t.get_window_extent(renderer)
         assert bb.x0 >= 0 and bb.y0 >= 0 and bb.x1 <= W and bb.y1 <= H, t.get_text()
+
+
+def test_the_same_network_in_every_run(tmp_path):
+    """Layout, communities and label places do not follow Python's per-run set order:
+    two runs with different hash seeds write the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import matplotlib; matplotlib.use('Agg')\n"
+        "import sys\n"
+        "from hsqual.cooccurrence import cooccurrence\n"
+        "from hsqual.figures import cooccurrence_network\n"
+        "from hsqual.report import write_figures\n"
+        "from hsqual.studies import kurusu2015\n"
+        "s = kurusu2015.load()\n"
+        "long = cooccurrence(s.codings, unit='document', corpus=s.corpus, codebook=s.codebook, measure='jaccard')\n"
+        "write_figures(cooccurrence_network(long, min_n=2, codebook=s.codebook), sys.argv[1])\n")
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        stem = tmp_path / f"net{seed}"
+        subprocess.run([sys.executable, "-c", script, str(stem)], check=True, env=env)
+        outs.append([stem.with_name(f"net{seed}.{ext}").read_bytes() for ext in ("png", "pdf", "svg")])
+    assert outs[0] == outs[1]
