@@ -776,11 +776,14 @@ def frequency_bars(
     colors, legend = _codebook_colors(codes, codebook)
     longest = max((len(n) for n in names), default=10)
     with _style():
-        fig, ax = _new_axes(ax, (max(7.0, 4 + 0.09 * longest), max(2.5, 0.28 * len(codes) + 1.2)))
+        # 7 inches wide (a journal page); 7-point labels
+        fig, ax = _new_axes(ax, (7.0 if longest > 30 else 5.5, max(2.5, 0.2 * len(codes) + 1.4)))
         ax.barh(range(len(codes)), vals, color=colors)
-        ax.set_yticks(range(len(codes)), names)
+        ax.set_yticks(range(len(codes)), names, fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
         ax.invert_yaxis()
-        ax.set_xlabel(column)
+        ax.set_xlabel(column, fontsize=8)
+        ax.set_ylabel(_words(lang)["code"], fontsize=8)
         if np.allclose(vals, np.round(vals)):
             from matplotlib.ticker import MaxNLocator
 
@@ -788,7 +791,9 @@ def frequency_bars(
         if codebook is not None and len(legend) > 1:
             from matplotlib.patches import Patch
 
-            ax.legend(handles=[Patch(color=c, label=g) for g, c in legend.items()], fontsize=8,
-                      loc="best", frameon=True)
-        ax.set_title(title if title is not None else f"Code frequencies ({column})")
+            # below the axis title, clear of the bars
+            below = 0.4 / max(1.0, fig.get_size_inches()[1] - 1.2)
+            ax.legend(handles=[Patch(color=c, label=g) for g, c in legend.items()], fontsize=7,
+                      loc="upper center", bbox_to_anchor=(0.5, -below), ncol=min(2, len(legend)), frameon=False)
+        ax.set_title(title if title is not None else f"Code frequencies ({column})", fontsize=9)
     return fig
