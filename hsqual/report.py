@@ -289,6 +289,7 @@ def write_cooccurrence_report(
         fig = figures.cooccurrence_network(long, top=top, min_n=2, codebook=codebook, lang=lang,
                                            title=words["net"].format(what=name(what), measure=measure, top=top))
         written += write_figures(fig, out / f"network_{slug}")
+        overlaps = figures.label_overlaps(fig)
         n_units = long.attrs["n_units"]
         strongest = long[long["n_ab"] > 0].sort_values([measure, "n_ab"], ascending=False).head(10)
         n_sig = int((long["p_adj"] < 0.05).sum())
@@ -309,6 +310,8 @@ def write_cooccurrence_report(
                          f"two or more {unit_words}, ordered by clustering; the matrix CSV holds all {len(present)}.\n")
         lines.append(_figure_md(f"Heatmap per {what}", f"heatmap_{slug}"))
         lines.append(_figure_md(f"Network per {what}", f"network_{slug}"))
+        lines.append(f"Node colours: communities (Louvain, seeded); node labels that overlap another, measured on "
+                     f"the drawn figure: {overlaps} pair(s).\n")
         if unit != "document":
             by_case = code_by_case(codings, case=unit, corpus=corpus, codebook=codebook, values="count")
             written.append(write_table(by_case, out / f"codes_by_{slug}.csv", index=True))

@@ -313,3 +313,26 @@ def test_the_quantifier_check_fails_when_the_data_disagree(tmp_path):
     st.to_csv(copy / "statements.csv", index=False)
     changed = kurusu2015.load(copy).check_quantifiers().set_index("statement_id")
     assert changed.loc["S07", "support"] == "contradicted"
+
+
+def test_reproduce_writes_figures_for_print_and_a_report_about_excerpts(tmp_path, capsys):
+    from hsqual.cli import main
+
+    assert main(["reproduce", "kurusu2015", "--out", str(tmp_path)]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert "frequencies.csv" not in names and "code_frequencies.csv" in names  # one table, not two copies
+    for stem in ("frequencies", "heatmap_document", "heatmap_interviewees", "network_document",
+                 "network_interviewees", "codes_by_interviewees"):
+        png, pdf, svg = (tmp_path / f"{stem}.{ext}" for ext in ("png", "pdf", "svg"))
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert pdf.read_bytes()[:5] == b"%PDF-" and b"<svg" in svg.read_bytes()[:1000]
+        width = int.from_bytes(png.read_bytes()[16:20], "big")
+        assert width <= 7 * 150, stem  # 7 inches at 150 dpi: a journal page
+    page = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "across 101 excerpts" in page and "101 documents" not in page
+    assert page.count("measured on the drawn figure: 0 pair(s)") == 2
+    heat = pd.read_csv(tmp_path / "cooccurrence_interviewees_matrix.csv", index_col=0)
+    assert len(heat) > 16 and "The heatmap shows 16 codes" in page  # the figure is a readable part of the CSV
+    by_case = pd.read_csv(tmp_path / "codes_by_interviewees.csv", index_col=0)
+    n_empty = int((by_case.sum(axis=1) == 0).sum())
+    assert n_empty > 0 and f"leaves out the {n_empty} code(s) coded for no interviewee" in page
