@@ -698,8 +698,12 @@ def test_cli_exclude_interviewer(tmp_path, capsys):
     two_speakers(tmp_path)
     out = tmp_path / "rules.csv"
     book = [p for p in bundled_codebooks() if p.name == "three_freedoms.yaml"][0]
+    assert main(["code", "-c", str(book), str(tmp_path / "int04.md"), "-o", str(out)]) == 0
+    assert ("note: the turns of Interviewer (interviewer labels) were coded too; leave them out with "
+            "--exclude-interviewer") in capsys.readouterr().out
     assert main(["code", "-c", str(book), "--exclude-interviewer", str(tmp_path / "int04.md"), "-o", str(out)]) == 0
-    assert "sentences left out (turns of Interviewer): 3" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "sentences left out (turns of Interviewer): 3" in printed and "note:" not in printed
     assert not ({1, 3} & set(read_codings(out)["segment_id"]))
     assert main(["code", "-c", str(book), "--unit", "document", str(tmp_path / "int04.md"), "-o", str(out)]) == 0
     first = capsys.readouterr().out.splitlines()[0]

@@ -22,8 +22,9 @@ _EPILOG = """\
 examples:
   hsqual code --codebook codebooks/three_freedoms.yaml --codebook codebooks/added_value.yaml \\
       --unit sentence transcripts/ja/*.md -o codings_rules.csv
-  hsqual code --codebook codebooks/ --exclude-speaker Interviewer interviews/ -o codings_rules.csv
-                                       # leave the interviewer's questions out
+  hsqual code --codebook codebooks/ --exclude-interviewer interviews/ -o codings_rules.csv
+                                       # leave the interviewer's questions out (Interviewer, Q, 聞き手, ...)
+  hsqual code --codebook codebooks/ --exclude-speaker Moderator interviews/ -o codings_rules.csv
 
 Each row of the output is one code applied by the rules to one unit, with the rule(s) that
 fired (column rule) and the words that made them fire (match_text, match_spans). The file
@@ -125,6 +126,13 @@ def run(args: argparse.Namespace) -> int:
     units = "" if args.unit == "document" else f"{args.unit}s: {attrs['n_units']}   "
     print(f"documents: {attrs['n_documents']}   {units}"
           f"codings: {len(codings)}   codebook: {codebook.id} ({len(codebook)} codes)")
+    if args.speaker is None and not args.exclude_interviewer and not args.exclude_speaker:
+        from ..apply import is_interviewer_label
+
+        asking = sorted({str(g.speaker) for g in corpus.segments if g.speaker and is_interviewer_label(g.speaker)})
+        if asking:
+            print(f"note: the turns of {', '.join(asking)} (interviewer labels) were coded too; "
+                  "leave them out with --exclude-interviewer")
     if attrs.get("n_units_left_out"):
         chosen = attrs["speakers"] or attrs["exclude_speakers"]
         whose = f"turns not of {', '.join(chosen)}" if attrs["speakers"] else f"turns of {', '.join(chosen)}"
