@@ -73,7 +73,7 @@ def detect_kind(path: str | Path) -> str:
     if suffix in (".qdc", ".qdpx"):
         return "refiqda"
     if suffix == ".csv" and p.is_file():
-        from ..codings import _REQUIRED
+        from ..codings import REQUIRED_COLUMNS as _REQUIRED
         from ..textio import read_head
 
         # the header line only, to tell codings from a transcript table
