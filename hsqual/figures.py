@@ -61,6 +61,14 @@ def _style():
     return matplotlib.rc_context({"font.family": FONT_FAMILY, "axes.unicode_minus": False, "pdf.fonttype": 42})
 
 
+def _code_ylabel(ax, lang: str) -> None:
+    """The code axis title; Japanese stays upright (a rotated katakana word reads sideways)."""
+    if lang == "ja":
+        ax.set_ylabel(_words(lang)["code"], fontsize=8, rotation=0, ha="right", va="center")
+    else:
+        ax.set_ylabel(_words(lang)["code"], fontsize=8)
+
+
 def _integer_colorbar(cbar) -> None:
     from matplotlib.ticker import MaxNLocator
 
@@ -254,7 +262,7 @@ def cooccurrence_heatmap(
         ax.set_xticks(range(k), names, rotation=90, fontsize=7)
         ax.set_yticks(range(k), names, fontsize=7)
         ax.set_xlabel(words["code"], fontsize=8)
-        ax.set_ylabel(words["code"], fontsize=8)
+        _code_ylabel(ax, lang)
         if annotate is None:
             annotate = k <= 30
         if annotate:
@@ -725,7 +733,7 @@ def code_case_matrix(
         ax.set_xticks(range(len(cases)), xnames, rotation=90, fontsize=7)
         ax.set_yticks(range(len(codes)), ynames, fontsize=7)
         ax.set_xlabel(case_title, fontsize=8)
-        ax.set_ylabel(words["code"], fontsize=8)
+        _code_ylabel(ax, lang)
         if annotate is None:
             annotate = values.size <= 900
         if annotate:
@@ -783,7 +791,7 @@ def frequency_bars(
         ax.tick_params(axis="x", labelsize=7)
         ax.invert_yaxis()
         ax.set_xlabel(column, fontsize=8)
-        ax.set_ylabel(_words(lang)["code"], fontsize=8)
+        _code_ylabel(ax, lang)
         if np.allclose(vals, np.round(vals)):
             from matplotlib.ticker import MaxNLocator
 
