@@ -19,6 +19,13 @@ cross tables and agreement see one coding per unit. The row traces everything th
     ``<codebook id>/<code id>/<lang>#<n>: <rule text>`` (``n`` counts from 1 in the
     codebook's list for that language), joined by ``" | "`` in rule order. Split the column
     with :func:`fired_rules`.
+``segment_id``, ``unit_id``, ``speaker``
+    The segment (turn, item, excerpt) the unit lies in; the unit itself, ``"<segment_id>.<n>"``
+    for the n-th sentence or paragraph of that segment (``"<segment_id>"`` for a segment,
+    empty for a document); and the speaker of that segment. A sentence's ``segment_id`` is
+    its turn's: joining codings to a corpus cut into sentences (``load_corpus(...,
+    unit="sentence")``) by ``segment_id`` would pair them with the wrong rows;
+    :func:`hsqual.codings.check_codings` reports a coding outside its segment.
 ``match_start``, ``match_end``
     The first word (span) that made the code fire, as offsets into the document text.
     Missing (``<NA>``) when the rules that fired name no words (only ``NOT``, ``meta:``).
@@ -51,6 +58,8 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -76,7 +85,7 @@ from .rules import (
     _possible_mask,
 )
 
-__all__ = ["UNITS", "apply_codebook", "fired_rules"]
+__all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label", "speaker_filter"]
 
 #: The units a codebook can be applied to.
 UNITS = ("sentence", "segment", "paragraph", "document")
@@ -168,6 +177,7 @@ class _Units:
     ends: list[int]
     segment_ids: list[int]
     speakers: list
+    ordinals: list | None = None  # 1-based number of each unit within its segment
 
 
 def _segments_by_doc(corpus: Corpus) -> dict[str, list]:
@@ -180,17 +190,18 @@ def _segments_by_doc(corpus: Corpus) -> dict[str, list]:
 def _units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: list | None = None) -> _Units:
     if segs is None:
         segs = corpus.segments_of(doc.doc_id)
-    starts, ends, seg_ids, speakers = [], [], [], []
+    starts, ends, seg_ids, speakers, ordinals = [], [], [], [], []
     if unit == "document":
         first = segs[0].segment_id if segs else 1
-        return _Units([0], [len(doc.text)], [first], [doc.meta.get("speaker")])
+        return _Units([0], [len(doc.text)], [first], [doc.meta.get("speaker")], [1])
     for s in segs:
-        for a, b in units_of_segment(s, unit, language=language):
+        for n, (a, b) in enumerate(units_of_segment(s, unit, language=language), start=1):
             starts.append(a)
             ends.append(b)
             seg_ids.append(s.segment_id)
             speakers.append(s.speaker)
-    return _Units(starts, ends, seg_ids, speakers)
+            ordinals.append(n)
+    return _Units(starts, ends, seg_ids, speakers, ordinals)
 
 
 def _segment_at(corpus: Corpus, doc_id: str, offset: int, default: int, segs: list | None = None) -> int:
@@ -298,10 +309,36 @@ def _check_args(corpus, codebook, unit, language) -> None:
                          f"{', '.join(map(repr, LANGUAGES))}, not {language!r}")
 
 
+#: Speaker labels of an interviewer's turns, compared without regard to case, that
+#: ``exclude_speakers="interviewer"`` (``--exclude-interviewer``) leaves out.
+INTERVIEWER_LABELS = ("interviewer", "interviewers", "q", "question", "int", "i",
+                      "聞き手", "質問者", "インタビュアー", "インタビュワー")
+
+
+def is_interviewer_label(name: str) -> bool:
+    """True for a speaker label of an interviewer (``Interviewer``, ``Q``, ``聞き手``, ``質問者``, ...).
+
+    Labels are compared without regard to case, spaces, a trailing colon or a number or name
+    after the role (``Interviewer 2``, ``Interviewer (KK)``, ``聞き手A``).
+
+    Example
+    -------
+    >>> [is_interviewer_label(n) for n in ("Interviewer", "Q", "聞き手", "質問者", "Interviewer 2", "Interviewee 4")]
+    [True, True, True, True, True, False]
+    """
+    label = unicodedata.normalize("NFKC", str(name)).strip().rstrip(":：").strip().casefold()
+    if label in INTERVIEWER_LABELS:
+        return True
+    base = re.sub(r"[\s(（].*$|[0-9a-z]+$", "", label) if not label.isascii() else \
+        re.sub(r"[\s(].*$", "", label)
+    return base in INTERVIEWER_LABELS and base not in ("i", "q", "int")
+
+
 def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
     """``(keep(speaker) -> bool, names given)`` from the ``speakers``/``exclude_speakers`` options.
 
     Names compare without regard to case or surrounding spaces, as speaker labels are found.
+    ``exclude_speakers="interviewer"`` stands for every interviewer label of the corpus.
     """
     if speakers is not None and exclude_speakers is not None:
         raise ValueError("give speakers (the turns to code) or exclude_speakers (the turns to leave out), not both")
@@ -323,15 +360,48 @@ def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
     for s in corpus.segments:
         if s.speaker is not None:
             known.setdefault(str(s.speaker).strip().casefold(), str(s.speaker))
+    if option == "exclude_speakers" and [n.strip().casefold() for n in names] == ["interviewer"]:
+        found = [v for v in known.values() if is_interviewer_label(v)]
+        if not found:
+            warnings.warn("exclude_speakers='interviewer': no segment has an interviewer's label "
+                          f"({', '.join(INTERVIEWER_LABELS[:4])}, 聞き手, 質問者, インタビュアー ...); every turn is coded "
+                          f"(speakers in the corpus: {', '.join(map(repr, known.values())) or 'none'})",
+                          UserWarning, stacklevel=3)
+            return None, []
+        names = found
     wanted = {n.strip().casefold() for n in names}
     unknown = [n for n in names if n.strip().casefold() not in known]
-    if unknown:
-        found = ", ".join(repr(v) for v in known.values()) or "none: its segments have no speakers"
+    found_list = ", ".join(repr(v) for v in known.values()) or "none: its segments have no speakers"
+    if unknown and len(unknown) == len(names):
         raise ValueError(f"{option}: no segment of the corpus has the speaker {unknown[0]!r} "
-                         f"(speakers in the corpus: {found})")
+                         f"(speakers in the corpus: {found_list})")
+    if unknown:
+        # several names for one role across a batch of files (Interviewer, 聞き手): the absent ones are noted
+        warnings.warn(f"{option}: no segment of the corpus has the speaker(s) {', '.join(map(repr, unknown))}; "
+                      f"they are ignored (speakers in the corpus: {found_list})", UserWarning, stacklevel=3)
+        names = [n for n in names if n not in unknown]
     if speakers is not None:
         return (lambda who: who is not None and str(who).strip().casefold() in wanted), names
     return (lambda who: who is None or str(who).strip().casefold() not in wanted), names
+
+
+def speaker_filter(corpus: Corpus, *, unit: str = "segment", speakers=None, exclude_speakers=None):
+    """A test of speaker labels from the ``speakers`` / ``exclude_speakers`` options of
+    :func:`apply_codebook` (and :func:`hsqual.kwic.kwic`).
+
+    Returns ``None`` when neither option is given (every speaker passes), else a function
+    ``keep(speaker) -> bool``. The options are checked as :func:`apply_codebook` checks them.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> c = Corpus([Document("d", "Q: Why?\\nA: Dignity.")],
+    ...            [Segment("d", 1, 3, 7, "Why?", "Q", "turn"), Segment("d", 2, 11, 19, "Dignity.", "A", "turn")])
+    >>> keep = speaker_filter(c, exclude_speakers="interviewer")
+    >>> keep("Q"), keep("A")
+    (False, True)
+    """
+    return _speaker_filter(corpus, unit, speakers, exclude_speakers)[0]
 
 
 def _keep_units(units: _Units, keep) -> tuple[_Units, int]:
@@ -340,7 +410,8 @@ def _keep_units(units: _Units, keep) -> tuple[_Units, int]:
     if len(idx) == len(units.starts):
         return units, 0
     return (_Units([units.starts[k] for k in idx], [units.ends[k] for k in idx],
-                   [units.segment_ids[k] for k in idx], [units.speakers[k] for k in idx]),
+                   [units.segment_ids[k] for k in idx], [units.speakers[k] for k in idx],
+                   [units.ordinals[k] for k in idx] if units.ordinals is not None else None),
             len(units.starts) - len(idx))
 
 
@@ -358,7 +429,8 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         The codes and their rules (:func:`hsqual.load_codebook` / ``load_codebooks``).
     unit : {"sentence", "segment", "paragraph", "document"}, keyword-only
         What a code is applied to. ``"sentence"`` splits each segment into sentences (the
-        row's ``segment_id`` is the segment the sentence lies in); ``"paragraph"`` splits
+        row's ``segment_id`` is the segment the sentence lies in, its ``unit_id``
+        ``"<segment_id>.<n>"`` the sentence: the n-th of that segment); ``"paragraph"`` splits
         each segment into paragraphs (blank lines, list items: :func:`hsqual.segment.split_paragraphs`); ``"segment"`` uses the corpus segments as they are;
         ``"document"`` the whole text (``segment_id``: the segment of the first evidence).
     language : {"en", "ja"} or None, keyword-only
@@ -370,9 +442,14 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         case and surrounding spaces do not matter). Units without a speaker are not coded.
     exclude_speakers : str or list of str, optional, keyword-only
         Code every unit except those in segments of these speakers, e.g.
-        ``exclude_speakers=["Interviewer"]`` leaves the questions out. Give ``speakers`` or
-        ``exclude_speakers``, not both; a name no segment has is an error (a typo would
-        otherwise filter nothing), and neither works with ``unit="document"``.
+        ``exclude_speakers=["Interviewer"]`` leaves the questions out, and
+        ``exclude_speakers="interviewer"`` the turns of every interviewer label the corpus
+        holds (``Interviewer``, ``Q``, ``聞き手``, ``質問者``, ``インタビュアー``, see
+        :func:`is_interviewer_label`; a warning when there is none). Give ``speakers`` or
+        ``exclude_speakers``, not both; a single name no segment has is an error (a typo
+        would otherwise filter nothing); of several names, those no segment has are ignored
+        with a warning (one role labelled differently across files); neither works with
+        ``unit="document"``.
     progress : bool, keyword-only
         Show a progress bar over documents on standard error.
 
@@ -380,8 +457,10 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     -------
     pandas.DataFrame
         The codings table (``doc_id, segment_id, code, start, end, quote, coder, rule,
-        memo``) plus ``match_start, match_end, match_text, match_spans``; one row per unit
-        and code (see the module documentation). ``df.attrs`` records the settings
+        memo, speaker``: the speaker of the turn the unit lies in) plus ``unit_id`` (the
+        unit: ``"3.2"`` is the second sentence or paragraph of segment 3, ``"3"`` segment 3,
+        empty for a document) and ``match_start, match_end, match_text, match_spans``; one
+        row per unit and code (see the module documentation). ``df.attrs`` records the settings
         (``speakers``, ``exclude_speakers`` included, as lists or ``None``) and
         ``n_documents``, ``n_units`` (units coded), ``n_units_left_out`` (units in turns the
         speaker options left out) and ``documents_without_rules`` (documents in a language
@@ -459,12 +538,21 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         s, e = units.starts[k], units.ends[k]
         spans = merge_spans(sp for per in f.spans for sp in per)
         seg_id = units.segment_ids[k]
-        if unit == "document" and spans:
-            seg_id = _segment_at(corpus, doc.doc_id, spans[0][0], seg_id, segments[doc.doc_id])
+        speaker = units.speakers[k]
+        if unit == "document":
+            if spans:
+                seg_id = _segment_at(corpus, doc.doc_id, spans[0][0], seg_id, segments[doc.doc_id])
+            speaker = next((g.speaker for g in segments[doc.doc_id] if g.segment_id == seg_id), None)
+            unit_id = ""
+        elif unit == "segment":
+            unit_id = str(seg_id)
+        else:
+            unit_id = f"{seg_id}.{units.ordinals[k]}"
         rows.append({
             "doc_id": doc.doc_id, "segment_id": seg_id, "code": f.code, "start": s, "end": e,
             "quote": doc.text[s:e], "coder": coder,
             "rule": " | ".join(compiled.label(f.code, lang, i) for i in f.rules), "memo": "",
+            "speaker": speaker or "", "unit_id": unit_id,
             "match_start": spans[0][0] if spans else pd.NA,
             "match_end": spans[0][1] if spans else pd.NA,
             "match_text": " … ".join(doc.text[a:b] for a, b in spans),
@@ -493,7 +581,7 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         df = codings_frame(rows)
     else:
         df = codings_frame()
-        for c in _MATCH_COLUMNS:
+        for c in ["unit_id", *_MATCH_COLUMNS]:
             df[c] = pd.Series(dtype="object")
     for c in ("match_start", "match_end"):
         df[c] = df[c].astype("Int64")

@@ -11,6 +11,9 @@ quote      the coded words, kept so an edit of the text that makes a coding stal
 coder      who coded: a person (``kurusu2015``) or a machine (``rules``, ``suggest``)
 rule       for a machine coding, the rule that fired; empty for a person
 memo       free text
+speaker    the speaker of the turn the span lies in (empty when unknown or when the
+           document has no speakers); a file without the column reads with it empty, and
+           :func:`fill_speakers` fills it from a corpus
 ========== =============================================================================
 
 Extra columns (``match_start``, ``match_text``, ``score`` ...) are kept. A machine never
@@ -21,7 +24,7 @@ Example
 >>> df = codings_frame([{"doc_id": "K001", "segment_id": 1, "code": "freedoms.dignity",
 ...                      "start": 0, "end": 7, "quote": "dignity", "coder": "kurusu2015"}])
 >>> list(df.columns)
-['doc_id', 'segment_id', 'code', 'start', 'end', 'quote', 'coder', 'rule', 'memo']
+['doc_id', 'segment_id', 'code', 'start', 'end', 'quote', 'coder', 'rule', 'memo', 'speaker']
 >>> is_machine_coder("rules"), is_machine_coder("kurusu2015")
 (True, False)
 """
@@ -45,20 +48,27 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CODINGS_COLUMNS",
+    "REQUIRED_COLUMNS",
     "MACHINE_CODERS",
     "codings_frame",
     "read_codings",
     "write_codings",
     "check_codings",
     "add_codings",
+    "fill_speakers",
     "is_machine_coder",
 ]
 
-CODINGS_COLUMNS = ["doc_id", "segment_id", "code", "start", "end", "quote", "coder", "rule", "memo"]
+CODINGS_COLUMNS = ["doc_id", "segment_id", "code", "start", "end", "quote", "coder", "rule", "memo", "speaker"]
+#: Standard columns a codings table may lack (they read as empty): files written before
+#: ``speaker`` existed, tables typed by hand.
+OPTIONAL_COLUMNS = ("rule", "memo", "speaker")
 MACHINE_CODERS = ("rules", "suggest")
-_REQUIRED = ["doc_id", "segment_id", "code", "start", "end", "quote", "coder"]
+#: The columns every codings table has (a CSV whose header holds them is a codings table).
+REQUIRED_COLUMNS = ("doc_id", "segment_id", "code", "start", "end", "quote", "coder")
+_REQUIRED = list(REQUIRED_COLUMNS)
 _INT_COLUMNS = ("segment_id", "start", "end")
-_STR_COLUMNS = ("doc_id", "code", "quote", "coder", "rule", "memo")
+_STR_COLUMNS = ("doc_id", "code", "quote", "coder", "rule", "memo", "speaker")
 
 
 def is_machine_coder(coder: str) -> bool:
@@ -75,13 +85,14 @@ def is_machine_coder(coder: str) -> bool:
 def codings_frame(rows: Iterable[Mapping] | pd.DataFrame | None = None) -> pd.DataFrame:
     """A codings table with the standard columns and types, from rows or a DataFrame.
 
-    Missing ``rule`` and ``memo`` become empty strings; other missing required columns are an
-    error. Offsets become integers; extra columns are kept after the standard ones.
+    Missing ``rule``, ``memo`` and ``speaker`` become empty strings; other missing required
+    columns are an error. Offsets become integers; extra columns are kept after the standard
+    ones.
 
     Example
     -------
     >>> codings_frame().shape
-    (0, 9)
+    (0, 10)
     >>> codings_frame([{"doc_id": "d", "segment_id": 1, "code": "c", "start": 0}])
     Traceback (most recent call last):
     ...
@@ -97,7 +108,7 @@ def codings_frame(rows: Iterable[Mapping] | pd.DataFrame | None = None) -> pd.Da
     missing = [c for c in _REQUIRED if c not in df.columns]
     if missing:
         raise CodingsError(f"codings: missing column(s) {', '.join(missing)}; expected {', '.join(CODINGS_COLUMNS)}")
-    for c in ("rule", "memo"):
+    for c in OPTIONAL_COLUMNS:
         if c not in df.columns:
             df[c] = ""
     for c in _INT_COLUMNS:
@@ -196,7 +207,9 @@ def check_codings(codings: pd.DataFrame, corpus: Corpus | None = None,
     quote still equals the text at those offsets, its segment exists, and its code is in the
     codebook. Returns one row per problem: ``row`` (index in ``codings``), ``doc_id``,
     ``code``, ``problem`` (``unknown document`` / ``offsets out of range`` /
-    ``quote does not match`` / ``unknown segment`` / ``unknown code`` / ``empty span``),
+    ``quote does not match`` / ``unknown segment`` / ``outside its segment`` (the span
+    shares no text with the segment its ``segment_id`` names: segment ids of another cut of
+    the text) / ``unknown code`` / ``empty span``),
     ``detail``. An empty table means no problem.
 
     Example
@@ -220,7 +233,7 @@ def check_codings(codings: pd.DataFrame, corpus: Corpus | None = None,
 
     seg_keys = None
     if corpus is not None:
-        seg_keys = {(s.doc_id, s.segment_id) for s in corpus.segments}
+        seg_keys = {(s.doc_id, s.segment_id): s for s in corpus.segments}
     for i, row in df.iterrows():
         if codebook is not None and row["code"] not in codebook:
             add(i, row, "unknown code", f"{row['code']!r} is not in codebook {codebook.id!r}")
@@ -239,9 +252,22 @@ def check_codings(codings: pd.DataFrame, corpus: Corpus | None = None,
         if text[row["start"] : row["end"]] != row["quote"]:
             add(i, row, "quote does not match",
                 f"text at {row['start']}-{row['end']} is {text[row['start']:row['end']][:60]!r}, quote is {row['quote'][:60]!r}")
-        if seg_keys is not None and (row["doc_id"], row["segment_id"]) not in seg_keys:
+        seg = seg_keys.get((row["doc_id"], row["segment_id"])) if seg_keys is not None else None
+        if seg_keys is not None and seg is None:
             add(i, row, "unknown segment", f"document {row['doc_id']!r} has no segment {row['segment_id']}")
+        elif seg is not None and not _touches(row["start"], row["end"], seg.start, seg.end):
+            # e.g. codings made by turn joined to a corpus cut into sentences, whose ids differ
+            add(i, row, "outside its segment",
+                f"span {row['start']}-{row['end']} does not meet segment {row['segment_id']} ({seg.kind}, "
+                f"{seg.start}-{seg.end}): segment ids of another cut of the text?")
     return pd.DataFrame(problems, columns=["row", "doc_id", "code", "problem", "detail"])
+
+
+def _touches(start: int, end: int, seg_start: int, seg_end: int) -> bool:
+    """Whether a span shares text with a segment (an empty span or segment: lies within the other)."""
+    if start == end or seg_start == seg_end:
+        return seg_start <= start <= seg_end or start <= seg_start <= end
+    return start < seg_end and end > seg_start
 
 
 def add_codings(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -269,3 +295,40 @@ def add_codings(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         replaced = old["coder"].isin(set(add["coder"])) & old["doc_id"].isin(set(add["doc_id"]))
         old = old[~replaced]
     return codings_frame(pd.concat([old, add], ignore_index=True))
+
+
+def fill_speakers(codings: pd.DataFrame, corpus) -> pd.DataFrame:
+    """The codings with empty ``speaker`` cells filled from the corpus.
+
+    A coding's speaker is that of the segment of its document that holds its ``start`` (the
+    last segment starting at or before it, as :func:`hsqual.apply.apply_codebook` assigns
+    them); cells already filled are kept, and codings of documents not in the corpus or of
+    segments without a speaker stay empty.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> text = "Q: Why?\\nA: Dignity."
+    >>> corpus = Corpus([Document("int04", text)], [Segment("int04", 1, 3, 7, "Why?", "Q", "turn"),
+    ...                                             Segment("int04", 2, 11, 19, "Dignity.", "A", "turn")])
+    >>> df = codings_frame([{"doc_id": "int04", "segment_id": 2, "code": "dignity", "start": 11, "end": 18,
+    ...                      "quote": "Dignity", "coder": "me"}])
+    >>> fill_speakers(df, corpus)["speaker"].tolist()
+    ['A']
+    """
+    import bisect
+
+    df = codings_frame(codings)
+    by_doc: dict[str, list] = {}
+    for seg in corpus.segments:
+        by_doc.setdefault(seg.doc_id, []).append(seg)
+    starts = {d: [s.start for s in segs] for d, segs in by_doc.items()}
+    out = []
+    for doc_id, start, who in zip(df["doc_id"], df["start"], df["speaker"]):
+        if who or doc_id not in by_doc:
+            out.append(who)
+            continue
+        i = max(0, bisect.bisect_right(starts[doc_id], int(start)) - 1)
+        out.append(by_doc[doc_id][i].speaker or "")
+    df["speaker"] = pd.Series(out, index=df.index, dtype=object)
+    return df

@@ -24,7 +24,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from .apply import _check_args, _check_meta_columns, _compile, _match_document, _segment_at, _segments_by_doc, _units_of
+from .apply import (_check_args, _check_meta_columns, _compile, _match_document, _segment_at, _segments_by_doc,
+                    _units_of, speaker_filter)
 from .codebook import Codebook
 from .corpus import Corpus
 from .rules import DocIndex, UnitSet, _spans, parse_rule, _possible_mask
@@ -32,16 +33,22 @@ from .rules import DocIndex, UnitSet, _spans, parse_rule, _possible_mask
 __all__ = ["kwic", "KWIC_COLUMNS"]
 
 #: The columns of a concordance (``code`` and ``rule`` follow when a code is looked up).
-KWIC_COLUMNS = ["doc_id", "segment_id", "start", "end", "left", "keyword", "right"]
+KWIC_COLUMNS = ["doc_id", "segment_id", "speaker", "start", "end", "left", "keyword", "right"]
+#: Segment kinds whose bounds stop a context: a turn's neighbour is another speaker's words.
+_BOUNDED_KINDS = ("turn", "item", "excerpt")
 _DOTTED_ID = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
 
 
-def _context(ix: DocIndex, start: int, end: int, window: int | None, window_chars: int | None) -> tuple[str, str]:
+def _context(ix: DocIndex, start: int, end: int, window: int | None, window_chars: int | None,
+             lo: int = 0, hi: int | None = None) -> tuple[str, str]:
     """Left and right context of a match: ``window`` words (punctuation between them comes
-    along but is not counted), or ``window_chars`` characters."""
+    along but is not counted), or ``window_chars`` characters, never beyond ``lo``/``hi``
+    (the turn the match lies in)."""
     text = ix.text
+    hi = len(text) if hi is None else hi
+    lo, hi = min(lo, start), max(hi, end)
     if window_chars is not None:
-        return text[max(0, start - window_chars):start], text[end:end + window_chars]
+        return text[max(lo, start - window_chars):start], text[end:min(hi, end + window_chars)]
     if window == 0 or len(ix) == 0:
         return "", ""
     words = ix.word_positions
@@ -51,11 +58,13 @@ def _context(ix: DocIndex, start: int, end: int, window: int | None, window_char
     p_last = int(np.searchsorted(ix.ends, end, "right")) - 1  # last token ending within the match
     k = int(np.searchsorted(words, p_last, "right"))  # words after the match: words[k:]
     right_to = int(ix.ends[words[min(len(words), k + window) - 1]]) if k < len(words) else end
-    return text[min(left_from, start):start], text[end:max(end, right_to)]
+    left_from, right_to = max(left_from, lo), min(right_to, hi)
+    return text[min(left_from, start):start].lstrip(), text[end:max(end, right_to)].rstrip()
 
 
 def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = None, window: int = 5,
-         window_chars: int | None = None, language: str | None = None, unit: str = "sentence") -> pd.DataFrame:
+         window_chars: int | None = None, language: str | None = None, unit: str = "sentence",
+         speakers=None, exclude_speakers=None) -> pd.DataFrame:
     """A concordance of a rule-language pattern, or of a code's rules, over a corpus.
 
     Parameters
@@ -65,11 +74,20 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
         Any rule of the rule language (``"守る"``, ``'"human security"'``,
         ``"NEAR(fear, violen*, 5)"``), or, with ``codebook``, a code id: the rules of that code.
     codebook : Codebook, optional, keyword-only
-        Where code ids (and ``code:`` references in a pattern) are looked up.
+        Where code ids (and ``code:`` references in a pattern) are looked up. Without it, a
+        dotted code id (``"freedoms.fear"``) is looked up in the bundled codebooks
+        (:func:`hsqual.resources.bundled_codebooks`); one that is not there is an error that
+        says so (quote it to search for the text itself).
     window : int, keyword-only
-        Words (tokens) of context on each side (default 5).
+        Words (tokens) of context on each side (default 5). A context stops at the edges of
+        the turn (or item, excerpt) the match lies in: another speaker's words and the
+        speaker label are never shown as context.
     window_chars : int, optional, keyword-only
         Characters of context on each side instead of tokens.
+    speakers, exclude_speakers : str or list of str, optional, keyword-only
+        Only matches in turns of these speakers, or not in turns of these speakers
+        (``exclude_speakers="interviewer"``: every interviewer label), as for
+        :func:`hsqual.apply.apply_codebook`.
     language : {"en", "ja"} or None, keyword-only
         How to read the pattern; ``None``: each document's ``language`` metadata.
     unit : {"sentence", "segment", "paragraph", "document"}, keyword-only
@@ -79,8 +97,8 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
     Returns
     -------
     pandas.DataFrame
-        ``doc_id, segment_id, start, end, left, keyword, right`` (``start``/``end``: the
-        match's offsets into the document text), plus ``code`` and ``rule`` for a code:
+        ``doc_id, segment_id, speaker, start, end, left, keyword, right`` (``start``/``end``:
+        the match's offsets into the document text), plus ``code`` and ``rule`` for a code:
         one row per word (span) that made a rule match, in document order. Parts of a rule
         that name no words (``NOT``, ``meta:``) give no rows. ``df.attrs`` holds the
         settings.
@@ -103,6 +121,19 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
     elif not isinstance(window_chars, (int, np.integer)) or isinstance(window_chars, bool) or window_chars < 0:
         raise ValueError(f"kwic: window_chars must be a whole number >= 0, not {window_chars!r}")
 
+    if codebook is None and _DOTTED_ID.fullmatch(pattern_or_code.strip()):
+        from .codebook import load_codebooks
+        from .resources import bundled_codebooks
+
+        bundled = load_codebooks(bundled_codebooks())
+        if pattern_or_code.strip() not in bundled:
+            close = difflib.get_close_matches(pattern_or_code.strip(), bundled.ids, n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ValueError(f"kwic: {pattern_or_code!r} looks like a code id, but no bundled codebook has it{hint} "
+                             "(give your codebook with codebook=..., or quote the text to search for it: '\"...\"')")
+        codebook = bundled
+        pattern_or_code = pattern_or_code.strip()
+    keep = speaker_filter(corpus, unit="segment", speakers=speakers, exclude_speakers=exclude_speakers)
     compiled = _compile(codebook) if codebook is not None else None
     is_code = codebook is not None and pattern_or_code in codebook
     if codebook is not None and not is_code and _DOTTED_ID.fullmatch(pattern_or_code.strip()):
@@ -155,17 +186,25 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
             hits.sort(key=lambda h: (h[0], h[1]))
             seen_spans: set[tuple[int, int]] = set()
             hits = [h for h in hits if not ((h[0], h[1]) in seen_spans or seen_spans.add((h[0], h[1])))]
+        by_id = {g.segment_id: g for g in segments[doc.doc_id]}
         for a, b, k, extra in hits:
-            left, right = _context(index, a, b, window, window_chars)
             seg_id = units.segment_ids[k] if unit != "document" else _segment_at(corpus, doc.doc_id, a, units.segment_ids[k],
                                                                                        segments[doc.doc_id])
-            rows.append({"doc_id": doc.doc_id, "segment_id": seg_id, "start": a, "end": b,
+            seg = by_id.get(seg_id)
+            who = seg.speaker if seg is not None else None
+            if keep is not None and not keep(who):
+                continue
+            bounded = seg is not None and seg.kind in _BOUNDED_KINDS and seg.start <= a <= seg.end
+            lo, hi = (seg.start, seg.end) if bounded else (0, len(doc.text))
+            left, right = _context(index, a, b, window, window_chars, lo, hi)
+            rows.append({"doc_id": doc.doc_id, "segment_id": seg_id, "speaker": who or "", "start": a, "end": b,
                          "left": left, "keyword": doc.text[a:b], "right": right, **extra})
     columns = KWIC_COLUMNS + (["code", "rule"] if is_code else [])
     df = pd.DataFrame(rows, columns=columns)
     for c in ("segment_id", "start", "end"):
         df[c] = df[c].astype("int64")
     df.attrs.update({"pattern": pattern_or_code, "code": pattern_or_code if is_code else None,
+                     "codebook": codebook.id if codebook is not None else None,
                      "window": None if window_chars is not None else window, "window_chars": window_chars,
                      "unit": unit, "language": language})
     return df

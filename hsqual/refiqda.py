@@ -1033,6 +1033,8 @@ def export_qdpx(
     notes: list[tuple[str, str]] = []
     files: list[tuple[str, bytes]] = []
     extras = [c for c in df.columns if c not in CODINGS_COLUMNS]
+    if (df["speaker"] != "").any():
+        extras.append("speaker")  # no REFI-QDA field for it: a column section, read back on import
     by_doc = {doc_id: g for doc_id, g in df.groupby("doc_id", sort=False)}
     segments_of: dict[str, list[Segment]] = {d.doc_id: [] for d in docs}
     for s in corpus.segments:

@@ -38,6 +38,7 @@ True
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from numbers import Integral, Real
@@ -344,7 +345,9 @@ def suggest_codes(
         Codings rows (coder ``"suggest"``, rule ``"suggest: tfidf+logreg"``, the unit's span and
         text as ``start``/``end``/``quote``, memo naming the words that weighed most), plus
         ``score`` and ``suggestion_id`` (1-based, used by :func:`accept_suggestions`). Sorted
-        by score, highest first. ``attrs`` holds the settings, the codes learnt and skipped.
+        by score, highest first. ``attrs`` holds the settings, the codes learnt and skipped,
+        and ``why_empty``: when nothing is suggested, why (no person's codings, too few
+        examples per code, nothing above ``threshold``), also given as a ``UserWarning``.
 
     Example
     -------
@@ -425,10 +428,34 @@ def suggest_codes(
         out = codings_frame()
         out["score"] = pd.Series(dtype="float64")
     out["suggestion_id"] = np.arange(1, len(out) + 1, dtype="int64")
+    why = None
+    if not len(out):
+        why = _why_nothing(codings, coded, codes, learnt, skipped, threshold, min_examples)
+        warnings.warn(f"{where}: no suggestion: {why}", UserWarning, stacklevel=2)
     out.attrs.update({"unit": unit, "min_examples": min_examples, "threshold": threshold, "top_k": top_k,
                       "random_state": random_state, "model": SUGGEST_RULE, "codes_learnt": learnt,
-                      "skipped": skipped, "n_training_units": len(coded)})
+                      "skipped": skipped, "n_training_units": len(coded), "why_empty": why})
     return out
+
+
+def _why_nothing(codings, coded, codes, learnt, skipped, threshold, min_examples) -> str:
+    """Why :func:`suggest_codes` found nothing to suggest, in the words a user acts on."""
+    coders = sorted(set(codings["coder"].astype(str))) if len(codings) else []
+    if not coders:
+        return "the codings table is empty; code some units by hand first"
+    if all(is_machine_coder(c) for c in coders):
+        return (f"the codings hold only machine codings ({', '.join(coders)}); suggestions are learnt from a "
+                "person's coding, so code some units by hand (or accept rule codings under your name) first")
+    if not len(coded):
+        return "no coded unit of the corpus: do the codings point into this corpus and unit?"
+    if not codes:
+        return "no code to learn (codes= is empty)"
+    if not learnt:
+        return (f"no code could be learnt: {len(skipped)} skipped ("
+                + "; ".join(f"{c}: {r}" for c, r in list(skipped.items())[:5])
+                + f"{' ...' if len(skipped) > 5 else ''}); lower min_examples (now {min_examples}) or code more units")
+    return (f"{len(learnt)} code(s) learnt, but no uncoded unit scored {threshold} or more; lower threshold "
+            "to see weaker suggestions")
 
 
 def accept_suggestions(

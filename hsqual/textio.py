@@ -40,7 +40,8 @@ from pathlib import Path
 
 from .errors import TranscriptError
 
-__all__ = ["read_bytes", "read_head", "read_text", "decode_bytes", "detect_encoding", "normalize_newlines"]
+__all__ = ["read_bytes", "read_head", "read_text", "read_text_and_encoding", "decode_bytes", "detect_encoding",
+           "sniff_binary", "normalize_newlines"]
 
 # byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one)
 _BOMS = (
@@ -118,6 +119,39 @@ def _cut_sample(data: bytes) -> bytes:
     return data[:end]
 
 
+#: File signatures of formats people save transcripts in by mistake, with what to do.
+_SIGNATURES = (
+    (b"%PDF-", "a PDF file", "extract its text to .txt (e.g. pdftotext) and read it with clean=True"),
+    (b"PK\x03\x04", "a zip archive (a Word .docx, an Excel .xlsx or a .zip)",
+     "give a Word file its .docx name, or save it as .txt (UTF-8)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word or Excel file (.doc, .xls)", "save it as .docx or .txt (UTF-8)"),
+    (b"{\\rtf", "an RTF document", "save it as .docx or .txt (UTF-8)"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", "a transcript must be text"),
+    (b"\xff\xd8\xff", "a JPEG image", "a transcript must be text"),
+    (b"GIF87a", "a GIF image", "a transcript must be text"),
+    (b"GIF89a", "a GIF image", "a transcript must be text"),
+)
+
+
+def sniff_binary(data: bytes) -> tuple[str, str] | None:
+    """What a file's first bytes say it is, for the formats mistaken for text: ``(what, advice)``.
+
+    Example
+    -------
+    >>> sniff_binary(b"%PDF-1.7\\n%\\xe2\\xe3")
+    ('a PDF file', 'extract its text to .txt (e.g. pdftotext) and read it with clean=True')
+    >>> sniff_binary("人間の安全保障".encode("utf-8")) is None
+    True
+    """
+    head = bytes(data[:16])
+    if head.startswith(b"PK\x03\x04") and b"word/" in bytes(data[:4096]):
+        return "a Word file (.docx)", "give it its .docx name: hsqual reads .docx files"
+    for magic, what, advice in _SIGNATURES:
+        if head.startswith(magic):
+            return what, advice
+    return None
+
+
 def detect_encoding(data: bytes, *, path: str | os.PathLike | None = None) -> str:
     """Name the encoding of ``data``: BOM, strict UTF-8, CP932/EUC-JP, then charset-normalizer.
 
@@ -133,11 +167,18 @@ def detect_encoding(data: bytes, *, path: str | os.PathLike | None = None) -> st
     >>> detect_encoding(b"PK\\x03\\x04\\x00\\x00", path="notes.txt")
     Traceback (most recent call last):
     ...
-    hsqual.errors.TranscriptError: notes.txt: found a NUL byte at byte position 4: ...
+    hsqual.errors.TranscriptError: notes.txt: this is a zip archive (a Word .docx, an Excel .xlsx or a .zip), not a text file: ...
+    >>> detect_encoding(b"Q: hello\\x00\\x00", path="notes.txt")
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.TranscriptError: notes.txt: found a NUL byte at byte position 8: ...
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"detect_encoding: expected bytes, not {type(data).__name__}")
     data = bytes(data)
+    kind = sniff_binary(data)
+    if kind is not None:
+        raise TranscriptError(f"this is {kind[0]}, not a text file: {kind[1]}", path=path)
     bom = _bom(data)
     if bom is not None:
         return bom[0]
@@ -289,6 +330,32 @@ def read_head(path: str | os.PathLike, *, size: int = 4096) -> bytes:
         raise TranscriptError("expected a file, found a folder", path=p) from None
     except PermissionError:
         raise TranscriptError("permission denied: cannot read the file", path=p) from None
+
+
+def read_text_and_encoding(path: str | os.PathLike, *, encoding: str | None = None) -> tuple[str, str]:
+    """Read a text file: its text (newlines as they are) and the encoding it was decoded with.
+
+    The encoding is the one given, or the one :func:`detect_encoding` found (``"utf-8"``,
+    ``"cp932"`` for Shift_JIS, ``"euc_jp"``, ``"utf-16-le"`` ...), so a reader can say which.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.txt"
+    >>> _ = p.write_bytes("聞き手：人間の安全保障とは".encode("shift_jis"))
+    >>> read_text_and_encoding(p)
+    ('聞き手：人間の安全保障とは', 'cp932')
+    """
+    p = Path(path)
+    data = read_bytes(p)
+    if encoding is None:
+        found = detect_encoding(data, path=p)
+    else:
+        try:
+            found = _canonical(encoding)
+        except TranscriptError as exc:
+            raise TranscriptError(exc.message, path=p) from None
+    return decode_bytes(data, encoding=found, path=p), found
 
 
 def read_text(path: str | os.PathLike, *, encoding: str | None = None) -> str:

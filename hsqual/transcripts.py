@@ -55,7 +55,8 @@ from typing import Any
 from .corpus import SEGMENT_KINDS, Corpus, Document, Segment
 from .errors import TranscriptError
 from .segment import UNITS, segment_corpus
-from .textio import read_text
+from .codings import REQUIRED_COLUMNS as _CODINGS_REQUIRED
+from .textio import read_head, read_text, read_text_and_encoding
 
 __all__ = [
     "SUFFIXES",
@@ -347,7 +348,11 @@ def _read_one(p: Path, *, encoding, language) -> tuple[Document, list[Segment] |
     """A transcript file's document and the segments its header stores (``None``: none)."""
     suffix = p.suffix.lower()
     if suffix in _TEXT_SUFFIXES:
-        return _parse_with_segments(read_text(p, encoding=encoding), path=p, doc_id=None, language=language)
+        text, found = read_text_and_encoding(p, encoding=encoding)
+        doc, stored = _parse_with_segments(text, path=p, doc_id=None, language=language)
+        meta = dict(doc.meta)
+        meta.setdefault("encoding", found)  # the encoding the file was decoded with, e.g. cp932 for Shift_JIS
+        return Document(doc.doc_id, doc.text, meta), stored
     if suffix == ".docx":
         return _read_docx(p, language=language), None
     if suffix == ".csv":
@@ -421,7 +426,7 @@ def read_csv_transcripts(
     """
     p = _as_path(path, "read_csv_transcripts")
     _check_language_arg(language)
-    text = read_text(p, encoding=encoding)
+    text, found = read_text_and_encoding(p, encoding=encoding)
     _check_not_empty(text, p)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -435,6 +440,10 @@ def read_csv_transcripts(
             raise TranscriptError(f"column {c!r} appears twice in the header", path=p, line=1)
         seen.add(c)
     missing = [c for c in _CSV_REQUIRED if c not in columns]
+    if missing and set(_CODINGS_REQUIRED) <= set(columns):
+        raise TranscriptError(
+            f"this is a codings table ({', '.join(_CODINGS_REQUIRED)} columns), not transcripts; "
+            "read it with hsqual.read_codings", path=p, line=1)
     if missing:
         raise TranscriptError(
             f"missing column(s) {', '.join(missing)}; expected at least doc_id, text "
@@ -513,6 +522,7 @@ def read_csv_transcripts(
             meta["cleaned"] = True
             meta["changes"] = sum(len(r.changes) for r in results)
         meta.setdefault("file", p.name)
+        meta.setdefault("encoding", found)
         pos = 0
         for i, (rec, t) in enumerate(zip(recs, texts), start=1):
             segments.append(Segment(doc_id, rec[1] if has_sid else i, pos, pos + len(t), t, rec[3], kind))
@@ -541,7 +551,8 @@ def load_corpus(
         A folder means every ``.md``, ``.markdown``, ``.txt``, ``.csv`` and ``.docx`` file in
         it (not its sub-folders), sorted by name. Files that are not transcripts are left out
         without a word: hidden files (``.name``), ``README.*``, the ``*.changes.csv`` lists
-        :func:`hsqual.clean.clean_text` produces, scripts and notebooks (``.py``, ``.ipynb``,
+        :func:`hsqual.clean.clean_text` produces, codings tables (a ``.csv`` whose header holds
+        the codings columns, noted in a ``UserWarning``), scripts and notebooks (``.py``, ``.ipynb``,
         ``.R``), Office lock files (``~$name.docx``) and ``Thumbs.db``/``desktop.ini``. Any
         other file (``.pdf``, ``.rtf``, ``.doc``, ``.png``, ...) is left out with a
         ``UserWarning`` naming it, since it may be a transcript in a format hsqual does not
@@ -667,6 +678,10 @@ def _collect(path_or_paths) -> list[Path]:
         if p.is_dir():
             found, skipped = _scan(p)
             unsupported = [f.name for f, why in skipped if why.startswith(_UNSUPPORTED)]
+            tables = [f.name for f, why in skipped if why == _CODINGS_TABLE]
+            if tables:
+                warnings.warn(f"{p}: left out {len(tables)} codings table(s), which are not transcripts: "
+                              f"{_names(tables)}", UserWarning, stacklevel=3)
             if not found:
                 also = f"; not read: {_names(unsupported)} (convert them to .docx or .txt)" if unsupported else ""
                 raise TranscriptError(f"no transcripts ({', '.join(SUFFIXES)} files) in this folder{also}", path=p)
@@ -711,7 +726,24 @@ def _skip_reason(p: Path) -> str | None:
         return "a script or notebook"
     if p.suffix.lower() not in SUFFIXES:
         return f"{_UNSUPPORTED} {p.suffix or '(no suffix)'!s}"
+    if p.suffix.lower() == ".csv" and _is_codings_table(p):
+        return _CODINGS_TABLE
     return None
+
+
+_CODINGS_TABLE = "a codings table (read it with hsqual.read_codings)"
+
+
+def _is_codings_table(p: Path) -> bool:
+    """Whether a CSV's header holds the codings columns (doc_id, segment_id, code, start, end, quote, coder)."""
+    try:
+        head = read_head(p).decode("utf-8", "replace").lstrip("\ufeff").splitlines()
+    except Exception:
+        return False
+    if not head:
+        return False
+    columns = {c.strip().strip('"') for c in next(csv.reader([head[0]]), [])}
+    return set(_CODINGS_REQUIRED) <= columns
 
 
 def _scan(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -744,7 +776,9 @@ def list_transcripts(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[
         The files read, in the order read (sorted by name).
     skipped : list of (Path, str)
         Every other entry of the folder with the reason: ``"unsupported file type .pdf"``
-        (:func:`load_corpus` warns about these), ``"a hidden file"``, ``"a README file"``,
+        (:func:`load_corpus` warns about these), ``"a codings table (read it with
+        hsqual.read_codings)"`` (a CSV whose header holds the codings columns; :func:`load_corpus`
+        notes these in a warning), ``"a hidden file"``, ``"a README file"``,
         ``"a list of cleaning changes (hsqual.clean)"``, ``"a script or notebook"``,
         ``"an Office lock file"``, ``"a system file"``, ``"a folder (sub-folders are not read)"``.
 

@@ -661,3 +661,78 @@ def test_documents_matched_together_match_as_each_alone():
         want = _per_document_rows(corpus, cb, unit)
         assert len({r[3] for r in want}) >= 12
         assert got == want
+
+
+def test_exclude_the_interviewer_in_either_language(tmp_path):
+    from hsqual.transcripts import load_corpus
+
+    (tmp_path / "int04.md").write_text(TWO_SPEAKERS, encoding="utf-8")
+    (tmp_path / "int05.md").write_text("---\nid: int05\nlanguage: ja\n---\n聞き手：恐怖からの自由とは何ですか。\n\n"
+                                       "B氏：紛争地では暴力への恐怖が続く。\n", encoding="utf-8")
+    (tmp_path / "int06.md").write_text("---\nid: int06\nlanguage: en\n---\nQ: And dignity?\n\nA: Dignity first.\n",
+                                       encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    cb = load_codebooks(bundled_codebooks())
+    everyone = apply_codebook(corpus, cb, unit="sentence")
+    df = apply_codebook(corpus, cb, unit="sentence", exclude_speakers="interviewer")
+    speakers = {(s.doc_id, s.segment_id): s.speaker for s in corpus.segments}
+    left = {speakers[k] for k in zip(df["doc_id"], df["segment_id"])}
+    assert left and not {"Interviewer", "聞き手", "Q"} & left
+    assert {"Interviewer", "聞き手"} <= {speakers[k] for k in zip(everyone["doc_id"], everyone["segment_id"])}
+    assert sorted(df.attrs["exclude_speakers"]) == ["Interviewer", "Q", "聞き手"]
+    # several names, one absent from the corpus: ignored with a warning, the others still left out
+    with pytest.warns(UserWarning, match=r"'質問者'.* ignored"):
+        df2 = apply_codebook(corpus, cb, unit="sentence", exclude_speakers=["Interviewer", "聞き手", "Q", "質問者"])
+    assert df2[["doc_id", "start", "code"]].values.tolist() == df[["doc_id", "start", "code"]].values.tolist()
+    # a corpus without any interviewer label says so and codes everything
+    only = corpus.subset(["int04"]).with_segments([s for s in corpus.segments if s.doc_id == "int04"
+                                                    and s.speaker != "Interviewer"])
+    with pytest.warns(UserWarning, match="no segment has an interviewer's label"):
+        apply_codebook(only, cb, unit="sentence", exclude_speakers="interviewer")
+
+
+def test_cli_exclude_interviewer(tmp_path, capsys):
+    from hsqual.cli import main
+    from hsqual.codings import read_codings
+
+    two_speakers(tmp_path)
+    out = tmp_path / "rules.csv"
+    book = [p for p in bundled_codebooks() if p.name == "three_freedoms.yaml"][0]
+    assert main(["code", "-c", str(book), str(tmp_path / "int04.md"), "-o", str(out)]) == 0
+    assert ("note: the turns of Interviewer (interviewer labels) were coded too; leave them out with "
+            "--exclude-interviewer") in capsys.readouterr().out
+    assert main(["code", "-c", str(book), "--exclude-interviewer", str(tmp_path / "int04.md"), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "sentences left out (turns of Interviewer): 3" in printed and "note:" not in printed
+    assert not ({1, 3} & set(read_codings(out)["segment_id"]))
+    assert main(["code", "-c", str(book), "--unit", "document", str(tmp_path / "int04.md"), "-o", str(out)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("documents: 1   codings: ") and first.count("documents") == 1
+
+
+def test_codings_carry_the_speaker_and_the_sentence_id(tmp_path):
+    from hsqual.codings import fill_speakers, read_codings, write_codings
+    from hsqual.transcripts import load_corpus
+
+    corpus = two_speakers(tmp_path)
+    df = apply_codebook(corpus, freedoms_codebook(), unit="sentence")
+    turns = {s.segment_id: s for s in corpus.segments}
+    assert df["speaker"].tolist() == [turns[i].speaker for i in df["segment_id"]]
+    assert set(df["speaker"]) == {"Interviewer", "Interviewee 4"}
+    # unit_id names the sentence: segment 2 "Dignity comes first. People must live in dignity." has two
+    dignity = df[(df["segment_id"] == 2) & (df["code"] == "freedoms.dignity")]
+    assert dignity["unit_id"].tolist() == ["2.1", "2.2"]
+    assert dignity["quote"].tolist() == ["Dignity comes first.", "People must live in dignity."]
+    assert apply_codebook(corpus, freedoms_codebook(), unit="segment")["unit_id"].tolist()[:1] == ["1"]
+    # a file written before the column existed reads with it empty; fill_speakers fills it
+    old = tmp_path / "old.csv"
+    df.drop(columns=["speaker", "unit_id"]).iloc[:, :9].to_csv(old, index=False)
+    back = read_codings(old)
+    assert list(back.columns) == list(df.columns[:10]) and set(back["speaker"]) == {""}
+    assert fill_speakers(back, corpus)["speaker"].tolist() == df["speaker"].tolist()
+    assert read_codings(write_codings(df, tmp_path / "new.csv"))["speaker"].tolist() == df["speaker"].tolist()
+    # joined to a corpus cut into sentences, the turn ids point at the wrong rows: check_codings says so
+    sentences = load_corpus(tmp_path / "int04.md", unit="sentence")
+    problems = check_codings(df, sentences)
+    assert "outside its segment" in set(problems["problem"])
+    assert check_codings(df, corpus).empty

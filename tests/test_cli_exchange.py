@@ -61,10 +61,10 @@ def test_validate_good_files_exit_0(study, capsys):
                    "--codebook", str(study / "codebooks")])
     captured = capsys.readouterr()
     assert status == 0, captured
-    assert captured.out == ""
-    assert "three_freedoms.yaml: ok (codebook 'three_freedoms'" in captured.err
-    assert "int04.md: ok (transcript, 1 document(s)" in captured.err
-    assert "codings.csv: ok (2 codings)" in captured.err
+    assert captured.err == ""  # results are output, not diagnostics
+    assert "three_freedoms.yaml: ok (codebook 'three_freedoms'" in captured.out
+    assert "int04.md: ok (transcript, 1 document(s)" in captured.out
+    assert "codings.csv: ok (2 codings)" in captured.out
 
 
 def test_validate_reports_codings_problems_one_per_line(study, capsys):
@@ -84,7 +84,8 @@ def test_validate_reports_codings_problems_one_per_line(study, capsys):
     assert out[1] == f"{path}:3: unknown code: 'freedoms.unknown' is not in codebook " \
                      f"'{load_codebooks(study / 'codebooks').id}'"
     assert out[2].startswith(f"{path}:4: offsets out of range: 5-5000 outside 0-")
-    assert len(out) == 3
+    assert out[3] == f"{path}: 3 problem(s) (3 codings)"
+    assert len(out) == 4
 
 
 def test_validate_reports_a_broken_codebook_with_its_line(study, capsys):
@@ -94,7 +95,7 @@ def test_validate_reports_a_broken_codebook_with_its_line(study, capsys):
     out = capsys.readouterr().out.splitlines()
     assert status == 1
     assert out == [f"{p}:7: code 'a': unknown key 'lable' in this code; expected one of: color, definition, "
-                   "examples, groups, id, label, parent, rules, when_not_to_use, when_to_use"]
+                   "examples, groups, id, label, parent, rules, when_not_to_use, when_to_use", f"{p}: 1 problem"]
 
 
 def test_validate_reports_a_binary_transcript(tmp_path, capsys):
@@ -109,7 +110,7 @@ def test_validate_detects_codings_by_header_not_suffix(tmp_path, capsys):
     p = tmp_path / "segments.csv"
     p.write_text("doc_id,text\nint01,hello\n")
     assert main(["validate", str(p)]) == 0
-    assert "ok (transcript" in capsys.readouterr().err
+    assert "ok (transcript" in capsys.readouterr().out
 
 
 def test_export_to_every_format_and_validate_the_project(study, capsys):
@@ -126,7 +127,7 @@ def test_export_to_every_format_and_validate_the_project(study, capsys):
     assert list(sheets) == ["codebook", "codings", "documents", "settings"]
     assert len(sheets["codings"]) == 2
     assert main(["validate", str(study / "out" / "p.qdpx"), str(study / "out" / "c.qdc")]) == 0
-    assert "offsets counted as codepoints" in capsys.readouterr().err
+    assert "offsets counted as codepoints" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("name", ["p.qdpx", "c.qdc", "c.md", "c.html", "t.xlsx"])
@@ -230,13 +231,13 @@ def test_import_a_malicious_project_is_an_error_not_a_crash(tmp_path, capsys):
 def test_validate_a_folder_checks_each_file_in_it(study, tmp_path, capsys):
     (study / "interviews" / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     assert main(["validate", str(study / "interviews"), str(study / "codebooks")]) == 0
-    err = capsys.readouterr().err
-    assert "int04.md: ok (transcript" in err and "int07.md: ok (transcript" in err
-    assert "three_freedoms.yaml: ok (codebook" in err and "figure.png" not in err
+    out = capsys.readouterr().out
+    assert "int04.md: ok (transcript" in out and "int07.md: ok (transcript" in out
+    assert "three_freedoms.yaml: ok (codebook" in out and "figure.png" not in out
     (tmp_path / "empty").mkdir()
     assert main(["validate", str(tmp_path / "empty")]) == 1
     assert capsys.readouterr().out == f"{tmp_path / 'empty'}: a folder without any file hsqual reads " \
-                                      "(.yaml, .yml, .md, .txt, .csv, .docx, .qdc, .qdpx)\n"
+                                      f"(.yaml, .yml, .md, .txt, .csv, .docx, .qdc, .qdpx)\n{tmp_path / 'empty'}: 1 problem\n"
 
 
 def _segment_tuples(corpus):

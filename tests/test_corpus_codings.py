@@ -87,7 +87,8 @@ def test_check_codings_reports_every_problem_and_keeps_every_row():
     df = codings_frame(rows)
     problems = check_codings(df, c)
     assert problems[["row", "problem"]].values.tolist() == [
-        [0, "quote does not match"], [1, "offsets out of range"], [2, "unknown document"], [3, "unknown segment"]]
+        [0, "quote does not match"], [0, "outside its segment"],  # 5-7 lies in turn 1, not 2
+        [1, "offsets out of range"], [2, "unknown document"], [3, "unknown segment"]]
     assert len(df) == 5  # nothing dropped
 
 

@@ -19,7 +19,7 @@ from hsqual.cooccurrence import cooccurrence  # noqa: E402
 from hsqual.crosstab import code_by_case  # noqa: E402
 from hsqual.corpus import Corpus, Document  # noqa: E402
 from hsqual.figures import (cluster_order, code_case_matrix, cooccurrence_heatmap,  # noqa: E402
-                            cooccurrence_network, frequency_bars)
+                            cooccurrence_network, frequency_bars, label_overlaps)
 from hsqual.frequencies import code_frequencies  # noqa: E402
 
 JA = {"freedoms.fear": "恐怖からの自由", "freedoms.want": "欠乏からの自由", "freedoms.dignity": "尊厳をもって生きる自由",
@@ -59,7 +59,7 @@ def test_japanese_labels_render_without_missing_glyphs(study, codebook):
     codings, corpus = study
     mat = cooccurrence(codings, unit="document", measure="jaccard", form="matrix")
     long = cooccurrence(codings, unit="document", measure="jaccard")
-    figs = [cooccurrence_heatmap(mat, codebook=codebook, lang="ja", title="共起行列"),
+    figs = [cooccurrence_heatmap(mat, codebook=codebook, lang="ja", title="共起行列", drop_empty=False),
             cooccurrence_network(long, codebook=codebook, lang="ja"),
             code_case_matrix(code_by_case(codings, case="interviewees", corpus=corpus), codebook=codebook, lang="ja",
                              case_labels={"1": "岡田"}),
@@ -87,7 +87,7 @@ def test_cluster_order_puts_co_occurring_codes_together(study):
     pos = {c: i for i, c in enumerate(order)}
     assert abs(pos["freedoms.fear"] - pos["freedoms.want"]) == 1
     assert abs(pos["protection"] - pos["empowerment"]) == 1
-    fig = cooccurrence_heatmap(mat)
+    fig = cooccurrence_heatmap(mat, drop_empty=False)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == order
     arr = fig.axes[0].get_images()[0].get_array()
     i, j = pos["freedoms.fear"], pos["freedoms.want"]
@@ -175,3 +175,105 @@ def test_network_min_n_hides_single_unit_pairs(study):
     fig = cooccurrence_network(long, top=None, min_n=2)
     edges = [c for c in fig.axes[0].collections if isinstance(c, LineCollection)][0]
     assert len(edges.get_segments()) == int((long["n_ab"] >= 2).sum()) == 2  # fear-protection (1 doc) dropped
+
+
+def test_heatmap_leaves_out_codes_that_co_occur_with_nothing(study):
+    codings, _ = study
+    mat = cooccurrence(codings, unit="document", measure="count", form="matrix")
+    fig = cooccurrence_heatmap(mat)
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "freedoms.dignity" not in shown and len(shown) == 4  # dignity is always coded alone
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Code" and ax.get_ylabel() == "Code"
+    ticks = fig.axes[1].get_yticks()  # the colour bar of counts has whole-number ticks
+    assert len(ticks) and all(float(t).is_integer() for t in ticks)
+    assert [t.get_text() for t in ax.texts]  # annotated
+
+
+def test_code_case_matrix_drops_empty_rows_and_titles_its_axes(study, codebook):
+    codings, corpus = study
+    m = code_by_case(codings, case="interviewees", corpus=corpus, codebook=codebook, values="count")
+    m.loc["freedoms.extra"] = 0
+    fig = code_case_matrix(m, case_title="Interviewee", lang="ja", codebook=codebook)
+    ax = fig.axes[0]
+    assert len(ax.get_yticklabels()) == int((m.sum(axis=1) > 0).sum())
+    assert ax.get_xlabel() == "Interviewee" and ax.get_ylabel() == "コード"
+    assert fig.axes[1].get_ylabel() == "コーディング数"
+    assert all(float(t).is_integer() for t in fig.axes[1].get_yticks())
+
+
+def test_label_overlaps_counts_overlapping_labels():
+    fig = Figure()
+    ax = fig.add_subplot()
+    from hsqual.figures import NODE_LABEL_GID
+
+    for x, y in ((0.1, 0.1), (0.12, 0.1), (0.8, 0.8)):
+        ax.text(x, y, "Freedom from fear", gid=NODE_LABEL_GID)
+    assert label_overlaps(fig) == 1
+    ax.text(0.81, 0.8, "Freedom from want", gid=NODE_LABEL_GID)
+    assert label_overlaps(fig) == 2
+
+
+def test_network_legend_and_community_colours(study, codebook):
+    codings, _ = study
+    long = cooccurrence(codings, unit="document", measure="jaccard")
+    fig = cooccurrence_network(long, top=None, codebook=codebook)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(t.startswith("jaccard ") for t in legend)  # edge weights explained
+    assert any(t.startswith("community ") for t in legend)
+    nodes = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)][0]
+    names = [t.get_text() for t in fig.axes[0].texts]
+    colour = {n: tuple(c) for n, c in zip(names, nodes.get_facecolors())}
+    # fear-want and protection-empowerment are two communities
+    assert colour["Freedoms.Fear"] == colour["Freedoms.Want"] != colour["Protection"] == colour["Empowerment"]
+    by_codebook = cooccurrence_network(long, top=None, codebook=codebook, color_by="codebook")
+    nodes = [c for c in by_codebook.axes[0].collections if isinstance(c, PathCollection)][0]
+    names = [t.get_text() for t in by_codebook.axes[0].texts]
+    colour = {n: tuple(c) for n, c in zip(names, nodes.get_facecolors())}
+    assert colour["Freedoms.Fear"] == colour["Freedoms.Want"] and colour["Protection"] == colour["Empowerment"]
+    with pytest.raises(ValueError, match="color_by"):
+        cooccurrence_network(long, color_by="sector")
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("unit", ["document", "interviewees"])
+def test_no_label_overlaps_in_the_study_networks(unit, lang):
+    from hsqual.studies import kurusu2015
+
+    study = kurusu2015.load()
+    long = cooccurrence(study.codings, unit=unit, corpus=study.corpus, codebook=study.codebook, measure="jaccard")
+    fig = cooccurrence_network(long, top=30, min_n=2, codebook=study.codebook, lang=lang)
+    assert len(fig.axes[0].texts) >= 15
+    assert label_overlaps(fig) == 0
+    # the labels the measure saw are the rendered ones: each lies inside the figure
+    renderer = fig.canvas.get_renderer()
+    W, H = fig.bbox.width, fig.bbox.height
+    for t in fig.axes[0].texts:
+        bb = t.get_window_extent(renderer)
+        assert bb.x0 >= 0 and bb.y0 >= 0 and bb.x1 <= W and bb.y1 <= H, t.get_text()
+
+
+def test_the_same_network_in_every_run(tmp_path):
+    """Layout, communities and label places do not follow Python's per-run set order:
+    two runs with different hash seeds write the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import matplotlib; matplotlib.use('Agg')\n"
+        "import sys\n"
+        "from hsqual.cooccurrence import cooccurrence\n"
+        "from hsqual.figures import cooccurrence_network\n"
+        "from hsqual.report import write_figures\n"
+        "from hsqual.studies import kurusu2015\n"
+        "s = kurusu2015.load()\n"
+        "long = cooccurrence(s.codings, unit='document', corpus=s.corpus, codebook=s.codebook, measure='jaccard')\n"
+        "write_figures(cooccurrence_network(long, min_n=2, codebook=s.codebook), sys.argv[1])\n")
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        stem = tmp_path / f"net{seed}"
+        subprocess.run([sys.executable, "-c", script, str(stem)], check=True, env=env)
+        outs.append([stem.with_name(f"net{seed}.{ext}").read_bytes() for ext in ("png", "pdf", "svg")])
+    assert outs[0] == outs[1]

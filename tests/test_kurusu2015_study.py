@@ -252,4 +252,87 @@ def test_reproduce_writes_the_tables_and_the_rule_figures_it_reports(study, tmp_
     for name in ("rules_vs_manual", "rules_heldout_ja"):
         micro = pd.read_csv(tmp_path / f"{name}.csv").set_index("code").loc["(micro)"]
         assert f"precision {micro['precision']:.3f}, recall {micro['recall']:.3f}" in summary
-    assert "quantified statements: 29, consistent with the cited interviewees: 29" in summary
+    chk = study.check_quantifiers()
+    word = int((chk["support"] == "paper's word").sum())
+    assert (f"quantified statements: 29; borne out by the interviewees the paper cites: {29 - word}; "
+            f"resting on the paper's word (fewer cited than the quantifier claims): {word}; "
+            "contradicted by the citations: 0") in summary
+    assert '"All of the interviewees" (claims 10 to 10 of 10): 2 cited' in summary
+
+
+def test_the_check_tells_citations_from_the_papers_word(study):
+    chk = study.check_quantifiers().set_index("statement_id")
+    assert chk["support"].value_counts().to_dict() == {"citations": 14, "paper's word": 15}
+    # "All of the interviewees responded in the affirmative" cites two by number
+    assert chk.loc["S15", ["support", "n_cited", "n_min"]].tolist() == ["paper's word", 2, 10]
+    assert chk.loc["S12", ["support", "n_cited"]].tolist() == ["paper's word", 1]  # "Most of the interviewees"
+    assert chk.loc["S07", "support"] == "citations"  # "Three interviewees out of ten [5, 7 and 10]"
+    assert (chk["support"] == "citations").eq(chk["covers_range"] & chk["consistent"]).all()
+    # "most", "all", "many" without a list reach up to all ten: no citation can contradict them
+    assert not chk.loc["S01", "can_contradict"] and chk.loc["S04", "can_contradict"]
+    assert int((~chk["can_contradict"]).sum()) == 12
+
+
+def _cite_more(copy, code, interviewees, *, keep_code=True):
+    """Add a coding of ``code`` to one excerpt citing each of ``interviewees`` (alone or not)."""
+    codings = pd.read_csv(copy / "codings.csv", dtype=str, keep_default_na=False)
+    ex = pd.read_csv(copy / "excerpts.csv", dtype=str, keep_default_na=False)
+    new = []
+    for n in interviewees:
+        doc = ex.loc[ex["interviewees"].str.split(";").apply(lambda xs: str(n) in xs), "excerpt_id"].iloc[0]
+        row = codings[codings["doc_id"] == doc].iloc[0].copy()
+        row["code"] = code
+        new.append(row)
+    pd.concat([codings, pd.DataFrame(new)], ignore_index=True).to_csv(copy / "codings.csv", index=False)
+
+
+def test_the_quantifier_check_fails_when_the_data_disagree(tmp_path):
+    """Edit the study data and watch each kind of statement change its verdict."""
+    copy = tmp_path / "kurusu2015"
+    shutil.copytree(study_dir("kurusu2015"), copy)
+    # "only few of our interviewees" (1 to 3) cited for by five: contradicted
+    _cite_more(copy, "understanding.downside_risks", [1, 2, 3, 5, 6])
+    # "All of the interviewees" cited for by all ten: now borne out by the citations
+    _cite_more(copy, "assist.accept", range(1, 11))
+    changed = kurusu2015.load(copy).check_quantifiers().set_index("statement_id")
+    assert changed.loc["S04", ["support", "consistent"]].tolist() == ["contradicted", False]
+    assert changed.loc["S15", ["support", "n_cited"]].tolist() == ["citations", 10]
+    summary = kurusu2015.load(copy).summary()
+    assert "contradicted by the citations: 1" in summary and "## Statements the citations contradict" in summary
+
+    # "Many of the interviewees" (3 to 10, no list) loses its citations: the paper's word alone
+    codings = pd.read_csv(copy / "codings.csv", dtype=str, keep_default_na=False)
+    codings = codings[codings["code"] != "japan.domestic_application"]
+    codings.to_csv(copy / "codings.csv", index=False)
+    changed = kurusu2015.load(copy).check_quantifiers().set_index("statement_id")
+    assert changed.loc["S01", ["support", "n_cited", "consistent"]].tolist() == ["paper's word", 0, True]
+
+    # an exact list that no longer matches the codings is contradicted
+    st = pd.read_csv(copy / "statements.csv", dtype=str, keep_default_na=False)
+    st.loc[st["statement_id"] == "S07", "cited"] = "5;7"
+    st.to_csv(copy / "statements.csv", index=False)
+    changed = kurusu2015.load(copy).check_quantifiers().set_index("statement_id")
+    assert changed.loc["S07", "support"] == "contradicted"
+
+
+def test_reproduce_writes_figures_for_print_and_a_report_about_excerpts(tmp_path, capsys):
+    from hsqual.cli import main
+
+    assert main(["reproduce", "kurusu2015", "--out", str(tmp_path)]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert "frequencies.csv" not in names and "code_frequencies.csv" in names  # one table, not two copies
+    for stem in ("frequencies", "heatmap_document", "heatmap_interviewees", "network_document",
+                 "network_interviewees", "codes_by_interviewees"):
+        png, pdf, svg = (tmp_path / f"{stem}.{ext}" for ext in ("png", "pdf", "svg"))
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert pdf.read_bytes()[:5] == b"%PDF-" and b"<svg" in svg.read_bytes()[:1000]
+        width = int.from_bytes(png.read_bytes()[16:20], "big")
+        assert width <= 7 * 150, stem  # 7 inches at 150 dpi: a journal page
+    page = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "across 101 excerpts" in page and "101 documents" not in page
+    assert page.count("measured on the drawn figure: 0 pair(s)") == 2
+    heat = pd.read_csv(tmp_path / "cooccurrence_interviewees_matrix.csv", index_col=0)
+    assert len(heat) > 16 and "The heatmap shows 16 codes" in page  # the figure is a readable part of the CSV
+    by_case = pd.read_csv(tmp_path / "codes_by_interviewees.csv", index_col=0)
+    n_empty = int((by_case.sum(axis=1) == 0).sum())
+    assert n_empty > 0 and f"leaves out the {n_empty} code(s) coded for no interviewee" in page

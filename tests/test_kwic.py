@@ -120,3 +120,46 @@ def test_a_mistyped_code_id_is_an_error_not_an_empty_concordance():
     with pytest.raises(ValueError, match=re.escape("kwic: 'freedoms.dignty' is not a code of codebook 'tf'; "
                                                    "did you mean 'freedoms.dignity'?")):
         kwic(corpus(), "freedoms.dignty", codebook=cb)
+
+
+INTERVIEW = ("Interviewer: Is freedom from fear still the main thing?\n\n"
+             "Respondent: Fear of violence is real. Fear shapes daily life.\n\n"
+             "Interviewer: And want?\n\nRespondent: Want follows fear.")
+
+
+def interview():
+    from hsqual.segment import segment_corpus
+
+    return segment_corpus(Corpus([Document("int01", INTERVIEW, {"language": "en"})]), "turn")
+
+
+def test_a_code_id_without_codebook_uses_the_bundled_codebooks():
+    from hsqual.codebook import load_codebooks
+    from hsqual.resources import bundled_codebooks
+
+    c = interview()
+    found = kwic(c, "freedoms.fear")
+    assert len(found) and set(found["code"]) == {"freedoms.fear"}
+    same = kwic(c, "freedoms.fear", codebook=load_codebooks(bundled_codebooks()))
+    assert found[["start", "end", "rule"]].values.tolist() == same[["start", "end", "rule"]].values.tolist()
+    with pytest.raises(ValueError, match=r"no bundled codebook has it; did you mean 'freedoms.fear'"):
+        kwic(c, "freedoms.fearr")
+
+
+def test_contexts_stop_at_the_turn_and_speakers_filter():
+    c = interview()
+    df = kwic(c, "fear", window=8)
+    assert_rows_slice(df, c)
+    for r in df.itertuples():
+        seg = [s for s in c.segments if s.segment_id == r.segment_id][0]
+        assert seg.start <= r.start - len(r.left) and r.end + len(r.right) <= seg.end
+        assert "Respondent" not in r.left + r.right and "Interviewer" not in r.left + r.right
+        assert "\n" not in r.left + r.right
+    assert set(df["speaker"]) == {"Interviewer", "Respondent"}
+    first = df.iloc[0]
+    assert (first["left"], first["keyword"]) == ("Is freedom from ", "fear")
+    answers = kwic(c, "fear", exclude_speakers="interviewer")
+    assert set(answers["speaker"]) == {"Respondent"} and len(answers) == len(df) - 1
+    assert kwic(c, "fear", speakers="Interviewer")["start"].tolist() == [first["start"]]
+    chars = kwic(c, "want", window_chars=40)
+    assert chars.iloc[0]["left"] == "And " and chars.iloc[1]["right"] == " follows fear."

@@ -242,7 +242,7 @@ def test_markdown_transcripts_with_metadata_round_trip(tmp_path_factory, body, m
     path = write_text(transcript_markdown(Document(doc_id, body, meta)), tmp_path_factory.mktemp("t") / "t.md")
     doc = read_transcript(path)
     assert doc.doc_id == doc_id and doc.text == body
-    assert {k: v for k, v in doc.meta.items() if k not in ("language", "file")} == meta
+    assert {k: v for k, v in doc.meta.items() if k not in ("language", "file", "encoding")} == meta
 
 
 _docx_para = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Co", "Cn")),

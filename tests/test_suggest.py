@@ -376,3 +376,18 @@ def test_sentence_unit_reports_codings_outside_every_sentence():
         suggest_codes(bad, corpus, unit="sentence")
     with pytest.raises(ValueError, match="with unit='sentence', judged lists \\(doc_id, start, end\\) spans"):
         suggest_codes(manual, corpus, unit="sentence", judged=[("int_en", 2)])
+
+
+def test_an_empty_result_says_why(tmp_path):
+    import hsqual
+
+    corpus = hsqual.load_corpus(hsqual.resources.bundled_path("transcripts") / "ja", unit="sentence")
+    rules = hsqual.apply_codebook(corpus, hsqual.load_codebooks(hsqual.bundled_codebooks()))
+    assert len(rules)
+    with pytest.warns(UserWarning, match=r"no suggestion: the codings hold only machine codings \(rules\)"):
+        s = suggest_codes(rules, corpus, unit="sentence")
+    assert len(s) == 0 and "only machine codings" in s.attrs["why_empty"]
+    person = rules.assign(coder="yamada").head(2)
+    with pytest.warns(UserWarning, match="no code could be learnt: .* at least 3 needed"):
+        s = suggest_codes(person, corpus, unit="sentence")
+    assert "lower min_examples" in s.attrs["why_empty"]

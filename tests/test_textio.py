@@ -72,10 +72,36 @@ def test_unknown_encoding_name_is_a_clear_error(tmp_path):
 
 
 def test_nul_bytes_mean_a_binary_file(tmp_path):
-    p = tmp_path / "photo.txt"
-    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    p = tmp_path / "notes.txt"
+    p.write_bytes(b"Q: hello\x00\x00\x00\rIHDR")
     with pytest.raises(TranscriptError, match=r"NUL byte at byte position 8: this looks like a binary file"):
         read_text(p)
+
+
+@pytest.mark.parametrize("head, what", [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "this is a PDF file, not a text file: extract its text"),
+    (b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml word/document.xml", "this is a Word file \\(.docx\\)"),
+    (b"PK\x03\x04\x14\x00\x00\x00notes.txt", "this is a zip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "this is an old Word or Excel file"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "this is a PNG image"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "this is a JPEG image"),
+    (b"{\\rtf1\\ansi Interviewer: hello}", "this is an RTF document"),
+])
+def test_binary_files_are_named_for_what_they_look_like(tmp_path, head, what):
+    p = tmp_path / "int01.txt"
+    p.write_bytes(head + bytes(range(256)))
+    with pytest.raises(TranscriptError, match=what) as info:
+        read_text(p)
+    assert "UTF-16" not in str(info.value) and str(p) in str(info.value)
+
+
+def test_the_encoding_found_is_reported(tmp_path):
+    from hsqual.textio import read_text_and_encoding
+
+    p = tmp_path / "int02.txt"
+    for enc, name in (("shift_jis", "cp932"), ("euc_jp", "euc_jp"), ("utf-8", "utf-8"), ("utf-16", "utf-16-le")):
+        p.write_bytes("聞き手：人間の安全保障とは何ですか。".encode(enc))
+        assert read_text_and_encoding(p) == ("聞き手：人間の安全保障とは何ですか。", name)
 
 
 def test_utf16_without_bom_is_refused_with_a_hint_and_read_when_named(tmp_path):

@@ -53,7 +53,7 @@ def test_front_matter_becomes_metadata_and_offsets_point_into_the_body(tmp_path)
     assert doc.doc_id == "int04" and doc.text == body
     assert dict(doc.meta) == {"title": "Interview with Interviewee 4", "speakers": ["Interviewer", "Interviewee 4"],
                               "date": "2013-11-05", "interviewee": 4, "sector": "NGO", "language": "en",
-                              "file": "x.md"}
+                              "file": "x.md", "encoding": "utf-8"}
     c = load_corpus(tmp_path / "x.md")
     assert [(s.speaker, s.text) for s in c.segments] == [
         ("Interviewer", "What does the concept add?"),
@@ -264,7 +264,7 @@ def test_csv_rows_become_segments_and_metadata(tmp_path):
     c = read_csv_transcripts(p)
     d4 = c.doc("int04")
     assert d4.text == "What does it add?\nIt puts people first.\nDignity matters."
-    assert dict(d4.meta) == {"sector": "NGO", "language": "en", "file": "turns.csv"}
+    assert dict(d4.meta) == {"sector": "NGO", "language": "en", "file": "turns.csv", "encoding": "utf-8"}
     assert c.doc("int05").meta["language"] == "ja" and c.doc("int05").meta["sector"] == "政府"
     got = [(s.doc_id, s.segment_id, s.speaker, s.kind, s.text) for s in c.segments]
     assert got == [
@@ -479,3 +479,45 @@ def test_cleaning_that_changes_the_text_sets_stored_segments_aside(tmp_path):
     corpus = load_corpus(p, clean=True)  # nothing to clean: the stored segments stay
     assert [(s.segment_id, s.text) for s in corpus.segments] == [(5, "Dignity matters.")]
     assert corpus.doc("int04").meta["cleaned"] is True
+
+
+def test_a_codings_table_in_the_folder_is_left_out_with_a_note(tmp_path):
+    import warnings as _w
+
+    from hsqual import apply_codebook, load_codebooks, write_codings
+    from hsqual.resources import bundled_codebooks
+    from hsqual.transcripts import list_transcripts
+
+    write(tmp_path / "int04.md", INTERVIEW)
+    corpus = load_corpus(tmp_path)
+    codings = apply_codebook(corpus, load_codebooks(bundled_codebooks()))
+    write_codings(codings, tmp_path / "codings_rules.csv")
+    with pytest.warns(UserWarning, match=r"left out 1 codings table\(s\), which are not transcripts: codings_rules.csv"):
+        again = load_corpus(tmp_path)
+    assert again.doc_ids == corpus.doc_ids
+    _, skipped = list_transcripts(tmp_path)
+    assert ("codings_rules.csv", "a codings table (read it with hsqual.read_codings)") in \
+        [(p.name, why) for p, why in skipped]
+    # named explicitly, it says what it is
+    with pytest.raises(TranscriptError, match="this is a codings table .* read it with hsqual.read_codings"):
+        load_corpus(tmp_path / "codings_rules.csv")
+    # a transcript CSV is still read
+    (tmp_path / "turns.csv").write_text("doc_id,speaker,text\nint09,A,Dignity.\n", encoding="utf-8")
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")
+        assert "int09" in load_corpus(tmp_path).doc_ids
+
+
+def test_the_encoding_found_is_in_the_metadata_and_on_the_command_line(tmp_path, capsys):
+    from hsqual.cli import main
+    from hsqual.resources import bundled_codebooks
+
+    (tmp_path / "int05.md").write_bytes("聞き手：恐怖からの自由とは。\n\nB氏：暴力への恐怖が続く。\n".encode("shift_jis"))
+    (tmp_path / "int06.md").write_text("Q: And dignity?\n\nA: Dignity first.\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert [d.meta["encoding"] for d in corpus.documents] == ["cp932", "utf-8"]
+    book = [p for p in bundled_codebooks() if p.name == "three_freedoms.yaml"][0]
+    assert main(["code", "-c", str(book), str(tmp_path), "-o", str(tmp_path / "out" / "rules.csv")]) == 0
+    assert "read as: cp932 (1 document), utf-8 (1 document)" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path / "int05.md")]) == 0
+    assert capsys.readouterr().out.strip().endswith("read as cp932)")

@@ -3,7 +3,8 @@
 Example
 -------
 >>> from hsqual.resources import bundled_path
->>> main(["validate", str(bundled_path("codebooks") / "three_freedoms.yaml")])  # problems on stdout, summary on stderr
+>>> main(["validate", str(bundled_path("codebooks") / "three_freedoms.yaml")])  # results on stdout
+/.../codebooks/three_freedoms.yaml: ok (codebook 'three_freedoms', 5 codes)
 0
 """
 

@@ -22,8 +22,9 @@ _EPILOG = """\
 examples:
   hsqual code --codebook codebooks/three_freedoms.yaml --codebook codebooks/added_value.yaml \\
       --unit sentence transcripts/ja/*.md -o codings_rules.csv
-  hsqual code --codebook codebooks/ --exclude-speaker Interviewer interviews/ -o codings_rules.csv
-                                       # leave the interviewer's questions out
+  hsqual code --codebook codebooks/ --exclude-interviewer interviews/ -o codings_rules.csv
+                                       # leave the interviewer's questions out (Interviewer, Q, 聞き手, ...)
+  hsqual code --codebook codebooks/ --exclude-speaker Moderator interviews/ -o codings_rules.csv
 
 Each row of the output is one code applied by the rules to one unit, with the rule(s) that
 fired (column rule) and the words that made them fire (match_text, match_spans). The file
@@ -56,6 +57,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                      help="code only the turns of this speaker (repeat for several)")
     who.add_argument("--exclude-speaker", action="append", metavar="NAME",
                      help="leave the turns of this speaker out, e.g. Interviewer (repeat for several)")
+    who.add_argument("--exclude-interviewer", action="store_true",
+                     help="leave the interviewer's turns out (Interviewer, Q, 聞き手, 質問者, インタビュアー ...)")
     p.add_argument("--output", "-o", required=True, metavar="FILE",
                    help="where to write the codings (.csv, .xlsx or .parquet)")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
@@ -108,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty() and len(corpus) > 1
     try:
         codings = apply_codebook(corpus, codebook, unit=args.unit, language=args.language, progress=progress,
-                                 speakers=args.speaker, exclude_speakers=args.exclude_speaker)
+                                 speakers=args.speaker,
+                                 exclude_speakers="interviewer" if args.exclude_interviewer else args.exclude_speaker)
     except ValueError as exc:
         if isinstance(exc, HsqualError):
             raise
@@ -119,12 +123,27 @@ def run(args: argparse.Namespace) -> int:
     path = write_codings(codings, args.output)
 
     attrs = codings.attrs
-    print(f"documents: {attrs['n_documents']}   {args.unit}s: {attrs['n_units']}   "
+    units = "" if args.unit == "document" else f"{args.unit}s: {attrs['n_units']}   "
+    print(f"documents: {attrs['n_documents']}   {units}"
           f"codings: {len(codings)}   codebook: {codebook.id} ({len(codebook)} codes)")
+    if args.speaker is None and not args.exclude_interviewer and not args.exclude_speaker:
+        from ..apply import is_interviewer_label
+
+        asking = sorted({str(g.speaker) for g in corpus.segments if g.speaker and is_interviewer_label(g.speaker)})
+        if asking:
+            print(f"note: the turns of {', '.join(asking)} (interviewer labels) were coded too; "
+                  "leave them out with --exclude-interviewer")
     if attrs.get("n_units_left_out"):
         chosen = attrs["speakers"] or attrs["exclude_speakers"]
         whose = f"turns not of {', '.join(chosen)}" if attrs["speakers"] else f"turns of {', '.join(chosen)}"
         print(f"{args.unit}s left out ({whose}): {attrs['n_units_left_out']}")
+    encodings: dict[str, int] = {}
+    for d in corpus.documents:
+        if d.meta.get("encoding"):
+            encodings[str(d.meta["encoding"])] = encodings.get(str(d.meta["encoding"]), 0) + 1
+    if encodings:
+        print("read as: " + ", ".join(f"{enc} ({n} document{'s' if n > 1 else ''})"
+                                      for enc, n in sorted(encodings.items())))
     skipped = attrs.get("documents_without_rules") or []
     if skipped:
         print(f"not coded (no rules in their language): {', '.join(skipped)}")

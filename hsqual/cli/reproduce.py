@@ -28,11 +28,13 @@ def add_parser(subparsers) -> None:
                    help="folder to write into (created; the study's files in it are replaced, "
                         "but never a codings.csv holding other coders' codings)")
     p.add_argument("--no-figures", action="store_true", help="tables only (faster)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en",
+                   help="language of the code labels in the figures (default: en)")
     p.set_defaults(func=_run)
 
 
 def _run(args) -> int:
-    written = reproduce_kurusu2015(args.out, figures=not args.no_figures)
+    written = reproduce_kurusu2015(args.out, figures=not args.no_figures, lang=args.lang)
     print(f"hsqual reproduce {args.study}: wrote {len(written)} files to {args.out.resolve()}")
     for path in written:
         print(f"  {path}")
@@ -56,10 +58,11 @@ def _check_codings_target(path: Path, study_coder: str) -> None:
         raise CodingsError(f"the file exists and holds codings of {', '.join(others)}" + refuse, path=path)
 
 
-def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True) -> list[Path]:
+def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True, lang: str = "en") -> list[Path]:
     """Write every table of the Kurusu study (CSV), the report and the figures to ``out_dir``.
 
-    Returns the paths written, in order.
+    Figures (PNG, PDF, SVG) label codes in ``lang`` (``"en"`` or ``"ja"``). Returns the paths
+    written, in order.
     """
     from ..frequencies import code_frequencies
     from ..studies import kurusu2015
@@ -82,6 +85,8 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True) -> list[P
                                              codebook=study.codebook),
     }
     tables.update(_rule_evaluations(study))
+    if figures:
+        del tables["code_frequencies"]  # the report writes the same table
     for name, df in tables.items():
         written.append(write_table(df, out / f"{name}.csv"))
     summary = study.summary()
@@ -89,9 +94,11 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True) -> list[P
     if figures:
         from ..report import write_cooccurrence_report
 
+        names = {str(r.number): f"{r.number} {r.name}" for r in study.interviewees.itertuples()}
         written += write_cooccurrence_report(
             study.codings, study.corpus, study.codebook, out,
-            title="Kurusu (2015): theme co-occurrence")
+            title="Kurusu (2015): theme co-occurrence", lang=lang, document_name="excerpt",
+            case_labels={"interviewees": names}, case_titles={"interviewees": "Interviewee"})
         summary += "\nCo-occurrence tables, figures and their report: `report.md` in this folder.\n"
     summary += _evaluation_summary(tables["rules_vs_manual"], tables["rules_heldout_ja"])
     summary += _gold_summary(tables["rules_gold_dev"], tables["rules_gold_test"])

@@ -79,7 +79,7 @@ def detect_kind(path: str | Path) -> str:
     if suffix in (".qdc", ".qdpx"):
         return "refiqda"
     if suffix == ".csv" and p.is_file():
-        from ..codings import _REQUIRED
+        from ..codings import REQUIRED_COLUMNS as _REQUIRED
         from ..textio import read_head
 
         # the header line only, to tell codings from a transcript table
@@ -142,8 +142,9 @@ def validate_file(path: str | Path, *, corpus=None, codebook=None, encoding: str
             problems = [f"{p}: {m}" for m in schema_errors(p, schema_dir=schema_dir)] + [f"{p}: {m}" for m in report.get("problems", [])]
             return problems, (f"{p}: {'ok' if not problems else 'problems'} ({len(corpus_)} documents, "
                               f"{len(codings)} codings, {len(cb)} codes; offsets counted as {report.get('offsets')})")
-        text_len, n_docs = _read_transcript(p, encoding)
-        return [], f"{p}: ok (transcript, {n_docs} document(s), {text_len} characters)"
+        text_len, n_docs, found = _read_transcript(p, encoding)
+        read_as = f", read as {found}" if found else ""
+        return [], f"{p}: ok (transcript, {n_docs} document(s), {text_len} characters{read_as})"
     except HsqualError as exc:
         return [_line(p, exc)], f"{p}: 1 problem"
 
@@ -162,11 +163,12 @@ def _read_transcript(p: Path, encoding):
             from ..textio import read_text
 
             text = read_text(p, encoding=encoding)
-        return len(text), 1
+        return len(text), 1, None
     kwargs = {"encoding": encoding} if encoding else {}
     docs = read_transcript(p, **kwargs)
     docs = docs if isinstance(docs, (list, tuple)) else [docs]
-    return sum(len(d.text) for d in docs), len(docs)
+    found = ", ".join(dict.fromkeys(str(d.meta["encoding"]) for d in docs if d.meta.get("encoding")))
+    return sum(len(d.text) for d in docs), len(docs), found or None
 
 
 _KNOWN_SUFFIXES = (".yaml", ".yml", ".md", ".txt", ".csv", ".docx", ".qdc", ".qdpx")
@@ -208,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
             print(line)
         if problems:
             n_bad += 1
-        print(summary, file=sys.stderr)
+        print(summary)  # results go to standard output, with the problems
         if bar is not None:
             bar.update(1)
     if bar is not None:

@@ -291,15 +291,26 @@ class Kurusu2015:
         * no list: the number cited does not exceed the range (the paper may cite fewer
           interviewees by number than its quantifier covers).
 
-        ``consistent`` is what the citations can show. ``covers_range`` says whether the paper
-        names by number at least as many interviewees as its quantifier claims; where it is
-        ``False`` (e.g. "almost all" with two cited) the count rests on the paper's word alone.
+        ``consistent`` is what the citations can show: ``False`` when they contradict the
+        statement. ``support`` says on what the statement rests:
+
+        * ``"citations"``: the interviewees the paper cites by number are enough to put the
+          count in the quantifier's range (and the printed list agrees with them);
+        * ``"paper's word"``: fewer are cited than the quantifier claims (``covers_range`` is
+          ``False``; e.g. "almost all" with two cited): nothing in the citations contradicts
+          the statement, but the count rests on the paper's word alone;
+        * ``"contradicted"``: the citations disagree (more cited than the quantifier allows,
+          or a printed list that does not match them).
+
+        ``can_contradict`` is ``False`` for the statements whose upper bound is the whole
+        sample and that print no list ("most", "all", "many" ...): no citation can exceed them,
+        so for these the check is only whether the citations reach the lower bound.
 
         Example
         -------
         >>> chk = load().check_quantifiers()
-        >>> bool(chk["consistent"].all())
-        True
+        >>> bool(chk["consistent"].all()), chk["support"].value_counts().to_dict()
+        (True, {"paper's word": 15, 'citations': 14})
         """
         cited_by_code = self.interviewee_codings().groupby("code")["interviewee"].agg(lambda s: sorted(set(s)))
         rows = []
@@ -309,22 +320,25 @@ class Kurusu2015:
             cited = cited_by_code.get(st["code"], [])
             kind = st["list_kind"]
             if kind == "exact":
-                ok = set(cited) == set(printed) and lo <= len(cited) <= hi
+                ok = set(cited) == set(printed) and lo <= len(cited) <= hi  # the list is the whole group
                 why = (f"cited {cited} vs printed {printed}; count {len(cited)} in {lo}..{hi}")
             elif kind == "examples":
                 ok = set(printed) <= set(cited) and len(cited) <= hi
-                why = f"printed {printed} within cited {cited}; count {len(cited)} <= {hi}"
+                why = f"printed {printed} within cited {cited}; count {len(cited)} in {lo}..{hi}"
             elif kind == "none":
                 ok = len(cited) <= hi
-                why = f"count cited by number {len(cited)} <= {hi}"
+                why = f"count cited by number {len(cited)} in {lo}..{hi}"
             else:
                 raise StudyError(f"statement {st['statement_id']}: list_kind must be exact, examples or none, not {kind!r}",
                                  path=self.path / _FILES["statements"] if self.path else None)
+            covers = len(cited) >= lo
+            support = "contradicted" if not ok else ("citations" if covers else "paper's word")
             rows.append({
                 "statement_id": st["statement_id"], "section": st["section"], "code": st["code"],
                 "quantifier": st["quantifier"], "phrase": st["phrase"], "n_min": lo, "n_max": hi,
                 "list_kind": kind, "printed": printed, "cited": cited, "n_cited": len(cited),
-                "consistent": bool(ok), "covers_range": len(cited) >= lo, "check": why,
+                "consistent": bool(ok), "covers_range": covers, "support": support,
+                "can_contradict": bool(hi < N_INTERVIEWEES or kind != "none"), "check": why,
             })
         return pd.DataFrame(rows)
 
@@ -373,8 +387,12 @@ class Kurusu2015:
             f"{int(ex['anonymous'].sum())} anonymous, "
             f"{int((ex['kind'] == 'quotation').sum())} quotations)",
             f"- codings by the study's reading: {len(self.codings)} over {self.codings['code'].nunique()} codes",
-            f"- quantified statements: {len(chk)}, consistent with the cited interviewees: "
-            f"{int(chk['consistent'].sum())}",
+            f"- quantified statements: {len(chk)}; borne out by the interviewees the paper cites: "
+            f"{int((chk['support'] == 'citations').sum())}; resting on the paper's word (fewer cited than the "
+            f"quantifier claims): {int((chk['support'] == 'paper' + chr(39) + 's word').sum())}; "
+            f"contradicted by the citations: {int((chk['support'] == 'contradicted').sum())}",
+            f"- of these, {int((~chk['can_contradict']).sum())} claim up to all ten interviewees and print no list, "
+            "so no citation could contradict them; for these only the lower bound is checked",
             "",
             "## Themes with the interviewees the paper cites",
             "",
@@ -386,8 +404,14 @@ class Kurusu2015:
             lines.append(f"| `{code}` | {who} | {row['n_cited']} | {row['phrase']} |")
         bad = chk[~chk["consistent"]]
         if len(bad):
-            lines += ["", "## Statements that do not agree with the codings", ""]
+            lines += ["", "## Statements the citations contradict", ""]
             lines += [f"- {r.statement_id} `{r.code}` ({r.phrase}): {r.check}" for r in bad.itertuples()]
+        word = chk[chk["support"] == "paper's word"]
+        if len(word):
+            lines += ["", "## Statements resting on the paper's word", "",
+                      "The paper cites fewer interviewees by number than its quantifier claims:", ""]
+            lines += [f"- {r.statement_id} `{r.code}` \"{r.phrase}\" (claims {r.n_min} to {r.n_max} of "
+                      f"{N_INTERVIEWEES}): {r.n_cited} cited" for r in word.itertuples()]
         return "\n".join(lines) + "\n"
 
 
