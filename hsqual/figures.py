@@ -527,7 +527,8 @@ def _place_labels(ax, nodes, names, xy, radii, groups=()) -> None:
     for i in sorted(range(len(nodes)), key=lambda i: -radii[i]):
         cx, cy = centres[i]
         w, h = sizes[i]
-        best = None
+        best: tuple[tuple[bool, bool, float, float], tuple[float, float],
+                    tuple[float, float, float, float], float] | None = None
         for ring in (1.0, 1.9, 2.8, 3.8, 5.0, 6.5, 8.0, 10.0):
             for dx, dy in order(i) + (diagonals if ring > 2 else []):
                 dist = radii[i] * ring + gap * ring
@@ -542,8 +543,9 @@ def _place_labels(ax, nodes, names, xy, radii, groups=()) -> None:
                 cost = (hard > 0 or not inside, soft > 0, ring, hard + soft)
                 if best is None or cost < best[0]:
                     best = (cost, (x, y), rect, ring)
-            if not best[0][0] and not best[0][1]:
+            if best is not None and not best[0][0] and not best[0][1]:
                 break
+        assert best is not None  # every ring tries at least one position
         _, (x, y), rect, ring = best
         placed.append(rect)
         texts[i].set_position(inv.transform((x, y)))

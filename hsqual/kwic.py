@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -64,7 +65,8 @@ def _context(ix: DocIndex, start: int, end: int, window: int | None, window_char
 
 def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = None, window: int = 5,
          window_chars: int | None = None, language: str | None = None, unit: str = "sentence",
-         speakers=None, exclude_speakers=None) -> pd.DataFrame:
+         speakers: str | Iterable[str] | None = None,
+         exclude_speakers: str | Iterable[str] | None = None) -> pd.DataFrame:
     """A concordance of a rule-language pattern, or of a code's rules, over a corpus.
 
     Parameters
