@@ -65,7 +65,7 @@ Example
 >>> corpus.segments_frame()[["segment_id", "speaker", "speakerGroup", "start", "end", "text"]]
    segment_id speaker speakerGroup  start  end              text
 0           2    山田太郎         みらい党      0   16  人間の安全保障について伺います。
-1           3    佐藤花子         None     18   27         お答えいたします。
+1           3    佐藤花子         みらい党     18   27         お答えいたします。
 >>> diet_changes(corpus)[["segment_id", "speechID", "before", "after"]]
    segment_id speechID   before after
 0           2  100_001   ○山田委員　
