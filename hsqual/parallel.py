@@ -45,7 +45,7 @@ import pandas as pd
 from .corpus import Corpus, Document
 from .segment import units_of_segment
 
-__all__ = ["ENGINES", "apply_codebook_parallel", "split_corpus", "resolve_n_jobs"]
+__all__ = ["ENGINES", "apply_codebook_parallel", "code_batch", "split_corpus", "resolve_n_jobs"]
 
 #: ``engine`` values of :func:`hsqual.apply_codebook`.
 ENGINES = ("local", "processes", "dask")
@@ -145,45 +145,79 @@ def _fold(name) -> str:
     return str(name).strip().casefold()
 
 
-def _batch_options(batch: Corpus, options: dict, codebook, unit: str) -> tuple[dict | None, int, list[str]]:
-    """The options for one batch, or ``(None, units left out, documents without rules)`` when
-    the batch holds none of the speakers asked for (nothing in it is coded)."""
+def _batch_options(batch: Corpus, options: dict) -> dict | None:
+    """The speaker options narrowed to the names that speak in the batch (``None``: the batch
+    holds none of the speakers asked for, so nothing in it is coded)."""
     speakers, exclude = options.get("speakers"), options.get("exclude_speakers")
     if speakers is None and exclude is None:
-        return options, 0, []
-    present: dict[str, str] = {}
-    for s in batch.segments:
-        if s.speaker is not None:
-            present.setdefault(_fold(s.speaker), str(s.speaker))
+        return options
+    present = {_fold(s.speaker) for s in batch.segments if s.speaker is not None}
     out = dict(options)
     if exclude is not None:
-        names = [n for n in _names(exclude) if _fold(n) in present]
-        out["exclude_speakers"] = names or None
-        return out, 0, []
-    names = [n for n in _names(speakers) if _fold(n) in present]
-    if names:
-        out["speakers"] = names
-        return out, 0, []
-    # none of the speakers speaks in this batch: every unit is left out, as apply_codebook counts them
-    language = options.get("language")
-    left_out, without = 0, []
-    for d in batch.documents:
-        lang = language or d.language
-        if not any(c.rules.get(lang) for c in codebook.codes):
-            without.append(d.doc_id)
-            continue
-        left_out += sum(len(units_of_segment(s, unit, language=lang)) for s in batch.segments_of(d.doc_id))
-    return None, left_out, without
+        out["exclude_speakers"] = [n for n in _names(exclude) if _fold(n) in present] or None
+        return out
+    out["speakers"] = [n for n in _names(speakers) if _fold(n) in present]
+    return out if out["speakers"] else None
+
+
+def code_batch(batch: Corpus, codebook, *, unit: str = "sentence", language: str | None = None,
+               coder: str = "rules", speakers=None, exclude_speakers=None) -> tuple[pd.DataFrame, dict]:
+    """Code one batch of a larger corpus: its codings and the counts :func:`hsqual.apply_codebook` records.
+
+    What a worker runs. The speaker options name speakers of the whole corpus: a name that
+    does not speak in this batch is no error here (the caller checks the names against the
+    whole corpus), and a batch in which none of ``speakers`` speaks codes nothing and counts
+    all its units as left out. The codings are :func:`hsqual.apply_codebook`'s; the counts
+    (``attrs``) are those of this batch.
+
+    Parameters
+    ----------
+    batch : Corpus
+        Documents of the larger corpus, with their segments.
+    codebook : Codebook
+    unit, language, coder, speakers, exclude_speakers
+        As for :func:`hsqual.apply_codebook`.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        The codings and their ``attrs``.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Segment
+    >>> cb = Codebook("demo", [Code(id="dignity", label={"en": "Dignity"}, rules={"en": ("dignity",)})])
+    >>> batch = Corpus([Document("int04", "Dignity first.", {"language": "en"})],
+    ...                [Segment("int04", 1, 0, 14, "Dignity first.", "Interviewee 4", "turn")])
+    >>> df, attrs = code_batch(batch, cb, speakers=["Interviewer"])  # who does not speak here
+    >>> len(df), attrs["n_units"], attrs["n_units_left_out"]
+    (0, 0, 1)
+    """
+    from .apply import apply_codebook
+
+    options = {"unit": unit, "language": language, "coder": coder, "speakers": speakers,
+               "exclude_speakers": exclude_speakers}
+    narrowed = _batch_options(batch, options)
+    with _LOCK:  # one tagger per process: threads of a worker take turns
+        if narrowed is not None:
+            df = apply_codebook(batch, codebook, **narrowed)
+            return df, dict(df.attrs)
+        # none of the speakers speaks in this batch: code nothing, count what is left out. The
+        # documents without their text have no units, and tell which documents have no rules.
+        empty = Corpus([Document(d.doc_id, "", d.meta) for d in batch.documents])
+        df = apply_codebook(empty, codebook, **{**options, "speakers": None})
+    attrs = dict(df.attrs)
+    without = set(attrs["documents_without_rules"])
+    left_out = sum(len(units_of_segment(s, unit, language=language or batch.doc(s.doc_id).language))
+                   for s in batch.segments if s.doc_id not in without)
+    attrs.update({"n_units": 0, "n_units_left_out": left_out, "speakers": _names(speakers)})
+    return df, attrs
 
 
 def _code_batch(task):
-    """Code one batch (in a worker): its codings and the counts apply_codebook records."""
-    from .apply import apply_codebook
-
     batch, codebook, options = task
-    with _LOCK:  # one tagger per process: threads of a worker take turns
-        df = apply_codebook(batch, codebook, **options)
-    return df, dict(df.attrs)
+    return code_batch(batch, codebook, **options)
 
 
 def _check_speakers(corpus: Corpus, speakers, exclude_speakers) -> None:
@@ -308,14 +342,7 @@ def apply_codebook_parallel(corpus: Corpus, codebook, *, unit: str = "sentence",
     if batch_chars is None:
         total = sum(len(d.text) for d in corpus.documents)
         batch_chars = min(BATCH_CHARS, max(20_000, total // max(1, 4 * _n_workers(engine, n_jobs, client)) + 1))
-    batches = split_corpus(corpus, batch_chars=batch_chars)
-    tasks, skipped = [], {}
-    for i, batch in enumerate(batches):
-        opts, left_out, without = _batch_options(batch, options, codebook, unit)
-        if opts is None:
-            skipped[i] = (left_out, without)
-        else:
-            tasks.append((batch, codebook, opts))
+    tasks = [(batch, codebook, options) for batch in split_corpus(corpus, batch_chars=batch_chars)]
     if engine == "dask" and tasks:
         results = iter(_run_dask(tasks, client))
     elif engine == "processes" and len(tasks) > 1 and n_jobs > 1:
@@ -324,13 +351,7 @@ def apply_codebook_parallel(corpus: Corpus, codebook, *, unit: str = "sentence",
         results = map(_code_batch, tasks)
     frames, n_units, n_left_out, without_rules = [], 0, 0, []
     first, attrs0 = None, None
-    for i in range(len(batches)):
-        if i in skipped:
-            left_out, without = skipped[i]
-            n_left_out += left_out
-            without_rules.extend(without)
-            continue
-        df, attrs = next(results)
+    for df, attrs in results:
         if first is None:
             first, attrs0 = df, attrs
         if len(df):
@@ -343,7 +364,7 @@ def apply_codebook_parallel(corpus: Corpus, codebook, *, unit: str = "sentence",
     elif first is not None:
         out = first.iloc[:0].copy()
     else:  # no batch coded: the empty table apply_codebook returns
-        out, attrs0 = _code_batch((Corpus([]), codebook, {**options, "speakers": None, "exclude_speakers": None}))
+        out, attrs0 = code_batch(Corpus([]), codebook, **{**options, "speakers": None, "exclude_speakers": None})
     # the settings as apply_codebook records them, the counts over every batch
     out.attrs = {**attrs0, "n_documents": len(corpus), "n_units": n_units, "n_units_left_out": n_left_out,
                  "speakers": _names(speakers) if speakers is not None else None,
