@@ -31,6 +31,7 @@ _API = {
     # corpus and transcripts
     "Document": "corpus", "Segment": "corpus", "Corpus": "corpus",
     "load_corpus": "transcripts", "read_transcript": "transcripts", "list_transcripts": "transcripts",
+    "read_diet": "diet", "diet_changes": "diet",
     "segment_corpus": "segment", "split_sentences": "segment",
     "split_paragraphs": "segment", "split_turns": "segment", "split_items": "segment",
     "clean_text": "clean",
@@ -40,6 +41,7 @@ _API = {
     "write_codings": "codings", "check_codings": "codings", "add_codings": "codings",
     # automatic coding
     "parse_rule": "rules", "apply_codebook": "apply", "kwic": "kwic",
+    "apply_codebook_parallel": "parallel", "code_archive": "stream",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
     "evaluate_rules": "evaluate",
     # analysis
