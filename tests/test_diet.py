@@ -244,3 +244,17 @@ def test_a_query_without_hits(tmp_path):
     p = _write(tmp_path, {"numberOfRecords": 0, "numberOfReturn": 0, "startRecord": 1})
     with pytest.raises(TranscriptError, match="hold no speeches"):
         read_diet(p)
+
+
+def test_sentences_cut_at_load_keep_their_speech_metadata():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        corpus = hsqual.load_corpus(DATA, unit="sentence")
+    turns = {s.meta["speechID"]: s for s in _read_all().segments}
+    assert len(corpus.segments) > len(turns)
+    for s in corpus.segments:
+        assert s.kind == "sentence"
+        turn = turns[s.meta["speechID"]]
+        assert (s.doc_id, s.speaker) == (turn.doc_id, turn.speaker)
+        assert turn.start <= s.start < s.end <= turn.end
+        assert s.meta["speakerGroup"] == turn.meta["speakerGroup"]
