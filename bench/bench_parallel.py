@@ -7,7 +7,10 @@ time of each, checks that both give the same table, and prints the speed-up (tim
 process / time with the pool). The pool's start-up (its processes forked, MeCab loaded) is part of the
 timed call, as a user meets it. It also prints the CPU seconds each variant used (this
 process and its workers) and the machine's load: on a machine whose cores are busy with
-other work, the wall-clock speed-up is bounded by the cores left free.
+other work, the wall-clock speed-up is bounded by the cores left free (and where the kernel
+groups processes by session, ``/proc/sys/kernel/sched_autogroup_enabled`` = 1, a session's
+workers share that session's one share of a busy machine). Run it on an idle machine to see
+how coding scales with cores.
 
 Usage::
 
@@ -21,6 +24,7 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,8 +68,11 @@ def main(argv: list[str] | None = None) -> int:
             best[jobs] = min(best[jobs], time.perf_counter() - t)
             cpu_best[jobs] = min(cpu_best[jobs], cpu() - c)
     pd.testing.assert_frame_equal(out[1], out[args.jobs])
+    autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    grouped = autogroup.is_file() and autogroup.read_text().strip() == "1"
     print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores (other work on the machine takes its share of the cores)")
+          f"on {os.cpu_count()} cores (other work on the machine takes its share of the cores"
+          f"{'; processes are scheduled by session (autogroup)' if grouped else ''})")
     print(f"{'n_jobs':<8}{'seconds':>9}{'chars/s':>13}{'CPU s':>8}")
     for jobs, t in best.items():
         print(f"{jobs:<8}{t:>9.2f}{n_chars / t:>13,.0f}{cpu_best[jobs]:>8.2f}")
