@@ -116,3 +116,15 @@ def test_an_empty_result_keeps_the_columns(corpus):
     many = apply_codebook_parallel(corpus, cb, engine="local", batch_chars=2_000)
     assert len(one) == 0
     _same(one, many)
+
+
+def test_dask_without_a_cluster_uses_dask_processes(codebook):
+    import distributed
+
+    with pytest.raises(ValueError):
+        distributed.get_client()  # no active client here: dask's own process scheduler codes the batches
+    ja = hsqual.load_corpus(bundled_path("transcripts") / "ja")
+    one = hsqual.apply_codebook(ja, codebook)
+    many = apply_codebook_parallel(ja, codebook, engine="dask", batch_chars=5_000)
+    assert len(split_corpus(ja, batch_chars=5_000)) == 3
+    _same(one, many)
