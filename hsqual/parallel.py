@@ -45,7 +45,7 @@ import pandas as pd
 from .corpus import Corpus, Document
 from .segment import units_of_segment
 
-__all__ = ["ENGINES", "apply_codebook_parallel", "code_batch", "split_corpus", "resolve_n_jobs"]
+__all__ = ["ENGINES", "apply_codebook_parallel", "code_batches", "code_batch", "split_corpus", "resolve_n_jobs"]
 
 #: ``engine`` values of :func:`hsqual.apply_codebook`.
 ENGINES = ("local", "processes", "dask")
@@ -346,10 +346,48 @@ def apply_codebook_parallel(corpus: Corpus, codebook, *, unit: str = "sentence",
     """
     if not isinstance(corpus, Corpus):
         raise TypeError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
+    _check_speakers(corpus, speakers, exclude_speakers)
+    out, attrs = code_batches(corpus, codebook, unit=unit, language=language, coder=coder, speakers=speakers,
+                              exclude_speakers=exclude_speakers, progress=progress, n_jobs=n_jobs, engine=engine,
+                              client=client, batch_chars=batch_chars)
+    out.attrs = attrs
+    return out
+
+
+def code_batches(corpus: Corpus, codebook, *, unit: str = "sentence", language: str | None = None,
+                 coder: str = "rules", speakers=None, exclude_speakers=None, progress: bool = False,
+                 n_jobs=None, engine: str = "processes", client=None,
+                 batch_chars: int | None = None) -> tuple[pd.DataFrame, dict]:
+    """Code a corpus that is part of a larger whole in batches on workers: codings and counts.
+
+    :func:`apply_codebook_parallel` without the check of speaker names against the corpus
+    (the caller checks them against the whole, as :func:`hsqual.code_archive` does for each
+    chunk of an archive); each batch is coded by :func:`code_batch`.
+
+    Parameters
+    ----------
+    As for :func:`apply_codebook_parallel`.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        The codings, in document order, and the ``attrs`` :func:`hsqual.apply_codebook`
+        records, counted over every batch.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Segment
+    >>> cb = Codebook("demo", [Code(id="dignity", label={"en": "Dignity"}, rules={"en": ("dignity",)})])
+    >>> part = Corpus([Document("int04", "Dignity first.", {"language": "en"})],
+    ...               [Segment("int04", 1, 0, 14, "Dignity first.", "Interviewee 4", "turn")])
+    >>> df, attrs = code_batches(part, cb, speakers=["Interviewer"], engine="local")  # speaks elsewhere
+    >>> len(df), attrs["n_units_left_out"], attrs["speakers"]
+    (0, 1, ['Interviewer'])
+    """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, not {engine!r}")
     n_jobs = resolve_n_jobs(n_jobs)
-    _check_speakers(corpus, speakers, exclude_speakers)
     options = {"unit": unit, "language": language, "coder": coder, "speakers": speakers,
                "exclude_speakers": exclude_speakers}
     if batch_chars is None:
@@ -379,8 +417,9 @@ def apply_codebook_parallel(corpus: Corpus, codebook, *, unit: str = "sentence",
     else:  # no batch coded: the empty table apply_codebook returns
         out, attrs0 = code_batch(Corpus([]), codebook, **{**options, "speakers": None, "exclude_speakers": None})
     # the settings as apply_codebook records them, the counts over every batch
-    out.attrs = {**attrs0, "n_documents": len(corpus), "n_units": n_units, "n_units_left_out": n_left_out,
-                 "speakers": _names(speakers) if speakers is not None else None,
-                 "exclude_speakers": _names(exclude_speakers) if exclude_speakers is not None else None,
-                 "documents_without_rules": without_rules}
-    return out
+    attrs = {**attrs0, "n_documents": len(corpus), "n_units": n_units, "n_units_left_out": n_left_out,
+             "speakers": _names(speakers) if speakers is not None else None,
+             "exclude_speakers": _names(exclude_speakers) if exclude_speakers is not None else None,
+             "documents_without_rules": without_rules}
+    out.attrs = attrs
+    return out, dict(attrs)

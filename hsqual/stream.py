@@ -50,7 +50,7 @@ import pandas as pd
 from .codebook import Codebook
 from .corpus import Corpus, Document
 from .errors import RuleSyntaxError, TranscriptError
-from .parallel import code_batch
+from .parallel import code_batch, code_batches, resolve_n_jobs
 from .transcripts import list_transcripts, load_corpus
 from .writers import atomic_write
 
@@ -193,7 +193,7 @@ class _Sink:
 def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], codebook: Codebook, *,
                  out: str | os.PathLike, unit: str = "sentence", chunk_size: int = DEFAULT_CHUNK_SIZE,
                  language: str | None = None, encoding: str | None = None, coder: str = "rules",
-                 speakers=None, exclude_speakers=None, progress: bool = True) -> dict:
+                 speakers=None, exclude_speakers=None, n_jobs: int | None = 1, progress: bool = True) -> dict:
     """Code an archive chunk by chunk and write its codings to one Parquet (or CSV) file.
 
     Parameters
@@ -216,6 +216,9 @@ def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike],
     coder, speakers, exclude_speakers : keyword-only
         As for :func:`hsqual.apply_codebook`; speaker names are checked against the whole
         archive (an unknown name is an error once every chunk is read, and nothing is written).
+    n_jobs : int or None, keyword-only
+        Worker processes coding each chunk's documents in batches (``None`` or ``-1``: every
+        core; :mod:`hsqual.parallel`); the rows are the same.
     progress : bool, keyword-only
         A progress bar over the bytes of the archive (tqdm) on standard error.
 
@@ -261,6 +264,7 @@ def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike],
         raise ValueError(f"{target}: code_archive writes .parquet or .csv files, not {suffix or 'no suffix'!r}")
     if speakers is not None and exclude_speakers is not None:
         raise ValueError("give speakers (the turns to code) or exclude_speakers (the turns to leave out), not both")
+    n_jobs = resolve_n_jobs(n_jobs)
     chunks = archive_chunks(path_or_paths, chunk_size=chunk_size)
     columns = _meta_columns(codebook) - {"speaker"}
     options = {"unit": unit, "language": language, "coder": coder, "speakers": speakers,
@@ -279,7 +283,7 @@ def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike],
             sink = _Sink(fh, suffix)
             try:
                 _code_chunks(chunks, codebook, options, columns, sink, summary, bar, encoding=encoding,
-                             language=language)
+                             language=language, n_jobs=n_jobs)
             except BaseException:
                 sink.abandon()
                 raise
@@ -290,7 +294,7 @@ def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike],
     return summary
 
 
-def _code_chunks(chunks, codebook, options, columns, sink, summary, bar, *, encoding, language) -> None:
+def _code_chunks(chunks, codebook, options, columns, sink, summary, bar, *, encoding, language, n_jobs) -> None:
     """Read, code and write each chunk; the whole-archive checks at the end."""
     seen_docs: dict[str, Path] = {}
     seen_columns: set[str] = set()
@@ -308,7 +312,10 @@ def _code_chunks(chunks, codebook, options, columns, sink, summary, bar, *, enco
         seen_speakers.update(str(s.speaker).strip().casefold() for s in corpus.segments
                              if s.speaker is not None)
         corpus = _with_columns(corpus, columns)
-        df, attrs = code_batch(corpus, codebook, **options)
+        if n_jobs == 1:
+            df, attrs = code_batch(corpus, codebook, **options)
+        else:
+            df, attrs = code_batches(corpus, codebook, n_jobs=n_jobs, **options)
         if len(df):
             sink.write(df)
         last = df.iloc[:0]

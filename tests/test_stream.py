@@ -72,6 +72,26 @@ def test_streamed_parquet_has_the_in_memory_rows(archive, codebook, tmp_path, un
     pd.testing.assert_frame_equal(pd.read_parquet(whole), streamed)
 
 
+def test_every_core_on_every_chunk(archive, codebook, tmp_path, monkeypatch):
+    # copies of the Japanese essays, so that a chunk holds several batches of 20,000 characters
+    for p in (bundled_path("transcripts") / "ja").glob("*.md"):
+        for i in range(3):
+            text = p.read_text(encoding="utf-8").replace(f"id: {p.stem}\n", f"id: {p.stem}_{i}\n", 1)
+            (archive / f"{p.stem}_{i}.md").write_text(text, encoding="utf-8")
+    import hsqual.parallel
+
+    pools = []
+    real_pool = hsqual.parallel._pool
+    monkeypatch.setattr(hsqual.parallel, "_pool", lambda n: pools.append(n) or real_pool(n))
+    opts = dict(unit="sentence", exclude_speakers=["会議録情報", "Interviewer"])
+    memory = _in_memory(archive, codebook, **opts)
+    out = tmp_path / "c.parquet"
+    summary = _stream(archive, codebook, out=out, chunk_size=100_000, n_jobs=2, **opts)
+    assert summary["n_chunks"] >= 2 and pools  # the chunks were coded in a pool of worker processes
+    pd.testing.assert_frame_equal(pd.read_parquet(out), memory, check_dtype=False)
+    assert summary["n_units_left_out"] == memory.attrs["n_units_left_out"] > 0
+
+
 def test_streamed_csv_reads_back_as_codings(archive, codebook, tmp_path):
     out = tmp_path / "codings.csv"
     memory = _in_memory(archive, codebook, exclude_speakers="会議録情報")
