@@ -34,6 +34,7 @@ _API = {
     # corpus and transcripts
     "Document": "corpus", "Segment": "corpus", "Corpus": "corpus",
     "load_corpus": "transcripts", "read_transcript": "transcripts", "list_transcripts": "transcripts",
+    "read_diet": "diet", "diet_changes": "diet",
     "segment_corpus": "segment", "split_sentences": "segment",
     "split_paragraphs": "segment", "split_turns": "segment", "split_items": "segment",
     "clean_text": "clean",
@@ -43,6 +44,7 @@ _API = {
     "write_codings": "codings", "check_codings": "codings", "add_codings": "codings",
     # automatic coding
     "parse_rule": "rules", "apply_codebook": "apply", "kwic": "kwic",
+    "apply_codebook_parallel": "parallel", "code_archive": "stream",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
     "evaluate_rules": "evaluate", "evaluate_on_gold": "evaluate",
     # analysis
@@ -105,6 +107,7 @@ if TYPE_CHECKING:
     from .transcripts import (
         load_corpus as load_corpus, read_transcript as read_transcript, list_transcripts as list_transcripts,
     )
+    from .diet import read_diet as read_diet, diet_changes as diet_changes
     from .segment import (
         segment_corpus as segment_corpus, split_sentences as split_sentences, split_paragraphs as split_paragraphs,
         split_turns as split_turns, split_items as split_items,
@@ -118,6 +121,8 @@ if TYPE_CHECKING:
     from .rules import parse_rule as parse_rule
     from .apply import apply_codebook as apply_codebook
     from .kwic import kwic as kwic
+    from .parallel import apply_codebook_parallel as apply_codebook_parallel
+    from .stream import code_archive as code_archive
     from .suggest import (
         suggest_codes as suggest_codes, accept_suggestions as accept_suggestions,
         evaluate_suggestions as evaluate_suggestions,

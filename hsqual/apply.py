@@ -62,6 +62,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -418,7 +419,8 @@ def _keep_units(units: _Units, keep) -> tuple[_Units, int]:
 def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence", language: str | None = None,
                    coder: str = "rules", speakers: str | Iterable[str] | None = None,
                    exclude_speakers: str | Iterable[str] | None = None,
-                   progress: bool = False) -> pd.DataFrame:
+                   progress: bool = False, n_jobs: int | None = 1, engine: str = "local",
+                   client: Any = None) -> pd.DataFrame:
     """Apply a codebook's rules to every unit of a corpus.
 
     Parameters
@@ -452,6 +454,15 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         ``unit="document"``.
     progress : bool, keyword-only
         Show a progress bar over documents on standard error.
+    n_jobs : int or None, keyword-only
+        Worker processes: ``1`` (default) codes in this process; ``2`` or more (``None`` or
+        ``-1``: every core) codes batches of documents in a process pool
+        (:mod:`hsqual.parallel`). The result is the same table, row for row.
+    engine : {"local", "processes", "dask"}, keyword-only
+        ``"dask"`` codes the batches on a dask cluster: ``client``, else the active
+        ``distributed.Client`` (needs the ``scale`` extra: ``pip install 'hsqual[scale]'``).
+    client : distributed.Client, optional, keyword-only
+        The cluster for ``engine="dask"``, e.g. ``Client("tcp://scheduler:8786")``.
 
     Returns
     -------
@@ -512,6 +523,14 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     keep, speaker_names = _speaker_filter(corpus, unit, speakers, exclude_speakers)
     compiled = _compile(codebook)
     _check_meta_columns(compiled, corpus)
+    # -- archive scale: batches of documents coded in worker processes or on a dask cluster --
+    if n_jobs != 1 or engine != "local":
+        from .parallel import apply_codebook_parallel
+
+        return apply_codebook_parallel(corpus, codebook, unit=unit, language=language, coder=coder,
+                                       speakers=speakers, exclude_speakers=exclude_speakers, progress=progress,
+                                       n_jobs=n_jobs, engine="processes" if engine == "local" else engine,
+                                       client=client)
 
     rows: list[dict] = []
     n_units = 0

@@ -29,6 +29,7 @@ from .errors import TranscriptError
 __all__ = ["Document", "Segment", "Corpus", "SEGMENT_KINDS"]
 
 SEGMENT_KINDS = ("document", "turn", "paragraph", "sentence", "item", "excerpt")
+_NO_META: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,16 @@ class Document:
 class Segment:
     """A span of a document.
 
+    ``meta`` holds what belongs to this span rather than to its document, such as the
+    speaker's party and role in a parliamentary record (:mod:`hsqual.diet`); it is read-only,
+    and left out of comparisons.
+
     Example
     -------
     >>> Segment("d1", 1, 0, 5, "Hello", kind="sentence").end
     5
+    >>> dict(Segment("d1", 2, 0, 5, "Hello", "A", "turn", {"speakerGroup": "Party A"}).meta)
+    {'speakerGroup': 'Party A'}
     """
 
     doc_id: str
@@ -88,6 +95,11 @@ class Segment:
     text: str
     speaker: str | None = None
     kind: str = "document"
+    meta: Mapping[str, Any] = field(default_factory=lambda: _NO_META, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if type(self.meta) is not MappingProxyType:
+            object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
 
 class Corpus:
@@ -212,7 +224,8 @@ class Corpus:
 
     def segments_frame(self, *, meta: bool = True):
         """One row per segment: ``doc_id, segment_id, speaker, kind, start, end, text``, then
-        (``meta=True``) the document's metadata columns.
+        (``meta=True``) the segment's own metadata columns and the document's metadata columns
+        (a segment's value wins where both have a column).
 
         Example
         -------
@@ -228,6 +241,9 @@ class Corpus:
             row = {"doc_id": s.doc_id, "segment_id": s.segment_id, "speaker": s.speaker, "kind": s.kind,
                    "start": s.start, "end": s.end, "text": s.text}
             if meta:
+                for k, v in s.meta.items():
+                    if k not in row:
+                        row[k] = v
                 for k, v in self._by_id[s.doc_id].meta.items():
                     if k not in row:
                         row[k] = v

@@ -43,6 +43,7 @@ Example
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -608,8 +609,13 @@ def segment_corpus(corpus: Corpus, unit: str) -> Corpus:
                 spans = _within(doc.text, [(s.start, s.end, s.speaker) for s in frame], unit, language)
         else:
             spans = segment_text(doc.text, unit, language=language, speakers=doc.meta.get("speakers"))
+        starts = [s.start for s in frame] if unit != "document" else []
         for i, (s, e, who, kind) in enumerate(spans, start=1):
-            segments.append(Segment(doc.doc_id, i, s, e, doc.text[s:e], who, kind))
+            if starts:  # a piece of a stored turn keeps the turn's own metadata (party, role, ...)
+                meta = frame[max(bisect.bisect_right(starts, s) - 1, 0)].meta
+                segments.append(Segment(doc.doc_id, i, s, e, doc.text[s:e], who, kind, meta))
+            else:
+                segments.append(Segment(doc.doc_id, i, s, e, doc.text[s:e], who, kind))
     return corpus.with_segments(segments)
 
 

@@ -13,6 +13,11 @@ Formats (documented with examples in ``transcripts/README.md``):
   ``segment_id`` optional, any other column is document metadata (constant within a
   ``doc_id``). A document's text is its rows' texts joined with ``\\n``.
 * ``.docx``: read by :mod:`hsqual.docx` (``read_docx(path) -> (text, meta)``) when installed.
+* ``.json``: pages saved from the Diet record search API (国会会議録, a JSON object with
+  ``speechRecord`` or ``meetingRecord``), read together by :func:`hsqual.diet.read_diet`: one
+  document per meeting, one turn per speech. In a folder, a ``.json`` file is read when its
+  first 64 KB name ``speechRecord`` or ``meetingRecord`` and skipped with a warning
+  otherwise; named explicitly, any other JSON is an error.
 
 Other formats (``.pdf``, ``.rtf``, ``.doc``, ``.odt``, ...) are not read: a file of such a type
 named explicitly is an error saying to convert it to ``.docx`` or ``.txt``; in a folder it is
@@ -355,6 +360,11 @@ def _read_one(p: Path, *, encoding, language) -> tuple[Document, list[Segment] |
         return Document(doc.doc_id, doc.text, meta), stored
     if suffix == ".docx":
         return _read_docx(p, language=language), None
+    if suffix == ".json":  # the Diet record (hsqual.diet)
+        corpus = _read_diet([p], language=language)
+        if len(corpus) != 1:
+            raise TranscriptError(f"holds {len(corpus)} meetings; read it with load_corpus()", path=p)
+        return corpus.documents[0], list(corpus.segments)
     if suffix == ".csv":
         corpus = read_csv_transcripts(p, encoding=encoding, language=language)
         if len(corpus) != 1:
@@ -549,7 +559,10 @@ def load_corpus(
     ----------
     path_or_paths : path, glob pattern, or a list of them
         A folder means every ``.md``, ``.markdown``, ``.txt``, ``.csv`` and ``.docx`` file in
-        it (not its sub-folders), sorted by name. Files that are not transcripts are left out
+        it (not its sub-folders), sorted by name, and every ``.json`` page of the Diet record
+        search API (told by its content). Those pages are read together by
+        :func:`hsqual.diet.read_diet`: one document per meeting, its speeches as turns, placed
+        after the other documents, not cleaned. Files that are not transcripts are left out
         without a word: hidden files (``.name``), ``README.*``, the ``*.changes.csv`` lists
         :func:`hsqual.clean.clean_text` produces, codings tables (a ``.csv`` whose header holds
         the codings columns, noted in a ``UserWarning``), scripts and notebooks (``.py``, ``.ipynb``,
@@ -611,9 +624,16 @@ def load_corpus(
     segments: list[Segment] = []
     kept: set[str] = set()
     origin: dict[str, Path] = {}
+    diet_paths = [p for p in paths if p.suffix.lower() == ".json"]  # read together: pages of one query
+    paths = [p for p in paths if p.suffix.lower() != ".json"] + diet_paths[:1]
     for p in paths:
         suffix = p.suffix.lower()
-        if suffix == ".csv":
+        if suffix == ".json":  # the Diet record (hsqual.diet); its speeches stay the turns
+            sub = _read_diet(diet_paths, language=language)
+            docs, segs = list(sub.documents), list(sub.segments)
+            if unit is None or unit == "turn":
+                kept.update(d.doc_id for d in docs)
+        elif suffix == ".csv":
             sub = read_csv_transcripts(p, encoding=encoding, language=language, clean=clean)
             docs, segs = list(sub.documents), list(sub.segments)
         else:
@@ -646,6 +666,12 @@ def load_corpus(
     for seg in (*(s for s in corpus.segments if s.doc_id in kept), *(cut.segments if cut is not None else ())):
         by_doc[seg.doc_id].append(seg)
     return corpus.with_segments([seg for segs in by_doc.values() for seg in segs])
+
+
+def _read_diet(paths: list[Path], *, language) -> Corpus:
+    from .diet import read_diet
+
+    return read_diet(paths, language=language)
 
 
 def _cleaned(doc: Document) -> Document:
@@ -724,6 +750,10 @@ def _skip_reason(p: Path) -> str | None:
         return "a system file"
     if p.suffix.lower() in _SCRIPT_SUFFIXES:
         return "a script or notebook"
+    if p.suffix.lower() == ".json":  # pages of the Diet record search API are read (hsqual.diet)
+        from .diet import looks_like_diet
+
+        return None if looks_like_diet(p) else f"{_UNSUPPORTED} .json (not a page of the Diet record search API)"
     if p.suffix.lower() not in SUFFIXES:
         return f"{_UNSUPPORTED} {p.suffix or '(no suffix)'!s}"
     if p.suffix.lower() == ".csv" and _is_codings_table(p):

@@ -1,0 +1,86 @@
+"""Coding on 2 cores against 1, measured in one run: apply_codebook(n_jobs=2) / n_jobs=1.
+
+Builds a Japanese corpus from the bundled transcripts (``transcripts/ja/``) repeated to about
+``--kb`` KB, codes it by sentence with the four bundled codebooks in this process
+(``n_jobs=1``) and in a pool of ``--jobs`` worker processes, round by round, keeps the best
+time of each, checks that both give the same table, and prints the speed-up (time with one
+process / time with the pool). The pool's start-up (its processes forked, MeCab loaded) is part of the
+timed call, as a user meets it. It also prints the CPU seconds each variant used (this
+process and its workers) and the machine's load: on a machine whose cores are busy with
+other work, the wall-clock speed-up is bounded by the cores left free (and where the kernel
+groups processes by session, ``/proc/sys/kernel/sched_autogroup_enabled`` = 1, a session's
+workers share that session's one share of a busy machine). Run it on an idle machine to see
+how coding scales with cores.
+
+Usage::
+
+    .venv/bin/python bench/bench_parallel.py [--kb 1000] [--jobs 2] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kb", type=int, default=3000, help="corpus size in KB of text (default 3000)")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes of the pool (default 2)")
+    ap.add_argument("--repeat", type=int, default=3, help="timed rounds; the best time of each is kept")
+    args = ap.parse_args(argv)
+
+    import pandas as pd
+
+    from hsqual.apply import apply_codebook
+    from hsqual.codebook import load_codebooks
+    from hsqual.corpus import Corpus, Document
+    from hsqual.resources import bundled_codebooks, bundled_path
+    from hsqual.transcripts import load_corpus
+
+    base = load_corpus(bundled_path("transcripts") / "ja", unit="document")
+    size = sum(len(d.text.encode("utf-8")) for d in base.documents)
+    copies = max(1, round(args.kb * 1000 / size))
+    docs = [Document(f"{d.doc_id}#{i + 1}", d.text, {"language": "ja"}) for i in range(copies) for d in base.documents]
+    corpus = Corpus(docs)
+    n_chars = sum(len(d.text) for d in docs)
+    codebook = load_codebooks(bundled_codebooks())
+    print(f"corpus: {len(docs)} documents, {n_chars:,} characters ({n_chars * 3 / 1e6:.1f} MB of UTF-8 at most); "
+          f"cores on this machine: {os.cpu_count()}")
+    apply_codebook(Corpus(docs[:1]), codebook)  # load MeCab in this process before timing
+
+    def cpu() -> float:  # CPU seconds of this process and of its finished workers
+        return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                     resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+    load_before = os.getloadavg()[0]
+    best = {1: float("inf"), args.jobs: float("inf")}
+    cpu_best = {1: float("inf"), args.jobs: float("inf")}
+    out = {}
+    for _ in range(args.repeat):
+        for jobs in (1, args.jobs):
+            c, t = cpu(), time.perf_counter()
+            out[jobs] = apply_codebook(corpus, codebook, unit="sentence", n_jobs=jobs)
+            best[jobs] = min(best[jobs], time.perf_counter() - t)
+            cpu_best[jobs] = min(cpu_best[jobs], cpu() - c)
+    pd.testing.assert_frame_equal(out[1], out[args.jobs])
+    autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    grouped = autogroup.is_file() and autogroup.read_text().strip() == "1"
+    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores (other work on the machine takes its share of the cores"
+          f"{'; processes are scheduled by session (autogroup)' if grouped else ''})")
+    print(f"{'n_jobs':<8}{'seconds':>9}{'chars/s':>13}{'CPU s':>8}")
+    for jobs, t in best.items():
+        print(f"{jobs:<8}{t:>9.2f}{n_chars / t:>13,.0f}{cpu_best[jobs]:>8.2f}")
+    print(f"codings: {len(out[1]):,} (identical tables)")
+    print(f"speed-up n_jobs={args.jobs} / n_jobs=1 (wall clock): {best[1] / best[args.jobs]:.2f}x")
+    print(f"CPU seconds n_jobs={args.jobs} / n_jobs=1 (the pool's extra work): {cpu_best[args.jobs] / cpu_best[1]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
