@@ -80,11 +80,14 @@ import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .corpus import Corpus, Document, Segment
 from .errors import TranscriptError
 from .textio import read_head, read_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["HEADER_SPEAKER", "read_diet", "diet_changes", "strip_mark", "is_diet_record", "looks_like_diet",
            "diet_issue_ids"]
@@ -346,10 +349,10 @@ def read_diet(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], *,
     """
     if language is not None and language not in ("en", "ja"):
         raise ValueError(f"read_diet: language must be 'en', 'ja' or None, not {language!r}")
-    meetings: dict[str, dict] = {}
+    meetings: dict[str, dict[str, Any]] = {}
     for path in _paths(path_or_paths):
         for meeting, rec, where in _records(_load(path), path):
-            issue_id = _text(rec, "issueID", where, path)
+            issue_id = str(_text(rec, "issueID", where, path))  # required: never None
             speech = _text(rec, "speech", where, path)
             order = _order(rec.get("speechOrder"), where, path) if "speechOrder" in rec else None
             if order is None:
@@ -390,7 +393,7 @@ def read_diet(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], *,
                 raise TranscriptError(
                     f"{where}: speeches {other['id']} and {speech_id} of meeting {issue_id} both have speechOrder "
                     f"{order} (the other in {other['path']} at {other['where']})", path=path)
-            entry = {"id": speech_id, "order": order, "speech": speech, "speaker": speaker, "path": path,
+            entry: dict[str, Any] = {"id": speech_id, "order": order, "speech": speech, "speaker": speaker, "path": path,
                      "where": where, "also": [],
                      "meta": {k: rec.get(k) for k in SPEECH_FIELDS}}
             entry["meta"]["speechID"] = speech_id
@@ -437,7 +440,7 @@ def read_diet(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], *,
     return Corpus(documents, segments)
 
 
-def diet_changes(corpus: Corpus):
+def diet_changes(corpus: Corpus) -> pd.DataFrame:
     """The speaker marks removed from a Diet corpus, one row per speech that had one.
 
     Columns: ``doc_id``, ``segment_id``, ``speechID``, ``step`` (``"speaker_mark"``),

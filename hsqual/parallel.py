@@ -37,13 +37,17 @@ import copyreg
 import multiprocessing
 import os
 import threading
+from collections.abc import Iterable, Iterator
 from types import MappingProxyType
-from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .corpus import Corpus, Document
 from .segment import units_of_segment
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
 
 __all__ = ["ENGINES", "apply_codebook_parallel", "code_batches", "code_batch", "split_corpus", "resolve_n_jobs"]
 
@@ -242,6 +246,7 @@ def _pool(n_jobs: int):
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
+    ctx: multiprocessing.context.BaseContext
     if "fork" in methods and threading.active_count() == 1:
         ctx = multiprocessing.get_context("fork")
     elif "forkserver" in methods:
@@ -296,9 +301,11 @@ def _n_workers(engine: str, n_jobs: int, client) -> int:
     return n_jobs
 
 
-def apply_codebook_parallel(corpus: Corpus, codebook, *, unit: str = "sentence", language: str | None = None,
-                            coder: str = "rules", speakers=None, exclude_speakers=None, progress: bool = False,
-                            n_jobs=None, engine: str = "processes", client=None,
+def apply_codebook_parallel(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence",
+                            language: str | None = None, coder: str = "rules",
+                            speakers: str | Iterable[str] | None = None,
+                            exclude_speakers: str | Iterable[str] | None = None, progress: bool = False,
+                            n_jobs: int | None = None, engine: str = "processes", client: Any = None,
                             batch_chars: int | None = None) -> pd.DataFrame:
     """:func:`hsqual.apply_codebook` with batches of documents coded in worker processes.
 
@@ -417,7 +424,7 @@ def code_batches(corpus: Corpus, codebook, *, unit: str = "sentence", language: 
     else:  # no batch coded: the empty table apply_codebook returns
         out, attrs0 = code_batch(Corpus([]), codebook, **{**options, "speakers": None, "exclude_speakers": None})
     # the settings as apply_codebook records them, the counts over every batch
-    attrs = {**attrs0, "n_documents": len(corpus), "n_units": n_units, "n_units_left_out": n_left_out,
+    attrs = {**(attrs0 or {}), "n_documents": len(corpus), "n_units": n_units, "n_units_left_out": n_left_out,
              "speakers": _names(speakers) if speakers is not None else None,
              "exclude_speakers": _names(exclude_speakers) if exclude_speakers is not None else None,
              "documents_without_rules": without_rules}

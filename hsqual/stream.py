@@ -44,6 +44,7 @@ import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -156,8 +157,8 @@ class _Sink:
 
     def __init__(self, fh, suffix: str) -> None:
         self.fh, self.suffix = fh, suffix
-        self.writer = None
-        self.columns = None
+        self.writer: Any = None
+        self.columns: list[str] | None = None
 
     def write(self, df: pd.DataFrame) -> None:
         if self.columns is None:
@@ -193,7 +194,8 @@ class _Sink:
 def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], codebook: Codebook, *,
                  out: str | os.PathLike, unit: str = "sentence", chunk_size: int = DEFAULT_CHUNK_SIZE,
                  language: str | None = None, encoding: str | None = None, coder: str = "rules",
-                 speakers=None, exclude_speakers=None, n_jobs: int | None = 1, progress: bool = True) -> dict:
+                 speakers: str | Iterable[str] | None = None, exclude_speakers: str | Iterable[str] | None = None,
+                 n_jobs: int | None = 1, progress: bool = True) -> dict:
     """Code an archive chunk by chunk and write its codings to one Parquet (or CSV) file.
 
     Parameters
@@ -296,7 +298,7 @@ def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike],
 
 def _code_chunks(chunks, codebook, options, columns, sink, summary, bar, *, encoding, language, n_jobs) -> None:
     """Read, code and write each chunk; the whole-archive checks at the end."""
-    seen_docs: dict[str, Path] = {}
+    seen_docs: dict[str, Any] = {}
     seen_columns: set[str] = set()
     seen_speakers: set[str] = set()
     last = None
