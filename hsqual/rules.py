@@ -50,8 +50,15 @@ What a term matches
     Only tokens whose UniDic part of speech starts with the value (``名詞``, ``動詞``,
     ``名詞-固有名詞``). Japanese only: English tokens carry no part of speech.
 ``/regex/`` (``/regex/i`` ignores case)
-    A Python regular expression searched in the unit's NFKC-normalised text (full-width
-    letters and digits become ASCII); the evidence offsets point back into the original text.
+    A regular expression searched in the unit's NFKC-normalised text (full-width letters and
+    digits become ASCII); the evidence offsets point back into the original text. It runs on
+    RE2 (see :func:`compile_regex`), which matches in time linear in the text whatever the
+    pattern, so no rule can hang a run: Python's syntax is kept (``\\w``, ``\\d``, ``\\s``
+    mean Unicode letters, digits and spaces, as in Python, so ``\\w+`` matches ``人間``), but
+    lookaround (``(?=``, ``(?<=``, ...) and backreferences (``\\1``) are refused, ``\\b`` is a
+    boundary of ASCII words (for English; Japanese text has no word boundaries to mark) and
+    ``$`` is the very end of the unit. A pattern that can match the empty string (``/x*/``)
+    is refused too: it would code every unit.
 ``code:CODE_ID``
     Another code of the same codebook applied (by its rules) to the same unit. Codes are
     evaluated in dependency order; a cycle of references is an error.
@@ -104,9 +111,11 @@ from typing import Any
 import numpy as np
 
 from .errors import RuleSyntaxError
+from .patterns import PatternError, compile_regex
 
 __all__ = [
     "LANGUAGES",
+    "MAX_DEPTH",
     "Rule",
     "parse_rule",
     "check_codebook_rules",
@@ -116,6 +125,8 @@ __all__ = [
 
 #: Languages the rule language can tokenise.
 LANGUAGES = ("en", "ja")
+#: How deep parentheses (and NOTs) may nest in one rule.
+MAX_DEPTH = 32
 
 _FIELDS = ("lemma", "base", "surface", "code", "meta")
 _CODE_ID = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
@@ -188,7 +199,8 @@ class Regex(_Node):
         return f"/{self.pattern}/{self.flags}"
 
     @property
-    def compiled(self) -> re.Pattern:
+    def compiled(self):
+        """The pattern compiled for RE2 (see :mod:`hsqual.patterns`)."""
         return _compile_regex(self.pattern, self.flags)
 
 
@@ -466,6 +478,13 @@ class _Parser:
         self.language = language
         self.toks = _lex(text)
         self.i = 0
+        self.depth = 0  # parentheses and NOTs open around the current position
+
+    def enter(self, tok: _Tok, what: str) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Syntax(f"{what} nest {self.depth} deep here, more than the limit of {MAX_DEPTH}; "
+                          "write the rule flatter (a OR b OR c needs no parentheses)", tok.start)
 
     @property
     def tok(self) -> _Tok:
@@ -518,14 +537,16 @@ class _Parser:
 
     def not_(self) -> _Node:
         if self.tok.kind == "NOT":
-            self.take()
-            return Not(self.not_())
+            self.enter(self.take(), "NOTs")
+            node = Not(self.not_())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> _Node:
         t = self.tok
         if t.kind == "LP":
-            self.take()
+            self.enter(self.take(), "parentheses")
             if self.tok.kind == "RP":
                 self.fail("empty parentheses: expected a rule inside ( )")
             node = self.or_()
@@ -534,6 +555,7 @@ class _Parser:
                     self.fail(f"expected ')' to close the '(' at column {t.start + 1}")
                 self.unexpected_after_expression()
             self.take()
+            self.depth -= 1
             return node
         if t.kind == "FUNC":
             return self.near()
@@ -629,13 +651,13 @@ class _Parser:
             return self.phrase(t.value, "word", t)
         if t.kind == "REGEX":
             pattern, flags = t.value
-            try:
-                _compile_regex(pattern, flags)
-            except re.error as exc:
-                pos = t.start + 1 + (exc.pos or 0)
-                raise _Syntax(f"bad regular expression: {exc.msg}", min(pos, t.end - 1)) from None
             if not pattern:
                 raise _Syntax("empty regular expression //", t.start)
+            try:
+                _compile_regex(pattern, flags)
+            except PatternError as exc:
+                pos = t.start + 1 + exc.offset
+                raise _Syntax(f"bad regular expression: {exc.message}", min(pos, t.end - 1)) from None
             return Regex(pattern, flags, t.start)
         if t.kind == "FIELD":
             name, rest = t.value
@@ -1447,17 +1469,9 @@ def _normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndar
     return "".join(pieces), np.concatenate(n2o_start), np.concatenate(n2o_end), o2n
 
 
-_REGEX_CACHE: dict[tuple[str, str], re.Pattern] = {}
-
-
-def _compile_regex(pattern: str, flags: str) -> re.Pattern:
-    key = (pattern, flags)
-    got = _REGEX_CACHE.get(key)
-    if got is None:
-        norm_pattern = unicodedata.normalize("NFKC", pattern)
-        got = re.compile(norm_pattern, re.IGNORECASE if "i" in flags else 0)
-        _REGEX_CACHE[key] = got
-    return got
+def _compile_regex(pattern: str, flags: str):
+    """The RE2 pattern of a ``/regex/`` term (NFKC-normalised like the text it searches)."""
+    return compile_regex(unicodedata.normalize("NFKC", pattern), ignore_case="i" in flags)
 
 
 class UnitSet:
