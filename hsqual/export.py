@@ -238,15 +238,15 @@ def _md_code(text: str) -> str:
 
 def _ordered(codebook: Codebook) -> list[Code]:
     """Codes in tree order (each code followed by its descendants), file order among siblings."""
+    children: dict[str | None, list[Code]] = {}
+    for c in codebook.codes:
+        children.setdefault(c.parent, []).append(c)
     out: list[Code] = []
-
-    def walk(parent: str | None) -> None:
-        for c in codebook.codes:
-            if c.parent == parent:
-                out.append(c)
-                walk(c.id)
-
-    walk(None)
+    stack = list(reversed(children.get(None, [])))  # iterative: a code tree may be thousands deep
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(reversed(children.get(c.id, [])))
     return out
 
 
@@ -537,7 +537,7 @@ def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_mis
     >>> load_codebook(p, check_rules=False)["fear"].label["ja"]
     '恐怖からの自由'
     """
-    import yaml
+    from .yamlio import dump_yaml
 
     if not isinstance(codebook, Codebook):
         raise TypeError(f"write_codebook_yaml: expected a Codebook, not {type(codebook).__name__}")
@@ -547,7 +547,7 @@ def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_mis
     if not re.fullmatch(r"[a-z0-9_]+", codebook.id):
         raise CodebookError(f"codebook id {codebook.id!r} must be lower-case letters, digits and _")
     data = _codebook_dict(codebook, fill_missing=fill_missing)
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
+    text = dump_yaml(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
     return write_text(text, path)
 
 

@@ -950,22 +950,29 @@ def _order(codebook, parsed: dict[str, dict[str, list[Rule]]]) -> list[str]:
     order: list[str] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
 
-    def visit(cid: str, path: list[str]) -> None:
-        state[cid] = 1
-        for dep, rule, ref in deps[cid]:
-            if state.get(dep) == 1:
-                cycle = path[path.index(dep):] + [cid, dep] if dep in path else [cid, dep]
-                cycle = list(dict.fromkeys(cycle[:-1])) + [dep]
-                raise _ref_error(rule, ref, "code references form a cycle: " + " → ".join(cycle)
-                                 + "; a code cannot depend on itself through code:")
-            if state.get(dep) is None:
-                visit(dep, path + [cid])
-        state[cid] = 2
-        order.append(cid)
-
-    for cid in ids:
-        if state.get(cid) is None:
-            visit(cid, [])
+    for start in ids:  # depth-first, with a stack of its own: a chain of references may be long
+        if state.get(start) is not None:
+            continue
+        state[start] = 1
+        path = [start]
+        stack = [iter(deps[start])]
+        while stack:
+            for dep, rule, ref in stack[-1]:
+                if state.get(dep) == 1:
+                    cycle = path[path.index(dep):] + [dep]
+                    cycle = list(dict.fromkeys(cycle[:-1])) + [dep]
+                    raise _ref_error(rule, ref, "code references form a cycle: " + " → ".join(cycle)
+                                     + "; a code cannot depend on itself through code:")
+                if state.get(dep) is None:
+                    state[dep] = 1
+                    path.append(dep)
+                    stack.append(iter(deps[dep]))
+                    break
+            else:
+                stack.pop()
+                done = path.pop()
+                state[done] = 2
+                order.append(done)
     return order
 
 

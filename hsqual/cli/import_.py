@@ -97,7 +97,7 @@ def transcript_markdown(doc, *, segments=None) -> str:
     ---
     A: 尊厳。自由。
     """
-    import yaml
+    from ..yamlio import dump_yaml
 
     if segments is not None:
         segments = list(segments)
@@ -114,10 +114,10 @@ def transcript_markdown(doc, *, segments=None) -> str:
         elif k == "segments":
             k = "source_segments"
         meta[k] = v
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    front = dump_yaml(meta, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
     if segments is not None:
         rows = [[s.segment_id, s.kind, s.start, s.end, s.speaker] for s in segments]
-        front += yaml.safe_dump({"segments": rows}, allow_unicode=True, sort_keys=False,
+        front += dump_yaml({"segments": rows}, allow_unicode=True, sort_keys=False,
                                 default_flow_style=None, width=1000)
     return f"---\n{front}---\n{doc.text}"
 
