@@ -35,7 +35,7 @@ import pandas as pd
 
 from .codebook import Code, Codebook
 from .errors import CodebookError
-from .writers import _keeps_index, atomic_write, write_table, write_text
+from .writers import _keeps_index, atomic_write, write_sheets, write_table, write_text
 
 __all__ = [
     "TABLE_FORMATS",
@@ -141,11 +141,14 @@ def _excel_value(v: Any) -> Any:
     return repr(v) if not isinstance(v, (list, tuple, dict)) else str(v)
 
 
-def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, index: bool | None = None) -> Path:
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, index: bool | None = None,
+                   replace=True) -> Path:
     """Write tables to one XLSX workbook, one sheet per table, plus a ``settings`` sheet.
 
     The ``settings`` sheet lists each table's ``df.attrs`` (the settings that made it), so a
-    workbook sent to a colleague says how its numbers were computed.
+    workbook sent to a colleague says how its numbers were computed. Every text is a text
+    cell, never a formula (see :func:`hsqual.writers.write_sheets`); ``replace`` is as for
+    :func:`hsqual.writers.atomic_write`.
 
     Example
     -------
@@ -163,12 +166,10 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
     sheets = _sheet_names(list(tables))
     settings = [{"table": name, "setting": k, "value": _excel_value(v)}
                 for name, df in tables.items() for k, v in df.attrs.items()]
-    with atomic_write(target, "wb") as fh:
-        with pd.ExcelWriter(fh, engine="openpyxl") as writer:
-            for sheet, df in zip(sheets, tables.values()):
-                df.to_excel(writer, sheet_name=sheet, index=_keeps_index(df, index))
-            pd.DataFrame(settings, columns=["table", "setting", "value"]).to_excel(
-                writer, sheet_name="settings", index=False)
+    parts = [(sheet, df, _keeps_index(df, index)) for sheet, df in zip(sheets, tables.values())]
+    parts.append(("settings", pd.DataFrame(settings, columns=["table", "setting", "value"]), False))
+    with atomic_write(target, "wb", replace=replace) as fh:
+        write_sheets(fh, parts)  # texts as text cells, never formulas
     return target
 
 
