@@ -1748,29 +1748,55 @@ def _group_hits(group: tuple[Term, ...], U: UnitSet, k: int) -> list[tuple[int, 
 
 
 def _near_pairs(node: Near, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
-    """The occurrences (token ranges) that take part in a qualifying NEAR/SEQ pair, or None."""
+    """The occurrences (token ranges) that take part in a qualifying NEAR/SEQ pair, or None.
+
+    For each occurrence ``a`` of the first group, the occurrences ``b`` of the second that
+    pair with it form one run of ``B`` sorted by first token (``b`` after ``a``) and one run
+    sorted by last token (``b`` before ``a``, NEAR only), since word numbers and sentence
+    numbers never decrease within a unit: binary searches find the runs, so a document with
+    thousands of occurrences of each takes O((|A| + |B|) log |B|), not |A| x |B|.
+    """
     A = _group_hits(node.a, U, k)
     B = _group_hits(node.b, U, k)
     if not A or not B:
         return None
     wn = U.index.word_no
     sent = U.index.sentence if node.sentence else None
-    used: set[tuple[int, int]] = set()
-    for a in A:
-        for b in B:
-            if b[0] > a[1]:
-                first, second = a, b
-            elif a[0] > b[1] and node.kind == "NEAR":
-                first, second = b, a
-            else:
-                continue
-            if wn[second[0]] - wn[first[1]] > node.n:
-                continue
-            if node.sentence and sent[first[1]] != sent[second[0]]:
-                continue
-            used.add(a)
-            used.add(b)
-    return sorted(used) if used else None
+    a_first = np.fromiter((a[0] for a in A), dtype=np.int64, count=len(A))
+    a_last = np.fromiter((a[1] for a in A), dtype=np.int64, count=len(A))
+    b_first = np.fromiter((b[0] for b in B), dtype=np.int64, count=len(B))  # sorted: B is sorted
+    b_last = np.fromiter((b[1] for b in B), dtype=np.int64, count=len(B))
+    n = node.n
+    a_used = np.zeros(len(A), dtype=bool)
+    b_cover = np.zeros(len(B) + 1, dtype=np.int64)  # +1/-1 at the ends of each run of B used
+    # b after a: b_first in (a_last, ...], within n words, in a's sentence
+    lo = np.searchsorted(b_first, a_last, "right")
+    hi = np.searchsorted(wn[b_first], wn[a_last] + n, "right")
+    if sent is not None:
+        hi = np.minimum(hi, np.searchsorted(sent[b_first], sent[a_last], "right"))
+    ok = hi > lo
+    a_used |= ok
+    np.add.at(b_cover, lo[ok], 1)
+    np.add.at(b_cover, hi[ok], -1)
+    used_b = np.cumsum(b_cover[:-1]) > 0
+    if node.kind == "NEAR":  # b before a: b_last in [..., a_first), within n words, in a's sentence
+        order = np.argsort(b_last, kind="stable")
+        bl = b_last[order]
+        hi = np.searchsorted(bl, a_first, "left")
+        lo = np.searchsorted(wn[bl], wn[a_first] - n, "left")
+        if sent is not None:
+            lo = np.maximum(lo, np.searchsorted(sent[bl], sent[a_first], "left"))
+        ok = hi > lo
+        a_used |= ok
+        cover = np.zeros(len(B) + 1, dtype=np.int64)
+        np.add.at(cover, lo[ok], 1)
+        np.add.at(cover, hi[ok], -1)
+        used_b[order[np.cumsum(cover[:-1]) > 0]] = True
+    if not a_used.any():
+        return None
+    used = {A[i] for i in np.flatnonzero(a_used)}
+    used.update(B[i] for i in np.flatnonzero(used_b))
+    return sorted(used)
 
 
 def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

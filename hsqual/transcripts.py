@@ -238,7 +238,7 @@ def _parse_header(header_text: str, path) -> dict:
     # no aliases (a 478-byte alias bomb took gigabytes), nesting and size bounded
     node = compose_yaml(header_text, path=path, error=TranscriptError, line_offset=1, max_chars=_MAX_HEADER_CHARS,
                         invalid="the front matter is not valid YAML")
-    data = None if node is None else construct_yaml(node)
+    data = None if node is None else construct_yaml(node, path=path, error=TranscriptError, line_offset=1)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -26,6 +26,7 @@ hsqual.errors.CodebookError: bomb.yaml:2:4: the YAML refers to an anchor with th
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 
@@ -33,7 +34,8 @@ import yaml
 
 from .errors import CodebookError, HsqualError
 
-__all__ = ["MAX_DEPTH", "MAX_CHARS", "LIBYAML", "compose_yaml", "construct_yaml", "load_yaml", "dump_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_CHARS", "LIBYAML", "Mark", "compose_yaml", "construct_yaml", "load_yaml", "dump_yaml",
+           "collection_paused"]
 
 #: How deep lists and mappings may nest.
 MAX_DEPTH = 64
@@ -45,8 +47,59 @@ LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 _Parser = yaml.CSafeLoader if LIBYAML else yaml.SafeLoader
 
 
+class Mark:
+    """Where a node starts: 0-based ``line`` and ``column`` (as PyYAML's marks count), and
+    nothing else, so that the node tree of a large file stays small.
+
+    Example
+    -------
+    >>> compose_yaml("a: 1\\nb: [x]").value[1][1].start_mark
+    Mark(line=1, column=3)
+    """
+
+    __slots__ = ("line", "column")
+    name = "<yaml>"
+
+    def __init__(self, line: int, column: int) -> None:
+        self.line = line
+        self.column = column
+
+    def __repr__(self) -> str:
+        return f"Mark(line={self.line}, column={self.column})"
+
+    def __str__(self) -> str:
+        return f"line {self.line + 1}, column {self.column + 1}"
+
+    def get_snippet(self) -> None:
+        return None
+
+
 class _Constructor(yaml.constructor.SafeConstructor):
     """Python values from a node tree hsqual composed (no aliases, depth bounded)."""
+
+
+@contextlib.contextmanager
+def collection_paused():
+    """Pause Python's cycle collector while a large tree of nodes and records is built.
+
+    A YAML tree and the records read from it hold no reference cycles, but the collector
+    scans the growing heap again and again: it took most of the time of reading a 50 MB
+    codebook. Reference counting still frees everything as usual.
+
+    Example
+    -------
+    >>> import gc
+    >>> with collection_paused():
+    ...     gc.isenabled()
+    False
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def compose_yaml(text: str, *, path: str | os.PathLike | None = None, error: type[HsqualError] = CodebookError,
@@ -104,10 +157,10 @@ def compose_yaml(text: str, *, path: str | os.PathLike | None = None, error: typ
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = resolve(Scalar, event.value, event.implicit)
-                node = Scalar(tag, event.value, event.start_mark, event.end_mark, event.style)
+                m = event.start_mark
+                node = Scalar(tag, event.value, Mark(m.line, m.column), None, event.style)
             elif kind in ends:
                 node = stack.pop()[0]
-                node.end_mark = event.end_mark
             elif kind in kinds:
                 if len(stack) >= max_depth:
                     raise fail(f"lists and mappings nest {len(stack) + 1} deep here, more than the limit of "
@@ -116,7 +169,8 @@ def compose_yaml(text: str, *, path: str | os.PathLike | None = None, error: typ
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = resolve(node_kind, None, event.implicit)
-                stack.append([node_kind(tag, [], event.start_mark, None, event.flow_style), None])
+                m = event.start_mark
+                stack.append([node_kind(tag, [], Mark(m.line, m.column), None, event.flow_style), None])
                 continue
             elif kind is yaml.AliasEvent:
                 raise fail(f"the YAML refers to an anchor with the alias '*{event.anchor}'; aliases are not read "
@@ -161,15 +215,43 @@ def compose_yaml(text: str, *, path: str | os.PathLike | None = None, error: typ
     return root
 
 
-def construct_yaml(node: yaml.Node):
+def construct_yaml(node: yaml.Node, *, path: str | os.PathLike | None = None,
+                   error: type[HsqualError] = CodebookError, line_offset: int = 0):
     """Python values (dicts, lists, strings, numbers, dates) from a node tree of :func:`compose_yaml`.
+
+    A value that cannot be read (an impossible date, an unknown ``!tag``, a list as a key)
+    raises ``error`` with the path and the line of the value.
 
     Example
     -------
     >>> construct_yaml(compose_yaml("speakers: [Interviewer, 聞き手]"))
     {'speakers': ['Interviewer', '聞き手']}
+    >>> construct_yaml(compose_yaml("id: int01\\ndate: 2013-02-30"), path="int01.md", line_offset=1)
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.CodebookError: int01.md:3:7: cannot read the value: day is out of range for month
     """
-    return _Constructor().construct_document(node)
+    failures = (yaml.YAMLError, ValueError, TypeError, OverflowError)
+    try:
+        return _Constructor().construct_document(node)
+    except failures as exc:
+        problem = exc
+    culprit = node
+    descend = True
+    while descend:  # down to the innermost value that cannot be read, to name its line
+        descend = False
+        children = ([v for kv in culprit.value for v in kv] if isinstance(culprit, yaml.MappingNode)
+                    else list(culprit.value) if isinstance(culprit, yaml.SequenceNode) else [])
+        for child in children:
+            try:
+                _Constructor().construct_document(child)
+            except failures as exc:
+                culprit, problem, descend = child, exc, True
+                break
+    mark = culprit.start_mark
+    reason = getattr(problem, "problem", None) or str(problem)
+    raise error(f"cannot read the value: {reason}", path=path, line=mark.line + 1 + line_offset,
+                column=mark.column + 1) from None
 
 
 def load_yaml(text: str, **options):

@@ -222,3 +222,44 @@ def test_a_code_tree_thousands_deep_is_handled_without_recursion():
     md = codebook_to_markdown(cb, lang="en")
     assert md.index("## c0") < md.index("###### c4999")
     assert code_order(cb) == [f"c{i}" for i in range(n)]  # each after the code it refers to
+
+
+# -- NEAR/SEQ over a long unit: no pair-by-pair loop ----------------------------------------
+
+import random  # noqa: E402
+
+from hsqual.rules import DocIndex, Near, UnitSet  # noqa: E402
+
+
+def _pairs_by_definition(node, U, k):
+    """NEAR/SEQ as the rule language defines it, looking at every pair."""
+    A, B = U.group_ranges(node.a, k), U.group_ranges(node.b, k)
+    wn, sent = U.index.word_no, U.index.sentence
+    used = set()
+    for a in A:
+        for b in B:
+            if b[0] > a[1]:
+                first, second = a, b
+            elif a[0] > b[1] and node.kind == "NEAR":
+                first, second = b, a
+            else:
+                continue
+            if wn[second[0]] - wn[first[1]] > node.n or (node.sentence and sent[first[1]] != sent[second[0]]):
+                continue
+            used.update((a, b))
+    return sorted(used) if used else None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_near_and_seq_find_the_pairs_the_definition_finds(seed):
+    from hsqual.rules import _near_pairs
+
+    rng = random.Random(seed)
+    words = ["fear", "want", "of", "violence", "people", ",", ".", "freedom from fear", "dignity"]
+    text = " ".join(rng.choice(words) for _ in range(rng.randint(5, 400)))
+    U = UnitSet(DocIndex(text, "en"), [0], [len(text)], meta={})
+    for rule in ["NEAR(fear, (want | violence), 3)", "SEQ(fear, want, 2)", "NEAR((fear | people), fear, 1)",
+                 "NEAR(\"freedom from fear\", fear, 4, sentence)", "SEQ(want, (fear | dignity), 5, sentence)"]:
+        node = parse_rule(rule, language="en").root
+        assert isinstance(node, Near)
+        assert _near_pairs(node, U, 0) == _pairs_by_definition(node, U, 0), (rule, text)
