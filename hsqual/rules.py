@@ -1377,6 +1377,8 @@ class JoinedIndex(DocIndex):
         self._token_counts = [len(a) for a in parts]
 
         def joined(name):
+            if len(parts) == 1:  # one long document: its lists as they are, not a copy
+                return getattr(parts[0], name)
             return [x for a in parts for x in getattr(a, name)]
 
         def shifted(name):
@@ -1404,6 +1406,8 @@ class JoinedIndex(DocIndex):
     def normalized(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
         """As :meth:`DocIndex.normalized`, each text normalised on its own; the line break
         joining two texts stays a line break."""
+        if self._norm_text is None and len(self.texts) == 1:  # no copies of one long text's maps
+            self._norm_text = _normalize_with_map(self.texts[0])
         if self._norm_text is None:
             ntexts, n2o_s, n2o_e, o2n = [], [], [], []
             nbase = 0
