@@ -17,7 +17,8 @@ what it cannot do, and none of the bundled codebooks' rules uses it (they use ``
 
 So that Japanese patterns mean what they mean in Python, ``\\w``, ``\\d`` and ``\\s`` (and ``\\W``,
 ``\\D``, ``\\S``) are rewritten into RE2's Unicode classes before compiling: ``\\w`` matches
-``人間`` and ``ｶﾞｲﾄﾞ`` as in Python. ``\\uXXXX`` and ``{,n}`` are rewritten too.
+``人間`` and ``ｶﾞｲﾄﾞ`` as in Python. ``\\uXXXX`` and ``{,n}`` are rewritten too. RE2's Unicode
+classes can be used as well: ``\\p{Han}+`` (kanji), ``\\p{Katakana}``, ``\\p{Hiragana}``.
 
 A pattern is refused when it can match the empty string (``x*``, ``a|``, ``\\b``): such a
 rule would code every unit. Groups may nest :data:`MAX_GROUP_DEPTH` deep.
@@ -64,6 +65,7 @@ _HINT = ("rules run on RE2, which matches in time linear in the text and has no 
          "backreferences; express the condition with the rule language instead "
          "(e.g. /security/ AND NOT /human security/)")
 _REPEAT_NO_MIN = re.compile(r"\{,(\d+)\}")
+_UNICODE_CLASS = re.compile(r"(?<!\\)\\[pP](?:\{\^?[A-Za-z_]+\}|[A-Za-z])")
 
 
 class PatternError(ValueError):
@@ -249,7 +251,7 @@ _RE2_WORDS = {
     "missing argument to repetition operator": "nothing to repeat",
     "bad repetition operator": "bad repetition (RE2 repeats at most 1000 times)",
     "invalid escape sequence": "bad escape",
-    "invalid character class range": "bad character range",
+    "invalid character class range": "bad character range or unknown Unicode class",
     "invalid perl operator": "unknown group extension",
     "invalid named capture group": "bad group name",
     "pattern too large - compile failed": "the pattern is too large to run",
@@ -294,7 +296,8 @@ def compile_regex(pattern: str, *, ignore_case: bool = False):
 
     translated, bare = translate(pattern)
     try:  # Python's own reading first: its messages say what is wrong, at which position
-        re.compile(pattern)
+        # (RE2's Unicode classes \p{Han}, \pL, which Python lacks, stand as one letter here)
+        re.compile(_UNICODE_CLASS.sub(lambda m: "x" * len(m.group()), pattern))
     except re.error as exc:
         raise PatternError(exc.msg, exc.pos or 0) from None
     opts = _options(ignore_case)

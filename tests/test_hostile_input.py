@@ -99,6 +99,9 @@ def test_python_semantics_of_w_d_s_for_japanese_authors():
     assert [m.group() for m in compile_regex(r"[\w-]+").finditer("bottom-up 下から")] == ["bottom-up", "下から"]
     assert compile_regex(r"\u4eba\u9593").search("人間の安全保障").span() == (0, 2)
     assert compile_regex(r"x{,2}y").search("xxxy").span() == (1, 4)  # {,n} as Python reads it
+    assert [m.group() for m in compile_regex(r"\p{Han}+").finditer("人間の安全保障")] == ["人間", "安全保障"]
+    err = _rule_error(r"/[\p{Katakana}ー]+ AND \p{Nope}/", "ja")
+    assert "unknown Unicode class" in str(err) and _caret_at(err) == 23
 
 
 # -- YAML: codebooks and transcript front matter ----------------------------------------------
