@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from .errors import CodebookError
+from .yamlio import collection_paused, compose_yaml
 
 __all__ = ["Example", "Code", "Codebook", "load_codebook", "load_codebooks", "parse_codebook"]
 
@@ -245,8 +246,24 @@ class Codebook:
         return anc[-1] if anc else code_id
 
     def depth(self, code_id: str) -> int:
-        """0 for a top-level code, 1 for its children, ..."""
-        return len(self.ancestors(code_id))
+        """0 for a top-level code, 1 for its children, ... (remembered: a deep tree stays fast)."""
+        known = self.__dict__.setdefault("_depths", {})
+        got = known.get(code_id)
+        if got is None:
+            chain, seen = [code_id], {code_id}
+            parent = self[code_id].parent
+            while parent is not None and parent not in known:  # up to the first code whose depth is known
+                if parent in seen:
+                    raise CodebookError(f"the parents form a cycle through {parent!r}", path=self.path, code=code_id)
+                chain.append(parent)
+                seen.add(parent)
+                parent = self[parent].parent
+            d = -1 if parent is None else known[parent]
+            for cid in reversed(chain):
+                d += 1
+                known[cid] = d
+            got = known[code_id]
+        return got
 
     def label(self, code_id: str, lang: str = "en") -> str:
         """The label of a code in ``lang`` (English, then the id, when missing)."""
@@ -302,10 +319,6 @@ class Codebook:
 # ---------------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe loader; the composed node tree is walked by hand to keep line numbers."""
-
-
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -352,7 +365,7 @@ class _Reader:
     def scalar(self, node: yaml.Node, what: str, code: str | None = None) -> str:
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(f"{what} must be text, not a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}", node, code)
-        value = yaml.SafeLoader.construct_scalar(_Loader(""), node)
+        value = node.value
         text = str(value).strip()
         if node.tag == "tag:yaml.org,2002:null" or value is None or text == "":
             raise self.fail(f"{what} is empty", node, code)
@@ -373,15 +386,7 @@ class _Reader:
 
     # -- the document ---------------------------------------------------------------------
     def read(self) -> Codebook:
-        try:
-            root = yaml.compose(self.text, Loader=_Loader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else None
-            col = mark.column + 1 if mark else None
-            raise CodebookError(f"not valid YAML: {exc.problem or exc}", path=self.path, line=line, column=col) from None
-        except yaml.YAMLError as exc:
-            raise CodebookError(f"not valid YAML: {exc}", path=self.path) from None
+        root = compose_yaml(self.text, path=self.path, error=CodebookError)  # no aliases, depth and size bounded
         if root is None:
             raise CodebookError("the file is empty; expected a codebook (id, version, title, source, codes)", path=self.path)
         top = self.mapping(root, "the codebook")
@@ -493,9 +498,10 @@ def parse_codebook(text: str, *, path: str | os.PathLike | None = None, check_ru
     ...
     hsqual.errors.CodebookError: demo.yaml:8:5: code 'a': unknown key 'lable' in this code; expected one of: ...
     """
-    cb = _Reader(None if path is None else Path(path), text).read()
-    if check_rules:
-        _check_rules(cb)
+    with collection_paused():  # a large codebook is a large tree without cycles
+        cb = _Reader(None if path is None else Path(path), text).read()
+        if check_rules:
+            _check_rules(cb)
     return cb
 
 

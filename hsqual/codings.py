@@ -182,8 +182,11 @@ def read_codings(path: str | os.PathLike, *, encoding: str | None = None) -> pd.
     return codings_frame(rows)
 
 
-def write_codings(codings: pd.DataFrame, path: str | os.PathLike) -> Path:
+def write_codings(codings: pd.DataFrame, path: str | os.PathLike, *, replace=True) -> Path:
     """Write a codings table as CSV (UTF-8, atomically: a failure leaves the old file).
+
+    ``replace`` (``True``, ``False`` or a :class:`hsqual.writers.FileState`) says whether an
+    existing file may be replaced at the moment of writing (see :func:`hsqual.writers.atomic_write`).
 
     Example
     -------
@@ -196,7 +199,7 @@ def write_codings(codings: pd.DataFrame, path: str | os.PathLike) -> Path:
     """
     from .writers import write_table
 
-    return write_table(codings_frame(codings), path)
+    return write_table(codings_frame(codings), path, replace=replace)
 
 
 def check_codings(codings: pd.DataFrame, corpus: Corpus | None = None,

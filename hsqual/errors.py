@@ -27,6 +27,7 @@ __all__ = [
     "CodingsError",
     "ExchangeError",
     "StudyError",
+    "OutputError",
 ]
 
 
@@ -149,4 +150,16 @@ class StudyError(HsqualError):
     -------
     >>> str(StudyError("missing study data file", path="kurusu2015/codings.csv"))
     'kurusu2015/codings.csv: missing study data file'
+    """
+
+
+class OutputError(HsqualError, OSError):
+    """A file or folder cannot be written: a full or read-only disk, a missing permission, a
+    file a person saved where hsqual was to write. Also an :class:`OSError`.
+
+    Example
+    -------
+    >>> err = OutputError("cannot write the file: No space left on device", path="out/codings.csv")
+    >>> str(err), isinstance(err, OSError)
+    ('out/codings.csv: cannot write the file: No space left on device', True)
     """

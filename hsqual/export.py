@@ -35,7 +35,7 @@ import pandas as pd
 
 from .codebook import Code, Codebook
 from .errors import CodebookError
-from .writers import _keeps_index, atomic_write, write_table, write_text
+from .writers import _keeps_index, atomic_write, write_sheets, write_table, write_text
 
 __all__ = [
     "TABLE_FORMATS",
@@ -141,11 +141,14 @@ def _excel_value(v: Any) -> Any:
     return repr(v) if not isinstance(v, (list, tuple, dict)) else str(v)
 
 
-def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, index: bool | None = None) -> Path:
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, index: bool | None = None,
+                   replace=True) -> Path:
     """Write tables to one XLSX workbook, one sheet per table, plus a ``settings`` sheet.
 
     The ``settings`` sheet lists each table's ``df.attrs`` (the settings that made it), so a
-    workbook sent to a colleague says how its numbers were computed.
+    workbook sent to a colleague says how its numbers were computed. Every text is a text
+    cell, never a formula (see :func:`hsqual.writers.write_sheets`); ``replace`` is as for
+    :func:`hsqual.writers.atomic_write`.
 
     Example
     -------
@@ -163,12 +166,10 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
     sheets = _sheet_names(list(tables))
     settings = [{"table": name, "setting": k, "value": _excel_value(v)}
                 for name, df in tables.items() for k, v in df.attrs.items()]
-    with atomic_write(target, "wb") as fh:
-        with pd.ExcelWriter(fh, engine="openpyxl") as writer:
-            for sheet, df in zip(sheets, tables.values()):
-                df.to_excel(writer, sheet_name=sheet, index=_keeps_index(df, index))
-            pd.DataFrame(settings, columns=["table", "setting", "value"]).to_excel(
-                writer, sheet_name="settings", index=False)
+    parts = [(sheet, df, _keeps_index(df, index)) for sheet, df in zip(sheets, tables.values())]
+    parts.append(("settings", pd.DataFrame(settings, columns=["table", "setting", "value"]), False))
+    with atomic_write(target, "wb", replace=replace) as fh:
+        write_sheets(fh, parts)  # texts as text cells, never formulas
     return target
 
 
@@ -238,15 +239,15 @@ def _md_code(text: str) -> str:
 
 def _ordered(codebook: Codebook) -> list[Code]:
     """Codes in tree order (each code followed by its descendants), file order among siblings."""
+    children: dict[str | None, list[Code]] = {}
+    for c in codebook.codes:
+        children.setdefault(c.parent, []).append(c)
     out: list[Code] = []
-
-    def walk(parent: str | None) -> None:
-        for c in codebook.codes:
-            if c.parent == parent:
-                out.append(c)
-                walk(c.id)
-
-    walk(None)
+    stack = list(reversed(children.get(None, [])))  # iterative: a code tree may be thousands deep
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(reversed(children.get(c.id, [])))
     return out
 
 
@@ -500,6 +501,8 @@ def _codebook_dict(codebook: Codebook, *, fill_missing: bool) -> dict[str, Any]:
             item["rules"] = {x: list(r) for x, r in c.rules.items() if r}
         if c.color:
             item["color"] = c.color
+        if c.groups:
+            item["groups"] = list(c.groups)
         codes.append(item)
     if missing:
         shown = "; ".join(missing[:8]) + (f" (and {len(missing) - 8} more)" if len(missing) > 8 else "")
@@ -537,7 +540,7 @@ def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_mis
     >>> load_codebook(p, check_rules=False)["fear"].label["ja"]
     '恐怖からの自由'
     """
-    import yaml
+    from .yamlio import dump_yaml
 
     if not isinstance(codebook, Codebook):
         raise TypeError(f"write_codebook_yaml: expected a Codebook, not {type(codebook).__name__}")
@@ -547,7 +550,7 @@ def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_mis
     if not re.fullmatch(r"[a-z0-9_]+", codebook.id):
         raise CodebookError(f"codebook id {codebook.id!r} must be lower-case letters, digits and _")
     data = _codebook_dict(codebook, fill_missing=fill_missing)
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
+    text = dump_yaml(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
     return write_text(text, path)
 
 

@@ -50,8 +50,15 @@ What a term matches
     Only tokens whose UniDic part of speech starts with the value (``名詞``, ``動詞``,
     ``名詞-固有名詞``). Japanese only: English tokens carry no part of speech.
 ``/regex/`` (``/regex/i`` ignores case)
-    A Python regular expression searched in the unit's NFKC-normalised text (full-width
-    letters and digits become ASCII); the evidence offsets point back into the original text.
+    A regular expression searched in the unit's NFKC-normalised text (full-width letters and
+    digits become ASCII); the evidence offsets point back into the original text. It runs on
+    RE2 (see :func:`compile_regex`), which matches in time linear in the text whatever the
+    pattern, so no rule can hang a run: Python's syntax is kept (``\\w``, ``\\d``, ``\\s``
+    mean Unicode letters, digits and spaces, as in Python, so ``\\w+`` matches ``人間``), but
+    lookaround (``(?=``, ``(?<=``, ...) and backreferences (``\\1``) are refused, ``\\b`` is a
+    boundary of ASCII words (for English; Japanese text has no word boundaries to mark) and
+    ``$`` is the very end of the unit. A pattern that can match the empty string (``/x*/``)
+    is refused too: it would code every unit.
 ``code:CODE_ID``
     Another code of the same codebook applied (by its rules) to the same unit. Codes are
     evaluated in dependency order; a cycle of references is an error.
@@ -105,9 +112,11 @@ from typing import Any
 import numpy as np
 
 from .errors import RuleSyntaxError
+from .patterns import PatternError, compile_regex
 
 __all__ = [
     "LANGUAGES",
+    "MAX_DEPTH",
     "Rule",
     "parse_rule",
     "check_codebook_rules",
@@ -117,6 +126,8 @@ __all__ = [
 
 #: Languages the rule language can tokenise.
 LANGUAGES = ("en", "ja")
+#: How deep parentheses (and NOTs) may nest in one rule.
+MAX_DEPTH = 32
 
 _FIELDS = ("lemma", "base", "surface", "code", "meta")
 _CODE_ID = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
@@ -189,7 +200,8 @@ class Regex(_Node):
         return f"/{self.pattern}/{self.flags}"
 
     @property
-    def compiled(self) -> re.Pattern:
+    def compiled(self):
+        """The pattern compiled for RE2 (see :mod:`hsqual.patterns`)."""
         return _compile_regex(self.pattern, self.flags)
 
 
@@ -467,6 +479,13 @@ class _Parser:
         self.language = language
         self.toks = _lex(text)
         self.i = 0
+        self.depth = 0  # parentheses and NOTs open around the current position
+
+    def enter(self, tok: _Tok, what: str) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Syntax(f"{what} nest {self.depth} deep here, more than the limit of {MAX_DEPTH}; "
+                          "write the rule flatter (a OR b OR c needs no parentheses)", tok.start)
 
     @property
     def tok(self) -> _Tok:
@@ -519,14 +538,16 @@ class _Parser:
 
     def not_(self) -> _Node:
         if self.tok.kind == "NOT":
-            self.take()
-            return Not(self.not_())
+            self.enter(self.take(), "NOTs")
+            node = Not(self.not_())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> _Node:
         t = self.tok
         if t.kind == "LP":
-            self.take()
+            self.enter(self.take(), "parentheses")
             if self.tok.kind == "RP":
                 self.fail("empty parentheses: expected a rule inside ( )")
             node = self.or_()
@@ -535,6 +556,7 @@ class _Parser:
                     self.fail(f"expected ')' to close the '(' at column {t.start + 1}")
                 self.unexpected_after_expression()
             self.take()
+            self.depth -= 1
             return node
         if t.kind == "FUNC":
             return self.near()
@@ -630,13 +652,13 @@ class _Parser:
             return self.phrase(t.value, "word", t)
         if t.kind == "REGEX":
             pattern, flags = t.value
-            try:
-                _compile_regex(pattern, flags)
-            except re.error as exc:
-                pos = t.start + 1 + (exc.pos or 0)
-                raise _Syntax(f"bad regular expression: {exc.msg}", min(pos, t.end - 1)) from None
             if not pattern:
                 raise _Syntax("empty regular expression //", t.start)
+            try:
+                _compile_regex(pattern, flags)
+            except PatternError as exc:
+                pos = t.start + 1 + exc.offset
+                raise _Syntax(f"bad regular expression: {exc.message}", min(pos, t.end - 1)) from None
             return Regex(pattern, flags, t.start)
         if t.kind == "FIELD":
             name, rest = t.value
@@ -930,22 +952,29 @@ def _order(codebook, parsed: dict[str, dict[str, list[Rule]]]) -> list[str]:
     order: list[str] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
 
-    def visit(cid: str, path: list[str]) -> None:
-        state[cid] = 1
-        for dep, rule, ref in deps[cid]:
-            if state.get(dep) == 1:
-                cycle = path[path.index(dep):] + [cid, dep] if dep in path else [cid, dep]
-                cycle = list(dict.fromkeys(cycle[:-1])) + [dep]
-                raise _ref_error(rule, ref, "code references form a cycle: " + " → ".join(cycle)
-                                 + "; a code cannot depend on itself through code:")
-            if state.get(dep) is None:
-                visit(dep, path + [cid])
-        state[cid] = 2
-        order.append(cid)
-
-    for cid in ids:
-        if state.get(cid) is None:
-            visit(cid, [])
+    for start in ids:  # depth-first, with a stack of its own: a chain of references may be long
+        if state.get(start) is not None:
+            continue
+        state[start] = 1
+        path = [start]
+        stack = [iter(deps[start])]
+        while stack:
+            for dep, rule, ref in stack[-1]:
+                if state.get(dep) == 1:
+                    cycle = path[path.index(dep):] + [dep]
+                    cycle = list(dict.fromkeys(cycle[:-1])) + [dep]
+                    raise _ref_error(rule, ref, "code references form a cycle: " + " → ".join(cycle)
+                                     + "; a code cannot depend on itself through code:")
+                if state.get(dep) is None:
+                    state[dep] = 1
+                    path.append(dep)
+                    stack.append(iter(deps[dep]))
+                    break
+            else:
+                stack.pop()
+                done = path.pop()
+                state[done] = 2
+                order.append(done)
     return order
 
 
@@ -1350,6 +1379,8 @@ class JoinedIndex(DocIndex):
         self._token_counts = [len(a) for a in parts]
 
         def joined(name):
+            if len(parts) == 1:  # one long document: its lists as they are, not a copy
+                return getattr(parts[0], name)
             return [x for a in parts for x in getattr(a, name)]
 
         def shifted(name):
@@ -1377,6 +1408,8 @@ class JoinedIndex(DocIndex):
     def normalized(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
         """As :meth:`DocIndex.normalized`, each text normalised on its own; the line break
         joining two texts stays a line break."""
+        if self._norm_text is None and len(self.texts) == 1:  # no copies of one long text's maps
+            self._norm_text = _normalize_with_map(self.texts[0])
         if self._norm_text is None:
             ntexts, n2o_s, n2o_e, o2n = [], [], [], []
             nbase = 0
@@ -1449,17 +1482,9 @@ def _normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndar
     return "".join(pieces), np.concatenate(n2o_start), np.concatenate(n2o_end), o2n
 
 
-_REGEX_CACHE: dict[tuple[str, str], re.Pattern] = {}
-
-
-def _compile_regex(pattern: str, flags: str) -> re.Pattern:
-    key = (pattern, flags)
-    got = _REGEX_CACHE.get(key)
-    if got is None:
-        norm_pattern = unicodedata.normalize("NFKC", pattern)
-        got = re.compile(norm_pattern, re.IGNORECASE if "i" in flags else 0)
-        _REGEX_CACHE[key] = got
-    return got
+def _compile_regex(pattern: str, flags: str):
+    """The RE2 pattern of a ``/regex/`` term (NFKC-normalised like the text it searches)."""
+    return compile_regex(unicodedata.normalize("NFKC", pattern), ignore_case="i" in flags)
 
 
 class UnitSet:
@@ -1729,29 +1754,55 @@ def _group_hits(group: tuple[Term, ...], U: UnitSet, k: int) -> list[tuple[int, 
 
 
 def _near_pairs(node: Near, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
-    """The occurrences (token ranges) that take part in a qualifying NEAR/SEQ pair, or None."""
+    """The occurrences (token ranges) that take part in a qualifying NEAR/SEQ pair, or None.
+
+    For each occurrence ``a`` of the first group, the occurrences ``b`` of the second that
+    pair with it form one run of ``B`` sorted by first token (``b`` after ``a``) and one run
+    sorted by last token (``b`` before ``a``, NEAR only), since word numbers and sentence
+    numbers never decrease within a unit: binary searches find the runs, so a document with
+    thousands of occurrences of each takes O((|A| + |B|) log |B|), not |A| x |B|.
+    """
     A = _group_hits(node.a, U, k)
     B = _group_hits(node.b, U, k)
     if not A or not B:
         return None
     wn = U.index.word_no
     sent = U.index.sentence if node.sentence else None
-    used: set[tuple[int, int]] = set()
-    for a in A:
-        for b in B:
-            if b[0] > a[1]:
-                first, second = a, b
-            elif a[0] > b[1] and node.kind == "NEAR":
-                first, second = b, a
-            else:
-                continue
-            if wn[second[0]] - wn[first[1]] > node.n:
-                continue
-            if node.sentence and sent[first[1]] != sent[second[0]]:
-                continue
-            used.add(a)
-            used.add(b)
-    return sorted(used) if used else None
+    a_first = np.fromiter((a[0] for a in A), dtype=np.int64, count=len(A))
+    a_last = np.fromiter((a[1] for a in A), dtype=np.int64, count=len(A))
+    b_first = np.fromiter((b[0] for b in B), dtype=np.int64, count=len(B))  # sorted: B is sorted
+    b_last = np.fromiter((b[1] for b in B), dtype=np.int64, count=len(B))
+    n = node.n
+    a_used = np.zeros(len(A), dtype=bool)
+    b_cover = np.zeros(len(B) + 1, dtype=np.int64)  # +1/-1 at the ends of each run of B used
+    # b after a: b_first in (a_last, ...], within n words, in a's sentence
+    lo = np.searchsorted(b_first, a_last, "right")
+    hi = np.searchsorted(wn[b_first], wn[a_last] + n, "right")
+    if sent is not None:
+        hi = np.minimum(hi, np.searchsorted(sent[b_first], sent[a_last], "right"))
+    ok = hi > lo
+    a_used |= ok
+    np.add.at(b_cover, lo[ok], 1)
+    np.add.at(b_cover, hi[ok], -1)
+    used_b = np.cumsum(b_cover[:-1]) > 0
+    if node.kind == "NEAR":  # b before a: b_last in [..., a_first), within n words, in a's sentence
+        order = np.argsort(b_last, kind="stable")
+        bl = b_last[order]
+        hi = np.searchsorted(bl, a_first, "left")
+        lo = np.searchsorted(wn[bl], wn[a_first] - n, "left")
+        if sent is not None:
+            lo = np.maximum(lo, np.searchsorted(sent[bl], sent[a_first], "left"))
+        ok = hi > lo
+        a_used |= ok
+        cover = np.zeros(len(B) + 1, dtype=np.int64)
+        np.add.at(cover, lo[ok], 1)
+        np.add.at(cover, hi[ok], -1)
+        used_b[order[np.cumsum(cover[:-1]) > 0]] = True
+    if not a_used.any():
+        return None
+    used = {A[i] for i in np.flatnonzero(a_used)}
+    used.update(B[i] for i in np.flatnonzero(used_b))
+    return sorted(used)
 
 
 def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -295,18 +295,28 @@ def _ja_arrays(text: str) -> TokenArrays:
     tagger = _get_tagger()
     norm = normalize_for_matching(text).replace("\x00", " ")
     parse = tagger.parse
-    outs = [parse(piece) for _, piece in _pieces(norm)]
-    flat = "\n".join(o for o in outs if o).replace("\n", "\t").split("\t") if outs else []
-    if len(flat) % _FIELDS:
-        return _ja_nodes(text)
-    surf = flat[0::_FIELDS]
-    pos1 = flat[4::_FIELDS]
+    # piece by piece, each field's strings shared between equal tokens: a long single-line
+    # text never holds MeCab's whole output, and a word met 10,000 times is one string
+    memo: dict[str, str] = {}
+    keep = memo.setdefault
+    surf: list[str] = []
+    lem: list[str] = []
+    base: list[str] = []
+    pos2: list[str] = []
+    pos1: list[str] = []
+    for _, piece in _pieces(norm):
+        out = parse(piece)
+        if not out:
+            continue
+        flat = out.replace("\n", "\t").split("\t")
+        if len(flat) % _FIELDS:
+            return _ja_nodes(text)
+        for col, k in ((surf, 0), (lem, 1), (base, 2), (pos2, 3), (pos1, 4)):
+            col.extend([keep(v, v) for v in flat[k::_FIELDS]])
+        del flat, out
     blanks = []
     if "空白" in pos1 or any(map(str.isspace, surf)):
         blanks = [i for i, (p, s) in enumerate(zip(pos1, surf)) if p == "空白" or s.isspace()]
-    lem = flat[1::_FIELDS]
-    base = flat[2::_FIELDS]
-    pos2 = flat[3::_FIELDS]
     if blanks:  # whitespace tokens: drop
         drop = set(blanks)
         idx = [i for i in range(len(surf)) if i not in drop]
@@ -429,13 +439,16 @@ def _en_arrays(text: str) -> TokenArrays:
     starts: list[int] = []
     ends: list[int] = []
     lemmas: list[str] = []
+    memo: dict[str, str] = {}
+    keep = memo.setdefault  # a word met 10,000 times is one string, not 10,000
     for m in _EN_WORD.finditer(norm):
         starts.append(m.start())
         ends.append(m.end())
-        lemmas.append(m.group().lower())
+        w = m.group().lower()
+        lemmas.append(keep(w, w))
     n = len(starts)
-    return TokenArrays([text[s:e] for s, e in zip(starts, ends)], lemmas, list(lemmas), [""] * n, [""] * n,
-                       starts, ends, [0] * n)
+    surfaces = [keep(w, w) for w in (text[s:e] for s, e in zip(starts, ends))]
+    return TokenArrays(surfaces, lemmas, list(lemmas), [""] * n, [""] * n, starts, ends, [0] * n)
 
 
 def _with_sentences(text: str, a: TokenArrays, language: str, sentences: bool) -> TokenArrays:

@@ -91,6 +91,8 @@ _SCRIPT_SUFFIXES = (".py", ".ipynb", ".r")
 _SYSTEM_FILES = ("thumbs.db", "desktop.ini")
 _LANGUAGES = ("en", "ja")
 _FENCES = ("---",)
+#: The longest front matter read (characters): room for the segments list of a long transcript.
+_MAX_HEADER_CHARS = 16_000_000
 _CLOSERS = ("---", "...")
 
 
@@ -237,19 +239,12 @@ def _split_front_matter(text: str, path) -> tuple[dict, str, int]:
 def _parse_header(header_text: str, path) -> dict:
     import yaml
 
-    try:
-        node = yaml.compose(header_text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(header_text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and cmark is not None and cmark is not mark:
-            problem = f"{problem} ({context} on line {cmark.line + 2})"
-        line = mark.line + 2 if mark is not None else 2
-        column = mark.column + 1 if mark is not None else None
-        raise TranscriptError(f"the front matter is not valid YAML: {problem}", path=path, line=line,
-                              column=column) from None
+    from .yamlio import compose_yaml, construct_yaml
+
+    # no aliases (a 478-byte alias bomb took gigabytes), nesting and size bounded
+    node = compose_yaml(header_text, path=path, error=TranscriptError, line_offset=1, max_chars=_MAX_HEADER_CHARS,
+                        invalid="the front matter is not valid YAML")
+    data = None if node is None else construct_yaml(node, path=path, error=TranscriptError, line_offset=1)
     if data is None:
         return {}
     if not isinstance(data, dict):

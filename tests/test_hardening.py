@@ -307,7 +307,7 @@ def test_bundled_codebooks_survive_a_failed_yaml_write(tmp_path, monkeypatch):
     def broken_dump(*a, **k):
         raise yaml.YAMLError("representer failed")
 
-    monkeypatch.setattr(yaml, "safe_dump", broken_dump)
+    monkeypatch.setattr(yaml, "dump", broken_dump)
     with pytest.raises(yaml.YAMLError):
         write_codebook_yaml(cb, target)
     assert target.read_bytes() == before

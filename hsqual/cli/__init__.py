@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     except HsqualError as exc:
         print(f"hsqual {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a full or read-only disk, a missing permission: one line naming the file
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"hsqual {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -29,8 +29,9 @@ examples:
 Each row of the output is one code applied by the rules to one unit, with the rule(s) that
 fired (column rule) and the words that made them fire (match_text, match_spans). The file
 holds machine codings only (coder "rules"); a person's codings are never touched: an existing
-output file is replaced only when it holds machine codings only. Combine the two in Python with
-hsqual.add_codings(manual, machine).
+output file is replaced only when it holds machine codings only, and only if it is still that
+file when the run ends (a file saved there meanwhile is kept). Combine the two in Python with
+hsqual.add_codings(manual, machine). The output path is checked before the work starts.
 """
 
 
@@ -68,16 +69,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _check_output(output) -> None:
-    """Refuse to replace an existing file unless it holds machine codings only."""
+def _check_output(output):
+    """Before any work: a known suffix, a folder that can be written, and no person's codings
+    in the way. Returns the file's state, which must still hold when the codings are written."""
     from pathlib import Path
 
     from ..codings import is_machine_coder, read_codings
     from ..errors import CodingsError
+    from ..writers import TABLE_SUFFIXES, check_output_path
 
     path = Path(output)
-    if not path.exists():
-        return
+    state = check_output_path(path, suffixes=TABLE_SUFFIXES)
+    if not state.exists:
+        return state
     refuse = ("; refusing to overwrite it (write to another file and combine the two in Python "
               "with hsqual.add_codings(manual, machine))")
     try:
@@ -95,6 +99,7 @@ def _check_output(output) -> None:
     if people:
         raise CodingsError(f"the output file exists and holds codings of {', '.join(people)}" + refuse,
                            path=path)
+    return state
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import HsqualError
     from ..transcripts import load_corpus
 
-    _check_output(args.output)
+    state = _check_output(args.output)  # at once, not after the whole run
     codebook = load_codebooks(args.codebook)
     corpus = load_corpus(args.transcripts)
     progress = not args.no_progress and sys.stderr.isatty() and len(corpus) > 1
@@ -120,7 +125,9 @@ def run(args: argparse.Namespace) -> int:
         message = re.sub(r"^(exclude_speakers|speakers)\b", option, str(exc))
         print(f"hsqual code: error: {message}", file=sys.stderr)
         return 2
-    path = write_codings(codings, args.output)
+    # replaced only if it is still the machine-codings file checked above (or still absent):
+    # a file a person saved there during the run is never replaced
+    path = write_codings(codings, args.output, replace=state)
 
     attrs = codings.attrs
     units = "" if args.unit == "document" else f"{args.unit}s: {attrs['n_units']}   "

@@ -81,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
               "or a person's codings): give --force to replace it, or write to another file with --to",
               file=sys.stderr)
         return 1
+    from ..writers import check_output_path, staged_file
+
+    check_output_path(out, suffixes=_SUFFIXES)  # a folder that can be written, before any work
     users = {}
     for item in args.user:
         coder, sep, name = item.partition("=")
@@ -98,36 +101,39 @@ def run(args: argparse.Namespace) -> int:
         from ..codings import read_codings
 
         codings = read_codings(args.codings)
-    if suffix == ".qdc":
-        from ..refiqda import export_qdc
+    if suffix == ".qdpx" and corpus is None:
+        print("hsqual export: error: a .qdpx project needs the documents: give --corpus", file=sys.stderr)
+        return 2
+    # written beside --to and moved into place at the end; without --force, a file saved at
+    # --to while the export ran is kept and nothing is written
+    with staged_file(out, replace=bool(args.force)) as tmp:
+        if suffix == ".qdc":
+            from ..refiqda import export_qdc
 
-        export_qdc(codebook, out)
-        what = f"codebook {codebook.id!r} ({len(codebook)} codes)"
-    elif suffix == ".qdpx":
-        from ..codings import codings_frame
-        from ..refiqda import export_qdpx
+            export_qdc(codebook, tmp)
+            what = f"codebook {codebook.id!r} ({len(codebook)} codes)"
+        elif suffix == ".qdpx":
+            from ..codings import codings_frame
+            from ..refiqda import export_qdpx
 
-        if corpus is None:
-            print("hsqual export: error: a .qdpx project needs the documents: give --corpus", file=sys.stderr)
-            return 2
-        codings = codings if codings is not None else codings_frame()
-        export_qdpx(corpus, codings, codebook, out, users=users or None,
-                    cases=None if args.cases.lower() == "none" else args.cases)
-        what = f"{len(corpus)} documents, {len(codings)} codings, {len(codebook)} codes"
-    elif suffix in (".md", ".html", ".htm"):
-        from ..export import write_codebook_document
+            codings = codings if codings is not None else codings_frame()
+            export_qdpx(corpus, codings, codebook, tmp, users=users or None,
+                        cases=None if args.cases.lower() == "none" else args.cases)
+            what = f"{len(corpus)} documents, {len(codings)} codings, {len(codebook)} codes"
+        elif suffix in (".md", ".html", ".htm"):
+            from ..export import write_codebook_document
 
-        write_codebook_document(codebook, out, lang=args.lang)
-        what = f"codebook document, {len(codebook)} codes"
-    else:
-        from ..export import write_workbook
+            write_codebook_document(codebook, tmp, lang=args.lang)
+            what = f"codebook document, {len(codebook)} codes"
+        else:
+            from ..export import write_workbook
 
-        tables = {"codebook": codebook.to_frame()}
-        if codings is not None:
-            tables["codings"] = codings
-        if corpus is not None:
-            tables["documents"] = corpus.documents_frame()
-        write_workbook(tables, out)
-        what = ", ".join(tables)
+            tables = {"codebook": codebook.to_frame()}
+            if codings is not None:
+                tables["codings"] = codings
+            if corpus is not None:
+                tables["documents"] = corpus.documents_frame()
+            write_workbook(tables, tmp)
+            what = ", ".join(tables)
     print(f"wrote {out} ({what})")
     return 0

@@ -35,7 +35,9 @@ Writes, inside --out:
 Selection offsets are converted from the convention the file used (--offsets, else detected from
 the file's quotes, selections on word and line boundaries, and the tool that wrote it; when these
 cannot tell, the tied conventions are listed and the exit status is 1: choose with --offsets).
-An existing codings.csv is never overwritten unless --force is given.
+An existing file in --out is never overwritten unless --force is given. The files are written
+into a folder beside --out and moved into it only when all are complete, so a failure (a full
+disk) leaves --out as it was.
 """
 
 
@@ -99,7 +101,7 @@ def transcript_markdown(doc, *, segments=None) -> str:
     ---
     A: 尊厳。自由。
     """
-    import yaml
+    from ..yamlio import dump_yaml
 
     if segments is not None:
         segments = list(segments)
@@ -116,10 +118,10 @@ def transcript_markdown(doc, *, segments=None) -> str:
         elif k == "segments":
             k = "source_segments"
         meta[k] = v
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    front = dump_yaml(meta, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
     if segments is not None:
         rows = [[s.segment_id, s.kind, s.start, s.end, s.speaker] for s in segments]
-        front += yaml.safe_dump({"segments": rows}, allow_unicode=True, sort_keys=False,
+        front += dump_yaml({"segments": rows}, allow_unicode=True, sort_keys=False,
                                 default_flow_style=None, width=1000)
     return f"---\n{front}---\n{doc.text}"
 
@@ -146,12 +148,15 @@ def run(args: argparse.Namespace) -> int:
     from ..export import write_codebooks_yaml
     from ..writers import write_text
 
+    from ..writers import check_output_path, staged_folder
+
     src = Path(args.file)
     out = Path(args.out)
     suffix = src.suffix.lower()
     if suffix not in (".qdpx", ".qdc"):
         print(f"hsqual import: error: {src}: expected a .qdpx or .qdc file", file=sys.stderr)
         return 2
+    check_output_path(out, folder=True)  # a folder that can be written, before reading the file
     corpus = codings = None
     if suffix == ".qdc":
         from ..refiqda import import_qdc
@@ -183,27 +188,36 @@ def run(args: argparse.Namespace) -> int:
               "refusing to overwrite (give --force, or another --out)", file=sys.stderr)
         return 1
     todo = sum(1 for c in codebook.codes if not c.examples or "en" not in c.definition)
-    written = list(write_codebooks_yaml(codebook, out / "codebooks", fill_missing=True))
-    for path in written:
-        print(f"wrote {path}")
-    _check_groups_kept(codebook, written, src)
+    said: list[str] = []
+    # everything is written into a folder beside --out and moved into it only when complete:
+    # a full disk or an error half-way leaves --out as it was; without --force, a file that
+    # appeared in --out meanwhile is never replaced
+    with staged_folder(out, replace=bool(args.force)) as work:
+        written = list(write_codebooks_yaml(codebook, work / "codebooks", fill_missing=True))
+        for path in written:
+            said.append(f"wrote {out / path.relative_to(work)}")
+        _check_groups_kept(codebook, written, src)
+        if corpus is not None:
+            iterator = transcripts
+            if len(transcripts) > 20 and not args.no_progress and sys.stderr.isatty():
+                from tqdm import tqdm
+
+                iterator = tqdm(transcripts, file=sys.stderr, unit="doc", desc="transcripts")
+            for doc, target in iterator:
+                if not doc.text.strip():
+                    print(f"{src}: source {doc.doc_id!r} has no text; {target.name} holds only its front matter",
+                          file=sys.stderr)
+                write_text(transcript_markdown(doc, segments=segments.get(doc.doc_id, [])),
+                           work / target.relative_to(out))
+            write_codings(codings, work / "codings.csv")
+    for line in said:
+        print(line)
     if todo:
         print(f"note: {todo} code(s) lack a definition or examples; the YAML holds TODO placeholders to fill in",
               file=sys.stderr)
     status = 0
     if corpus is not None:
-        iterator = transcripts
-        if len(transcripts) > 20 and not args.no_progress and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            iterator = tqdm(transcripts, file=sys.stderr, unit="doc", desc="transcripts")
-        for doc, target in iterator:
-            if not doc.text.strip():
-                print(f"{src}: source {doc.doc_id!r} has no text; {target.name} holds only its front matter",
-                      file=sys.stderr)
-            write_text(transcript_markdown(doc, segments=segments.get(doc.doc_id, [])), target)
         print(f"wrote {len(transcripts)} transcripts to {out / 'transcripts'}")
-        write_codings(codings, out / "codings.csv")
         report = codings.attrs.get("refiqda", {})
         how = report.get("offset_evidence") or ""
         print(f"wrote {out / 'codings.csv'} ({len(codings)} codings; offsets counted as {report.get('offsets')}"

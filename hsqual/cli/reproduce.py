@@ -46,8 +46,11 @@ def _check_codings_target(path: Path, study_coder: str) -> None:
     from ..codings import read_codings
     from ..errors import CodingsError
 
-    if not path.exists():
-        return
+    from ..writers import file_state
+
+    state = file_state(path)
+    if not state.exists:
+        return state
     refuse = "; refusing to overwrite it (give another --out)"
     try:
         coders = set(read_codings(path)["coder"])
@@ -56,20 +59,37 @@ def _check_codings_target(path: Path, study_coder: str) -> None:
     others = sorted(coders - {study_coder})
     if others:
         raise CodingsError(f"the file exists and holds codings of {', '.join(others)}" + refuse, path=path)
+    return state
 
 
 def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True, lang: str = "en") -> list[Path]:
     """Write every table of the Kurusu study (CSV), the report and the figures to ``out_dir``.
 
     Figures (PNG, PDF, SVG) label codes in ``lang`` (``"en"`` or ``"ja"``). Returns the paths
-    written, in order.
+    written, in order. The files are written into a folder beside ``out_dir`` and moved into it
+    only when all are complete: a failure half-way (a full disk) leaves ``out_dir`` as it was. A ``codings.csv`` holding other coders' codings is never
+    replaced, neither one found at the start nor one saved there while the study was rebuilt.
     """
+    from ..writers import check_output_path, staged_folder
+
+    out = Path(out_dir)
+    check_output_path(out, folder=True)  # a folder that can be written, before any work
+    codings_state = _check_codings_target(out / "codings.csv", "kurusu2015")
+
+    def replace(dest: Path):
+        return codings_state if dest == out / "codings.csv" else True
+
+    with staged_folder(out, replace=replace) as work:
+        written = _write_study(work, figures=figures, shown=out)
+    return [out / p.relative_to(work) for p in written]
+
+
+def _write_study(out: Path, *, figures: bool, shown: Path) -> list[Path]:
+    """Write the study's files into ``out`` (``shown`` is the folder named in messages)."""
     from ..frequencies import code_frequencies
     from ..studies import kurusu2015
     from ..writers import write_table, write_text
 
-    out = Path(out_dir)
-    _check_codings_target(out / "codings.csv", "kurusu2015")
     study = kurusu2015.load()
     written: list[Path] = []
     tables = {
@@ -109,7 +129,7 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True, lang: str
                               title="Kurusu (2015): the study's coded excerpts"))
     if not chk["consistent"].all():
         print(f"warning: {int((~chk['consistent']).sum())} quantified statement(s) disagree with the codings; "
-              f"see {out / 'quantifier_check.csv'}", file=sys.stderr)
+              f"see {shown / 'quantifier_check.csv'}", file=sys.stderr)
     return written
 
 
