@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
             from ..refiqda import export_qdpx
 
             codings = codings if codings is not None else codings_frame()
+            assert corpus is not None  # a .qdpx needs --corpus: checked with the arguments
             export_qdpx(corpus, codings, codebook, tmp, users=users or None,
                         cases=None if args.cases.lower() == "none" else args.cases)
             what = f"{len(corpus)} documents, {len(codings)} codings, {len(codebook)} codes"

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..writers import FileState
 
 __all__ = ["add_parser", "gold_evaluation", "reproduce_kurusu2015"]
 
@@ -41,11 +45,10 @@ def _run(args) -> int:
     return 0
 
 
-def _check_codings_target(path: Path, study_coder: str) -> None:
+def _check_codings_target(path: Path, study_coder: str) -> FileState:
     """Refuse to replace a codings file that holds anyone's codings but the study's own."""
     from ..codings import read_codings
     from ..errors import CodingsError
-
     from ..writers import file_state
 
     state = file_state(path)
@@ -67,8 +70,8 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True, lang: str
 
     Figures (PNG, PDF, SVG) label codes in ``lang`` (``"en"`` or ``"ja"``). Returns the paths
     written, in order. The files are written into a folder beside ``out_dir`` and moved into it
-    only when all are complete: a failure half-way (a full disk) leaves ``out_dir`` as it was. A ``codings.csv`` holding other coders' codings is never
-    replaced, neither one found at the start nor one saved there while the study was rebuilt.
+    only when all are complete: a failure half-way (a full disk) leaves ``out_dir`` as it was.
+    A ``codings.csv`` holding other coders' codings is never replaced, neither one found at the start nor one saved there while the study was rebuilt.
     """
     from ..writers import check_output_path, staged_folder
 
@@ -80,11 +83,11 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True, lang: str
         return codings_state if dest == out / "codings.csv" else True
 
     with staged_folder(out, replace=replace) as work:
-        written = _write_study(work, figures=figures, shown=out)
+        written = _write_study(work, figures=figures, shown=out, lang=lang)
     return [out / p.relative_to(work) for p in written]
 
 
-def _write_study(out: Path, *, figures: bool, shown: Path) -> list[Path]:
+def _write_study(out: Path, *, figures: bool, shown: Path, lang: str = "en") -> list[Path]:
     """Write the study's files into ``out`` (``shown`` is the folder named in messages)."""
     from ..frequencies import code_frequencies
     from ..studies import kurusu2015
