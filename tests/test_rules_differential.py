@@ -378,3 +378,25 @@ def test_random_rules_fire_on_the_same_units_as_the_reference(material, lang):
     run()
     # the comparison is not between empty tables: many codes fired, by sentence and by segment
     assert len(fired) >= 40, len(fired)
+
+
+# phrases and NEAR pairs that run over the end of a sentence (a line break, a blank line)
+_SEAMS = {"ja": ("人々の保護\n支援が大切です。人々を保護支援する。",
+                 ['NEAR(人々, "保護支援", 3)', "NEAR(人々, 保護支援, 3, sentence)", '"保護支援" >= 1',
+                  "SEQ(保護, 支援, 1)", "NEAR((人々|保護支援), 大切, 4)", 'NEAR(人々, ("保護支援"|保護), 3)']),
+          "en": ("Freedom from\n\nfear and people. Fear of violence.",
+                 ['NEAR("from fear", people, 3)', '"freedom from fear" OR "from fear" >= 1',
+                  "SEQ(from, fear, 1, sentence)", 'NEAR((freedom|"from fear"), violence, 9)',
+                  'NEAR(freedom, ("from fear"|from), 3)'])}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_matches_across_sentence_ends_agree_with_the_reference(lang):
+    text, rules = _SEAMS[lang]
+    corpus = Corpus([Document("seam", text, {"language": lang})])
+    cb = Codebook("t", [_code(f"c{i}", lang, r) for i, r in enumerate(rules)])
+    for unit in ("sentence", "segment"):
+        want = set(R.reference_codings(corpus, cb, unit=unit))
+        assert _engine(corpus, cb, unit) == want
+    # not an empty comparison: the phrase rule fires on the whole text taken as one segment
+    assert ("seam", 0, len(text), "c2" if lang == "ja" else "c1") in want
