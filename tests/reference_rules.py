@@ -433,7 +433,7 @@ class Unit:
         # sentences of the unit (for ", sentence"), as offsets into the document
         self.sentences = sentences if sentences is not None else [
             (start + a, start + b) for a, b in split_sentences(self.text, language=language)]
-        self.codes: dict[str, list | None] = {}
+        self.evidence_known = True  # False once a regex or code: term was evaluated
 
     def occurrences(self, term) -> list[tuple[int, int]]:
         """(first token, last token) of every occurrence of a Word or Phrase term."""
@@ -490,18 +490,22 @@ def evaluate(node, unit: Unit, code_result) -> list[tuple[int, int]] | None:
     if kind == "term":
         term = node[1]
         if isinstance(term, CodeRef):
+            # DOC GAP: whether code: brings the other code's evidence is not documented
+            unit.evidence_known = False
             return [] if code_result(term.code) else None
         if isinstance(term, Meta):
             return [] if meta_matches(unit, term) else None
         if isinstance(term, Regex):
             ms = unit.regex_matches(term)
-            return [] if ms else None  # evidence of a regex: offsets in the original text (not compared)
+            unit.evidence_known = False  # the offsets of a match in the NFKC text are not mapped back
+            return [] if ms else None
         sp = unit.spans(unit.occurrences(term))
         return sp or None
     if kind == "count":
         _, term, op, n = node
         if isinstance(term, Regex):
             c, sp = len(unit.regex_matches(term)), []
+            unit.evidence_known = False
         else:
             occ = unit.occurrences(term)
             c, sp = len(occ), unit.spans(occ)
@@ -568,8 +572,12 @@ def code_rules(codebook, language: str) -> dict[str, list[tuple[str, object]]]:
     return {c.id: [(r, parse(r)) for r in c.rules.get(language, ())] for c in codebook.codes}
 
 
-def reference_codings(corpus, codebook, *, unit: str = "sentence") -> dict[tuple, list[str]]:
-    """``{(doc_id, start, end, code): [rule text, ...]}`` for every code applied to a unit.
+def reference_codings(corpus, codebook, *, unit: str = "sentence") -> dict[tuple, tuple]:
+    """``{(doc_id, start, end, code): (rule texts, evidence)}`` for every code applied to a unit.
+
+    ``evidence`` is the merged spans of the words that made the fired rules match, as
+    ``"a-b;c-d"`` (the ``match_spans`` column), or None where the reference does not work it
+    out (a rule with a regex or a ``code:`` term).
 
     Every document is tokenised once (``tokenize_many``); each unit takes the tokens lying
     inside it (``apply_codebook`` tokenises each document once, and a line is tagged on its
@@ -584,18 +592,37 @@ def reference_codings(corpus, codebook, *, unit: str = "sentence") -> dict[tuple
             continue
         for doc, tokens in zip(docs, hsqual.tokenize_many([d.text for d in docs], language=lang)):
             for u in units_of(corpus, doc, unit, tokens):
-                memo: dict[str, list[str]] = {}
+                memo: dict[str, tuple] = {}
 
-                def fired(code_id: str, u=u, memo=memo) -> list[str]:
+                def fired(code_id: str, u=u, memo=memo) -> tuple:
                     if code_id not in memo:
-                        memo[code_id] = [text for text, root in rules.get(code_id, [])
-                                         if evaluate(root, u, lambda c: bool(fired(c))) is not None]
+                        texts, spans, known = [], [], True
+                        for text, root in rules.get(code_id, []):
+                            u.evidence_known = True
+                            ev = evaluate(root, u, lambda c: bool(fired(c)[0]))
+                            known = known and u.evidence_known
+                            if ev is not None:
+                                texts.append(text)
+                                spans += ev
+                        memo[code_id] = (texts, ";".join(f"{a}-{b}" for a, b in merge(spans)) if known else None)
                     return memo[code_id]
 
                 for code_id in rules:
-                    got = fired(code_id)
-                    if got:
-                        out[(doc.doc_id, u.start, u.end, code_id)] = got
+                    texts, evidence = fired(code_id)
+                    if texts:
+                        out[(doc.doc_id, u.start, u.end, code_id)] = (texts, evidence)
+    return out
+
+
+def merge(spans) -> list[tuple[int, int]]:
+    """Spans sorted, overlapping ones merged ("overlapping spans are merged: a word inside a
+    matched phrase shows once")."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(set(spans)):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
     return out
 
 

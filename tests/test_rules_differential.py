@@ -345,22 +345,32 @@ def _codebook(draw, m, lang):
     return Codebook("t", codes)
 
 
-def _engine(corpus, codebook, unit):
+def _engine(corpus, codebook, unit, *, evidence=None):
     df = hsqual.apply_codebook(corpus, codebook, unit=unit)
-    return {(d, int(s), int(e), c) for d, s, e, c in zip(df["doc_id"], df["start"], df["end"], df["code"])}
+    keys = list(zip(df["doc_id"], df["start"].astype(int), df["end"].astype(int), df["code"]))
+    if evidence is not None:
+        evidence.update(zip(keys, df["match_spans"]))
+    return set(keys)
 
 
-def _check(m, lang, codebook, fired):
+def _check(m, lang, codebook, fired, compared):
     corpus = m["corpus"]
     for unit in ("sentence", "segment"):
-        want = set(R.reference_codings(corpus, codebook, unit=unit))
-        got = _engine(corpus, codebook, unit)
+        ref = R.reference_codings(corpus, codebook, unit=unit)
+        want, spans = set(ref), {}
+        got = _engine(corpus, codebook, unit, evidence=spans)
         rules = {c.id: c.rules[lang] for c in codebook.codes}
         missing = sorted(want - got)[:5]
         extra = sorted(got - want)[:5]
         fired.update((unit, k[3], str(codebook.codes[int(k[3][1:])].rules[lang])) for k in want)
         assert got == want, (f"unit={unit}: the reference fires and the engine does not: {missing}; "
                              f"the engine fires and the reference does not: {extra}; rules {rules}")
+        # the evidence (match_spans: the words that made the code fire), where the reference
+        # works it out (rules without regexes and code: terms)
+        for key, (_, ev) in ref.items():
+            if ev is not None:
+                assert spans[key] == ev, (unit, key, rules[key[3]], spans[key], ev)
+                compared.append(key)
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -372,10 +382,12 @@ def test_random_rules_fire_on_the_same_units_as_the_reference(material, lang):
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(_codebook({**m, lang: material[lang]}, lang))
     def run(codebook):
-        _check(material, lang, codebook, fired)
+        _check(material, lang, codebook, fired, compared)
 
     fired: set = set()
+    compared: list = []
     run()
+    assert len(compared) >= 200, len(compared)
     # the comparison is not between empty tables: many codes fired, by sentence and by segment
     assert len(fired) >= 40, len(fired)
 
