@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from hsqual.resources import bundled_codebooks
     from hsqual.rules import DocIndex, JoinedIndex, Term
     from hsqual.segment import split_sentences
-    from hsqual.tokenize import tokenize_arrays
+    from hsqual.tokens import tokenize_arrays
 
     base = _texts(args.texts)
     size = sum(len(t) for _, t in base)

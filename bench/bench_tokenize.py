@@ -25,7 +25,7 @@ import timeit
 import fugashi
 
 from hsqual.resources import bundled_path
-from hsqual.tokenize import _get_tagger, _ja_nodes, _pieces, tokenize, tokenize_arrays
+from hsqual.tokens import _get_tagger, _ja_nodes, _pieces, tokenize, tokenize_arrays
 from hsqual.transcripts import load_corpus
 
 

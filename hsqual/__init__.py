@@ -38,12 +38,12 @@ _API = {
     "segment_corpus": "segment", "split_sentences": "segment",
     "split_paragraphs": "segment", "split_turns": "segment", "split_items": "segment",
     "clean_text": "clean",
-    "tokenize": "tokenize", "tokenize_many": "tokenize", "Token": "tokenize",
+    "tokenize": "tokens", "tokenize_many": "tokens", "Token": "tokens",
     # codings
     "CODINGS_COLUMNS": "codings", "codings_frame": "codings", "read_codings": "codings",
     "write_codings": "codings", "check_codings": "codings", "add_codings": "codings",
     # automatic coding
-    "parse_rule": "rules", "apply_codebook": "apply", "kwic": "kwic",
+    "parse_rule": "rules", "apply_codebook": "apply", "kwic": "concordance",
     "apply_codebook_parallel": "parallel", "code_archive": "stream",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
     "evaluate_rules": "evaluate", "evaluate_on_gold": "evaluate",
@@ -73,12 +73,12 @@ __all__ = sorted(_API) + list(_SUBMODULES)
 class _Package(types.ModuleType):
     """The package module: a public function keeps its name when its module is imported.
 
-    ``hsqual.cooccurrence``, ``hsqual.agreement``, ``hsqual.crosstab``, ``hsqual.kwic`` and
-    ``hsqual.tokenize`` are functions defined in modules of the same name. Python's import
-    system rebinds a package attribute to a submodule whenever that submodule is imported; here
-    such a rebinding of a public function's name is ignored, so ``hsqual.kwic(...)`` always
-    calls the function. The module stays available as ``sys.modules["hsqual.kwic"]`` and
-    through ``from hsqual.kwic import ...``.
+    ``hsqual.cooccurrence``, ``hsqual.agreement`` and ``hsqual.crosstab`` are functions defined
+    in modules of the same name (``kwic`` and ``tokenize`` live in ``hsqual.concordance`` and
+    ``hsqual.tokens``). Python's import system rebinds a package attribute to a submodule
+    whenever that submodule is imported; here such a rebinding of a public function's name is
+    ignored, so ``hsqual.crosstab(...)`` always calls the function. The module stays available
+    as ``sys.modules["hsqual.crosstab"]`` and through ``from hsqual.crosstab import ...``.
     """
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -113,14 +113,14 @@ if TYPE_CHECKING:
         split_turns as split_turns, split_items as split_items,
     )
     from .clean import clean_text as clean_text
-    from .tokenize import tokenize as tokenize, tokenize_many as tokenize_many, Token as Token
+    from .tokens import tokenize as tokenize, tokenize_many as tokenize_many, Token as Token
     from .codings import (
         CODINGS_COLUMNS as CODINGS_COLUMNS, codings_frame as codings_frame, read_codings as read_codings,
         write_codings as write_codings, check_codings as check_codings, add_codings as add_codings,
     )
     from .rules import parse_rule as parse_rule
     from .apply import apply_codebook as apply_codebook
-    from .kwic import kwic as kwic
+    from .concordance import kwic as kwic
     from .parallel import apply_codebook_parallel as apply_codebook_parallel
     from .stream import code_archive as code_archive
     from .suggest import (

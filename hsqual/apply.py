@@ -71,20 +71,10 @@ from .codebook import Codebook
 from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus, Document
 from .segment import units_of_segment
-from .rules import (
-    LANGUAGES,
-    DocIndex,
-    JoinedIndex,
-    Meta,
-    Rule,
-    UnitSet,
-    _caret_error,
-    _eval,
-    _order,
-    _parse_codebook,
-    merge_spans,
-    _possible_mask,
-)
+from .rules.index import DocIndex, JoinedIndex
+from .rules.match import UnitSet, evaluate, merge_spans, possible_mask
+from .rules.rule import Rule, dependency_order, parse_codebook_rules
+from .rules.syntax import LANGUAGES, Meta, caret_error
 
 __all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label", "speaker_filter"]
 
@@ -146,13 +136,13 @@ class _Compiled:
         return out
 
 
-def _compile(codebook: Codebook) -> _Compiled:
-    parsed = _parse_codebook(codebook)
-    order = _order(codebook, parsed)
+def compile_codebook(codebook: Codebook) -> _Compiled:
+    parsed = parse_codebook_rules(codebook)
+    order = dependency_order(codebook, parsed)
     return _Compiled(codebook, tuple(order), parsed)
 
 
-def _check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequence[Rule] | None = None) -> None:
+def check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequence[Rule] | None = None) -> None:
     """A ``meta:`` column no document has is a typo that would silently match nothing."""
     columns = {"speaker"}
     for d in corpus.documents:
@@ -163,7 +153,7 @@ def _check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Seque
         for node in rule.root.walk():
             if isinstance(node, Meta) and node.column not in columns:
                 known = ", ".join(sorted(columns))
-                raise _caret_error(f"no document has a metadata column {node.column!r} (columns: {known})",
+                raise caret_error(f"no document has a metadata column {node.column!r} (columns: {known})",
                                    rule.text, node.offset, code=rule.code, path=rule.path, line=rule.line)
 
 
@@ -181,14 +171,14 @@ class _Units:
     ordinals: list | None = None  # 1-based number of each unit within its segment
 
 
-def _segments_by_doc(corpus: Corpus) -> dict[str, list]:
+def segments_by_doc(corpus: Corpus) -> dict[str, list]:
     out: dict[str, list] = {d.doc_id: [] for d in corpus.documents}
     for s in corpus.segments:
         out[s.doc_id].append(s)
     return out
 
 
-def _units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: list | None = None) -> _Units:
+def units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: list | None = None) -> _Units:
     if segs is None:
         segs = corpus.segments_of(doc.doc_id)
     starts, ends, seg_ids, speakers, ordinals = [], [], [], [], []
@@ -205,7 +195,7 @@ def _units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: lis
     return _Units(starts, ends, seg_ids, speakers, ordinals)
 
 
-def _segment_at(corpus: Corpus, doc_id: str, offset: int, default: int, segs: list | None = None) -> int:
+def segment_at(corpus: Corpus, doc_id: str, offset: int, default: int, segs: list | None = None) -> int:
     """The segment holding a character offset (the last one starting at or before it)."""
     if segs is None:
         segs = corpus.segments_of(doc_id)
@@ -231,7 +221,7 @@ class _Firing:
     spans: list[list[tuple[int, int]]]  # per fired rule
 
 
-def _match_document(doc: Document, lang: str, units: _Units, compiled: _Compiled, *,
+def match_document(doc: Document, lang: str, units: _Units, compiled: _Compiled, *,
                     only: set[str] | None = None, index: DocIndex | None = None) -> tuple[UnitSet, list[_Firing]]:
     """Apply every code (or the codes in ``only``) to the units of one document."""
     ix = index if index is not None else DocIndex(doc.text, lang)
@@ -245,7 +235,7 @@ def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *,
     for code_id, rules in compiled.codes_for(lang):
         if only is not None and code_id not in only:
             continue
-        masks = [_possible_mask(r.root, U) for r in rules]
+        masks = [possible_mask(r.root, U) for r in rules]
         fired = masks[0].copy()
         for m in masks[1:]:
             fired |= m
@@ -255,7 +245,7 @@ def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *,
             which = [i for i, m in enumerate(masks) if m[k]]
             per_rule = []
             for i in which:
-                sp = _eval(rules[i].root, U, k)
+                sp = evaluate(rules[i].root, U, k)
                 if sp is None:  # pragma: no cover - masks and evidence must agree
                     raise AssertionError(f"rule {rules[i].text!r}: unit mask and evidence disagree")
                 per_rule.append(merge_spans(sp))
@@ -277,7 +267,7 @@ def _match_batch(docs: list[Document], lang: str, units: list[_Units],
     The documents are indexed as one :class:`~hsqual.rules.JoinedIndex`; a unit lies in one
     document, so it matches exactly as in a document of its own. Returns ``(document number,
     unit number within the document, firing)`` with evidence offsets into the document's text,
-    in document order and, within a document, as :func:`_match_document` orders them.
+    in document order and, within a document, as :func:`match_document` orders them.
     """
     ix = JoinedIndex([d.text for d in docs], lang)
     starts, ends, speakers, unit_docs, first_unit = [], [], [], [], []
@@ -298,7 +288,7 @@ def _match_batch(docs: list[Document], lang: str, units: list[_Units],
     return out
 
 
-def _check_args(corpus, codebook, unit, language) -> None:
+def check_args(corpus, codebook, unit, language) -> None:
     if not isinstance(corpus, Corpus):
         raise TypeError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
     if codebook is not None and not isinstance(codebook, Codebook):
@@ -388,7 +378,7 @@ def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
 
 def speaker_filter(corpus: Corpus, *, unit: str = "segment", speakers=None, exclude_speakers=None):
     """A test of speaker labels from the ``speakers`` / ``exclude_speakers`` options of
-    :func:`apply_codebook` (and :func:`hsqual.kwic.kwic`).
+    :func:`apply_codebook` (and :func:`hsqual.concordance.kwic`).
 
     Returns ``None`` when neither option is given (every speaker passes), else a function
     ``keep(speaker) -> bool``. The options are checked as :func:`apply_codebook` checks them.
@@ -517,12 +507,12 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     >>> df["quote"].tolist(), df.attrs["exclude_speakers"], df.attrs["n_units_left_out"]
     (['Dignity is the core.'], ['Q'], 1)
     """
-    _check_args(corpus, codebook, unit, language)
+    check_args(corpus, codebook, unit, language)
     if not isinstance(coder, str) or not is_machine_coder(coder):
         raise ValueError(f"coder must be 'rules' or 'rules:<name>' (a machine coder), not {coder!r}")
     keep, speaker_names = _speaker_filter(corpus, unit, speakers, exclude_speakers)
-    compiled = _compile(codebook)
-    _check_meta_columns(compiled, corpus)
+    compiled = compile_codebook(codebook)
+    check_meta_columns(compiled, corpus)
     # -- archive scale: batches of documents coded in worker processes or on a dask cluster --
     if n_jobs != 1 or engine != "local":
         from .parallel import apply_codebook_parallel
@@ -541,7 +531,7 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         from tqdm.auto import tqdm
 
         docs = tqdm(docs, desc="coding", unit="doc", leave=False)
-    segments = _segments_by_doc(corpus)
+    segments = segments_by_doc(corpus)
     rank = {c: i for i, c in enumerate(codebook.ids)}
     batch: list[tuple[Document, _Units]] = []  # documents of one language, matched together
     batch_lang, batch_chars = None, 0
@@ -560,7 +550,7 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         speaker = units.speakers[k]
         if unit == "document":
             if spans:
-                seg_id = _segment_at(corpus, doc.doc_id, spans[0][0], seg_id, segments[doc.doc_id])
+                seg_id = segment_at(corpus, doc.doc_id, spans[0][0], seg_id, segments[doc.doc_id])
             speaker = next((g.speaker for g in segments[doc.doc_id] if g.segment_id == seg_id), None)
             unit_id = ""
         elif unit == "segment":
@@ -583,7 +573,7 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         if not compiled.codes_for(lang):
             without.append(doc.doc_id)
             continue
-        units = _units_of(corpus, doc, unit, lang, segments[doc.doc_id])
+        units = units_of(corpus, doc, unit, lang, segments[doc.doc_id])
         if keep is not None:
             units, left_out = _keep_units(units, keep)
             n_left_out += left_out

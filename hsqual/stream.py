@@ -140,7 +140,8 @@ def archive_chunks(path_or_paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> li
 
 def _meta_columns(codebook: Codebook) -> set[str]:
     """The metadata columns the codebook's ``meta:`` rules name."""
-    from .rules import Meta, parse_rule
+    from .rules.rule import parse_rule
+    from .rules.syntax import Meta
 
     out: set[str] = set()
     for code in codebook.codes:

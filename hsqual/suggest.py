@@ -11,7 +11,7 @@ codings table with coder ``"suggest"``: they are never mixed into the human codi
 recall and F1 under stratified K-fold cross-validation.
 
 Features are TF-IDF weights of content words: UniDic lemmas of nouns, verbs, adjectives and
-adverbs for Japanese (through :func:`hsqual.tokenize.tokenize`), lower-cased words without
+adverbs for Japanese (through :func:`hsqual.tokens.tokenize`), lower-cased words without
 English stop words for English. One logistic regression (``class_weight="balanced"``) is fitted
 per code (one-vs-rest).
 
@@ -82,7 +82,7 @@ def _english_stop_words() -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def _content_words_cached(text: str, language: str) -> tuple[str, ...]:
     if language == "ja":
-        from .tokenize import tokenize
+        from .tokens import tokenize
 
         words = []
         for tok in tokenize(text, language="ja"):

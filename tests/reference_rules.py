@@ -1,7 +1,7 @@
 """A plain, slow reference implementation of hsqual's rule language, for differential tests.
 
 Written from the documentation only -- README "Coding rules", ``docs/architecture.md`` ("The
-rule language") and the docstrings of :mod:`hsqual.rules`, :mod:`hsqual.tokenize` and
+rule language") and the docstrings of :mod:`hsqual.rules`, :mod:`hsqual.tokens` and
 :func:`hsqual.apply_codebook` -- and not from the engine's code. Its inputs are the public
 building blocks the documentation names: the tokens of :func:`hsqual.tokenize_many` (surface,
 lemma, written base form, POS, offsets), the units of

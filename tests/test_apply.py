@@ -258,7 +258,7 @@ def test_cli_code_writes_codings_and_a_summary(tmp_path, capsys):
 
 def test_bundled_codebooks_on_the_japanese_transcripts():
     """The Japanese transcripts (PDF-extracted essay, manifesto, table): offsets slice back."""
-    from hsqual.kwic import kwic
+    from hsqual.concordance import kwic
     from hsqual.resources import bundled_path
     from hsqual.transcripts import load_corpus
 

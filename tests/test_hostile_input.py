@@ -255,7 +255,7 @@ def _pairs_by_definition(node, U, k):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_near_and_seq_find_the_pairs_the_definition_finds(seed):
-    from hsqual.rules import _near_pairs
+    from hsqual.rules.match import near_pairs
 
     rng = random.Random(seed)
     words = ["fear", "want", "of", "violence", "people", ",", ".", "freedom from fear", "dignity"]
@@ -265,7 +265,7 @@ def test_near_and_seq_find_the_pairs_the_definition_finds(seed):
                  "NEAR(\"freedom from fear\", fear, 4, sentence)", "SEQ(want, (fear | dignity), 5, sentence)"]:
         node = parse_rule(rule, language="en").root
         assert isinstance(node, Near)
-        assert _near_pairs(node, U, 0) == _pairs_by_definition(node, U, 0), (rule, text)
+        assert near_pairs(node, U, 0) == _pairs_by_definition(node, U, 0), (rule, text)
 
 
 # -- outputs: spreadsheets, overwriting, full and read-only disks, killed runs ----------------

@@ -9,7 +9,7 @@ import pytest
 from hsqual.codebook import Code, Codebook
 from hsqual.corpus import Corpus, Document, Segment
 from hsqual.errors import RuleSyntaxError
-from hsqual.kwic import KWIC_COLUMNS, kwic
+from hsqual.concordance import KWIC_COLUMNS, kwic
 
 EN = "Freedom from fear matters. People fear violence, and fear of war. Dignity too."
 JA = "人間の安全保障は、人々の命が守られることだ。\n生物多様性も守るべきだ。"

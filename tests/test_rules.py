@@ -24,13 +24,11 @@ from hsqual.rules import (
     Term,
     DocIndex,
     UnitSet,
-    _mask,
-    _spans,
     check_codebook_rules,
-    _possible_mask,
     code_order,
     parse_rule,
 )
+from hsqual.rules.match import evidence, possible_mask, unit_mask
 
 
 def en(text):
@@ -519,10 +517,10 @@ def test_mask_agrees_with_evidence(rule):
     U = UnitSet(DocIndex(text, "en"), starts, ends, meta={"sector": "NGO"})
     U.set_code("x", np.array([True, False, True, False, True, False]), {0: [(0, 7)], 2: [], 4: []})
     r = en(rule)
-    mask = _mask(r.root, U)
-    assert (_possible_mask(r.root, U) == mask).all()  # the whole-document shortcut changes nothing
+    mask = unit_mask(r.root, U)
+    assert (possible_mask(r.root, U) == mask).all()  # the whole-document shortcut changes nothing
     for k in range(len(_SENTS)):
-        spans = _spans(r.root, U, k)
+        spans = evidence(r.root, U, k)
         assert mask[k] == (spans is not None), (rule, k)
         # the same unit matched on its own gives the same answer
         alone = r.match(_SENTS[k], meta={"sector": "NGO"}, codes={"x": [(0, 7)]} if k in (0, 2, 4) else {})

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 import hsqual
 from hsqual.resources import bundled_path
-from hsqual.tokenize import Token, TokenArrays, normalize_for_matching, tokenize, tokenize_arrays, tokenize_many
+from hsqual.tokens import Token, TokenArrays, normalize_for_matching, tokenize, tokenize_arrays, tokenize_many
 from hsqual.transcripts import load_corpus
 
-T = sys.modules["hsqual.tokenize"]
+T = sys.modules["hsqual.tokens"]
 JA_CORPUS = load_corpus(bundled_path("transcripts") / "ja", unit="document")
 
 
@@ -141,7 +141,7 @@ def test_threads_share_the_one_tagger():
 
 
 def test_package_attribute_stays_callable_after_module_import():
-    importlib.import_module("hsqual.tokenize")
+    importlib.import_module("hsqual.tokens")
     assert hsqual.tokenize("人間", language="ja")[0].surface == "人間"
 
 

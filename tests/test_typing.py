@@ -145,7 +145,7 @@ def test_public_functions_are_fully_annotated():
 
 USER_SCRIPT = '''
 import hsqual
-import hsqual.kwic  # the module of the same name does not hide the function
+import hsqual.concordance  # the module of the concordance does not hide the function
 
 codebook = hsqual.load_codebook("codebooks/three_freedoms.yaml")
 corpus = hsqual.load_corpus("transcripts/kurusu2015", unit="paragraph")

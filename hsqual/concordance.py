@@ -25,11 +25,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .apply import (_check_args, _check_meta_columns, _compile, _match_document, _segment_at, _segments_by_doc,
-                    _units_of, speaker_filter)
+from .apply import (check_args, check_meta_columns, compile_codebook, match_document, segment_at, segments_by_doc,
+                    units_of, speaker_filter)
 from .codebook import Codebook
 from .corpus import Corpus
-from .rules import DocIndex, UnitSet, _spans, parse_rule, _possible_mask
+from .rules.index import DocIndex
+from .rules.match import UnitSet, evidence, possible_mask
+from .rules.rule import parse_rule
 
 __all__ = ["kwic", "KWIC_COLUMNS"]
 
@@ -113,7 +115,7 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
       left keyword right
     0  保障は      守ら  れるべき
     """
-    _check_args(corpus, codebook, unit, language)
+    check_args(corpus, codebook, unit, language)
     if not isinstance(pattern_or_code, str) or not pattern_or_code.strip():
         raise ValueError("kwic: pattern_or_code must be a rule (e.g. '守る') or a code id, not "
                          f"{pattern_or_code!r}")
@@ -136,7 +138,7 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
         codebook = bundled
         pattern_or_code = pattern_or_code.strip()
     keep = speaker_filter(corpus, unit="segment", speakers=speakers, exclude_speakers=exclude_speakers)
-    compiled = _compile(codebook) if codebook is not None else None
+    compiled = compile_codebook(codebook) if codebook is not None else None
     is_code = codebook is not None and pattern_or_code in codebook
     if codebook is not None and not is_code and _DOTTED_ID.fullmatch(pattern_or_code.strip()):
         close = difflib.get_close_matches(pattern_or_code.strip(), codebook.ids, n=3)
@@ -145,10 +147,10 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
                          "(to search for the text itself, quote it: '\"...\"')")
     rules_by_lang: dict[str, object] = {}
     rows: list[dict] = []
-    segments = _segments_by_doc(corpus)
+    segments = segments_by_doc(corpus)
     for doc in corpus.documents:
         lang = language or doc.language
-        units = _units_of(corpus, doc, unit, lang, segments[doc.doc_id])
+        units = units_of(corpus, doc, unit, lang, segments[doc.doc_id])
         if not units.starts:
             continue
         if is_code:
@@ -156,7 +158,7 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
                 continue
             index = DocIndex(doc.text, lang)
             needed = compiled.needed([pattern_or_code])
-            _, firings = _match_document(doc, lang, units, compiled, only=needed, index=index)
+            _, firings = match_document(doc, lang, units, compiled, only=needed, index=index)
             found = []
             for f in firings:
                 if f.code != pattern_or_code:
@@ -174,23 +176,23 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
             rule = rules_by_lang.get(lang)
             if rule is None:
                 rule = parse_rule(pattern_or_code, language=lang)
-                _check_meta_columns(compiled, corpus, [rule])
+                check_meta_columns(compiled, corpus, [rule])
                 rules_by_lang[lang] = rule
             index = DocIndex(doc.text, lang)
             if compiled is not None and rule.code_refs:
-                U, _ = _match_document(doc, lang, units, compiled, only=compiled.needed(rule.code_refs), index=index)
+                U, _ = match_document(doc, lang, units, compiled, only=compiled.needed(rule.code_refs), index=index)
             else:
                 U = UnitSet(index, units.starts, units.ends, meta=doc.meta, speakers=units.speakers)
             hits = []
-            for k in np.flatnonzero(_possible_mask(rule.root, U)):
-                for a, b in _spans(rule.root, U, int(k)) or []:
+            for k in np.flatnonzero(possible_mask(rule.root, U)):
+                for a, b in evidence(rule.root, U, int(k)) or []:
                     hits.append((a, b, int(k), {}))
             hits.sort(key=lambda h: (h[0], h[1]))
             seen_spans: set[tuple[int, int]] = set()
             hits = [h for h in hits if not ((h[0], h[1]) in seen_spans or seen_spans.add((h[0], h[1])))]
         by_id = {g.segment_id: g for g in segments[doc.doc_id]}
         for a, b, k, extra in hits:
-            seg_id = units.segment_ids[k] if unit != "document" else _segment_at(corpus, doc.doc_id, a, units.segment_ids[k],
+            seg_id = units.segment_ids[k] if unit != "document" else segment_at(corpus, doc.doc_id, a, units.segment_ids[k],
                                                                                        segments[doc.doc_id])
             seg = by_id.get(seg_id)
             who = seg.speaker if seg is not None else None

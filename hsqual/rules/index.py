@@ -1,0 +1,508 @@
+"""Token indexes: a text tokenised once, with lookups from normalised words to token positions.
+
+:class:`DocIndex` indexes one text, :class:`JoinedIndex` several texts as one; the matcher
+(:mod:`hsqual.rules.match`) asks them where the tokens of a term stand. ``norm_key`` is the
+case- and width-insensitive key both words of rules and tokens of texts are compared by.
+
+Example
+-------
+>>> ix = DocIndex("People live in fear. FEAR of want.", "en")
+>>> ix.hits(Term("fear"))[0][0].tolist()
+[3, 4]
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from .syntax import LANGUAGES, Term
+
+__all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map"]
+
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+# =========================================================================================
+# Matching: a document's tokens indexed once, every unit matched over token ranges
+# =========================================================================================
+
+
+_NORM_MEMO: dict[str, str] = {}
+
+
+def norm_key(s: str) -> str:
+    """Key for case- and width-insensitive comparison.
+
+    Example
+    -------
+    >>> norm_key("ＦＥＡＲ"), norm_key("Fear"), norm_key("ﾃﾞﾓ")
+    ('fear', 'fear', 'デモ')
+    """
+    if s.isascii():
+        return s.lower()
+    out = _NORM_MEMO.get(s)
+    if out is None:
+        out = unicodedata.normalize("NFKC", s).casefold()
+        if len(_NORM_MEMO) > 500_000:
+            _NORM_MEMO.clear()
+        _NORM_MEMO[s] = out
+    return out
+
+
+def _norm_surface(s: str) -> str:
+    """Key for ``surface:`` (width-insensitive, case-sensitive)."""
+    return s if s.isascii() else unicodedata.normalize("NFKC", s)
+
+
+@dataclass(frozen=True)
+class _Elem:
+    """One token position of a compiled term: field, key, glob and pos filter."""
+
+    field: str  # word | lemma | base | surface
+    key: str
+    glob: str | None = None  # None | "prefix" | "suffix"
+    pos: str | None = None
+
+    def __hash__(self) -> int:
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.field, self.key, self.glob, self.pos))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+
+_TERM_CACHE: dict[str, dict[Term, tuple[tuple[_Elem, ...], ...]]] = {}
+
+
+def _tokens_of(text: str, language: str) -> list:
+    from ..tokens import tokenize_arrays
+
+    return tokenize_arrays(text, language=language, sentences=False).tokens()
+
+
+def _elems_of_piece(piece: str, fieldname: str, language: str, pos: str | None) -> list[tuple[_Elem, ...]]:
+    """Ways one space-free piece of a term can match (``*`` at an end makes a glob).
+
+    The first alternative is one token holding the whole piece; when the tokenizer splits the
+    piece into several tokens, the second is that token sequence (each token by its written
+    base form; a glob's last (first) token by the prefix (suffix) of its surface). A
+    ``[pos=...]`` filter applies to the single token, or to the last token of a sequence.
+    """
+    glob = "prefix" if piece.endswith("*") else "suffix" if piece.startswith("*") else None
+    stem = piece.strip("*")
+    key_norm = _norm_surface if fieldname == "surface" else norm_key
+    alts = [(_Elem(fieldname, key_norm(stem), glob, pos),)]
+    toks = _tokens_of(stem, language)
+    if len(toks) == 1 and fieldname == "word" and glob is None and toks[0].surface == stem:
+        lemma = toks[0].lemma
+        if lemma and norm_key(lemma) != key_norm(stem):  # コミュニティ also finds コミュニティー
+            alts.append((_Elem("lemma", norm_key(lemma), None, pos),))
+    if len(toks) > 1:
+        elems = []
+        for k, t in enumerate(toks):
+            if fieldname == "lemma":
+                key = t.lemma or t.surface
+            elif fieldname == "surface":
+                key = t.surface
+            else:  # word, base
+                key = t.base or t.surface
+            g = None
+            if glob == "prefix" and k == len(toks) - 1:
+                g, key = "prefix", t.surface
+            elif glob == "suffix" and k == 0:
+                g, key = "suffix", t.surface
+            p = pos if k == len(toks) - 1 else None
+            elems.append(_Elem(fieldname, key_norm(key), g, p))
+        alts.append(tuple(elems))
+    return alts
+
+
+def _compile_term(term: Term, language: str) -> tuple[tuple[_Elem, ...], ...]:
+    """The alternative token sequences a term matches."""
+    cache = _TERM_CACHE.setdefault(language, {})
+    hit = cache.get(term)
+    if hit is not None:
+        return hit
+    if term.quoted:
+        pieces = term.text.split()
+        if len(pieces) == 1:
+            alts = _elems_of_piece(pieces[0], term.field, language, None)
+        else:
+            seq: list[_Elem] = []
+            for piece in pieces:  # each piece by its token sequence (or itself when one token)
+                seq.extend(_elems_of_piece(piece, term.field, language, None)[-1])
+            alts = [tuple(seq)]
+    else:
+        piece = ("*" if term.suffix else "") + term.text + ("*" if term.prefix else "")
+        alts = _elems_of_piece(piece, term.field, language, term.pos)
+    out = tuple(dict.fromkeys(alts))
+    if len(cache) > 100_000:
+        cache.clear()
+    cache[term] = out
+    return out
+
+
+class _Lookup:
+    """Normalised word -> token positions of one token field (or several) of a document.
+
+    Built per distinct form, not per token: each distinct form is normalised once, every token
+    gets the number of its normalised form, and one sort groups the positions by word.
+    """
+
+    def __init__(self, columns: list[list[str]], norm) -> None:
+        key_id: dict[str, int] = {}
+        ids_parts, pos_parts = [], []
+        first_ids = None
+        for col in columns:
+            forms = dict.fromkeys(col)
+            for form in forms:
+                forms[form] = key_id.setdefault(norm(form), len(key_id))
+            ids = np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col))
+            if first_ids is None:
+                first_ids = ids
+                ids_parts.append(ids)
+                pos_parts.append(np.arange(len(col), dtype=np.int64))
+            else:  # a token is listed once under each of its distinct forms
+                other = np.flatnonzero(ids != first_ids)
+                ids_parts.append(ids[other])
+                pos_parts.append(other)
+        ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
+        pos = np.concatenate(pos_parts) if len(pos_parts) > 1 else pos_parts[0]
+        if len(ids_parts) > 1:
+            order = np.lexsort((pos, ids))
+            ids, pos = ids[order], pos[order]
+            keep = np.ones(len(ids), dtype=bool)
+            keep[1:] = (ids[1:] != ids[:-1]) | (pos[1:] != pos[:-1])
+            ids, pos = ids[keep], pos[keep]
+        else:
+            order = np.argsort(ids, kind="stable")
+            ids, pos = ids[order], pos[order]
+        self._positions = pos
+        self._bounds = np.searchsorted(ids, np.arange(len(key_id) + 1), "left").tolist()
+        self._key_id = key_id
+        self._sorted: list[str] | None = None
+        self._rsorted: list[tuple[str, str]] | None = None
+
+    @property
+    def lists(self) -> dict[str, list[int]]:
+        """Every word and the positions of its tokens (for inspection)."""
+        b = self._bounds
+        return {k: self._positions[b[i]:b[i + 1]].tolist() for k, i in self._key_id.items()}
+
+    def get(self, key: str) -> np.ndarray | None:
+        """Sorted positions of the tokens holding ``key`` (None when there are none)."""
+        i = self._key_id.get(key)
+        if i is None:
+            return None
+        return self._positions[self._bounds[i]:self._bounds[i + 1]]
+
+    def glob(self, key: str, kind: str) -> list[str]:
+        """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
+        if kind == "prefix":
+            if self._sorted is None:
+                self._sorted = sorted(self._key_id)
+            words = self._sorted
+            lo = bisect.bisect_left(words, key)
+            hi = bisect.bisect_left(words, key + "\U0010ffff")
+            return words[lo:hi]
+        if self._rsorted is None:
+            self._rsorted = sorted((w[::-1], w) for w in self._key_id)
+        rkey = key[::-1]
+        lo = bisect.bisect_left(self._rsorted, (rkey,))
+        hi = bisect.bisect_left(self._rsorted, (rkey + "\U0010ffff",))
+        return [w for _, w in self._rsorted[lo:hi]]
+
+
+_PUNCT_POS = ("補助記号", "空白", "記号")
+
+
+class DocIndex:
+    """One text tokenised once, with lookup tables from words to token positions.
+
+    Internal to hsqual's matcher (used by :mod:`hsqual.apply` and :mod:`hsqual.kwic`).
+    ``starts``/``ends`` are character offsets into ``text``; whitespace is never a token.
+
+    Example
+    -------
+    >>> ix = DocIndex("権利が守られる。", "ja")
+    >>> ix.surface, ix.starts.tolist()
+    (['権利', 'が', '守ら', 'れる', '。'], [0, 2, 3, 5, 7])
+    """
+
+    def __init__(self, text: str, language: str, tokens=None) -> None:
+        if language not in LANGUAGES:
+            raise ValueError(f"cannot match rules in language {language!r}; supported: {', '.join(LANGUAGES)}")
+        self.text = text
+        self.language = language
+        if tokens is None:
+            from ..tokens import tokenize_arrays
+
+            tokens = tokenize_arrays(text, language=language, sentences=False)
+        self.surface: list[str] = tokens.surfaces
+        self.lemma: list[str] = tokens.lemmas
+        self.base: list[str] = tokens.bases
+        pos1 = tokens.pos
+        self._pos1, self._pos2 = pos1, tokens.pos2
+        self._pos: list[str] | None = None
+        self.starts = np.asarray(tokens.starts, dtype=np.int64)
+        self.ends = np.asarray(tokens.ends, dtype=np.int64)
+        # word number of each token: punctuation does not count in NEAR/SEQ distances
+        if language == "ja":
+            import pandas as pd
+
+            codes, uniques = pd.factorize(np.asarray(pos1, dtype=object)) if pos1 else (np.empty(0, np.int64), [])
+            word_pos = np.array([not str(u).startswith(_PUNCT_POS) for u in uniques], dtype=bool)
+            is_word = word_pos[codes] if len(codes) else np.empty(0, dtype=bool)
+        else:
+            is_word = np.fromiter((any(ch.isalnum() for ch in s) for s in self.surface), dtype=bool,
+                                  count=len(self.surface))
+        self.word_no = np.cumsum(is_word) - 1
+        self.word_positions = np.flatnonzero(is_word)
+        self._sentence: np.ndarray | None = None
+        self._groups: dict[str, dict[str, np.ndarray]] = {}
+        self._elem_cache: dict[_Elem, np.ndarray] = {}
+        self._hits_cache: dict[Term, list[tuple[np.ndarray, int]]] = {}
+        self._norm_text: tuple[str, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def pos(self) -> list[str]:
+        """Part of speech of each token as ``pos1-pos2`` (``名詞-固有名詞``); empty in English."""
+        if self._pos is None:
+            self._pos = [f"{a}-{b}" if b and b != "*" else a for a, b in zip(self._pos1, self._pos2)]
+        return self._pos
+
+    @property
+    def sentence(self) -> np.ndarray:
+        """The sentence number of each token (sentences as :func:`hsqual.segment.split_sentences` finds them)."""
+        if self._sentence is None:
+            from ..segment import split_sentences
+
+            sent_starts = np.asarray([a for a, _ in split_sentences(self.text, language=self.language)], dtype=np.int64)
+            self._sentence = np.maximum(np.searchsorted(sent_starts, self.starts, "right") - 1, 0)
+        return self._sentence
+
+    def __len__(self) -> int:
+        return len(self.surface)
+
+    # -- lookups --------------------------------------------------------------------------
+    def _group(self, name: str) -> _Lookup:
+        g = self._groups.get(name)
+        if g is None:
+            if name == "word":  # lemma or written base form
+                g = _Lookup([self.lemma] if self.language == "en" else [self.lemma, self.base], norm_key)
+            elif name == "surface":  # case-folded; surface: filters the case afterwards
+                g = _Lookup([self.surface], norm_key)
+            elif name == "lemma":
+                g = _Lookup([self.lemma], norm_key)
+            elif name == "base":
+                g = _Lookup([self.base], norm_key)
+            else:
+                raise KeyError(name)
+            self._groups[name] = g
+        return g
+
+    def positions(self, elem: _Elem) -> np.ndarray:
+        """Sorted positions of the tokens one element matches."""
+        out = self._elem_cache.get(elem)
+        if out is not None:
+            return out
+        field = elem.field
+        key = elem.key if field != "surface" else norm_key(elem.key)
+        # a glob on a bare word looks at lemma, base form and surface
+        names = ("word", "surface") if (field == "word" and elem.glob and self.language == "ja") else (field,)
+        parts = []
+        for name in names:
+            g = self._group(name)
+            if elem.glob is None:
+                arr = g.get(key)
+                if arr is not None:
+                    parts.append(arr)
+            else:
+                parts.extend(g.get(w) for w in g.glob(key, elem.glob))
+        if not parts:
+            out = _EMPTY
+        elif len(parts) == 1:
+            out = parts[0]
+        else:
+            out = np.unique(np.concatenate(parts))
+        if field == "surface" and len(out):  # surface: is case-sensitive
+            surf = self.surface
+            out = out[np.fromiter((_norm_surface(surf[p]).startswith(elem.key) if elem.glob == "prefix"
+                                   else _norm_surface(surf[p]).endswith(elem.key) if elem.glob == "suffix"
+                                   else _norm_surface(surf[p]) == elem.key for p in out), dtype=bool, count=len(out))]
+        if elem.pos and len(out):
+            pos = self.pos
+            out = out[np.fromiter((pos[p].startswith(elem.pos) for p in out), dtype=bool, count=len(out))]
+        self._elem_cache[elem] = out
+        return out
+
+    def hits(self, term: Term) -> list[tuple[np.ndarray, int]]:
+        """For each way a term can match: the first-token positions of its occurrences, and its
+        length in tokens (ways that never occur are left out)."""
+        got = self._hits_cache.get(term)
+        if got is not None:
+            return got
+        got = []
+        for elems in _compile_term(term, self.language):
+            first = self.positions(elems[0])
+            for j, e in enumerate(elems[1:], 1):
+                if not len(first):
+                    break
+                first = np.intersect1d(first, self.positions(e) - j, assume_unique=True)
+            if len(first):
+                got.append((first, len(elems)))
+        self._hits_cache[term] = got
+        return got
+
+    def normalized(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+        """The NFKC-normalised text; for each normalised character the start and end of the
+        original characters it comes from; for each original offset (and ``len(text)``) the
+        normalised offset."""
+        if self._norm_text is None:
+            self._norm_text = normalize_with_map(self.text)
+        return self._norm_text
+
+
+class JoinedIndex(DocIndex):
+    """Several texts indexed as one, so that rules are matched over all of them at once.
+
+    Internal to hsqual's matcher. The texts are joined by a line break; text ``i`` starts at
+    offset ``bases[i]`` of the joined text. Each text is tokenised on its own, and its sentences
+    and normalised form are those of the text alone, so a unit lying in one text matches as it
+    would in a :class:`DocIndex` of that text (offsets shifted by the text's base).
+
+    Example
+    -------
+    >>> ix = JoinedIndex(["恐怖の中で", "欠乏。"], "ja")
+    >>> ix.bases, ix.surface, ix.starts.tolist()
+    ([0, 6], ['恐怖', 'の', '中', 'で', '欠乏', '。'], [0, 2, 3, 4, 6, 8])
+    """
+
+    def __init__(self, texts: list[str], language: str) -> None:
+        from ..tokens import TokenArrays, tokenize_arrays
+
+        texts = list(texts)
+        bases, pos = [], 0
+        for t in texts:
+            bases.append(pos)
+            pos += len(t) + 1
+        parts = [tokenize_arrays(t, language=language, sentences=False) for t in texts]
+        self.texts, self.bases = texts, bases
+        self._token_counts = [len(a) for a in parts]
+
+        def joined(name):
+            if len(parts) == 1:  # one long document: its lists as they are, not a copy
+                return getattr(parts[0], name)
+            return [x for a in parts for x in getattr(a, name)]
+
+        def shifted(name):
+            arrays = [np.asarray(getattr(a, name), dtype=np.int64) + b for a, b in zip(parts, bases)]
+            return np.concatenate(arrays) if arrays else _EMPTY
+
+        tokens = TokenArrays(joined("surfaces"), joined("lemmas"), joined("bases"), joined("pos"), joined("pos2"),
+                             shifted("starts"), shifted("ends"), [])
+        super().__init__("\n".join(texts), language, tokens)
+
+    @property
+    def sentence(self) -> np.ndarray:
+        """The sentence number of each token within its own text."""
+        if self._sentence is None:
+            from ..segment import split_sentences
+
+            out, i = [], 0
+            for text, base, n in zip(self.texts, self.bases, self._token_counts):
+                sent_starts = np.asarray([a for a, _ in split_sentences(text, language=self.language)], dtype=np.int64)
+                out.append(np.maximum(np.searchsorted(sent_starts, self.starts[i:i + n] - base, "right") - 1, 0))
+                i += n
+            self._sentence = np.concatenate(out) if out else _EMPTY
+        return self._sentence
+
+    def normalized(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+        """As :meth:`DocIndex.normalized`, each text normalised on its own; the line break
+        joining two texts stays a line break."""
+        if self._norm_text is None and len(self.texts) == 1:  # no copies of one long text's maps
+            self._norm_text = normalize_with_map(self.texts[0])
+        if self._norm_text is None:
+            ntexts, n2o_s, n2o_e, o2n = [], [], [], []
+            nbase = 0
+            for k, (text, base) in enumerate(zip(self.texts, self.bases)):
+                nt, s, e, m = normalize_with_map(text)
+                last = k == len(self.texts) - 1
+                ntexts.append(nt)
+                n2o_s.append(s + base)
+                n2o_e.append(e + base)
+                # the text's own offsets, then the joining line break (or the end of everything)
+                o2n.append(m + nbase)
+                if not last:
+                    sep = base + len(text)
+                    n2o_s.append(np.array([sep], dtype=np.int64))
+                    n2o_e.append(np.array([sep + 1], dtype=np.int64))
+                nbase += len(nt) + 1
+            self._norm_text = ("\n".join(ntexts), np.concatenate(n2o_s) if n2o_s else _EMPTY,
+                               np.concatenate(n2o_e) if n2o_e else _EMPTY,
+                               np.concatenate(o2n) if o2n else np.zeros(1, dtype=np.int64))
+        return self._norm_text
+
+
+def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+    """The NFKC-normalised text; for each normalised character the start and end of the original
+    characters it comes from; for each original offset (and ``len(text)``) the normalised offset.
+
+    Example
+    -------
+    >>> text, starts, ends, to_norm = normalize_with_map("ﾃﾞﾓ…")
+    >>> text, starts.tolist(), ends.tolist(), to_norm.tolist()
+    ('デモ...', [0, 2, 3, 3, 3], [2, 3, 4, 4, 4], [0, 0, 1, 2, 5])
+    """
+    from ..tokens import normalize_for_matching
+
+    t1 = normalize_for_matching(text)  # one character for one: offsets unchanged
+    n = len(text)
+    ident = np.arange(n + 1, dtype=np.int64)
+    if unicodedata.is_normalized("NFKC", t1):
+        return t1, ident[:-1], ident[1:], ident
+    # what is left expands (… → ...) or combines with the character before (か + ゙ → が)
+    combining, expanding = [], []
+    for ch in set(t1):
+        if unicodedata.combining(ch) or ch in "\uff9e\uff9f":
+            combining.append(ch)
+        elif unicodedata.normalize("NFKC", ch) != ch:
+            expanding.append(ch)
+    alts = []
+    if combining:
+        alts.append("." + "[" + "".join(map(re.escape, combining)) + "]+")
+    if expanding:
+        alts.append("[" + "".join(map(re.escape, expanding)) + "]")
+    pieces: list[str] = []
+    n2o_start: list[np.ndarray] = []
+    n2o_end: list[np.ndarray] = []
+    o2n = np.empty(n + 1, dtype=np.int64)
+    pos = cur = 0
+    for m in re.finditer("|".join(alts), t1, flags=re.S):
+        a, b = m.span()
+        if a > pos:
+            pieces.append(t1[pos:a])
+            n2o_start.append(ident[pos:a])
+            n2o_end.append(ident[pos + 1:a + 1])
+            o2n[pos:a] = np.arange(cur, cur + a - pos)
+            cur += a - pos
+        chunk = unicodedata.normalize("NFKC", t1[a:b])
+        pieces.append(chunk)
+        n2o_start.append(np.full(len(chunk), a, dtype=np.int64))
+        n2o_end.append(np.full(len(chunk), b, dtype=np.int64))
+        o2n[a:b] = cur
+        cur += len(chunk)
+        pos = b
+    if pos < n:
+        pieces.append(t1[pos:])
+        n2o_start.append(ident[pos:n])
+        n2o_end.append(ident[pos + 1:n + 1])
+        o2n[pos:n] = np.arange(cur, cur + n - pos)
+        cur += n - pos
+    o2n[n] = cur
+    return "".join(pieces), np.concatenate(n2o_start), np.concatenate(n2o_end), o2n

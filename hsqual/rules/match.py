@@ -1,0 +1,453 @@
+"""Evaluation of rules over the units of a token index, with the evidence of each match.
+
+:class:`UnitSet` holds the units (sentences, segments, ...) of one indexed text; ``unit_mask``
+tells which units a rule's node matches (every unit at once), ``evaluate``/``evidence`` give
+the character spans that made it match in one unit.
+
+Example
+-------
+>>> from hsqual.rules import parse_rule
+>>> text = "Fear is real. Want is real too."
+>>> units = UnitSet(DocIndex(text, "en"), [0, 14], [13, 31], meta={})
+>>> root = parse_rule("real AND NOT want", language="en").root
+>>> unit_mask(root, units).tolist(), evidence(root, units, 0)
+([True, False], [(8, 12)])
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .index import DocIndex, norm_key
+from .syntax import And, CodeRef, Count, Meta, Near, Node, Not, Or, Regex, Term
+
+__all__ = ["UnitSet", "unit_mask", "possible_mask", "near_pairs", "evaluate", "evidence", "merge_spans"]
+
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+class UnitSet:
+    """The units (sentences, segments, ...) of one document, matched together.
+
+    Internal to hsqual's matcher. ``starts``/``ends`` are character offsets of the units;
+    each unit covers the tokens lying wholly inside it.
+
+    Example
+    -------
+    >>> text = "Fear is real. Want is real too."
+    >>> units = UnitSet(DocIndex(text, "en"), [0, 14], [13, 31], meta={})
+    >>> units.term_counts(Term("real")).tolist(), units.term_spans(Term("want"), 1)
+    ([1, 1], [(14, 18)])
+    """
+
+    def __init__(self, index: DocIndex, starts, ends, *, meta: Mapping[str, Any], speakers=None,
+                 metas: list[Mapping[str, Any]] | None = None, unit_docs=None) -> None:
+        self.index = index
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.ends = np.asarray(ends, dtype=np.int64)
+        self.n = len(self.starts)
+        self.i0 = np.searchsorted(index.starts, self.starts, "left")
+        self.i1 = np.searchsorted(index.ends, self.ends, "right")
+        self.meta = {str(k): v for k, v in meta.items()}
+        # units of several documents (a JoinedIndex): each document's metadata, each unit's document
+        self.metas = None if metas is None else [{str(k): v for k, v in m.items()} for m in metas]
+        self.unit_docs = None if unit_docs is None else np.asarray(unit_docs, dtype=np.int64)
+        self.speakers = list(speakers) if speakers is not None else [None] * self.n
+        self.code_masks: dict[str, np.ndarray] = {}
+        self.code_spans: dict[str, dict[int, list[tuple[int, int]]]] = {}
+        self._counts: dict[Any, np.ndarray] = {}
+        self._zeros = np.zeros(self.n, dtype=np.int64)
+        self._zeros.flags.writeable = False
+        self._norm_bounds: tuple[list[int], list[int]] | None = None
+
+    def set_code(self, code_id: str, mask: np.ndarray, spans: dict[int, list[tuple[int, int]]]) -> None:
+        self.code_masks[code_id] = mask
+        self.code_spans[code_id] = spans
+
+    # -- terms ------------------------------------------------------------------------------
+    def term_counts(self, term: Term) -> np.ndarray:
+        c = self._counts.get(term)
+        if c is None:
+            hits = self.index.hits(term)
+            if not hits:
+                c = self._zeros
+            else:
+                c = np.zeros(self.n, dtype=np.int64)
+                for first, length in hits:
+                    lo = np.searchsorted(first, self.i0, "left")
+                    hi = np.searchsorted(first, self.i1 - length + 1, "left")
+                    c += np.maximum(hi - lo, 0)
+            self._counts[term] = c
+        return c
+
+    def term_ranges(self, term: Term, k: int) -> list[tuple[int, int]]:
+        """(first token, last token) of each occurrence of a term in unit k."""
+        out = []
+        for first, length in self.index.hits(term):
+            lo = np.searchsorted(first, self.i0[k], "left")
+            hi = np.searchsorted(first, self.i1[k] - length + 1, "left")
+            out.extend((int(p), int(p) + length - 1) for p in first[lo:max(lo, hi)])
+        return out
+
+    def group_ranges(self, group: tuple[Term, ...], k: int) -> list[tuple[int, int]]:
+        """(first token, last token) of each occurrence of any term of a group in unit k, sorted
+        and without repeats (the union of ``term_ranges`` over the group)."""
+        firsts, lasts = self._group_occurrences(group)
+        i1 = int(self.i1[k])
+        lo = bisect.bisect_left(firsts, int(self.i0[k]))
+        hi = bisect.bisect_left(firsts, i1, lo)
+        return [(a, b) for a, b in zip(firsts[lo:hi], lasts[lo:hi]) if b < i1]
+
+    def _group_occurrences(self, group: tuple[Term, ...]) -> tuple[list[int], list[int]]:
+        """First and last token of every occurrence of any term of a group in the document,
+        sorted by (first, last), without repeats."""
+        key = ("group", group)
+        got = self._counts.get(key)
+        if got is None:
+            firsts, lasts = [], []
+            for t in group:
+                for first, length in self.index.hits(t):
+                    firsts.append(first)
+                    lasts.append(first + (length - 1))
+            if firsts:
+                f, la = np.concatenate(firsts), np.concatenate(lasts)
+                order = np.lexsort((la, f))
+                f, la = f[order], la[order]
+                keep = np.ones(len(f), dtype=bool)
+                keep[1:] = (f[1:] != f[:-1]) | (la[1:] != la[:-1])
+                got = (f[keep].tolist(), la[keep].tolist())
+            else:
+                got = ([], [])
+            self._counts[key] = got
+        return got
+
+    def term_spans(self, term: Term, k: int) -> list[tuple[int, int]]:
+        ix = self.index
+        return [(int(ix.starts[a]), int(ix.ends[b])) for a, b in self.term_ranges(term, k)]
+
+    # -- regular expressions -------------------------------------------------------------------
+    def _bounds_in_normalized(self) -> tuple[list[int], list[int]]:
+        """Start and end of each unit in the normalised text."""
+        if self._norm_bounds is None:
+            o2n = self.index.normalized()[3]
+            self._norm_bounds = (o2n[self.starts].tolist(), o2n[self.ends].tolist())
+        return self._norm_bounds
+
+    def _unit_text(self, k: int) -> tuple[str, int]:
+        starts, ends = self._bounds_in_normalized()
+        return self.index.normalized()[0][starts[k]:ends[k]], starts[k]
+
+    def regex_counts(self, rx: Regex, *, stop_at: int | None = None) -> np.ndarray:
+        key = (rx, stop_at)
+        c = self._counts.get(key)
+        if c is None:
+            pat = rx.compiled
+            ntext = self.index.normalized()[0]
+            bounds = zip(*self._bounds_in_normalized())
+            if stop_at == 1:
+                search = pat.search
+                c = np.fromiter((search(ntext[a:b]) is not None for a, b in bounds), dtype=np.int64, count=self.n)
+            else:
+                finditer = pat.finditer
+                c = np.fromiter((sum(1 for _ in finditer(ntext[a:b])) for a, b in bounds), dtype=np.int64, count=self.n)
+            self._counts[key] = c
+        return c
+
+    def regex_spans(self, rx: Regex, k: int) -> list[tuple[int, int]]:
+        _, n2o_start, n2o_end, _ = self.index.normalized()
+        text, a = self._unit_text(k)
+        out = []
+        for m in rx.compiled.finditer(text):
+            s, e = a + m.start(), a + m.end()
+            if e > s:
+                out.append((int(n2o_start[s]), int(n2o_end[e - 1])))
+            else:
+                at = int(n2o_start[s]) if s < len(n2o_start) else len(self.index.text)
+                out.append((at, at))
+        return out
+
+    # -- metadata ----------------------------------------------------------------------------
+    def meta_mask(self, m: Meta) -> np.ndarray:
+        key = ("meta", m)
+        got = self._counts.get(key)
+        if got is None:
+            got = self._counts[key] = self._meta_mask(m)
+        return got
+
+    def _meta_mask(self, m: Meta) -> np.ndarray:
+        want = norm_key(m.value.strip())
+        col = m.column
+        if self.metas is None:
+            if col == "speaker":
+                vals = [sp if sp is not None else self.meta.get("speaker") for sp in self.speakers]
+                return np.fromiter((_meta_equal(v, want) for v in vals), dtype=bool, count=self.n)
+            return np.full(self.n, _meta_equal(self.meta.get(col), want), dtype=bool)
+        if col == "speaker":
+            metas, docs = self.metas, self.unit_docs.tolist()
+            vals = [sp if sp is not None else metas[d].get("speaker") for sp, d in zip(self.speakers, docs)]
+            return np.fromiter((_meta_equal(v, want) for v in vals), dtype=bool, count=self.n)
+        per_doc = np.array([_meta_equal(meta.get(col), want) for meta in self.metas], dtype=bool)
+        return per_doc[self.unit_docs]
+
+
+def _meta_equal(value: Any, want: str) -> bool:
+    if value is None:
+        return False
+    try:
+        if value != value:  # NaN
+            return False
+    except Exception:  # pragma: no cover - exotic objects
+        pass
+    text = str(value).strip()
+    if norm_key(text) == want:
+        return True
+    return ";" in text and any(norm_key(p.strip()) == want for p in text.split(";"))
+
+
+# -- evaluation: whole-document masks and per-unit evidence --------------------------------
+
+
+def unit_mask(node: Node, U: UnitSet) -> np.ndarray:
+    """Which units a node matches (a boolean array over the units).
+
+    Example
+    -------
+    >>> U = UnitSet(DocIndex("Fear is real. Want is real too.", "en"), [0, 14], [13, 31], meta={})
+    >>> unit_mask(Term("want"), U).tolist(), unit_mask(Not(Term("want")), U).tolist()
+    ([False, True], [True, False])
+    """
+    if isinstance(node, Term):
+        return U.term_counts(node) > 0
+    if isinstance(node, Regex):
+        return U.regex_counts(node, stop_at=1) > 0
+    if isinstance(node, Count):
+        c = U.term_counts(node.term) if isinstance(node.term, Term) else U.regex_counts(node.term)
+        return {">=": c >= node.n, ">": c > node.n, "==": c == node.n}[node.op]
+    if isinstance(node, Not):
+        return ~unit_mask(node.item, U)
+    if isinstance(node, And):
+        m = unit_mask(node.items[0], U)
+        for item in node.items[1:]:
+            if not m.any():
+                break
+            m = m & unit_mask(item, U)
+        return m
+    if isinstance(node, Or):
+        m = unit_mask(node.items[0], U)
+        for item in node.items[1:]:
+            m = m | unit_mask(item, U)
+        return m
+    if isinstance(node, Near):
+        cand = _group_mask(node.a, U)
+        if cand.any():
+            cand = cand & _group_mask(node.b, U)
+        out = np.zeros(U.n, dtype=bool)
+        for k in np.flatnonzero(cand):
+            out[k] = near_pairs(node, U, int(k)) is not None
+        return out
+    if isinstance(node, CodeRef):
+        m = U.code_masks.get(node.code)
+        return np.zeros(U.n, dtype=bool) if m is None else m
+    if isinstance(node, Meta):
+        return U.meta_mask(node)
+    raise TypeError(f"unknown rule node {node!r}")  # pragma: no cover
+
+
+_ASSERTIONS = re.compile(r"\^|\$|\\[AZbB]|\(\?<?[=!]")
+
+
+def _possible(node: Node, U: UnitSet) -> bool:
+    """False when the node can match no unit of the document (checked on the whole document,
+    cheaply); True when it may."""
+    if isinstance(node, Term):
+        return bool(U.index.hits(node))
+    if isinstance(node, And):
+        return all(_possible(i, U) for i in node.items)
+    if isinstance(node, Or):
+        return any(_possible(i, U) for i in node.items)
+    if isinstance(node, Near):
+        return any(U.index.hits(t) for t in node.a) and any(U.index.hits(t) for t in node.b)
+    if isinstance(node, Count):
+        if isinstance(node.term, Term) and node.op in (">=", ">") and node.n >= (1 if node.op == ">=" else 0):
+            total = sum(len(first) for first, _ in U.index.hits(node.term))
+            return total >= node.n if node.op == ">=" else total > node.n
+        return True
+    if isinstance(node, Regex):
+        if _ASSERTIONS.search(node.pattern):  # anchors and lookarounds may hold only in a unit
+            return True
+        return node.compiled.search(U.index.normalized()[0]) is not None
+    if isinstance(node, CodeRef):
+        m = U.code_masks.get(node.code)
+        return m is not None and bool(m.any())
+    return True  # Not, Meta
+
+
+def possible_mask(node: Node, U: UnitSet) -> np.ndarray:
+    """Which units a node matches, after a cheap whole-document check.
+
+    Example
+    -------
+    >>> U = UnitSet(DocIndex("Fear is real. Want is real too.", "en"), [0, 14], [13, 31], meta={})
+    >>> possible_mask(Term("fear"), U).tolist(), possible_mask(Term("dignity"), U).tolist()
+    ([True, False], [False, False])
+    """
+    return unit_mask(node, U) if _possible(node, U) else np.zeros(U.n, dtype=bool)
+
+
+def _group_mask(group: tuple[Term, ...], U: UnitSet) -> np.ndarray:
+    m = U.term_counts(group[0]) > 0
+    for t in group[1:]:
+        m = m | (U.term_counts(t) > 0)
+    return m
+
+
+def _group_hits(group: tuple[Term, ...], U: UnitSet, k: int) -> list[tuple[int, int]]:
+    """(first token, last token) of every occurrence of any term of a group in unit k, sorted."""
+    return U.group_ranges(group, k)
+
+
+def near_pairs(node: Near, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
+    """The occurrences (token ranges) that take part in a qualifying NEAR/SEQ pair, or None.
+
+    For each occurrence ``a`` of the first group, the occurrences ``b`` of the second that
+    pair with it form one run of ``B`` sorted by first token (``b`` after ``a``) and one run
+    sorted by last token (``b`` before ``a``, NEAR only), since word numbers and sentence
+    numbers never decrease within a unit: binary searches find the runs, so a document with
+    thousands of occurrences of each takes O((|A| + |B|) log |B|), not |A| x |B|.
+
+    Example
+    -------
+    >>> from hsqual.rules import parse_rule
+    >>> U = UnitSet(DocIndex("fear and want and fear", "en"), [0], [22], meta={})
+    >>> near_pairs(parse_rule("NEAR(fear, want, 2)", language="en").root, U, 0)
+    [(0, 0), (2, 2), (4, 4)]
+    """
+    A = _group_hits(node.a, U, k)
+    B = _group_hits(node.b, U, k)
+    if not A or not B:
+        return None
+    wn = U.index.word_no
+    sent = U.index.sentence if node.sentence else None
+    a_first = np.fromiter((a[0] for a in A), dtype=np.int64, count=len(A))
+    a_last = np.fromiter((a[1] for a in A), dtype=np.int64, count=len(A))
+    b_first = np.fromiter((b[0] for b in B), dtype=np.int64, count=len(B))  # sorted: B is sorted
+    b_last = np.fromiter((b[1] for b in B), dtype=np.int64, count=len(B))
+    n = node.n
+    a_used = np.zeros(len(A), dtype=bool)
+    b_cover = np.zeros(len(B) + 1, dtype=np.int64)  # +1/-1 at the ends of each run of B used
+    # b after a: b_first in (a_last, ...], within n words, in a's sentence
+    lo = np.searchsorted(b_first, a_last, "right")
+    hi = np.searchsorted(wn[b_first], wn[a_last] + n, "right")
+    if sent is not None:
+        hi = np.minimum(hi, np.searchsorted(sent[b_first], sent[a_last], "right"))
+    ok = hi > lo
+    a_used |= ok
+    np.add.at(b_cover, lo[ok], 1)
+    np.add.at(b_cover, hi[ok], -1)
+    used_b = np.cumsum(b_cover[:-1]) > 0
+    if node.kind == "NEAR":  # b before a: b_last in [..., a_first), within n words, in a's sentence
+        order = np.argsort(b_last, kind="stable")
+        bl = b_last[order]
+        hi = np.searchsorted(bl, a_first, "left")
+        lo = np.searchsorted(wn[bl], wn[a_first] - n, "left")
+        if sent is not None:
+            lo = np.maximum(lo, np.searchsorted(sent[bl], sent[a_first], "left"))
+        ok = hi > lo
+        a_used |= ok
+        cover = np.zeros(len(B) + 1, dtype=np.int64)
+        np.add.at(cover, lo[ok], 1)
+        np.add.at(cover, hi[ok], -1)
+        used_b[order[np.cumsum(cover[:-1]) > 0]] = True
+    if not a_used.any():
+        return None
+    used = {A[i] for i in np.flatnonzero(a_used)}
+    used.update(B[i] for i in np.flatnonzero(used_b))
+    return sorted(used)
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with overlapping ones merged (a word inside a matched phrase is one span).
+
+    Example
+    -------
+    >>> merge_spans([(5, 9), (0, 17), (20, 28), (26, 30), (30, 32)])
+    [(0, 17), (20, 30), (30, 32)]
+    """
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(set(spans)):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def evidence(node: Node, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
+    """The evidence of a node in unit k (sorted, overlaps merged), or None when it does not match.
+
+    Example
+    -------
+    >>> U = UnitSet(DocIndex("Fear is real. Want is real too.", "en"), [0, 14], [13, 31], meta={})
+    >>> evidence(Or((Term("real"), Term("want"))), U, 1), evidence(Term("fear"), U, 1)
+    ([(14, 18), (22, 26)], None)
+    """
+    out = evaluate(node, U, k)
+    return None if out is None else merge_spans(out)
+
+
+def evaluate(node: Node, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
+    """The evidence of a node in unit k, unsorted and unmerged (None when it does not match).
+
+    Example
+    -------
+    >>> U = UnitSet(DocIndex("Fear is real. Want is real too.", "en"), [0, 14], [13, 31], meta={})
+    >>> evaluate(And((Term("real"), Term("want"))), U, 1), evaluate(Not(Term("want")), U, 1)
+    ([(22, 26), (14, 18)], None)
+    """
+    if isinstance(node, Term):
+        sp = U.term_spans(node, k)
+        return sp or None
+    if isinstance(node, Regex):
+        sp = U.regex_spans(node, k)
+        return sp or None
+    if isinstance(node, Count):
+        sp = U.term_spans(node.term, k) if isinstance(node.term, Term) else U.regex_spans(node.term, k)
+        c = len(sp)
+        ok = {">=": c >= node.n, ">": c > node.n, "==": c == node.n}[node.op]
+        return sp if ok else None
+    if isinstance(node, Not):
+        return [] if evaluate(node.item, U, k) is None else None
+    if isinstance(node, And):
+        out: list[tuple[int, int]] = []
+        for item in node.items:
+            sp = evaluate(item, U, k)
+            if sp is None:
+                return None
+            out.extend(sp)
+        return out
+    if isinstance(node, Or):
+        found = None
+        for item in node.items:
+            sp = evaluate(item, U, k)
+            if sp is not None:
+                found = (found or []) + sp
+        return found
+    if isinstance(node, Near):
+        pairs = near_pairs(node, U, k)
+        if pairs is None:
+            return None
+        ix = U.index
+        return [(int(ix.starts[a]), int(ix.ends[b])) for a, b in pairs]
+    if isinstance(node, CodeRef):
+        m = U.code_masks.get(node.code)
+        if m is None or not m[k]:
+            return None
+        return list(U.code_spans.get(node.code, {}).get(k, []))
+    if isinstance(node, Meta):
+        return [] if U.meta_mask(node)[k] else None
+    raise TypeError(f"unknown rule node {node!r}")  # pragma: no cover
