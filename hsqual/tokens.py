@@ -51,7 +51,8 @@ import numpy as np
 
 from .segment import split_sentences
 
-__all__ = ["Token", "TokenArrays", "tokenize", "tokenize_arrays", "tokenize_many", "normalize_for_matching"]
+__all__ = ["Token", "TokenArrays", "tokenize", "tokenize_arrays", "tokenize_many", "normalize_for_matching",
+           "compose_marks", "SPACING_MARKS"]
 
 _LANGUAGES = ("en", "ja")
 
@@ -159,9 +160,9 @@ def tokenize_arrays(text: str, *, language: str, sentences: bool = True) -> Toke
     _check(text, language, "tokenize_arrays")
     if language == "ja":
         with _LOCK:
-            arrays = _ja_arrays(text)
+            arrays = _composed(_ja_arrays, text)
     else:
-        arrays = _en_arrays(text)
+        arrays = _composed(_en_arrays, text)
     return _with_sentences(text, arrays, language, sentences)
 
 
@@ -187,9 +188,9 @@ def tokenize_many(texts: Iterable[str], *, language: str, arrays: bool = False) 
     _check("", language, "tokenize_many")
     if language == "ja":
         with _LOCK:
-            raw = [_ja_arrays(t) for t in texts]
+            raw = [_composed(_ja_arrays, t) for t in texts]
     else:
-        raw = [_en_arrays(t) for t in texts]
+        raw = [_composed(_en_arrays, t) for t in texts]
     out = [_with_sentences(t, a, language, True) for t, a in zip(texts, raw)]
     return out if arrays else [a.tokens() for a in out]
 
@@ -223,6 +224,82 @@ def normalize_for_matching(text: str) -> str:
     for ch, n in changed:  # few distinct characters change: str.replace beats str.translate
         text = text.replace(ch, n)
     return text
+
+
+#: Spacing (and half-width) voiced and semi-voiced sound marks, and the combining marks they stand for.
+SPACING_MARKS = {"\u309b": "\u3099", "\u309c": "\u309a", "\uff9e": "\u3099", "\uff9f": "\u309a"}
+
+
+def compose_marks(text: str) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+    """``text`` with each character and the marks that follow it composed (NFC), and an offset map.
+
+    Text extracted from PDFs often arrives decomposed: ``テ`` followed by a combining voiced
+    mark (U+3099) or by a spacing one (``゛`` U+309B, half-width ``ﾞ`` U+FF9E), and likewise
+    for the semi-voiced mark. Such a pair is composed into one character (``デ``) when
+    Unicode has one; a mark that composes with nothing stays as it is. The other characters
+    are left alone (width and compatibility forms are :func:`normalize_for_matching`'s work).
+
+    Returns the composed text and, for each of its characters, the start and end of the
+    characters of ``text`` it comes from; both maps are ``None`` when nothing was composed.
+
+    Example
+    -------
+    >>> composed, starts, ends = compose_marks("テ\\u3099ータとテﾞータ、A゛")
+    >>> composed, starts.tolist(), ends.tolist()
+    ('データとデータ、A゛', [0, 2, 3, 4, 5, 7, 8, 9, 10, 11], [2, 3, 4, 5, 7, 8, 9, 10, 11, 12])
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"compose_marks: text must be a str, not {type(text).__name__}")
+    if text.isascii():
+        return text, None, None
+    spacing = [m for m in SPACING_MARKS if m in text]
+    if not spacing and unicodedata.is_normalized("NFC", text):
+        return text, None, None
+    marks = {ch for ch in set(text) if unicodedata.combining(ch)} | set(spacing)
+    if not marks:
+        return text, None, None
+    run = re.compile(".[" + "".join(map(re.escape, sorted(marks))) + "]+", re.S)
+    pieces: list[str] = []
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+    pos = 0
+    n = len(text)
+    ident = np.arange(n + 1, dtype=np.int64)
+    for m in run.finditer(text):
+        a, b = m.span()
+        chunk = unicodedata.normalize("NFC", "".join(SPACING_MARKS.get(c, c) for c in m.group()))
+        if len(chunk) >= b - a:  # nothing composes: the characters stay as written
+            continue
+        if a > pos:
+            pieces.append(text[pos:a])
+            starts.append(ident[pos:a])
+            ends.append(ident[pos + 1:a + 1])
+        pieces.append(chunk)
+        starts.append(np.full(len(chunk), a, dtype=np.int64))
+        ends.append(np.full(len(chunk), b, dtype=np.int64))
+        pos = b
+    if not pieces:
+        return text, None, None
+    if pos < n:
+        pieces.append(text[pos:])
+        starts.append(ident[pos:n])
+        ends.append(ident[pos + 1:n + 1])
+    return "".join(pieces), np.concatenate(starts), np.concatenate(ends)
+
+
+def _composed(tokenizer, text: str) -> TokenArrays:
+    """``tokenizer`` run on ``text`` composed by :func:`compose_marks`, offsets and surfaces
+    mapped back to ``text``."""
+    composed, cstarts, cends = compose_marks(normalize_for_matching(text))
+    if cstarts is None or cends is None:
+        return tokenizer(text)
+    a = tokenizer(composed)
+    if not a.starts:
+        return a
+    starts = cstarts[np.asarray(a.starts, dtype=np.int64)].tolist()
+    ends = cends[np.asarray(a.ends, dtype=np.int64) - 1].tolist()
+    surfaces = [text[s:e] for s, e in zip(starts, ends)]
+    return TokenArrays(surfaces, a.lemmas, a.bases, a.pos, a.pos2, starts, ends, list(a.sentences))
 
 
 # --------------------------------------------------------------------------------------------

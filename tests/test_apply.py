@@ -516,3 +516,38 @@ def test_codings_carry_the_speaker_and_the_sentence_id(tmp_path):
     problems = check_codings(df, sentences)
     assert "outside its segment" in set(problems["problem"])
     assert check_codings(df, corpus).empty
+
+
+def _spans_of(cell):
+    """The (start, end) pairs of a ``match_spans`` cell ("0-3;5-7")."""
+    return [tuple(map(int, part.split("-"))) for part in cell.split(";") if part]
+
+
+@pytest.mark.parametrize("variant", ["テ\u3099ータを保護する。", "テ゛ータを保護する。", "ﾃﾞｰﾀを保護する。"])
+def test_decomposed_text_is_coded_like_composed_text(variant):
+    cb = Codebook("c", [code("c.data", ja=("データ AND 保護",), cb="c"), code("c.rx", ja=("/データ/",), cb="c")])
+
+    def coded(text):
+        doc = Document("d", text, {"language": "ja"})
+        df = apply_codebook(Corpus([doc], [Segment("d", 1, 0, len(text), text, "A", "turn")]), cb, unit="sentence")
+        return [(c, [text[a:b] for a, b in _spans_of(cell)]) for c, cell in zip(df["code"], df["match_spans"])]
+
+    assert [c for c, _ in coded(variant)] == [c for c, _ in coded("データを保護する。")] == ["c.data", "c.rx"]
+    head = variant[:variant.index("を")]
+    assert coded(variant) == [("c.data", [head, "保護"]), ("c.rx", [head])]
+
+
+def test_evidence_stays_in_a_unit_that_starts_with_a_lone_voiced_mark():
+    """ﾞ at the start of a sentence combines with the last character of the sentence before
+    when the text is normalised for regexes; its evidence must still lie in its own sentence."""
+    text = "前の文です。ﾞデータの保護。"
+    doc = Document("d", text, {"language": "ja"})
+    corpus = Corpus([doc], [Segment("d", 1, 0, len(text), text, "A", "turn")])
+    cb = Codebook("c", [code("c.all", ja=("/^.*保護/",), cb="c"), code("c.mark", ja=("/^.ﾞ?/",), cb="c")])
+    df = apply_codebook(corpus, cb, unit="sentence")
+    second = df[df["start"] == text.index("ﾞ")]
+    assert sorted(second["code"]) == ["c.all", "c.mark"]
+    for start, end, cell in zip(second["start"], second["end"], second["match_spans"]):
+        spans = _spans_of(cell)
+        assert spans and all(start <= a <= b <= end for a, b in spans)
+    assert second.set_index("code").loc["c.all", "match_spans"] == "6-13"

@@ -177,3 +177,28 @@ def test_fast_path_offsets_equal_the_per_node_path_on_mixed_text(text):
         fast, nodes = T._ja_arrays(text), T._ja_nodes(text)
     assert fast == nodes
     assert all(text[a:b] == s for s, a, b in zip(fast.surfaces, fast.starts, fast.ends))
+
+
+@pytest.mark.parametrize("variant", ["テ\u3099ータの保護", "テ゛ータの保護", "ﾃﾞｰﾀの保護", "テﾞータの保護"])
+def test_decomposed_voiced_marks_tokenise_like_composed_text(variant):
+    """Text extracted from a PDF with separated voiced marks gets the composed text's tokens,
+    with offsets into the text as it arrived."""
+    want = tokenize("データの保護", language="ja")
+    got = tokenize(variant, language="ja")
+    assert [t.lemma for t in got] == [t.lemma for t in want] == ["データ", "の", "保護"]
+    assert [t.surface for t in got] == [variant[t.start:t.end] for t in got]
+    assert got[0].surface == variant[:len(variant) - 3] and got[-1].end == len(variant)
+
+
+def test_decomposed_accents_tokenise_like_composed_english():
+    got = tokenize("cafe\u0301 society", language="en")
+    assert [(t.surface, t.lemma, t.start, t.end) for t in got] == [("cafe\u0301", "café", 0, 5),
+                                                                    ("society", "society", 6, 13)]
+
+
+def test_a_mark_that_composes_with_nothing_stays():
+    from hsqual.tokens import compose_marks
+
+    assert compose_marks("A゛ and ゛") == ("A゛ and ゛", None, None)
+    composed, starts, ends = compose_marks("ハ\u309aン")
+    assert composed == "パン" and starts.tolist() == [0, 2] and ends.tolist() == [2, 3]

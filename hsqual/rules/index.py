@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..tokens import SPACING_MARKS
 from .syntax import LANGUAGES, Term
 
 __all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map"]
@@ -469,7 +470,7 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
     # what is left expands (… → ...) or combines with the character before (か + ゙ → が)
     combining, expanding = [], []
     for ch in set(t1):
-        if unicodedata.combining(ch) or ch in "\uff9e\uff9f":
+        if unicodedata.combining(ch) or ch in SPACING_MARKS:
             combining.append(ch)
         elif unicodedata.normalize("NFKC", ch) != ch:
             expanding.append(ch)
@@ -492,6 +493,10 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
             o2n[pos:a] = np.arange(cur, cur + a - pos)
             cur += a - pos
         chunk = unicodedata.normalize("NFKC", t1[a:b])
+        # a spacing voiced mark (゛, ﾞ) that composes with its character counts as the mark
+        composed = unicodedata.normalize("NFKC", "".join(SPACING_MARKS.get(c, c) for c in t1[a:b]))
+        if len(composed) < b - a:
+            chunk = composed
         pieces.append(chunk)
         n2o_start.append(np.full(len(chunk), a, dtype=np.int64))
         n2o_end.append(np.full(len(chunk), b, dtype=np.int64))

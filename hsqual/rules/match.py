@@ -161,13 +161,17 @@ class UnitSet:
     def regex_spans(self, rx: Regex, k: int) -> list[tuple[int, int]]:
         _, n2o_start, n2o_end, _ = self.index.normalized()
         text, a = self._unit_text(k)
+        # a mark at the start of the unit composes with the character before it, which lies in
+        # the unit before: evidence is clamped to the unit's own characters
+        lo, hi = int(self.starts[k]), int(self.ends[k])
         out = []
         for m in rx.compiled.finditer(text):
             s, e = a + m.start(), a + m.end()
             if e > s:
-                out.append((int(n2o_start[s]), int(n2o_end[e - 1])))
+                out.append((min(max(int(n2o_start[s]), lo), hi), max(min(int(n2o_end[e - 1]), hi), lo)))
             else:
                 at = int(n2o_start[s]) if s < len(n2o_start) else len(self.index.text)
+                at = min(max(at, lo), hi)
                 out.append((at, at))
         return out
 
