@@ -14,7 +14,14 @@ Example
 from __future__ import annotations
 
 import bisect
+import hashlib
+import os
 import re
+import tempfile
+import zipfile
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
 import unicodedata
 from dataclasses import dataclass
 
@@ -23,7 +30,7 @@ import numpy as np
 from ..tokens import SPACING_MARKS
 from .syntax import LANGUAGES, Term
 
-__all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map"]
+__all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key"]
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -241,9 +248,7 @@ class DocIndex:
         self.text = text
         self.language = language
         if tokens is None:
-            from ..tokens import tokenize_arrays
-
-            tokens = tokenize_arrays(text, language=language, sentences=False)
+            tokens = token_arrays(text, language)
         self.surface: list[str] = tokens.surfaces
         self.lemma: list[str] = tokens.lemmas
         self.base: list[str] = tokens.bases
@@ -385,14 +390,14 @@ class JoinedIndex(DocIndex):
     """
 
     def __init__(self, texts: list[str], language: str) -> None:
-        from ..tokens import TokenArrays, tokenize_arrays
+        from ..tokens import TokenArrays
 
         texts = list(texts)
         bases, pos = [], 0
         for t in texts:
             bases.append(pos)
             pos += len(t) + 1
-        parts = [tokenize_arrays(t, language=language, sentences=False) for t in texts]
+        parts = [token_arrays(t, language) for t in texts]
         self.texts, self.bases = texts, bases
         self._token_counts = [len(a) for a in parts]
 
@@ -511,3 +516,203 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
         cur += n - pos
     o2n[n] = cur
     return "".join(pieces), np.concatenate(n2o_start), np.concatenate(n2o_end), o2n
+
+
+
+# =========================================================================================
+# The token cache: a text is analysed once, in this process and across runs
+# =========================================================================================
+
+#: Bumped whenever tokenisation changes what it returns, so that older cache entries are not read.
+_CACHE_FORMAT = "hsqual-tokens-2"
+_COLUMNS = ("surfaces", "lemmas", "bases", "pos", "pos2")
+#: The in-memory cache: key -> compact columns, least recently used first; bounded in bytes.
+_MEMORY: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_MEMORY_LIMIT = 512 * 2**20
+_memory_bytes = 0
+_DICTIONARY: str | None = None
+_ENTRY_KEYS = {c + s for c in _COLUMNS for s in ("_codes", "_vocab")} | {"starts", "ends"}
+
+
+def _dictionary_version() -> str:
+    """The versions of the tokeniser's dictionary and binding (part of every cache key)."""
+    global _DICTIONARY
+    if _DICTIONARY is None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        parts = []
+        for dist in ("unidic-lite", "fugashi"):
+            try:
+                parts.append(f"{dist}={version(dist)}")
+            except PackageNotFoundError:
+                parts.append(f"{dist}=none")
+        _DICTIONARY = " ".join(parts)
+    return _DICTIONARY
+
+
+def cache_dir() -> Path | None:
+    """The folder of the on-disk token cache, or None when it is switched off.
+
+    ``HSQUAL_CACHE_DIR`` names it (``off`` or an empty value switches the disk cache off);
+    by default it is ``hsqual/tokens`` in the user's cache folder (``XDG_CACHE_HOME``, else
+    ``~/.cache``; ``LOCALAPPDATA`` on Windows).
+
+    Example
+    -------
+    >>> import os
+    >>> os.environ["HSQUAL_CACHE_DIR"] = "off"
+    >>> cache_dir() is None
+    True
+    >>> del os.environ["HSQUAL_CACHE_DIR"]
+    >>> cache_dir().parts[-2:]
+    ('hsqual', 'tokens')
+    """
+    env = os.environ.get("HSQUAL_CACHE_DIR")
+    if env is not None:
+        if env.strip().lower() in ("", "off", "0", "none", "false"):
+            return None
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else None)
+    return Path(base or Path.home() / ".cache") / "hsqual" / "tokens"
+
+
+def cache_key(text: str, language: str) -> str:
+    """The cache key of a text's tokens: a hash of the text, its language, the dictionary's
+    version and the cache format.
+
+    Example
+    -------
+    >>> cache_key("人間の安全保障", "ja") == cache_key("人間の安全保障", "ja") != cache_key("人間の安全保障", "en")
+    True
+    """
+    h = hashlib.sha256(f"{_CACHE_FORMAT}\0{language}\0{_dictionary_version()}\0".encode())
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _pack(tokens) -> dict[str, Any] | None:
+    """Compact columns: per string column its distinct values (joined by NUL) and int32 codes."""
+    import pandas as pd
+
+    out: dict[str, Any] = {}
+    for name in _COLUMNS:
+        col = getattr(tokens, name)
+        codes, uniques = pd.factorize(np.asarray(col, dtype=object)) if len(col) else (np.empty(0, np.int64), [])
+        vocab = list(uniques)
+        joined = "\0".join(vocab)
+        if joined.count("\0") != max(len(vocab) - 1, 0):  # a NUL inside a token: not cacheable
+            return None
+        out[name + "_codes"] = codes.astype(np.int32)
+        out[name + "_vocab"] = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    out["starts"] = np.asarray(tokens.starts, dtype=np.int64)
+    out["ends"] = np.asarray(tokens.ends, dtype=np.int64)
+    return out
+
+
+def _unpack(packed: dict[str, Any], text: str):
+    """TokenArrays from compact columns, checked against the text (None when they do not fit)."""
+    from ..tokens import TokenArrays
+
+    starts, ends = packed["starts"], packed["ends"]
+    n = len(starts)
+    if len(ends) != n or (n and (int(starts.min()) < 0 or int(ends.max()) > len(text))):
+        return None
+    cols = []
+    for name in _COLUMNS:
+        codes = packed[name + "_codes"]
+        if len(codes) != n:
+            return None
+        if not n:
+            cols.append([])
+            continue
+        vocab = np.array(bytes(packed[name + "_vocab"]).decode("utf-8", "surrogatepass").split("\0"), dtype=object)
+        if int(codes.min()) < 0 or int(codes.max()) >= len(vocab):
+            return None
+        cols.append(vocab[codes].tolist())
+    return TokenArrays(*cols, starts, ends, [])
+
+
+def _remember(key: str, packed: dict[str, Any]) -> None:
+    global _memory_bytes
+    size = sum(a.nbytes for a in packed.values())
+    if size > _MEMORY_LIMIT // 4:
+        return
+    _MEMORY[key] = packed
+    _memory_bytes += size
+    while _memory_bytes > _MEMORY_LIMIT and _MEMORY:
+        _, old = _MEMORY.popitem(last=False)
+        _memory_bytes -= sum(a.nbytes for a in old.values())
+
+
+def _read_entry(path: Path) -> dict[str, Any] | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None  # a corrupt entry is ignored (and rewritten)
+
+
+def _write_entry(path: Path, packed: dict[str, Any]) -> None:
+    """Write an entry atomically: a temporary file in the same folder, then renamed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **packed)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError:
+        pass  # a read-only or full disk: the tokens are still used, only not kept
+
+
+def token_arrays(text: str, language: str):
+    """The tokens of ``text`` (without sentence numbers), analysed once and then cached.
+
+    The tokens are kept in memory and, for Japanese, on disk under :func:`cache_dir`, keyed
+    by :func:`cache_key`; a later call with the same text (in this process or a later one)
+    reads them instead of running the tokenizer again. An entry that cannot be read or does
+    not fit its text is ignored and written again.
+
+    Example
+    -------
+    >>> a = token_arrays("権利が守られる。", "ja")
+    >>> a.surfaces, a.lemmas[2]
+    (['権利', 'が', '守ら', 'れる', '。'], '守る')
+    >>> token_arrays("権利が守られる。", "ja").lemmas == a.lemmas
+    True
+    """
+    from ..tokens import tokenize_arrays
+
+    if language != "ja" or not text:  # English tokenises faster than a cache reads
+        return tokenize_arrays(text, language=language, sentences=False)
+    key = cache_key(text, language)
+    packed = _MEMORY.get(key)
+    if packed is not None:
+        _MEMORY.move_to_end(key)
+        got = _unpack(packed, text)
+        if got is not None:
+            return got
+    folder = cache_dir()
+    path = folder / key[:2] / (key + ".npz") if folder is not None else None
+    if path is not None:
+        packed = _read_entry(path)
+        if packed is not None and set(packed) >= _ENTRY_KEYS:
+            got = _unpack(packed, text)
+            if got is not None:
+                _remember(key, packed)
+                return got
+    tokens = tokenize_arrays(text, language=language, sentences=False)
+    packed = _pack(tokens)
+    if packed is not None:
+        _remember(key, packed)
+        if path is not None:
+            _write_entry(path, packed)
+    return tokens

@@ -1,0 +1,93 @@
+"""The token cache: a text is analysed once; later runs read its tokens from memory or disk."""
+
+import numpy as np
+import pytest
+
+import hsqual.tokens
+from hsqual.apply import apply_codebook
+from hsqual.codebook import load_codebooks
+from hsqual.resources import bundled_codebooks, bundled_path
+from hsqual.rules import index as ix
+from hsqual.transcripts import load_corpus
+
+TEXT = "人間の安全保障は、恐怖と欠乏からの自由を求める。紛争地では暴力への恐怖が続く。"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("HSQUAL_CACHE_DIR", str(tmp_path / "cache"))
+    ix._MEMORY.clear()
+    yield tmp_path / "cache"
+    ix._MEMORY.clear()
+
+
+def _no_tokenizer(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the text was analysed again")
+    monkeypatch.setattr(hsqual.tokens, "tokenize_arrays", refuse)
+
+
+def _columns(a):
+    return [list(a.surfaces), list(a.lemmas), list(a.bases), list(a.pos), list(a.pos2), list(a.starts), list(a.ends)]
+
+
+def test_a_text_is_analysed_once_then_read_from_memory_and_disk(cache, monkeypatch):
+    want = hsqual.tokens.tokenize_arrays(TEXT, language="ja", sentences=False)
+    first = ix.token_arrays(TEXT, "ja")
+    entries = list(cache.rglob("*.npz"))
+    assert len(entries) == 1 and entries[0].stem == ix.cache_key(TEXT, "ja")
+    assert not list(cache.rglob("*.tmp"))
+    _no_tokenizer(monkeypatch)
+    assert _columns(ix.token_arrays(TEXT, "ja")) == _columns(first) == _columns(want)  # memory
+    ix._MEMORY.clear()
+    assert _columns(ix.token_arrays(TEXT, "ja")) == _columns(want)  # disk, as a later process reads it
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(cache):
+    want = _columns(ix.token_arrays(TEXT, "ja"))
+    entry = next(cache.rglob("*.npz"))
+    for garbage in (b"", b"PK\x03\x04 not a zip", entry.read_bytes()[:50]):
+        entry.write_bytes(garbage)
+        ix._MEMORY.clear()
+        assert _columns(ix.token_arrays(TEXT, "ja")) == want
+        with np.load(entry, allow_pickle=False) as z:  # written again, whole
+            assert z["surfaces_codes"].shape == (len(want[0]),)
+
+
+def test_an_entry_that_does_not_fit_its_text_is_not_used(cache):
+    want = _columns(ix.token_arrays(TEXT, "ja"))
+    entry = next(cache.rglob("*.npz"))
+    with np.load(entry, allow_pickle=False) as z:
+        packed = {k: z[k] for k in z.files}
+    packed["ends"] = packed["ends"] + len(TEXT)  # offsets beyond the text
+    with open(entry, "wb") as f:
+        np.savez(f, **packed)
+    ix._MEMORY.clear()
+    assert _columns(ix.token_arrays(TEXT, "ja")) == want
+
+
+def test_the_key_follows_the_text_the_language_and_the_dictionary(monkeypatch):
+    key = ix.cache_key(TEXT, "ja")
+    assert key != ix.cache_key(TEXT + "。", "ja") and key != ix.cache_key(TEXT, "en")
+    monkeypatch.setattr(ix, "_DICTIONARY", "unidic-lite=0.0 fugashi=0.0")
+    assert ix.cache_key(TEXT, "ja") != key
+
+
+def test_the_disk_cache_can_be_switched_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("HSQUAL_CACHE_DIR", "off")
+    ix._MEMORY.clear()
+    assert ix.cache_dir() is None
+    assert ix.token_arrays(TEXT, "ja").surfaces[:2] == ["人間", "の"]
+    assert ix._MEMORY  # still remembered in this process
+
+
+def test_a_second_apply_codebook_reads_the_cache_and_codes_the_same(cache, monkeypatch):
+    corpus = load_corpus(bundled_path("transcripts") / "ja")
+    cb = load_codebooks(bundled_codebooks())
+    first = apply_codebook(corpus, cb, unit="sentence")
+    assert len(list(cache.rglob("*.npz"))) >= len(corpus.documents)
+    ix._MEMORY.clear()
+    _no_tokenizer(monkeypatch)
+    again = apply_codebook(corpus, cb, unit="sentence")
+    assert len(first) > 10
+    assert again.drop(columns=["coded_at"], errors="ignore").equals(first.drop(columns=["coded_at"], errors="ignore"))
