@@ -568,3 +568,23 @@ def _extend(children):
 def test_print_then_parse_round_trip(tree):
     text = str(tree)
     assert parse_rule(text, language="ja").root == tree
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_regex_counts_from_one_search_of_the_whole_text_equal_a_search_of_every_unit(seed):
+    """Regexes are searched once over the whole text and then only in the units a match
+    overlaps; the counts must be those of a search of every unit on its own."""
+    import random
+
+    from hsqual.patterns import compile_regex
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice("aabbc .") for _ in range(rng.randint(1, 300)))
+    cuts = sorted({0, len(text), *(rng.randint(0, len(text)) for _ in range(rng.randint(0, 30)))})
+    units = UnitSet(DocIndex(text, "en"), cuts[:-1], cuts[1:], meta={})
+    for pattern in ["ab", "a+b+", "b[ac]", "c.a", "a b", "(?:ab|ba)c?", "[ab]{3}"]:
+        node = parse_rule(f"/{pattern}/", language="en").root
+        rx = compile_regex(pattern)
+        want = [sum(1 for _ in rx.finditer(text[a:b])) for a, b in zip(cuts[:-1], cuts[1:])]
+        assert units.regex_counts(node).tolist() == want, (pattern, text)
+        assert units.regex_counts(node, stop_at=1).tolist() == [int(w > 0) for w in want]

@@ -148,13 +148,32 @@ class UnitSet:
         if c is None:
             pat = rx.compiled
             ntext = self.index.normalized()[0]
-            bounds = zip(*self._bounds_in_normalized())
+            starts, ends = self._bounds_in_normalized()
+            units = range(self.n)
+            if not _ASSERTIONS.search(rx.pattern):
+                # one search over the whole text: a unit holding a match overlaps a match of the
+                # whole text (the leftmost-first scan cannot pass a unit's match without one), so
+                # only the units a whole-text match overlaps are searched one by one
+                spans = [m.span() for m in pat.finditer(ntext)]
+                if not spans:
+                    self._counts[key] = c = np.zeros(self.n, dtype=np.int64)
+                    return c
+                m_starts = np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans))
+                m_ends = np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans))
+                u_starts, u_ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+                first = np.searchsorted(m_ends, u_starts, "right")  # first match ending after the unit's start
+                ok = first < len(spans)
+                ok[ok] = m_starts[first[ok]] < u_ends[ok]
+                units = np.flatnonzero(ok).tolist()
+            c = np.zeros(self.n, dtype=np.int64)
             if stop_at == 1:
                 search = pat.search
-                c = np.fromiter((search(ntext[a:b]) is not None for a, b in bounds), dtype=np.int64, count=self.n)
+                for k in units:
+                    c[k] = search(ntext[starts[k]:ends[k]]) is not None
             else:
                 finditer = pat.finditer
-                c = np.fromiter((sum(1 for _ in finditer(ntext[a:b])) for a, b in bounds), dtype=np.int64, count=self.n)
+                for k in units:
+                    c[k] = sum(1 for _ in finditer(ntext[starts[k]:ends[k]]))
             self._counts[key] = c
         return c
 
