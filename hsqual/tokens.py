@@ -100,6 +100,9 @@ class TokenArrays:
     starts: list[int]
     ends: list[int]
     sentences: list[int]
+    #: Optional: for some string columns, (codes, distinct values) such that the column is
+    #: ``[values[c] for c in codes]`` (set by the token cache; lets an index skip hashing tokens).
+    coded: dict | None = None
 
     def __len__(self) -> int:
         return len(self.surfaces)
@@ -505,7 +508,8 @@ def _ja_nodes(text: str) -> TokenArrays:
             pos2 = f[1] if len(f) > 1 and f[1] != "*" else ""
             for col, value in zip(cols, (text[start:pos], lemma, base, f[0], pos2, start, pos, 0)):
                 col.append(value)
-    return TokenArrays(*cols)
+    surfaces, lemmas, bases, pos1, pos2, starts, ends, sentences = cols
+    return TokenArrays(surfaces, lemmas, bases, pos1, pos2, starts, ends, sentences)
 
 
 _EN_WORD = re.compile(r"\w+(?:['’\-]\w+)*")

@@ -91,3 +91,28 @@ def test_a_second_apply_codebook_reads_the_cache_and_codes_the_same(cache, monke
     again = apply_codebook(corpus, cb, unit="sentence")
     assert len(first) > 10
     assert again.drop(columns=["coded_at"], errors="ignore").equals(first.drop(columns=["coded_at"], errors="ignore"))
+
+
+def test_an_index_built_from_cached_codes_equals_one_built_from_strings(cache):
+    """Cached tokens carry each column as codes into its distinct values; the word lookup
+    tables built from them (without hashing a string per token) are those built from strings."""
+    from hsqual.rules import DocIndex, JoinedIndex
+
+    texts = [TEXT, "", "ｺﾐｭﾆﾃｨの保護。コミュニティー", "データの保護"]
+    cached = [ix.token_arrays(t, "ja") for t in texts]
+    assert cached[0].coded and set(cached[0].coded) >= {"surfaces", "lemmas", "bases"}
+    codes, values = cached[0].coded["lemmas"]
+    assert [values[c] for c in codes] == cached[0].lemmas
+    plain = [hsqual.tokens.tokenize_arrays(t, language="ja", sentences=False) for t in texts]
+    for text, c, p in zip(texts, cached, plain):
+        a, b = DocIndex(text, "ja", c), DocIndex(text, "ja", p)
+        for name in ("word", "surface", "lemma", "base"):
+            assert a._group(name).lists == b._group(name).lists
+    joined = JoinedIndex(texts, "ja")
+    for name in ("word", "surface", "lemma", "base"):
+        want: dict = {}
+        for k, (text, base) in enumerate(zip(texts, joined.bases)):
+            offset = sum(len(p) for p in plain[:k])
+            for key, positions in DocIndex(text, "ja", plain[k])._group(name).lists.items():
+                want.setdefault(key, []).extend(q + offset for q in positions)
+        assert joined._group(name).lists == want

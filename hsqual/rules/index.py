@@ -162,19 +162,27 @@ class _Lookup:
     gets the number of its normalised form, and one sort groups the positions by word.
     """
 
-    def __init__(self, columns: list[list[str]], norm) -> None:
+    def __init__(self, columns: list, norm) -> None:
         key_id: dict[str, int] = {}
         ids_parts, pos_parts = [], []
         first_ids = None
         for col in columns:
-            forms = dict.fromkeys(col)
-            for form in forms:
-                forms[form] = key_id.setdefault(norm(form), len(key_id))
-            ids = np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col))
+            if isinstance(col, tuple):  # (codes, distinct values): no string hashed per token
+                codes, vocab = col
+                keys = np.fromiter((key_id.setdefault(norm(form), len(key_id)) for form in vocab), dtype=np.int64,
+                                   count=len(vocab))
+                ids = keys[codes] if len(codes) else np.empty(0, dtype=np.int64)
+                n_tokens = len(codes)
+            else:
+                forms = dict.fromkeys(col)
+                for form in forms:
+                    forms[form] = key_id.setdefault(norm(form), len(key_id))
+                ids = np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col))
+                n_tokens = len(col)
             if first_ids is None:
                 first_ids = ids
                 ids_parts.append(ids)
-                pos_parts.append(np.arange(len(col), dtype=np.int64))
+                pos_parts.append(np.arange(n_tokens, dtype=np.int64))
             else:  # a token is listed once under each of its distinct forms
                 other = np.flatnonzero(ids != first_ids)
                 ids_parts.append(ids[other])
@@ -250,6 +258,8 @@ class DocIndex:
         if tokens is None:
             tokens = token_arrays(text, language)
         self.surface: list[str] = tokens.surfaces
+        # (codes, distinct values) per column when the tokens come with them (the token cache)
+        self._coded: dict[str, tuple[np.ndarray, list[str]]] = getattr(tokens, "coded", None) or {}
         self.lemma: list[str] = tokens.lemmas
         self.base: list[str] = tokens.bases
         pos1 = tokens.pos
@@ -299,14 +309,17 @@ class DocIndex:
     def _group(self, name: str) -> _Lookup:
         g = self._groups.get(name)
         if g is None:
+            coded = self._coded
+            lemma = coded.get("lemmas", self.lemma)
+            base = coded.get("bases", self.base)
             if name == "word":  # lemma or written base form
-                g = _Lookup([self.lemma] if self.language == "en" else [self.lemma, self.base], norm_key)
+                g = _Lookup([lemma] if self.language == "en" else [lemma, base], norm_key)
             elif name == "surface":  # case-folded; surface: filters the case afterwards
-                g = _Lookup([self.surface], norm_key)
+                g = _Lookup([coded.get("surfaces", self.surface)], norm_key)
             elif name == "lemma":
-                g = _Lookup([self.lemma], norm_key)
+                g = _Lookup([lemma], norm_key)
             elif name == "base":
-                g = _Lookup([self.base], norm_key)
+                g = _Lookup([base], norm_key)
             else:
                 raise KeyError(name)
             self._groups[name] = g
@@ -410,8 +423,13 @@ class JoinedIndex(DocIndex):
             arrays = [np.asarray(getattr(a, name), dtype=np.int64) + b for a, b in zip(parts, bases)]
             return np.concatenate(arrays) if arrays else _EMPTY
 
+        coded = None
+        if parts and all(a.coded or not len(a) for a in parts):
+            empty = (np.empty(0, dtype=np.int64), [])
+            coded = {name: _join_coded([a.coded[name] if a.coded else empty for a in parts])
+                     for name in ("surfaces", "lemmas", "bases")}
         tokens = TokenArrays(joined("surfaces"), joined("lemmas"), joined("bases"), joined("pos"), joined("pos2"),
-                             shifted("starts"), shifted("ends"), [])
+                             shifted("starts"), shifted("ends"), [], coded)
         super().__init__("\n".join(texts), language, tokens)
 
     @property
@@ -453,6 +471,19 @@ class JoinedIndex(DocIndex):
                                np.concatenate(n2o_e) if n2o_e else _EMPTY,
                                np.concatenate(o2n) if o2n else np.zeros(1, dtype=np.int64))
         return self._norm_text
+
+
+def _join_coded(columns: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, list[str]]:
+    """Coded columns of several texts as one: the distinct values of all, in order of first
+    appearance, and each text's codes translated (per distinct value, not per token)."""
+    if len(columns) == 1:
+        return columns[0]
+    index: dict[str, int] = {}
+    parts = []
+    for codes, vocab in columns:
+        local = np.fromiter((index.setdefault(v, len(index)) for v in vocab), dtype=np.int64, count=len(vocab))
+        parts.append(local[codes] if len(codes) else np.empty(0, dtype=np.int64))
+    return (np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)), list(index)
 
 
 def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
@@ -594,7 +625,7 @@ def _pack(tokens) -> dict[str, Any] | None:
     """Compact columns: per string column its distinct values (joined by NUL) and int32 codes."""
     import pandas as pd
 
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"_coded": {}}
     for name in _COLUMNS:
         col = getattr(tokens, name)
         codes, uniques = pd.factorize(np.asarray(col, dtype=object)) if len(col) else (np.empty(0, np.int64), [])
@@ -604,6 +635,7 @@ def _pack(tokens) -> dict[str, Any] | None:
             return None
         out[name + "_codes"] = codes.astype(np.int32)
         out[name + "_vocab"] = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        out["_coded"][name] = (out[name + "_codes"], vocab)
     out["starts"] = np.asarray(tokens.starts, dtype=np.int64)
     out["ends"] = np.asarray(tokens.ends, dtype=np.int64)
     return out
@@ -614,6 +646,7 @@ def _unpack(packed: dict[str, Any], text: str):
     from ..tokens import TokenArrays
 
     starts, ends = packed["starts"], packed["ends"]
+    coded: dict[str, tuple[np.ndarray, list[str]]] = {}
     n = len(starts)
     if len(ends) != n or (n and (int(starts.min()) < 0 or int(ends.max()) > len(text))):
         return None
@@ -625,11 +658,14 @@ def _unpack(packed: dict[str, Any], text: str):
         if not n:
             cols.append([])
             continue
-        vocab = np.array(bytes(packed[name + "_vocab"]).decode("utf-8", "surrogatepass").split("\0"), dtype=object)
+        words = bytes(packed[name + "_vocab"]).decode("utf-8", "surrogatepass").split("\0")
+        vocab = np.array(words, dtype=object)
         if int(codes.min()) < 0 or int(codes.max()) >= len(vocab):
             return None
         cols.append(vocab[codes].tolist())
-    return TokenArrays(*cols, starts, ends, [])
+        coded[name] = (codes, words)
+    surfaces, lemmas, bases, pos, pos2 = cols
+    return TokenArrays(surfaces, lemmas, bases, pos, pos2, starts, ends, [], coded if n else None)
 
 
 def _remember(key: str, packed: dict[str, Any]) -> None:
@@ -689,7 +725,7 @@ def token_arrays(text: str, language: str):
     >>> token_arrays("権利が守られる。", "ja").lemmas == a.lemmas
     True
     """
-    from ..tokens import tokenize_arrays
+    from ..tokens import TokenArrays, tokenize_arrays
 
     if language != "ja" or not text:  # English tokenises faster than a cache reads
         return tokenize_arrays(text, language=language, sentences=False)
@@ -711,8 +747,11 @@ def token_arrays(text: str, language: str):
                 return got
     tokens = tokenize_arrays(text, language=language, sentences=False)
     packed = _pack(tokens)
-    if packed is not None:
-        _remember(key, packed)
-        if path is not None:
-            _write_entry(path, packed)
-    return tokens
+    if packed is None:
+        return tokens
+    coded = packed.pop("_coded")
+    _remember(key, packed)
+    if path is not None:
+        _write_entry(path, packed)
+    return TokenArrays(tokens.surfaces, tokens.lemmas, tokens.bases, tokens.pos, tokens.pos2, tokens.starts,
+                       tokens.ends, tokens.sentences, coded if len(tokens) else None)
