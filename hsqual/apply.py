@@ -76,7 +76,10 @@ from .rules.match import UnitSet, evaluate, merge_spans, possible_mask
 from .rules.rule import Rule, dependency_order, parse_codebook_rules
 from .rules.syntax import LANGUAGES, Meta, caret_error
 
-__all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label", "speaker_filter"]
+__all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label", "speaker_filter",
+           # the coding machinery hsqual.concordance shares
+           "check_args", "check_meta_columns", "compile_codebook", "match_document", "segment_at", "segments_by_doc",
+           "units_of"]
 
 #: The units a codebook can be applied to.
 UNITS = ("sentence", "segment", "paragraph", "document")
@@ -137,13 +140,36 @@ class _Compiled:
 
 
 def compile_codebook(codebook: Codebook) -> _Compiled:
+    """Every rule of a codebook parsed, with its codes in ``code:`` dependency order.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> cb = Codebook("demo", [Code(id="both", label={}, rules={"en": ("code:fear AND want",)}),
+    ...                        Code(id="fear", label={}, rules={"en": ("fear",)})])
+    >>> compile_codebook(cb).order
+    ('fear', 'both')
+    """
     parsed = parse_codebook_rules(codebook)
     order = dependency_order(codebook, parsed)
     return _Compiled(codebook, tuple(order), parsed)
 
 
 def check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequence[Rule] | None = None) -> None:
-    """A ``meta:`` column no document has is a typo that would silently match nothing."""
+    """A ``meta:`` column no document has is a typo that would silently match nothing.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> corpus = Corpus([Document("d", "Q: Fear? A: Want.", {"language": "en"})],
+    ...                 [Segment("d", 1, 0, 8, "Q: Fear?", "Q", "turn"), Segment("d", 2, 9, 17, "A: Want.", "A", "turn")])
+    >>> cb = Codebook("demo", [Code(id="ngo", label={}, rules={"en": ("meta:sectr=NGO",)})])
+    >>> check_meta_columns(compile_codebook(cb), corpus)
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.RuleSyntaxError: code 'ngo': rule syntax error: no document has a metadata column 'sectr' ...
+    """
     columns = {"speaker"}
     for d in corpus.documents:
         columns.update(str(k) for k in d.meta)
@@ -172,6 +198,17 @@ class _Units:
 
 
 def segments_by_doc(corpus: Corpus) -> dict[str, list]:
+    """The segments of each document, by document id.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> corpus = Corpus([Document("d", "Q: Fear? A: Want.", {"language": "en"})],
+    ...                 [Segment("d", 1, 0, 8, "Q: Fear?", "Q", "turn"), Segment("d", 2, 9, 17, "A: Want.", "A", "turn")])
+    >>> [s.segment_id for s in segments_by_doc(corpus)["d"]]
+    [1, 2]
+    """
     out: dict[str, list] = {d.doc_id: [] for d in corpus.documents}
     for s in corpus.segments:
         out[s.doc_id].append(s)
@@ -179,6 +216,18 @@ def segments_by_doc(corpus: Corpus) -> dict[str, list]:
 
 
 def units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: list | None = None) -> _Units:
+    """The units (sentences, segments, ...) of one document: offsets, segment ids, speakers.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> corpus = Corpus([Document("d", "Q: Fear? A: Want.", {"language": "en"})],
+    ...                 [Segment("d", 1, 0, 8, "Q: Fear?", "Q", "turn"), Segment("d", 2, 9, 17, "A: Want.", "A", "turn")])
+    >>> u = units_of(corpus, corpus.documents[0], "segment", "en")
+    >>> u.starts, u.ends, u.speakers
+    ([0, 9], [8, 17], ['Q', 'A'])
+    """
     if segs is None:
         segs = corpus.segments_of(doc.doc_id)
     starts, ends, seg_ids, speakers, ordinals = [], [], [], [], []
@@ -196,7 +245,17 @@ def units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: list
 
 
 def segment_at(corpus: Corpus, doc_id: str, offset: int, default: int, segs: list | None = None) -> int:
-    """The segment holding a character offset (the last one starting at or before it)."""
+    """The segment holding a character offset (the last one starting at or before it).
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> corpus = Corpus([Document("d", "Q: Fear? A: Want.", {"language": "en"})],
+    ...                 [Segment("d", 1, 0, 8, "Q: Fear?", "Q", "turn"), Segment("d", 2, 9, 17, "A: Want.", "A", "turn")])
+    >>> segment_at(corpus, "d", 12, 0), segment_at(corpus, "d", 3, 0)
+    (2, 1)
+    """
     if segs is None:
         segs = corpus.segments_of(doc_id)
     if not segs:
@@ -223,7 +282,20 @@ class _Firing:
 
 def match_document(doc: Document, lang: str, units: _Units, compiled: _Compiled, *,
                     only: set[str] | None = None, index: DocIndex | None = None) -> tuple[UnitSet, list[_Firing]]:
-    """Apply every code (or the codes in ``only``) to the units of one document."""
+    """Apply every code (or the codes in ``only``) to the units of one document.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> corpus = Corpus([Document("d", "Q: Fear? A: Want.", {"language": "en"})],
+    ...                 [Segment("d", 1, 0, 8, "Q: Fear?", "Q", "turn"), Segment("d", 2, 9, 17, "A: Want.", "A", "turn")])
+    >>> cb = Codebook("demo", [Code(id="want", label={}, rules={"en": ("want",)})])
+    >>> doc = corpus.documents[0]
+    >>> units, fired = match_document(doc, "en", units_of(corpus, doc, "segment", "en"), compile_codebook(cb))
+    >>> [(f.k, f.code, f.spans) for f in fired]
+    [(1, 'want', [[(12, 16)]])]
+    """
     ix = index if index is not None else DocIndex(doc.text, lang)
     return _match_units(ix, units, compiled, lang, meta=doc.meta, only=only)
 
@@ -289,6 +361,19 @@ def _match_batch(docs: list[Document], lang: str, units: list[_Units],
 
 
 def check_args(corpus, codebook, unit, language) -> None:
+    """Check the arguments :func:`apply_codebook` and :func:`hsqual.kwic` share.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Corpus, Document, Segment
+    >>> corpus = Corpus([Document("d", "Q: Fear? A: Want.", {"language": "en"})],
+    ...                 [Segment("d", 1, 0, 8, "Q: Fear?", "Q", "turn"), Segment("d", 2, 9, 17, "A: Want.", "A", "turn")])
+    >>> check_args(corpus, None, "turn", None)
+    Traceback (most recent call last):
+    ...
+    ValueError: unit must be one of 'sentence', 'segment', 'paragraph', 'document', not 'turn'
+    """
     if not isinstance(corpus, Corpus):
         raise TypeError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
     if codebook is not None and not isinstance(codebook, Codebook):
