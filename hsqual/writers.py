@@ -67,7 +67,22 @@ _STALE_AFTER_S = 24 * 3600  # where a process cannot be asked whether it runs (W
 
 @dataclasses.dataclass(frozen=True)
 class FileState:
-    """What a path held when it was checked: nothing, or a file of this identity and age."""
+    """What a path held when it was checked: nothing, or a file of this identity and age.
+
+    Two states compare equal when the path still holds the same file, unchanged; a writer given
+    the state taken when the work started replaces only that file.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "codings.csv"
+    >>> before = file_state(p)
+    >>> before.exists
+    False
+    >>> _ = p.write_text("a person's codings")
+    >>> file_state(p) == before
+    False
+    """
 
     exists: bool
     device: int = 0
