@@ -42,6 +42,7 @@ _API = {
     "parse_rule": "rules", "apply_codebook": "apply", "kwic": "kwic",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
     "evaluate_rules": "evaluate",
+    "rank_units": "ranking", "simulate_review": "ranking", "get_embedder": "embed",
     # analysis
     "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstab",
     "cooccurrence": "cooccurrence", "cooccurrence_passages": "cooccurrence", "adjust_pvalues": "cooccurrence",
