@@ -56,6 +56,8 @@ _API = {
     "codebook_to_html": "export", "write_codebook_document": "export", "write_codebook_yaml": "export",
     "write_cooccurrence_report": "report",
     "bundled_codebooks": "resources", "study_dir": "resources",
+    # gold standard
+    "load_gold": "goldstandard",
 }
 _SUBMODULES = ("studies", "figures", "export")
 
