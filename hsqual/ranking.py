@@ -139,12 +139,13 @@ def _unit_table(corpus: Corpus, unit: str) -> pd.DataFrame:
     else:
         rows = {"doc_id": [s.doc_id for s in corpus.segments], "segment_id": [int(s.segment_id) for s in corpus.segments],
                 "start": [int(s.start) for s in corpus.segments], "end": [int(s.end) for s in corpus.segments]}
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame({"doc_id": pd.Series(rows["doc_id"], dtype=object),
+                       **{k: pd.Series(rows[k], dtype=np.int64) for k in ("segment_id", "start", "end")}})
     texts = {d.doc_id: d.text for d in corpus.documents}
     langs = {d.doc_id: d.language for d in corpus.documents}
-    df["quote"] = [texts[d][a:b] for d, a, b in zip(df["doc_id"], df["start"], df["end"])]
-    df["language"] = [langs[d] for d in df["doc_id"]]
-    keep = df["quote"].str.strip().astype(bool)
+    df["quote"] = pd.Series([texts[d][a:b] for d, a, b in zip(df["doc_id"], df["start"], df["end"])], dtype=object)
+    df["language"] = pd.Series([langs[d] for d in df["doc_id"]], dtype=object)
+    keep = np.array([bool(q.strip()) for q in df["quote"]], dtype=bool)
     df = df[keep].reset_index(drop=True)
     if unit == "window":
         df["text"] = _windows(corpus, df)
@@ -337,6 +338,12 @@ def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], em
 
     units = _unit_table(corpus, unit)
     n = len(units)
+    if n == 0:  # nothing to rank (documents without text)
+        empty = np.zeros(0)
+        return _Prepared(units=units, X=np.zeros((0, 1)), codes=codes, prior={c: empty for c in codes},
+                         rule={c: ([], []) for c in codes}, nearest={c: ([], empty) for c in codes},
+                         embedder_name=embedder.name, settings=settings, doc=np.zeros(0, dtype=np.int64),
+                         pos=np.zeros(0, dtype=np.int64))
     code_texts = {c: _code_texts(codebook[c]) for c in codes}
     flat_pos = [t for c in codes for t in code_texts[c][0]]
     flat_neg = [t for c in codes for t in code_texts[c][2]]

@@ -300,3 +300,15 @@ def test_units_next_to_an_accepted_unit_rise():
     for i in (1, 3):
         assert rank[("d1", sents[i])] < rank[("d2", sents[i])]
     assert rank[("d1", sents[3])] < rank[("d1", sents[4])] < rank[("d2", sents[4])]
+
+
+def test_nothing_to_rank_gives_an_empty_table(codebook):
+    blank = Corpus([Document("x", "   ", {"language": "en"})])
+    r = hsqual.rank_units(blank, codebook, embedder=Topic())
+    assert list(r.columns) == RANK_COLUMNS and len(r) == 0
+    one = Corpus([Document("x", "Only one sentence.", {"language": "en"})])
+    r = hsqual.rank_units(one, codebook, embedder=Topic(), codes=["want"])
+    assert r["rank"].tolist() == [1] and r["quote"].tolist() == ["Only one sentence."]
+    with pytest.raises(HsqualError, match="row 1 .*whole numbers, not nan"):
+        hsqual.rank_units(one, codebook, embedder=Topic(),
+                          decisions=decisions([("x", float("nan"), 18, "want", True)]))
