@@ -105,6 +105,14 @@ class Settings:
         often runs over several sentences.
     neighbour_reach : int
         How many units away from an accepted unit the neighbour bonus reaches.
+
+    Example
+    -------
+    >>> import dataclasses
+    >>> DEFAULT_SETTINGS.neighbour_weight, DEFAULT_SETTINGS.rule_weight
+    (2.0, 1.5)
+    >>> dataclasses.replace(DEFAULT_SETTINGS, neighbour_weight=0.0).neighbour_weight  # no passage bonus
+    0.0
     """
 
     rule_weight: float = 1.5
@@ -720,6 +728,14 @@ class ReviewSimulation:
         code -> unit positions in the order the simulated reviewer read them.
     units : DataFrame
         The units (``doc_id, segment_id, start, end, quote, language``).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> sim = ReviewSimulation(pd.DataFrame({"code": ["a"]}), pd.DataFrame({"language": ["all"]}), {"a": [1, 0]},
+    ...                        pd.DataFrame({"quote": ["x", "y"]}))
+    >>> sim.units.loc[sim.orders["a"][0], "quote"]  # the first unit the reviewer read for code a
+    'y'
     """
 
     per_code: pd.DataFrame

@@ -266,9 +266,9 @@ def test_the_bundled_model_ranks_across_languages(tmp_path):
              "en_fear": "Families were terrified that the militia would return and attack them.",
              "en_other": "The train to the airport leaves at nine."}
     corpus = Corpus([Document(k, v, {"language": k[:2]}) for k, v in texts.items()])
-    emb = hsqual.get_embedder("e5", cache_directory=tmp_path)
+    emb = hsqual.get_embedder(None, cache_directory=tmp_path)  # the review extra's model, not the fallback
     r = hsqual.rank_units(corpus, codebook, codes=["freedoms.fear"], embedder=emb)
-    assert r.attrs["embedder"].startswith("multilingual-e5-small")
+    assert r.attrs["embedder"].startswith(("multilingual-e5-small", "use-multilingual-v3"))
     assert set(r["doc_id"].head(2)) == {"ja_fear", "en_fear"}
     sim = dict(zip(r["doc_id"], r["example_similarity"]))
     assert sim["ja_fear"] > sim["ja_other"] and sim["en_fear"] > sim["en_other"]
