@@ -47,6 +47,7 @@ _API = {
     "apply_codebook_parallel": "parallel", "code_archive": "stream",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
     "evaluate_rules": "evaluate", "evaluate_on_gold": "evaluate",
+    "rank_units": "ranking", "simulate_review": "ranking", "get_embedder": "embed",
     # analysis
     "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstab",
     "cooccurrence": "cooccurrence", "cooccurrence_passages": "cooccurrence", "adjust_pvalues": "cooccurrence",
@@ -128,6 +129,8 @@ if TYPE_CHECKING:
         evaluate_suggestions as evaluate_suggestions,
     )
     from .evaluate import evaluate_rules as evaluate_rules, evaluate_on_gold as evaluate_on_gold
+    from .ranking import rank_units as rank_units, simulate_review as simulate_review
+    from .embed import get_embedder as get_embedder
     from .incidence import incidence_matrix as incidence_matrix
     from .frequencies import code_frequencies as code_frequencies
     from .crosstab import crosstab as crosstab, code_by_document as code_by_document, code_by_case as code_by_case
