@@ -350,9 +350,13 @@ def _key(field: str, s: str) -> str:
 
 def _bare_word_elem(tok, language: str, pos=None) -> Elem:
     """A token of a phrase, "matched as a bare word of its written base form": the base form,
-    and (Japanese) also through that word's own lemma."""
-    keys = (norm(tok.base),) if language == "en" else tuple(dict.fromkeys((norm(tok.base), norm(tok.lemma))))
-    return Elem("word", keys, None, pos)
+    and (Japanese) also through that word's own lemma (the lemma of the base form tokenised
+    on its own; the token's lemma in the phrase when the base form splits)."""
+    if language == "en":
+        return Elem("word", (norm(tok.base),), None, pos)
+    alone = hsqual.tokenize(nfkc(tok.base), language=language)
+    lemma = alone[0].lemma if len(alone) == 1 else tok.lemma
+    return Elem("word", tuple(dict.fromkeys((norm(tok.base), norm(lemma)))), None, pos)
 
 
 @functools.lru_cache(maxsize=None)

@@ -133,6 +133,8 @@ CASES = [
     Case("ja", '"ために"', "平和の為に", True,
          "each phrase token is matched as a bare word of its base form, and ため finds 為"),
     Case("ja", '"ため に"', "平和の為に", True, "the same phrase in two pieces"),
+    Case("ja", '"いる トピッ*"', "議論されているトピック", True,
+         "a glob piece in quotes over whole tokens: トピック starts with トピッ"),
     Case("ja", "という", "平和と言うこと", True,
          "という splits into と|いう, matched as a phrase; いう finds 言う through its lemma"),
     # --- POS filters, globs
@@ -180,6 +182,10 @@ ENGINE_BUGS = {
         "runs into the next sentence passes, against 'Add , sentence to require both in one sentence'",
     ('SEQ("letters but", ask, 3, sentence)', "It is written in letters. But if you ask."):
         "the same: only But and ask are compared, not letters",
+    ('"いる トピッ*"', "議論されているトピック"):
+        "inside a phrase of several pieces, a glob whose stem MeCab splits (トピッ → トピ|ッ) is tried only as the "
+        "split pieces, not as one token starting with the stem (\"トピッ*\" alone and トピッ* do match), against "
+        "'a stem MeCab splits is tried both ways'",
     ("ため >= 2", "平和のため"): "a count counts a token twice when it matches the word both by its written base "
                              "form and through the word's lemma (ため: base ため, lemma 為); 'counts the "
                              "term's occurrences in the unit'",
