@@ -12,6 +12,7 @@ blocks (tokens, units, ``re``, NFKC). Two tests hold :func:`hsqual.apply_codeboo
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -407,14 +408,23 @@ def _check(m, lang, codebook, fired, compared):
                 compared.append(key)
 
 
+# Examples per language: 15 keep the test near 10 s. Set HSQUAL_DIFFERENTIAL_EXAMPLES=400 to
+# search wider (a few minutes): while the engine bugs of ENGINE_BUGS stand, a wide search finds
+# them again (counts of words whose lemma and base form differ, phrases through lemmas).
+_EXAMPLES = int(os.environ.get("HSQUAL_DIFFERENTIAL_EXAMPLES", "15"))
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_random_rules_fire_on_the_same_units_as_the_reference(material, lang):
+    """Five random codes and one with meta:, meta:speaker= and code: per example; the same
+    (doc_id, unit start, unit end, code) by sentence and by segment, and the same evidence
+    where the reference works it out."""
     m = dict(material, **material[lang])
 
     @seed(12 if lang == "ja" else 10)
-    @settings(max_examples=15, deadline=None, derandomize=False, database=None,
+    @settings(max_examples=_EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(_codebook({**m, lang: material[lang]}, lang))
+    @given(_codebook(m, lang))
     def run(codebook):
         _check(material, lang, codebook, fired, compared)
 
