@@ -409,234 +409,13 @@ def test_cli_code_exclude_speaker(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------------------
-# The fast matcher (documents matched together over one index) against straightforward ones
+# Documents matched together (one batch over one index) give what each gives alone. What the
+# rules mean is held to an independent reference in tests/test_rules_differential.py.
 # ---------------------------------------------------------------------------------------
 
-import random  # noqa: E402
-from bisect import bisect_left, bisect_right  # noqa: E402
 
-from hsqual.apply import _compile, _match_document, _segments_by_doc, _units_of  # noqa: E402
-from hsqual.rules import And, Count, Near, Not, Or, Term, _compile_term, _norm, _norm_surface, merge_spans  # noqa: E402
-from hsqual.segment import split_sentences  # noqa: E402
-from hsqual.tokenize import tokenize_arrays  # noqa: E402
-
-_PUNCT = ("補助記号", "空白", "記号")
-
-
-class _RefDoc:
-    """A document's tokens, scanned one by one (no lookup tables, no prefilters)."""
-
-    def __init__(self, text, lang):
-        self.lang = lang
-        self.t = tokenize_arrays(text, language=lang, sentences=False)
-        is_word = [not p.startswith(_PUNCT) for p in self.t.pos] if lang == "ja" else \
-            [any(c.isalnum() for c in s) for s in self.t.surfaces]
-        self.word_no, n = [], -1
-        for w in is_word:
-            n += w
-            self.word_no.append(n)
-        sent_starts = [a for a, _ in split_sentences(text, language=lang)]
-        self.sentence = [max(bisect_right(sent_starts, s) - 1, 0) for s in self.t.starts]
-        self.found = {}
-        self.normed = {"lemma": [_norm(x) for x in self.t.lemmas], "base": [_norm(x) for x in self.t.bases],
-                       "surface": [_norm(x) for x in self.t.surfaces]}
-
-    def token_range(self, start, end):
-        return bisect_left(self.t.starts, start), bisect_right(self.t.ends, end)
-
-    def elem_ok(self, e, i):
-        t, n = self.t, self.normed
-        if e.field == "word":
-            forms = [n["lemma"][i]] + ([n["base"][i]] if self.lang == "ja" else [])
-            if e.glob and self.lang == "ja":
-                forms.append(n["surface"][i])
-        else:
-            forms = [n[e.field][i]]
-        key = _norm(e.key) if e.field == "surface" else e.key
-
-        def fits(form, key):
-            return form.startswith(key) if e.glob == "prefix" else form.endswith(key) if e.glob == "suffix" \
-                else form == key
-
-        if not any(fits(f, key) for f in forms):
-            return False
-        if e.field == "surface" and not fits(_norm_surface(t.surfaces[i]), e.key):  # case-sensitive
-            return False
-        pos = t.pos[i] + (f"-{t.pos2[i]}" if t.pos2[i] and t.pos2[i] != "*" else "")
-        return not e.pos or pos.startswith(e.pos)
-
-    def occurrences(self, term, i0, i1):
-        if term not in self.found:  # every occurrence in the document, token by token
-            self.found[term] = [(p, p + len(elems) - 1) for elems in _compile_term(term, self.lang)
-                                for p in range(len(self.t) - len(elems) + 1)
-                                if all(self.elem_ok(e, p + j) for j, e in enumerate(elems))]
-        return [(a, b) for a, b in self.found[term] if i0 <= a and b < i1]
-
-    def spans(self, occ):
-        return [(self.t.starts[a], self.t.ends[b]) for a, b in occ]
-
-    def eval(self, node, i0, i1):
-        """The evidence of a rule node in the tokens [i0, i1), or None when it does not match."""
-        if isinstance(node, Term):
-            return self.spans(self.occurrences(node, i0, i1)) or None
-        if isinstance(node, Count):
-            sp = self.spans(self.occurrences(node.term, i0, i1))
-            c = len(sp)
-            return sp if {">=": c >= node.n, ">": c > node.n, "==": c == node.n}[node.op] else None
-        if isinstance(node, Not):
-            return [] if self.eval(node.item, i0, i1) is None else None
-        if isinstance(node, And):
-            out = []
-            for item in node.items:
-                sp = self.eval(item, i0, i1)
-                if sp is None:
-                    return None
-                out += sp
-            return out
-        if isinstance(node, Or):
-            found = [sp for sp in (self.eval(item, i0, i1) for item in node.items) if sp is not None]
-            return [s for sp in found for s in sp] if found else None
-        assert isinstance(node, Near)
-        A = sorted({o for t in node.a for o in self.occurrences(t, i0, i1)})
-        B = sorted({o for t in node.b for o in self.occurrences(t, i0, i1)})
-        used = set()
-        for a in A:
-            for b in B:
-                if b[0] > a[1]:
-                    first, second = a, b
-                elif a[0] > b[1] and node.kind == "NEAR":
-                    first, second = b, a
-                else:
-                    continue
-                if self.word_no[second[0]] - self.word_no[first[1]] <= node.n and (
-                        not node.sentence or self.sentence[first[1]] == self.sentence[second[0]]):
-                    used |= {a, b}
-        return self.spans(sorted(used)) or None
-
-
-def _reference_rows(corpus, codebook, unit):
-    """(doc_id, start, end, code, rule labels, match_spans) of every coding, unit by unit."""
-    compiled = _compile(codebook)
-    segments = _segments_by_doc(corpus)
-    out = []
-    for doc in corpus.documents:
-        lang = doc.language
-        ref = _RefDoc(doc.text, lang)
-        units = _units_of(corpus, doc, unit, lang, segments[doc.doc_id])
-        for s, e in zip(units.starts, units.ends):
-            i0, i1 = ref.token_range(s, e)
-            for code_id, rules in compiled.codes_for(lang):
-                fired = [(n, ref.eval(r.root, i0, i1)) for n, r in enumerate(rules)]
-                fired = [(n, merge_spans(sp)) for n, sp in fired if sp is not None]
-                if fired:
-                    spans = merge_spans(x for _, sp in fired for x in sp)
-                    out.append((doc.doc_id, s, e, code_id, " | ".join(compiled.label(code_id, lang, n) for n, _ in fired),
-                                ";".join(f"{a}-{b}" for a, b in spans)))
-    return out
-
-
-def _random_rules(rng, vocab, lang, n):
-    """Rules of words, fields, globs, phrases, [pos=], counts, AND/OR/NOT and NEAR/SEQ."""
-    def word():
-        return rng.choice(vocab)
-
-    def term():
-        w = word()
-        r = rng.random()
-        if r < 0.35:
-            return w
-        if r < 0.5:
-            return rng.choice(["lemma:", "base:", "surface:"]) + w
-        if r < 0.6 and len(w) > 1:
-            return w[:rng.randint(1, len(w) - 1)] + "*"
-        if r < 0.65 and len(w) > 1:
-            return "*" + w[rng.randint(1, len(w) - 1):]
-        if r < 0.8:
-            sep = "" if lang == "ja" else " "
-            return '"' + sep.join(word() for _ in range(rng.randint(2, 3))) + '"'
-        if r < 0.9 and lang == "ja":
-            return w + rng.choice(["[pos=名詞]", "[pos=動詞]", "[pos=名詞-普通名詞]", "[pos=助詞]"])
-        return w + word() if lang == "ja" else w
-
-    def group():
-        return term() if rng.random() < 0.6 else "(" + " | ".join(term() for _ in range(rng.randint(2, 4))) + ")"
-
-    def atom(depth=0):
-        r = rng.random()
-        if r < 0.35 or depth > 1:
-            return term()
-        if r < 0.6:
-            tail = ", sentence" if rng.random() < 0.3 else ""
-            return f"{rng.choice(['NEAR', 'SEQ'])}({group()}, {group()}, {rng.randint(1, 8)}{tail})"
-        if r < 0.7:
-            return f"{term()} {rng.choice(['>=', '>', '=='])} {rng.randint(0, 3)}"
-        op = rng.choice(["AND", "OR", "AND NOT"])
-        return f"({atom(depth + 1)} {op} {atom(depth + 1)})"
-
-    return [atom() for _ in range(n)]
-
-
-# phrases that run over the end of a sentence (a line break): they lie in no sentence unit
-_SEAM_JA = "人々の保護\n支援が大切です。人々を保護支援する。"
-_SEAM_EN = "Freedom from\n\nfear and people. Fear of violence."
-_SEAM_RULES = {"ja": ['NEAR(人々, "保護支援", 3)', "NEAR(人々, 保護支援, 3, sentence)", '"保護支援" >= 1',
-                      "SEQ(保護, 支援, 1)", "NEAR((人々|保護支援), 大切, 4)",
-                      'NEAR(人々, ("保護支援"|保護), 3)'],
-               "en": ['NEAR("from fear", people, 3)', '"freedom from fear" OR "from fear" >= 1',
-                      "SEQ(from, fear, 1, sentence)", "NEAR((freedom|\"from fear\"), violence, 9)",
-                      'NEAR(freedom, ("from fear"|from), 3)']}
-
-
-def _mixed_corpus():
-    """Japanese and English documents, long and short, several per language in a row."""
-    from hsqual.resources import bundled_path
-    from hsqual.transcripts import load_corpus
-
-    ja = [d.text[:1200] for d in load_corpus(bundled_path("transcripts") / "ja", unit="document").documents]
-    paper = read_text(study_dir("kurusu2015") / "paper.txt")
-    texts = [("ja", JA_TEXT), ("ja", ja[0]), ("ja", "ｶﾞｲﾄﾞの保護。\u3000ＮＧＯと人々。"), ("ja", ja[-1]),
-             ("en", EN_TEXT), ("en", paper[3000:4500]), ("en", paper[9000:10000]), ("ja", JA_TEXT[::-1]),
-             ("ja", _SEAM_JA), ("en", _SEAM_EN)]
-    return Corpus([Document(f"d{i}", t, {"language": lang, "sector": "NGO" if i % 2 else "government; academia"})
-                   for i, (lang, t) in enumerate(texts)])
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_fast_matcher_agrees_with_a_token_by_token_reference(seed):
-    corpus = _mixed_corpus()
-    rng = random.Random(seed)
-    codes = []
-    for lang in ("ja", "en"):
-        vocab = sorted({w for d in corpus.documents if d.language == lang
-                        for a in [tokenize_arrays(d.text, language=lang)] for w in a.lemmas + a.bases + a.surfaces
-                        if w.isalnum() and w.lower() not in ("and", "or", "not", "near", "seq")})
-        codes += [code(f"{lang}.c{i}", **{lang: _random_rules(rng, vocab, lang, rng.randint(1, 3))}, cb="rnd")
-                  for i in range(30)]
-        codes.append(code(f"{lang}.seams", **{lang: _SEAM_RULES[lang]}, cb="rnd"))
-    cb = Codebook("rnd", codes)
-    for unit in ("sentence", "document"):
-        df = apply_codebook(corpus, cb, unit=unit)
-        got = list(zip(df["doc_id"], df["start"], df["end"], df["code"], df["rule"], df["match_spans"]))
-        want = _reference_rows(corpus, cb, unit)
-        assert len(want) > 50  # the rules do match: the comparison is not between two empty tables
-        assert got == want
-
-
-def _per_document_rows(corpus, codebook, unit):
-    """The codings through the single-document matcher (a DocIndex of each document alone)."""
-    compiled = _compile(codebook)
-    segments = _segments_by_doc(corpus)
-    rank = {c: i for i, c in enumerate(codebook.ids)}
-    out = []
-    for doc in corpus.documents:
-        units = _units_of(corpus, doc, unit, doc.language, segments[doc.doc_id])
-        _, firings = _match_document(doc, doc.language, units, compiled)
-        for f in sorted(firings, key=lambda f: (f.k, rank[f.code])):
-            spans = merge_spans(sp for per in f.spans for sp in per)
-            out.append((doc.doc_id, units.starts[f.k], units.ends[f.k], f.code,
-                        " | ".join(compiled.label(f.code, doc.language, i) for i in f.rules),
-                        ";".join(f"{a}-{b}" for a, b in spans)))
-    return out
+def _rows(df):
+    return list(zip(df["doc_id"], df["start"], df["end"], df["code"], df["rule"], df["match_spans"]))
 
 
 def test_documents_matched_together_match_as_each_alone():
@@ -656,11 +435,12 @@ def test_documents_matched_together_match_as_each_alone():
              "保護 == 1", "NOT 保護", "ABC"]
     cb = Codebook("c", [code(f"c.c{i}", ja=(r,), cb="c") for i, r in enumerate(rules)])
     for unit in ("sentence", "segment", "document"):
-        df = apply_codebook(corpus, cb, unit=unit)
-        got = list(zip(df["doc_id"], df["start"], df["end"], df["code"], df["rule"], df["match_spans"]))
-        want = _per_document_rows(corpus, cb, unit)
-        assert len({r[3] for r in want}) >= 12
-        assert got == want
+        together = _rows(apply_codebook(corpus, cb, unit=unit))
+        alone = []
+        for d in docs:
+            alone += _rows(apply_codebook(Corpus([d], [s for s in segs if s.doc_id == d.doc_id]), cb, unit=unit))
+        assert len({r[3] for r in alone}) >= 12
+        assert together == alone
 
 
 def test_exclude_the_interviewer_in_either_language(tmp_path):
