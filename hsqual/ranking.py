@@ -39,6 +39,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -206,7 +207,10 @@ def _check_decisions(decisions, units: pd.DataFrame, codebook: Codebook) -> pd.D
                           f"(found {', '.join(map(str, decisions.columns)) or 'none'})")
     index = {(d, int(a), int(b)): i for i, (d, a, b) in enumerate(zip(units["doc_id"], units["start"], units["end"]))}
     docs = set(units["doc_id"])
-    out_unit, out_code, out_acc, seen = [], [], [], {}
+    out_unit: list[int] = []
+    out_code: list[str] = []
+    out_acc: list[bool] = []
+    seen: dict[tuple[int, str], tuple[int, bool]] = {}
     for n, (label, row) in enumerate(decisions[DECISION_COLUMNS].iterrows()):
         what = f"{where} row {n + 1} (index {label!r})"
         acc = row["accepted"]
@@ -277,7 +281,7 @@ def _zscore(x: np.ndarray) -> np.ndarray:
 @dataclass
 class _Prepared:
     units: pd.DataFrame
-    X: object                      # unit vectors (dense array or sparse matrix)
+    X: Any                         # unit vectors (dense array or sparse matrix)
     codes: list[str]
     prior: dict = field(default_factory=dict)       # code -> codebook score (z units)
     rule: dict = field(default_factory=dict)        # code -> (rule list, match_text list)
@@ -291,6 +295,7 @@ class _Prepared:
 def _near_accepted(prep: _Prepared, accepted: np.ndarray, reach: int) -> np.ndarray:
     """For each unit, its distance (1..reach, in units of the same document) to the nearest
     accepted unit; 0 where there is none (or for the accepted units themselves)."""
+    assert prep.doc is not None and prep.pos is not None  # set when the units are prepared
     n = len(prep.doc)
     out = np.zeros(n, dtype=np.int64)
     if not len(accepted) or reach < 1:
@@ -382,11 +387,11 @@ def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], em
     prep = _Prepared(units=units, X=X, codes=codes, embedder_name=embedder.name, settings=settings)
     doc_num = pd.factorize(units["doc_id"])[0]
     order = np.lexsort((units["start"].to_numpy(), doc_num))
-    pos = np.empty(n, dtype=np.int64)
+    in_doc = np.empty(n, dtype=np.int64)
     for d in np.unique(doc_num):
         members = order[doc_num[order] == d]
-        pos[members] = np.arange(len(members))
-    prep.doc, prep.pos = doc_num, pos
+        in_doc[members] = np.arange(len(members))
+    prep.doc, prep.pos = doc_num, in_doc
     for c in codes:
         score, nearest = sims[c]
         if lexical is not None and settings.lexical_weight:
@@ -596,7 +601,7 @@ def rank_units(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence", co
     n = len(units)
     sources: dict[str, str] = {}
     one_sided: list[str] = []
-    parts = {k: [] for k in ("row", "score", "source", "prior", "probability", "near_accepted", "rule", "match_text",
+    parts: dict[str, list[Any]] = {k: [] for k in ("row", "score", "source", "prior", "probability", "near_accepted", "rule", "match_text",
                              "example", "example_similarity", "decision", "rank")}
     by_code = {c: (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)) for c in codes}
     if dec is not None:
@@ -790,8 +795,7 @@ def _simulate_code(prep: _Prepared, code: str, truth: np.ndarray, batch: int, ra
             rest = np.argsort(-logit, kind="stable")[: n - len(reviewed)]
             reviewed.extend(int(i) for i in rest)
             break
-        top = np.argsort(-logit, kind="stable")[:batch]
-        top = [int(i) for i in top if not mask[i]]
+        top = [int(i) for i in np.argsort(-logit, kind="stable")[:batch] if not mask[i]]
         reviewed.extend(top)
         mask[top] = True
         found += int(truth[top].sum())

@@ -120,3 +120,12 @@ def test_the_bundled_model_is_multilingual(tmp_path):
     assert np.allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-5)
     S = X @ X.T
     assert S[0, 1] > S[0, 2] + 0.05  # the translation is nearer than an unrelated sentence
+
+
+def test_a_named_model_is_one_embedder_per_session(monkeypatch, tmp_path):
+    """Asking for the same model by name again gives the same embedder (and its in-memory
+    vectors), so re-ranking after a decision does not embed the corpus again."""
+    monkeypatch.setenv("HSQUAL_CACHE_DIR", str(tmp_path))
+    first = get_embedder("tfidf")
+    assert get_embedder("tfidf") is first
+    assert get_embedder("tfidf", cache=False) is not first
