@@ -24,7 +24,7 @@ _API = {
     # errors
     "HsqualError": "errors", "CodebookError": "errors", "RuleSyntaxError": "errors",
     "TranscriptError": "errors", "CodingsError": "errors", "ExchangeError": "errors",
-    "StudyError": "errors",
+    "StudyError": "errors", "ReviewError": "errors",
     # codebooks
     "Code": "codebook", "Example": "codebook", "Codebook": "codebook",
     "load_codebook": "codebook", "load_codebooks": "codebook", "parse_codebook": "codebook",
@@ -42,6 +42,8 @@ _API = {
     "parse_rule": "rules", "apply_codebook": "apply", "kwic": "kwic",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
     "evaluate_rules": "evaluate",
+    # the review loop
+    "ReviewSession": "review", "read_review_log": "review", "review_widget": "review_widget",
     # analysis
     "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstab",
     "cooccurrence": "cooccurrence", "cooccurrence_passages": "cooccurrence", "adjust_pvalues": "cooccurrence",

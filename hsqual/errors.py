@@ -27,6 +27,7 @@ __all__ = [
     "CodingsError",
     "ExchangeError",
     "StudyError",
+    "ReviewError",
 ]
 
 
@@ -149,4 +150,14 @@ class StudyError(HsqualError):
     -------
     >>> str(StudyError("missing study data file", path="kurusu2015/codings.csv"))
     'kurusu2015/codings.csv: missing study data file'
+    """
+
+
+class ReviewError(HsqualError):
+    """A review log line or a review decision is malformed or contradicts another.
+
+    Example
+    -------
+    >>> str(ReviewError("accepted here, rejected on line 3", path="review.jsonl", line=7))
+    'review.jsonl:7: accepted here, rejected on line 3'
     """

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_write", "write_text", "write_table"]
+__all__ = ["atomic_write", "write_text", "write_table", "append_line"]
 
 
 @contextlib.contextmanager
@@ -153,4 +153,54 @@ def write_table(df, path: str | os.PathLike, *, index: bool | None = None) -> Pa
             df.to_parquet(fh, index=index)
     else:
         raise ValueError(f"{target}: cannot tell the table format from suffix {suffix!r}; expected .csv, .xlsx or .parquet")
+    return target
+
+
+def append_line(line: str, path: str | os.PathLike, *, encoding: str = "utf-8") -> Path:
+    """Append one line to a file and make it durable before returning (a log's write).
+
+    The line (without a line break of its own) is written with a ``\\n`` after it, then flushed
+    and ``fsync``-ed, so a crash right after the call loses nothing. A file whose last line was
+    cut short (a crash half-way through an earlier write) first gets a ``\\n``: the cut line
+    stays as it is, on its own line, and the new one is whole. A new file's folder is created,
+    and the folder is synced so the new file's name is durable too.
+
+    Parameters
+    ----------
+    line : str
+        The text to append; it may not contain a line break.
+    path : str or PathLike
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "review.jsonl"
+    >>> _ = p.write_text('{"a": 1}\\n{"b": ')          # a write cut short
+    >>> _ = append_line('{"c": 3}', p)
+    >>> p.read_text().splitlines()
+    ['{"a": 1}', '{"b": ', '{"c": 3}']
+    """
+    if "\n" in line or "\r" in line:
+        raise ValueError("append_line: the line may not contain a line break")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    new = not target.exists()
+    data = (line + "\n").encode(encoding)
+    with open(target, "a+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size:
+            fh.seek(size - 1)
+            if fh.read(1) != b"\n":
+                data = b"\n" + data
+            fh.seek(0, os.SEEK_END)
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if new:
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
     return target
