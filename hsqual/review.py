@@ -24,8 +24,12 @@ For a code, the estimate of the units still to find is the sum of the model's pr
 over the units not yet accepted or rejected, corrected by how well those probabilities
 predicted the reviewer so far: the factor is ``(accepted + 1) / (expected + 1)``, where
 ``expected`` is the sum of the probabilities the reviewed units had when they were shown
-(``+ 1`` keeps the factor near 1 until there are decisions to go by). A model that promises
-0.9 for units the reviewer keeps rejecting has its remaining sum scaled down.
+(``+ 1`` keeps the factor near 1 until there are decisions to go by; units decided before
+there was a model do not count). A model that promises 0.9 for units the reviewer keeps
+rejecting has its remaining sum scaled down. :func:`hsqual.rank_units` fits a model for a code
+once it has an accepted and a rejected unit; before that there is no estimate (NaN). The
+model weighs its classes evenly, which lifts the probabilities of the rare code, so the
+estimate leans high: read it as "is there still much to find", not as a count.
 
 When to stop
 ------------
@@ -97,12 +101,16 @@ VERDICTS = ("accept", "reject", "skip")
 #: the keys of one review log line, in the order they are written
 LOG_FIELDS = ("time", "reviewer", "doc_id", "segment_id", "start", "end", "unit", "code", "verdict", "quote",
               "score", "probability")
-_UNITS = ("sentence", "segment", "paragraph", "document")
+#: the units a review reads, as :func:`hsqual.rank_units` ranks them ("window": sentences ranked with
+#: their neighbours)
+_UNITS = ("sentence", "window", "segment")
 _LOG_COLUMNS = ["line", *LOG_FIELDS]
 #: columns of a rank table that are not evidence
 _RANK_BASE = ("doc_id", "segment_id", "start", "end", "quote", "code", "score")
 #: the rank table's column holding the model's probability that a unit carries the code
 PROBABILITY = "probability"
+#: rank table columns that are neither the unit nor evidence to show
+_NOT_EVIDENCE = (PROBABILITY, "verdict", "language", "decision")
 #: rank table columns whose text names words of the unit to highlight
 _EVIDENCE_WORDS = ("words", "match_text", "rule_words", "evidence_words")
 #: rank table columns holding document offsets of evidence as ``"a-b;c-d"``
@@ -123,22 +131,16 @@ class ReviewLogWarning(UserWarning):
 
 def _unit_table(corpus: Corpus, unit: str) -> pd.DataFrame:
     """Every unit of the corpus: ``doc_id, segment_id, start, end``, in corpus order."""
-    if unit == "sentence":
+    if unit in ("sentence", "window"):
         from .incidence import sentence_spans
 
         return sentence_spans(corpus)
-    rows = []
-    if unit == "document":
-        first = {}
-        for s in corpus.segments:
-            first.setdefault(s.doc_id, s.segment_id)
-        rows = [(d.doc_id, first.get(d.doc_id, 1), 0, len(d.text)) for d in corpus.documents]
-    else:
-        from .segment import units_of_segment
+    from .segment import units_of_segment
 
-        for s in corpus.segments:
-            language = corpus.doc(s.doc_id).language
-            rows.extend((s.doc_id, s.segment_id, a, b) for a, b in units_of_segment(s, unit, language=language))
+    rows = []
+    for s in corpus.segments:
+        language = corpus.doc(s.doc_id).language
+        rows.extend((s.doc_id, s.segment_id, a, b) for a, b in units_of_segment(s, "segment", language=language))
     return pd.DataFrame(rows, columns=["doc_id", "segment_id", "start", "end"]).astype(
         {"segment_id": "int64", "start": "int64", "end": "int64"})
 
@@ -200,7 +202,7 @@ def read_review_log(
         Check that each decision's document exists and its offsets slice out its ``quote``.
     codebook : Codebook, optional
         Check that each decision's code is in the codebook.
-    unit : {"sentence", "segment", "paragraph", "document"}, optional
+    unit : {"sentence", "window", "segment"}, optional
         With ``corpus``: check that each decision's span is a unit of this kind, and that the
         line's ``unit`` (when given) is this one.
 
@@ -286,7 +288,7 @@ def _check_against(log: pd.DataFrame, path: Path, corpus, codebook, unit) -> Non
                 raise ReviewError(f"stale unit: the text of {doc_id} at {start}-{end} is now {now[:60]!r}, "
                                   f"the decision was made on {rec['quote'][:60]!r}; the transcript changed since "
                                   "(restore it, or review it again with a new log)", path=path, line=n)
-            if unit is not None and rec.get("unit") not in (None, unit):
+            if unit is not None and rec.get("unit") not in (None, unit) and {rec["unit"], unit} != {"sentence", "window"}:
                 raise ReviewError(f"the decision was made on a {rec['unit']}, this review reads {unit}s; "
                                   f"open the session with unit={rec['unit']!r}", path=path, line=n)
             if spans is not None and (doc_id, start, end) not in spans:
@@ -505,8 +507,9 @@ class ReviewSession:
         (see :func:`read_review_log`) and the review resumes from it.
     reviewer : str
         The person deciding: accepted units become codings of this coder.
-    unit : {"sentence", "segment", "paragraph", "document"}
-        What is reviewed.
+    unit : {"sentence", "window", "segment"}
+        What is reviewed: sentences, sentences ranked with their neighbouring sentences (the
+        decision is still on the sentence), or the corpus segments (turns).
     codes : list of str, optional
         The codes to review (default: every code of the codebook).
     batch_size : int
@@ -521,6 +524,8 @@ class ReviewSession:
         ...once at least this many units were accepted or rejected for it.
     refit_every : int
         Re-rank after this many new decisions (1: after every decision).
+    exclude_speakers : list of str, optional
+        Leave out units in turns of these speakers (the interviewer, say).
     rank_options : dict, optional
         Keyword arguments passed on to :func:`hsqual.rank_units` (its model, say).
 
@@ -554,6 +559,7 @@ class ReviewSession:
         stop_below: float = 1.0,
         min_decisions: int = 5,
         refit_every: int = 1,
+        exclude_speakers: Sequence[str] | str | None = None,
         rank_options: Mapping | None = None,
     ) -> None:
         where = "ReviewSession"
@@ -597,6 +603,17 @@ class ReviewSession:
         self.min_decisions = int(min_decisions)
         self.refit_every = int(refit_every)
         self.rank_options = dict(rank_options or {})
+        if isinstance(exclude_speakers, str):
+            exclude_speakers = [exclude_speakers]
+        self.exclude_speakers = [str(x) for x in (exclude_speakers or [])]
+        if self.exclude_speakers:
+            said = {s.speaker.casefold() for s in corpus.segments if s.speaker}
+            unknown = [x for x in self.exclude_speakers if x.casefold() not in said]
+            if unknown:
+                raise ValueError(f"{where}: no turn of speaker(s) {', '.join(map(repr, unknown))} in the corpus; "
+                                 f"its speakers are {', '.join(sorted(said)[:10]) or '(none)'}")
+        self._excluded = {(s.doc_id, s.segment_id) for s in corpus.segments
+                          if s.speaker and s.speaker.casefold() in {x.casefold() for x in self.exclude_speakers}}
         self._units = _unit_table(corpus, unit)
         self._unit_index = {(d, int(a), int(b)): i for i, (d, a, b) in
                             enumerate(zip(self._units["doc_id"], self._units["start"], self._units["end"]))}
@@ -679,14 +696,24 @@ class ReviewSession:
         import hsqual
 
         decisions = self.decisions
-        ranking = hsqual.rank_units(self.corpus, self.codebook, unit=self.unit, codes=self.codes,
-                                    decisions=decisions if len(decisions) else None, **self.rank_options)
+        with warnings.catch_warnings():
+            # until a code has an accepted and a rejected unit it is ranked from the codebook: expected
+            # in a review; the ranking's ``source`` column and :meth:`progress` say so
+            warnings.filterwarnings("ignore", message="rank_units: no model yet")
+            ranking = hsqual.rank_units(self.corpus, self.codebook, unit=self.unit, codes=self.codes,
+                                        decisions=decisions if len(decisions) else None, **self.rank_options)
         missing = [c for c in _RANK_BASE if c not in ranking.columns]
         if missing:
             raise ReviewError(f"rank_units returned no column(s) {', '.join(missing)}")
         ranking = ranking[ranking["code"].isin(self.codes)]
-        ranking = ranking.sort_values(["score", "doc_id", "start", "code"], ascending=[False, True, True, True],
-                                      kind="stable").reset_index(drop=True)
+        if self._excluded:
+            keep = [(d, int(g)) not in self._excluded for d, g in zip(ranking["doc_id"], ranking["segment_id"])]
+            ranking = ranking[np.array(keep, dtype=bool)]
+        # across codes, each code's first unit, then each code's second, ... (scores are comparable
+        # within a code only); within a rank, the higher score first
+        by = (["rank"] if "rank" in ranking.columns else []) + ["score", "doc_id", "start", "code"]
+        ascending = ([True] if "rank" in ranking.columns else []) + [False, True, True, True]
+        ranking = ranking.sort_values(by, ascending=ascending, kind="stable").reset_index(drop=True)
         self._ranking = ranking
         self._fitted_on = len(self._verdict)
         return ranking
@@ -732,7 +759,7 @@ class ReviewSession:
 
         language = doc.language
         code = self.codebook[row["code"]]
-        evidence = {k: row[k] for k in row.keys() if k not in _RANK_BASE and k not in (PROBABILITY, "verdict")}
+        evidence = {k: row[k] for k in row.keys() if k not in _RANK_BASE and k not in _NOT_EVIDENCE}
         return ReviewItem(
             doc_id=row["doc_id"], segment_id=int(row["segment_id"]), start=start, end=end, quote=quote,
             code=row["code"], label=code.label_for(language),
@@ -955,6 +982,9 @@ class ReviewSession:
     def estimate_remaining(self, code: str | None = None) -> float:
         """The estimated number of units still to find (see the module's "How many are left").
 
+        NaN while a code has no model yet (no accepted and rejected unit both); across codes,
+        the sum over the codes that have one.
+
         Example
         -------
         >>> import tempfile, pathlib
@@ -967,13 +997,18 @@ class ReviewSession:
         >>> 0 <= s.estimate_remaining("fear") < 1
         True
         """
-        return float(sum(self._estimate(c) for c in self._codes_arg(code)))
+        values = [self._estimate(c) for c in self._codes_arg(code)]
+        known = [v for v in values if not math.isnan(v)]
+        return float(sum(known)) if known else math.nan
 
     def _estimate(self, code: str) -> float:
         ranking = self._rank()
         rows = ranking[ranking["code"] == code]
-        prob = rows[PROBABILITY] if PROBABILITY in rows.columns else rows["score"].clip(0, 1)
-        prob = pd.to_numeric(prob, errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        if PROBABILITY not in rows.columns:
+            return math.nan
+        prob = pd.to_numeric(rows[PROBABILITY], errors="coerce").to_numpy(dtype=float)
+        if not len(prob) or np.isnan(prob).all():
+            return math.nan          # no model yet: the code has no accepted and rejected unit both
         keys = zip(rows["doc_id"], rows["start"].astype(int), rows["end"].astype(int), rows["code"])
         open_ = np.array([k not in self._verdict for k in keys], dtype=bool)
         accepted = expected = 0.0
@@ -981,11 +1016,13 @@ class ReviewSession:
             key = (rec["doc_id"], int(rec["start"]), int(rec["end"]), rec["code"])
             if rec["code"] != code or rec["verdict"] == "skip" or self._verdict.get(key, (None, -1))[1] != int(rec["line"]):
                 continue
-            accepted += rec["verdict"] == "accept"
             p = _number(rec.get("probability"))
-            expected += p if p is not None else (1.0 if rec["verdict"] == "accept" else 0.0)
+            if p is None:
+                continue         # decided before a model existed: says nothing of its calibration
+            accepted += rec["verdict"] == "accept"
+            expected += p
         factor = (accepted + 1.0) / (expected + 1.0)
-        return float(prob[open_].sum() * factor)
+        return float(np.nansum(prob[open_]) * factor)
 
     def _streak(self, code: str) -> int:
         """Rejections in a row, most recent first, among the verdicts on a code (skips ignored)."""
@@ -1000,7 +1037,9 @@ class ReviewSession:
 
     def _open_units(self, code: str) -> int:
         decided = sum(1 for k in self._verdict if k[3] == code)
-        return len(self._units) - decided
+        excluded = sum(1 for d, g in zip(self._units["doc_id"], self._units["segment_id"])
+                       if (d, int(g)) in self._excluded) if self._excluded else 0
+        return len(self._units) - excluded - decided
 
     def stop_advice(self, code: str | None = None) -> StopAdvice:
         """Whether reading on for a code (or for every code) is unlikely to find more.
@@ -1021,12 +1060,10 @@ class ReviewSession:
         """
         codes = self._codes_arg(code)
         advice = {c: self._advice(c) for c in codes}
-        if code is not None:
-            return advice[code]
+        if len(codes) == 1:
+            return advice[codes[0]]
         still = [c for c, a in advice.items() if not a.stop]
         if not still:
-            if len(codes) == 1:
-                return advice[codes[0]]
             return StopAdvice(True, f"every code can stop ({len(codes)} codes)")
         shown = ", ".join(still[:5]) + (" ..." if len(still) > 5 else "")
         return StopAdvice(False, f"{len(still)} of {len(codes)} code(s) still worth reading: {shown}")
@@ -1043,7 +1080,8 @@ class ReviewSession:
             return StopAdvice(True, f"about {left:.1f} unit(s) estimated left for {code!r} "
                                     f"(below {self.stop_below:g}) after {decided} decisions")
         why = [f"{streak} rejection(s) in a row (stop at {self.stop_after_rejections})",
-               f"about {left:.1f} unit(s) estimated left"]
+               "no estimate of what is left until a unit is accepted and one rejected" if math.isnan(left)
+               else f"about {left:.1f} unit(s) estimated left"]
         if decided < self.min_decisions:
             why.append(f"{decided} of {self.min_decisions} decisions before the estimate counts")
         return StopAdvice(False, f"{code!r}: " + "; ".join(why))

@@ -124,8 +124,10 @@ class ReviewWidget:
         s, code = self.session, self.code
         advice = s.stop_advice(code)
         colour = "#060" if advice.stop else "#444"
+        left = s.estimate_remaining(code)
+        left = "— (after one accepted and one rejected unit)" if left != left else f"{left:.1f}"
         self.status.value = (f"found so far: <b>{s.found(code)}</b> · estimated still to find: "
-                             f"<b>{s.estimate_remaining(code):.1f}</b> · "
+                             f"<b>{left}</b> · "
                              f"<span style='color:{colour}'>{'stop? ' if advice.stop else ''}"
                              f"{html.escape(advice.reason)}</span> · log: <code>{html.escape(str(s.log_path))}</code>")
 

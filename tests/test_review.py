@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import subprocess
 import sys
 import textwrap
@@ -35,11 +36,11 @@ kind: interview
 ---
 Interviewer: What does human security mean in your work?
 
-Respondent: For us it starts with violence. Armed conflict drove families from their villages. Landmines still kill children in the fields.
+Respondent: For us it starts with violence. Violence against civilians drove families from their villages. Landmines still kill children in the fields.
 
 Interviewer: And beyond violence?
 
-Respondent: Poverty and hunger matter as much. Families lack food and clean water. Health clinics are far away.
+Respondent: Poverty and hunger matter as much. Children lack food and clean water. Health clinics are far away.
 
 Interviewer: How do you report this?
 
@@ -62,6 +63,7 @@ def codebook():
 def session_of(corpus, codebook, log, **kw):
     kw.setdefault("reviewer", "tanaka")
     kw.setdefault("codes", CODES)
+    kw.setdefault("rank_options", {"embedder": "tfidf"})      # fast; the ranking's own tests cover the models
     return ReviewSession(corpus, codebook, log=log, **kw)
 
 
@@ -94,7 +96,8 @@ def test_a_crash_loses_no_decision_and_the_next_session_resumes(corpus, codebook
         from hsqual.review import ReviewSession
         from hsqual.transcripts import load_corpus
         s = ReviewSession(load_corpus({str(tmp_path / "interviews")!r}), load_codebooks(bundled_codebooks()),
-                          log={str(log)!r}, reviewer="tanaka", codes={CODES!r})
+                          log={str(log)!r}, reviewer="tanaka", codes={CODES!r},
+                          rank_options={{"embedder": "tfidf"}})
         items = s.next_units(3, code="freedoms.fear")
         s.accept(items[0]); s.accept(items[1]); s.reject(items[2])
         print("\\t".join(f"{{i.doc_id}}:{{i.start}}" for i in items), flush=True)
@@ -142,9 +145,9 @@ def record(corpus, sentence, code="freedoms.fear", verdict="accept", reviewer="t
 
 def test_a_truncated_last_line_is_reported_and_kept_and_the_good_lines_used(corpus, codebook, tmp_path):
     log = tmp_path / "review.jsonl"
-    good = [record(corpus, "Armed conflict drove families from their villages."),
+    good = [record(corpus, "Violence against civilians drove families from their villages."),
             record(corpus, "Landmines still kill children in the fields.", verdict="reject")]
-    cut = json.dumps(record(corpus, "Families lack food and clean water.", code="freedoms.want"))[:57]
+    cut = json.dumps(record(corpus, "Children lack food and clean water.", code="freedoms.want"))[:57]
     write_log(log, good, tail=cut)
     before = log.read_bytes()
     with pytest.warns(ReviewLogWarning, match=r"review\.jsonl:3: the last line is cut short"):
@@ -162,7 +165,7 @@ def test_a_truncated_last_line_is_reported_and_kept_and_the_good_lines_used(corp
 
 def test_a_garbage_middle_line_is_reported_with_its_number_and_the_others_kept(corpus, codebook, tmp_path):
     log = tmp_path / "review.jsonl"
-    one = record(corpus, "Armed conflict drove families from their villages.")
+    one = record(corpus, "Violence against civilians drove families from their villages.")
     three = record(corpus, "Poverty and hunger matter as much.", code="freedoms.want")
     log.write_bytes((json.dumps(one) + "\n").encode() + b"\x00\xff garbage {\n" + (json.dumps(three) + "\n").encode())
     with warnings.catch_warnings(record=True) as caught:
@@ -229,12 +232,12 @@ def test_a_line_that_is_not_a_decision_is_an_error(corpus, codebook, tmp_path):
 def test_accepted_units_become_the_reviewers_codings_and_nobody_elses_rows_change(corpus, codebook, tmp_path):
     log = tmp_path / "review.jsonl"
     text = corpus.doc("int21").text
-    a = text.index("Armed conflict")
+    a = text.index("Violence against")
     theirs = codings_frame([
-        {"doc_id": "int21", "segment_id": 2, "code": "freedoms.fear", "start": a, "end": a + 14,
-         "quote": "Armed conflict", "coder": "kurusu2015", "memo": "theirs"},
-        {"doc_id": "int21", "segment_id": 2, "code": "freedoms.fear", "start": a, "end": a + 14,
-         "quote": "Armed conflict", "coder": "rules", "rule": "x"}])
+        {"doc_id": "int21", "segment_id": 2, "code": "freedoms.fear", "start": a, "end": a + 16,
+         "quote": "Violence against", "coder": "kurusu2015", "memo": "theirs"},
+        {"doc_id": "int21", "segment_id": 2, "code": "freedoms.fear", "start": a, "end": a + 16,
+         "quote": "Violence against", "coder": "rules", "rule": "x"}])
     kept = theirs.copy()
     s = session_of(corpus, codebook, log)
     items = s.next_units(4, code="freedoms.fear")
@@ -289,20 +292,66 @@ def test_stopping_advice_after_rejections_in_a_row(corpus, codebook, tmp_path):
 
 
 def test_the_estimate_of_what_remains_follows_the_probabilities_and_the_verdicts(corpus, codebook, tmp_path):
-    s = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.fear"], min_decisions=2,
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.want"], min_decisions=2,
                    stop_below=0.5, stop_after_rejections=100)
+    assert math.isnan(s.estimate_remaining())                           # no model before a verdict of each kind
+    assert "no estimate of what is left until a unit is accepted and one rejected" in s.stop_advice().reason
+    first = s.next_units(2)
+    s.accept(first[0]); s.reject(first[1])
     ranking = s.ranking
-    open_sum = float(ranking["probability"].sum())
-    assert s.estimate_remaining() == pytest.approx(open_sum)           # no verdict yet: factor 1
-    items = s.next_units(2)
-    shown = [i.probability for i in items]
-    s.reject(items[0]); s.reject(items[1])
+    assert set(ranking["source"]) == {"model"}
+    open_ = ranking[ranking["verdict"] == ""]
+    assert s.estimate_remaining() == pytest.approx(open_["probability"].sum())   # factor 1: no shown probability
+    shown = s.next_units(2)
+    assert all(0 < i.probability < 1 for i in shown)
+    s.reject(shown[0]); s.reject(shown[1])
     ranking = s.ranking
-    unread = ranking[ranking["verdict"] == ""]["probability"].sum()
-    assert s.estimate_remaining() == pytest.approx(unread * 1 / (sum(shown) + 1))
+    open_ = ranking[ranking["verdict"] == ""]
+    factor = (0 + 1) / (shown[0].probability + shown[1].probability + 1)
+    assert s.estimate_remaining() == pytest.approx(open_["probability"].sum() * factor)
+    logged = [json.loads(x)["probability"] for x in lines_of(tmp_path / "review.jsonl")]
+    assert logged[:2] == [None, None] and logged[2:] == pytest.approx([i.probability for i in shown])
     while not s.stop_advice():
         s.reject(s.next_units(1)[0])
     assert s.stop_advice().reason.startswith(("about", "no unit is left"))
+    assert s.estimate_remaining() < 0.5 or s.progress().loc[0, "unread"] == 0
+
+
+def test_a_decision_changes_the_ranking(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.want"])
+    before = s.ranking.set_index(["doc_id", "start"])["score"]
+    text = corpus.doc("int21").text
+    water, budget = "Children lack food and clean water.", "The budget is reviewed by the board."
+    w, b = text.index(water), text.index(budget)
+    s.accept(("int21", w, w + len(water), "freedoms.want"))
+    s.reject(("int21", b, b + len(budget), "freedoms.want"))
+    after = s.ranking
+    assert set(after["source"]) == {"model"}
+    after = after.set_index(["doc_id", "start"])["score"]
+    assert after[("int21", w)] > after[("int21", b)]
+    assert not after.reindex(before.index).equals(before)
+
+
+def test_the_evidence_of_a_rule_is_marked_in_the_unit(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.fear"])
+    ranked = s.ranking
+    fired = ranked[ranked["match_text"] != ""]
+    assert len(fired)
+    items = {i.key: i for i in s.next_units(len(ranked))}
+    for row in fired.itertuples():
+        item = items[(row.doc_id, row.start, row.end, row.code)]
+        marked = [item.quote[a:b] for a, b in item.highlights]
+        assert marked and all(m.lower() in row.match_text.lower() for m in marked)
+        assert f"<mark>{marked[0]}</mark>" in item.to_html() and f"[{marked[0]}]" in item.to_text()
+        assert f"rule: {row.rule}" in item.evidence_lines()
+
+
+def test_turns_of_a_speaker_can_be_left_out(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", exclude_speakers="Interviewer")
+    quotes = {i.quote for i in s.next_units(200)}
+    assert "How do you report this?" not in quotes and "Health clinics are far away." in quotes
+    with pytest.raises(ValueError, match="no turn of speaker.*'Moderator'"):
+        session_of(corpus, codebook, tmp_path / "other.jsonl", exclude_speakers="Moderator")
 
 
 def run_cli(args, answers, monkeypatch, capsys):
@@ -314,7 +363,7 @@ def run_cli(args, answers, monkeypatch, capsys):
 def test_the_command_reads_answers_from_piped_input_and_logs_them(corpus, codebook, tmp_path, monkeypatch, capsys):
     log = tmp_path / "review.jsonl"
     out_csv = tmp_path / "tanaka.csv"
-    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka",
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
             "--code", "freedoms.fear", "--codings-out", str(out_csv), str(tmp_path / "interviews")]
     status, out = run_cli(args, "a\nr\nmaybe\ns\nq\n", monkeypatch, capsys)
     assert status == 0, out.err
@@ -341,7 +390,7 @@ def test_the_command_refuses_to_replace_a_persons_codings(corpus, tmp_path, monk
                                          "end": 11, "quote": corpus.doc("int21").text[:11], "coder": "kim"}]), out_csv)
     before = out_csv.read_bytes()
     args = ["--codebook", str(ROOT / "codebooks"), "--log", str(tmp_path / "r.jsonl"), "--reviewer", "tanaka",
-            "--code", "freedoms.want", "--codings-out", str(out_csv), str(tmp_path / "interviews")]
+            "--embedder", "tfidf", "--code", "freedoms.want", "--codings-out", str(out_csv), str(tmp_path / "interviews")]
     status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
     assert status == 1 and "manual.csv: the file holds 1 row(s) (coder(s) kim)" in out.err
     assert out_csv.read_bytes() == before
@@ -372,5 +421,5 @@ def test_the_widget_buttons_write_the_log(corpus, codebook, tmp_path):
     assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "reject", "skip"]
     assert {i.key for i in w.items}.isdisjoint({i.key for i in first[:2]})
     assert all(not b.disabled for row in w.buttons for b in row.values())
-    html = w.body.children[0].children[0].value
-    assert w.items[0].quote.split()[0] in html and "<mark>" in html or "score:" in html
+    card = w.body.children[0].children[0].value
+    assert w.items[0].to_html() in card and "example: " in card and w.items[0].label in card

@@ -54,8 +54,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--reviewer", required=True, metavar="NAME",
                    help="your name: accepted units become your codings")
     p.add_argument("--code", action="append", metavar="ID", help="review this code only (repeat for several)")
-    p.add_argument("--unit", choices=("sentence", "segment", "paragraph", "document"), default="sentence",
-                   help="what is reviewed (default: sentence)")
+    p.add_argument("--unit", choices=("sentence", "window", "segment"), default="sentence",
+                   help="what is reviewed: sentences, sentences ranked with their neighbours, or turns "
+                        "(default: sentence)")
+    p.add_argument("--embedder", metavar="NAME",
+                   help="the embedding model of the ranking (e5, use, tfidf; default: e5 when installed)")
+    p.add_argument("--exclude-speaker", action="append", metavar="NAME",
+                   help="leave out the turns of this speaker, e.g. Interviewer (repeat for several)")
     p.add_argument("--context", type=int, default=1, metavar="N",
                    help="units shown before and after (default: 1)")
     p.add_argument("--stop-after", type=int, default=20, metavar="N",
@@ -76,6 +81,12 @@ _ANSWERS = {"a": "accept", "accept": "accept", "r": "reject", "reject": "reject"
 
 
 _DONE = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
+
+
+def _left(estimate: float) -> str:
+    if estimate != estimate:   # NaN
+        return "no estimate of what is left yet (needs an accepted and a rejected unit)"
+    return f"about {estimate:.1f} estimated still to find"
 
 
 def _is_tty(stream) -> bool:
@@ -104,7 +115,7 @@ def _summary(session, out) -> None:
         print("  nothing decided yet", file=out)
     for r in shown.itertuples():
         print(f"  {r.code}: {r.accepted} accepted, {r.rejected} rejected, {r.skipped} skipped; "
-              f"about {r.estimate_remaining:.1f} estimated still to find", file=out)
+              f"{_left(r.estimate_remaining)}", file=out)
     print(f"log: {session.log_path} ({len(session.log)} decision(s))", file=out)
 
 
@@ -127,7 +138,8 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
     try:
         session = ReviewSession(corpus, codebook, log=args.log, reviewer=args.reviewer, unit=args.unit,
                                 codes=args.code, context=args.context, stop_after_rejections=args.stop_after,
-                                stop_below=args.stop_below, batch_size=1)
+                                stop_below=args.stop_below, batch_size=1, exclude_speakers=args.exclude_speaker,
+                                rank_options={"embedder": args.embedder} if args.embedder else None)
     except ValueError as exc:
         from ..errors import HsqualError
 
@@ -168,7 +180,7 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
         session.decide(item, answer)
         advice = session.stop_advice(item.code)
         print(f"    {_DONE[answer]} · found {session.found(item.code)} for {item.code} · "
-              f"about {session.estimate_remaining(item.code):.1f} estimated left", file=out)
+              f"{_left(session.estimate_remaining(item.code))}", file=out)
         overall = session.stop_advice()
         if overall.stop and not told_stop:
             print(f"    suggestion: you may stop now — {overall.reason}", file=out)
