@@ -42,6 +42,7 @@ _API = {
     "parse_rule": "rules", "apply_codebook": "apply", "kwic": "kwic",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
     "evaluate_rules": "evaluate",
+    "rank_units": "ranking", "simulate_review": "ranking", "get_embedder": "embed",
     # the review loop
     "ReviewSession": "review", "read_review_log": "review", "review_widget": "review_widget",
     # analysis
@@ -57,6 +58,8 @@ _API = {
     "codebook_to_html": "export", "write_codebook_document": "export", "write_codebook_yaml": "export",
     "write_cooccurrence_report": "report",
     "bundled_codebooks": "resources", "study_dir": "resources",
+    # gold standard
+    "load_gold": "goldstandard",
 }
 _SUBMODULES = ("studies", "figures", "export")
 
