@@ -52,14 +52,14 @@ Example
 >>> corpus = Corpus([Document("d1", "People fear violence. Markets opened. Landmines kill.")])
 >>> codebook = Codebook("demo", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear", "landmine*")})])
 >>> log = pathlib.Path(tempfile.mkdtemp()) / "review.jsonl"
->>> session = ReviewSession(corpus, codebook, log=log, reviewer="tanaka", batch_size=2)
+>>> session = ReviewSession(corpus, codebook, log=log, reviewer="tanaka", embedder="tfidf", batch_size=2)
 >>> first = session.next_units()
 >>> [item.quote for item in first]
 ['People fear violence.', 'Landmines kill.']
 >>> _ = session.accept(first[0]); _ = session.reject(first[1])
 >>> session.found()
 1
->>> ReviewSession(corpus, codebook, log=log, reviewer="tanaka").found()   # resumed from the log
+>>> ReviewSession(corpus, codebook, log=log, reviewer="tanaka", embedder="tfidf").found()   # resumed from the log
 1
 >>> session.codings()[["doc_id", "code", "quote", "coder"]].values.tolist()
 [['d1', 'fear', 'People fear violence.', 'tanaka']]
@@ -526,8 +526,11 @@ class ReviewSession:
         Re-rank after this many new decisions (1: after every decision).
     exclude_speakers : list of str, optional
         Leave out units in turns of these speakers (the interviewer, say).
+    embedder : str, model or callable, optional
+        The embedding model of the ranking, as :func:`hsqual.get_embedder` takes it
+        (``"e5"``, ``"use"``, ``"tfidf"``, ...; default: e5 when installed).
     rank_options : dict, optional
-        Keyword arguments passed on to :func:`hsqual.rank_units` (its model, say).
+        Other keyword arguments passed on to :func:`hsqual.rank_units` (``settings``, say).
 
     Example
     -------
@@ -536,7 +539,7 @@ class ReviewSession:
     >>> from hsqual.corpus import Corpus, Document
     >>> corpus = Corpus([Document("d1", "Fear of violence. Food prices rose. Fear of landmines.")])
     >>> cb = Codebook("demo", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})])
-    >>> s = ReviewSession(corpus, cb, log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="sato",
+    >>> s = ReviewSession(corpus, cb, log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="sato", embedder="tfidf",
     ...                   stop_after_rejections=2)
     >>> for item in s.next_units(2):
     ...     _ = s.reject(item)
@@ -560,6 +563,7 @@ class ReviewSession:
         min_decisions: int = 5,
         refit_every: int = 1,
         exclude_speakers: Sequence[str] | str | None = None,
+        embedder=None,
         rank_options: Mapping | None = None,
     ) -> None:
         where = "ReviewSession"
@@ -603,6 +607,8 @@ class ReviewSession:
         self.min_decisions = int(min_decisions)
         self.refit_every = int(refit_every)
         self.rank_options = dict(rank_options or {})
+        if embedder is not None:
+            self.rank_options["embedder"] = embedder
         if isinstance(exclude_speakers, str):
             exclude_speakers = [exclude_speakers]
         self.exclude_speakers = [str(x) for x in (exclude_speakers or [])]
@@ -661,7 +667,7 @@ class ReviewSession:
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> _ = s.skip(("d", 0, 5, "fear"))
         >>> s.log[["line", "verdict", "quote"]].values.tolist()
         [[1, 'skip', 'Fear.']]
@@ -680,7 +686,7 @@ class ReviewSession:
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> _ = s.reject(("d", 0, 5, "fear"))
         >>> s.decisions.values.tolist()
         [['d', 0, 5, 'fear', False]]
@@ -732,7 +738,7 @@ class ReviewSession:
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear. Food.")]),
         ...                   Codebook("b", [Code(id="fear", label={"en": "F"}, rules={"en": ("fear",)})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> s.ranking[["quote", "code"]].values.tolist()
         [['Fear.', 'fear'], ['Food.', 'fear']]
         """
@@ -792,7 +798,7 @@ class ReviewSession:
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear of war. Bread. Fear of mines.")]),
         ...                   Codebook("b", [Code(id="fear", label={"en": "F"}, rules={"en": ("fear",)})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> item = s.next_units(1)[0]
         >>> item.quote, item.after, item.marked()
         ('Fear of war.', 'Bread.', '[Fear] of war.')
@@ -859,7 +865,7 @@ class ReviewSession:
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> s.decide(("d", 0, 5, "fear"), "accept")["line"]
         1
         >>> s.decide(("d", 0, 5, "fear"), "reject")
@@ -919,7 +925,7 @@ class ReviewSession:
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> s.accept(("d", 0, 5, "fear"))["verdict"]
         'accept'
         """
@@ -934,7 +940,7 @@ class ReviewSession:
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> s.reject(("d", 0, 5, "fear"))["verdict"]
         'reject'
         """
@@ -949,7 +955,7 @@ class ReviewSession:
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> s.skip(("d", 0, 5, "fear"))["verdict"]
         'skip'
         """
@@ -972,7 +978,7 @@ class ReviewSession:
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> _ = s.accept(("d", 0, 5, "fear")); s.found("fear")
         1
         """
@@ -990,12 +996,15 @@ class ReviewSession:
         >>> import tempfile, pathlib
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
-        >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]),
+        >>> s = ReviewSession(Corpus([Document("d", "Fear of war. Bread. Fear of mines. Fear of floods.")]),
         ...                   Codebook("b", [Code(id="fear", label={"en": "F"}, rules={"en": ("fear",)})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
-        >>> _ = s.accept(s.next_units(1)[0])
-        >>> 0 <= s.estimate_remaining("fear") < 1
-        True
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
+        >>> s.estimate_remaining("fear")          # no model yet
+        nan
+        >>> first = s.next_units(1)[0]
+        >>> _ = s.accept(first); _ = s.reject(("d", 13, 19, "fear"))
+        >>> round(s.estimate_remaining("fear"), 2)   # the two units left, by the model's probabilities
+        1.07
         """
         values = [self._estimate(c) for c in self._codes_arg(code)]
         known = [v for v in values if not math.isnan(v)]
@@ -1053,7 +1062,7 @@ class ReviewSession:
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> _ = s.accept(("d", 0, 5, "fear"))
         >>> s.stop_advice()
         StopAdvice(stop=True, reason="no unit is left to read for 'fear'")
@@ -1098,7 +1107,7 @@ class ReviewSession:
         >>> from hsqual.codebook import Code, Codebook
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> _ = s.reject(("d", 6, 12, "fear"))
         >>> s.progress()[["code", "accepted", "rejected", "unread"]].values.tolist()
         [['fear', 0, 1, 1]]
@@ -1131,7 +1140,7 @@ class ReviewSession:
         >>> from hsqual.codings import codings_frame
         >>> from hsqual.corpus import Corpus, Document
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> _ = s.accept(("d", 0, 5, "fear"))
         >>> other = codings_frame([{"doc_id": "d", "segment_id": 1, "code": "fear", "start": 0, "end": 5,
         ...                         "quote": "Fear.", "coder": "kurusu2015"}])
@@ -1178,7 +1187,7 @@ class ReviewSession:
         >>> from hsqual.corpus import Corpus, Document
         >>> d = pathlib.Path(tempfile.mkdtemp())
         >>> s = ReviewSession(Corpus([Document("d", "Fear.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
-        ...                   log=d / "r.jsonl", reviewer="me")
+        ...                   log=d / "r.jsonl", reviewer="me", embedder="tfidf")
         >>> _ = s.accept(("d", 0, 5, "fear"))
         >>> _ = (d / "mine.csv").write_text("doc_id,segment_id,code,start,end,quote,coder\\nd,1,fear,0,4,Fear,kim\\n")
         >>> s.write_codings(d / "mine.csv")

@@ -16,7 +16,7 @@ Example
 >>> from hsqual.review import ReviewSession
 >>> corpus = Corpus([Document("d", "Fear of war. Bread. Fear of mines.")])
 >>> cb = Codebook("b", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})])
->>> session = ReviewSession(corpus, cb, log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me",
+>>> session = ReviewSession(corpus, cb, log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf",
 ...                         batch_size=2)
 >>> w = review_widget(session)
 >>> w.buttons[0]["accept"].click()
@@ -59,7 +59,7 @@ class ReviewWidget:
     >>> from hsqual.review import ReviewSession
     >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]),
     ...                   Codebook("b", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})]),
-    ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", batch_size=1)
+    ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf", batch_size=1)
     >>> w = ReviewWidget(s)
     >>> w.items[0].quote
     'Fear.'
@@ -172,7 +172,7 @@ def review_widget(session: ReviewSession, *, code: str | None = None, n: int | N
     >>> from hsqual.review import ReviewSession
     >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]),
     ...                   Codebook("b", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})]),
-    ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me")
+    ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
     >>> w = review_widget(s, code="fear", n=1)
     >>> w.buttons[0]["skip"].click()
     >>> s.log["verdict"].tolist(), w.items[0].quote
