@@ -111,7 +111,7 @@ class ReviewWidget:
             self._done.append(None)
             head = (f"<b>{html.escape(item.label)}</b> <code>{html.escape(item.code)}</code> · "
                     f"{html.escape(item.doc_id)} {item.start}-{item.end}")
-            evidence = "<br>".join(html.escape(line) for line in item.evidence_lines())
+            evidence = " · ".join(html.escape(line) for line in item.evidence_lines())
             card = w.HTML(f"<div style='margin-top:6px'>{head}</div>{item.to_html()}"
                           f"<div style='font-size:85%;color:#555'>{evidence}</div>")
             boxes.append(w.VBox([card, w.HBox(list(row.values()))]))
@@ -127,9 +127,9 @@ class ReviewWidget:
         left = s.estimate_remaining(code)
         left = "— (after one accepted and one rejected unit)" if left != left else f"{left:.1f}"
         self.status.value = (f"found so far: <b>{s.found(code)}</b> · estimated still to find: "
-                             f"<b>{left}</b> · "
+                             f"<b>{left}</b><br>"
                              f"<span style='color:{colour}'>{'stop? ' if advice.stop else ''}"
-                             f"{html.escape(advice.reason)}</span> · log: <code>{html.escape(str(s.log_path))}</code>")
+                             f"{html.escape(advice.reason)}</span><br>log: <code>{html.escape(str(s.log_path))}</code>")
 
     def _decide(self, i: int, verdict: str) -> None:
         if self._done[i] is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import subprocess
 import sys
 import textwrap
@@ -103,9 +104,8 @@ def test_a_crash_loses_no_decision_and_the_next_session_resumes(corpus, codebook
         print("\\t".join(f"{{i.doc_id}}:{{i.start}}" for i in items), flush=True)
         os._exit(1)
     """)
-    env_path = str(ROOT)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 1, done.stderr
     shown = done.stdout.strip().split("\t")
     assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "accept", "reject"]
@@ -395,6 +395,14 @@ def test_the_command_refuses_to_replace_a_persons_codings(corpus, tmp_path, monk
     assert status == 1 and "manual.csv: the file holds 1 row(s) (coder(s) kim)" in out.err
     assert out_csv.read_bytes() == before
     assert len(lines_of(tmp_path / "r.jsonl")) == 1                    # the decision is kept in the log all the same
+
+
+def test_the_command_names_an_unknown_code(corpus, tmp_path, monkeypatch, capsys):
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(tmp_path / "r.jsonl"), "--reviewer", "tanaka",
+            "--code", "freedoms.feer", str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\n", monkeypatch, capsys)
+    assert status == 2 and "unknown code(s) freedoms.feer" in out.err
+    assert not (tmp_path / "r.jsonl").exists()
 
 
 def test_the_command_help_shows_examples(capsys):
