@@ -72,7 +72,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .incidence import _check_codings, str_array, unit_keys
+from .incidence import _check_codings, factorize_str, unit_keys
 
 __all__ = ["agreement", "cohen_kappa", "brennan_prediger", "krippendorff_alpha", "ALL_CODES", "UNITS"]
 
@@ -219,10 +219,18 @@ def _row(code, both, only_a, only_b, neither):
             "note": "; ".join(notes)}
 
 
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, sorted (a sort and a diff: faster than hashing here)."""
+    keys = np.sort(keys)
+    if keys.size < 2:
+        return keys
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+
+
 def _coders(df: pd.DataFrame) -> str:
     if "coder" not in df.columns or df.empty:
         return ""
-    return ";".join(dict.fromkeys(df["coder"].astype(str)))
+    return ";".join(factorize_str(df["coder"])[1])
 
 
 def agreement(
@@ -288,14 +296,14 @@ def agreement(
     a = codings_a.reset_index(drop=True)
     b = codings_b.reset_index(drop=True)
     if codes is None:
-        code_list = sorted(set(a["code"].astype(str)) | set(b["code"].astype(str)))
+        code_list = sorted(set(factorize_str(a["code"])[1]) | set(factorize_str(b["code"])[1]))
     else:
         code_list = list(dict.fromkeys(str(c) for c in ([codes] if isinstance(codes, str) else codes)))
         a = a[a["code"].astype(str).isin(code_list)].reset_index(drop=True)
         b = b[b["code"].astype(str).isin(code_list)].reset_index(drop=True)
     notes: list[str] = []
-    docs_a = set(str_array(codings_a["doc_id"])) if len(codings_a) else set()
-    docs_b = set(str_array(codings_b["doc_id"])) if len(codings_b) else set()
+    docs_a = set(factorize_str(codings_a["doc_id"])[1]) if len(codings_a) else set()
+    docs_b = set(factorize_str(codings_b["doc_id"])[1]) if len(codings_b) else set()
     shared = docs_a & docs_b
     overlap_note = _overlap_note(docs_a, docs_b, shared)
     if overlap_note:
@@ -314,24 +322,28 @@ def agreement(
         if unit == "sentence":
             _check_codings(a, ["start", "end"], "agreement (codings_a)")
             _check_codings(b, ["start", "end"], "agreement (codings_b)")
-        both_df = pd.concat([a, b], ignore_index=True)
+        # every (unit, code) decision as one integer key; a coder's decisions are its distinct keys
+        needed = [c for c in ("doc_id", "segment_id", "code", "start", "end") if c in a.columns and c in b.columns]
+        both_df = pd.concat([a[needed], b[needed]], ignore_index=True)
         pairs, units, n_unassigned = unit_keys(both_df, unit, corpus)
         if n_unassigned:
             notes.append(f"{n_unassigned} coding(s) touch no sentence of the corpus and are left out")
         n_units = len(units)
-        col = {c: i for i, c in enumerate(code_list)}
-        codes_arr = both_df["code"].astype(str).map(col).to_numpy(dtype=np.int64)
+        k = len(code_list)
+        row_codes, code_uniques = factorize_str(both_df["code"])
+        code_idx = pd.Index(code_list, dtype=object).get_indexer(code_uniques).astype(np.int64)[row_codes] \
+            if len(row_codes) else np.array([], dtype=np.int64)
         keys = pairs["key"].to_numpy(dtype=np.int64)
         rows = pairs["row"].to_numpy(dtype=np.int64)
+        flat = keys * k + code_idx[rows]
         is_a = rows < len(a)
-        tables = []
-        A = np.zeros((n_units, len(code_list)), dtype=bool)
-        B = np.zeros((n_units, len(code_list)), dtype=bool)
-        A[keys[is_a], codes_arr[rows[is_a]]] = True
-        B[keys[~is_a], codes_arr[rows[~is_a]]] = True
-        for j in range(len(code_list)):
-            x, y = A[:, j], B[:, j]
-            tables.append((int((x & y).sum()), int((x & ~y).sum()), int((~x & y).sum()), int((~x & ~y).sum())))
+        keys_a, keys_b = _distinct(flat[is_a]), _distinct(flat[~is_a])
+        shared_keys = np.intersect1d(keys_a, keys_b, assume_unique=True)
+        n_a = np.bincount(keys_a % k, minlength=k) if k else np.zeros(0, dtype=np.int64)
+        n_b = np.bincount(keys_b % k, minlength=k) if k else np.zeros(0, dtype=np.int64)
+        n_ab = np.bincount(shared_keys % k, minlength=k) if k else np.zeros(0, dtype=np.int64)
+        tables = [(int(x), int(ya - x), int(yb - x), int(n_units - ya - yb + x))
+                  for x, ya, yb in zip(n_ab, n_a, n_b)]
         defined = "corpus" if corpus is not None else "codings"
         if corpus is None:
             notes.append(f"units are the {n_units} {unit}s coded by at least one coder; "

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from .incidence import BUILTIN_UNITS, _check_codings, incidence_matrix, natural_key, split_values
+from .incidence import BUILTIN_UNITS, _check_codings, factorize_str, incidence_matrix, natural_key, split_values
 
 __all__ = ["CrosstabResult", "crosstab", "code_by_document", "code_by_case", "adjusted_residuals", "UNITS"]
 
@@ -135,13 +135,16 @@ def _membership(units: pd.Index, unit: str, corpus, by: str):
     per_doc = {d.doc_id: list(dict.fromkeys(split_values(d.meta.get(by)))) for d in corpus.documents}
     cats = sorted({v for vals in per_doc.values() for v in vals}, key=natural_key)
     col = {c: i for i, c in enumerate(cats)}
+    # documents x categories once, then one row of it per unit
+    doc_ids = list(per_doc)
+    d_rows = [i for i, d in enumerate(doc_ids) for _ in per_doc[d]]
+    d_cols = [col[v] for d in doc_ids for v in per_doc[d]]
+    D = sparse.csr_matrix((np.ones(len(d_rows), dtype=np.int64), (d_rows, d_cols)), shape=(len(doc_ids), len(cats)))
     docs = units if unit == "document" else units.get_level_values("doc_id")
-    rows, cols = [], []
-    for i, d in enumerate(docs):
-        for v in per_doc[d]:
-            rows.append(i)
-            cols.append(col[v])
-    M = sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(len(units), len(cats)))
+    doc_codes, doc_uniques = factorize_str(docs)
+    doc_pos = pd.Index(doc_ids, dtype=object).get_indexer(doc_uniques).astype(np.int64)[doc_codes] \
+        if len(doc_codes) else np.array([], dtype=np.int64)
+    M = D[doc_pos] if len(doc_pos) else sparse.csr_matrix((0, len(cats)), dtype=np.int64)
     n_cats = np.asarray(M.sum(axis=1)).ravel()
     return M, pd.Index(cats, name=by, dtype=object), n_cats
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .crosstab import check_case
-from .incidence import _check_codings, incidence_matrix, map_codes
+from .incidence import _check_codings, factorize_str, incidence_matrix, map_codes
 
 __all__ = ["code_frequencies"]
 
@@ -105,14 +105,16 @@ def code_frequencies(
         mapped = map_codes(df["code"].astype(str), codebook, mode="aggregate")
         df = df.iloc[mapped["row"].to_numpy()].reset_index(drop=True)
         df["code"] = mapped["code"].to_numpy()
+    row_codes, code_uniques = factorize_str(df["code"])
     if codebook is not None:
         order = {c: i for i, c in enumerate(codebook)}
-        extra = sorted(set(df["code"].astype(str)) - set(order))
+        extra = sorted(set(code_uniques) - set(order))
         codes = [*codebook, *extra]
     else:
-        codes = sorted(set(df["code"].astype(str)))
+        codes = sorted(code_uniques)
 
-    n_codings = df.groupby(df["code"].astype(str)).size().reindex(codes, fill_value=0)
+    n_codings = pd.Series(np.bincount(row_codes, minlength=len(code_uniques)) if len(row_codes) else [],
+                          index=pd.Index(code_uniques, dtype=object), dtype=np.int64).reindex(codes, fill_value=0)
     n_segments = incidence_matrix(df, unit="segment", codes=codes).counts()
     n_documents = incidence_matrix(df, unit="document", codes=codes).counts()
     total_docs = len(corpus) if corpus is not None else df["doc_id"].nunique()

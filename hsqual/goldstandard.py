@@ -84,7 +84,7 @@ class GoldStandard:
     -------
     >>> gold = load_gold(language="ja", split="dev")
     >>> gold
-    GoldStandard(193 units, ja dev 193; 5 documents; coders: none; adjudicated: no)
+    GoldStandard(193 units, ja dev 193; 5 documents; coders: coder_a (101 codings), coder_b (107 codings); adjudicated: 105 codings)
     """
 
     corpus: Corpus

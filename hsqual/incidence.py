@@ -67,7 +67,8 @@ from scipy import sparse
 
 from .errors import CodingsError
 
-__all__ = ["Incidence", "incidence_matrix", "split_values", "str_array", "natural_key", "BUILTIN_UNITS"]
+__all__ = ["Incidence", "incidence_matrix", "split_values", "str_array", "factorize_str", "natural_key",
+           "BUILTIN_UNITS"]
 
 BUILTIN_UNITS = ("segment", "document", "sentence", "span")
 _SEP = ";"
@@ -215,6 +216,30 @@ def str_array(values) -> np.ndarray:
     if arr.size and pd.api.types.infer_dtype(arr, skipna=False) != "string":
         arr = np.array([str(v) for v in arr], dtype=object)
     return arr
+
+
+def factorize_str(values) -> tuple[np.ndarray, np.ndarray]:
+    """A column as integer codes and its distinct values as ``str``, in order of first appearance.
+
+    The column is factorised once (pandas hashes Arrow or object strings in C); only the
+    distinct values are turned into Python strings, so a column of millions of rows costs no
+    per-row Python. Values that print alike (``2`` and ``"2"``) share a code, as they would
+    after ``astype(str)``.
+
+    Example
+    -------
+    >>> codes, uniques = factorize_str(pd.Series(["K02", "K01", "K02", 2, "2"]))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, 0, 2, 2], ['K02', 'K01', '2'])
+    """
+    codes, uniques = pd.factorize(values if hasattr(values, "dtype") else np.asarray(values, dtype=object),
+                                  sort=False, use_na_sentinel=False)
+    as_str = np.array([str(u) for u in uniques], dtype=object)
+    if len(set(as_str)) != len(as_str):   # e.g. 2 and "2": merge them as astype(str) would
+        merged, as_str = pd.factorize(as_str, sort=False)
+        codes = merged[codes]
+        as_str = np.asarray(as_str, dtype=object)
+    return np.asarray(codes, dtype=np.int64), as_str
 
 
 def natural_key(value: object) -> tuple:
@@ -410,30 +435,32 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
     """
     n = len(codings)
     if unit == "document":
-        docs = pd.Series(str_array(codings["doc_id"]), dtype=object)
+        doc_codes, doc_uniques = factorize_str(codings["doc_id"])
         if corpus is not None:
-            _check_known_docs(docs, corpus)
+            _check_known_docs(pd.Series(doc_uniques, dtype=object), corpus)
             units = pd.Index(corpus.doc_ids, name="doc_id", dtype=object)
+            key = units.get_indexer(doc_uniques).astype(np.int64)[doc_codes] if n else np.array([], dtype=np.int64)
         else:
-            units = pd.Index(list(dict.fromkeys(docs)), name="doc_id", dtype=object)
-        key = units.get_indexer(docs)
+            units = pd.Index(doc_uniques, name="doc_id", dtype=object)
+            key = doc_codes
         return pd.DataFrame({"row": np.arange(n), "key": key}), units, 0
     if unit == "segment":
-        docs = str_array(codings["doc_id"])
+        doc_codes, doc_uniques = factorize_str(codings["doc_id"])
         segs = codings["segment_id"].astype("int64").to_numpy()
         empty = pd.MultiIndex.from_arrays([[], []], names=["doc_id", "segment_id"])
         # (doc, segment) pairs as single integers: doc position * width + segment id
         if corpus is not None:
-            _check_known_docs(pd.Series(docs), corpus)
+            _check_known_docs(pd.Series(doc_uniques, dtype=object), corpus)
             doc_index = pd.Index(corpus.doc_ids, dtype=object)
+            doc_pos = doc_index.get_indexer(doc_uniques).astype(np.int64)[doc_codes] if n else doc_codes
             u_docs = np.array([s.doc_id for s in corpus.segments], dtype=object)
             u_segs = np.array([int(s.segment_id) for s in corpus.segments], dtype=np.int64)
         else:
-            doc_codes, doc_uniques = pd.factorize(docs)
             doc_index = pd.Index(doc_uniques, dtype=object)
+            doc_pos = doc_codes
         lo = min(segs.min() if n else 0, u_segs.min() if corpus is not None and len(u_segs) else 0)
         width = int(max(segs.max() if n else 0, u_segs.max() if corpus is not None and len(u_segs) else 0) - lo + 1)
-        row_key = doc_index.get_indexer(docs).astype(np.int64) * width + (segs - lo)
+        row_key = doc_pos * width + (segs - lo)
         if corpus is not None:
             unit_key = doc_index.get_indexer(u_docs).astype(np.int64) * width + (u_segs - lo)
             units = pd.MultiIndex.from_arrays([u_docs, u_segs], names=["doc_id", "segment_id"]) if len(u_docs) else empty
@@ -443,7 +470,7 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
             units = pd.MultiIndex.from_arrays(
                 [doc_index.to_numpy()[uniq // width], uniq % width + lo], names=["doc_id", "segment_id"]) if n else empty
         if (key < 0).any():
-            bad = [f"{docs[i]}#{segs[i]}" for i in np.flatnonzero(key < 0)[:5]]
+            bad = [f"{doc_uniques[doc_codes[i]]}#{segs[i]}" for i in np.flatnonzero(key < 0)[:5]]
             raise CodingsError(f"codings point at segment(s) the corpus does not have: {', '.join(bad)} "
                                "(segment them the same way, or leave out the corpus)")
         return pd.DataFrame({"row": np.arange(n), "key": key}), units, 0
@@ -590,13 +617,11 @@ def incidence_matrix(
         raise ValueError("incidence_matrix: rollup=True needs hierarchy= (the codebook that says who is whose parent)")
     codings = codings.reset_index(drop=True)
     pairs, units, n_unassigned = unit_keys(codings, unit, corpus)
-    code_series = pd.Series(str_array(codings["code"]), dtype=object)
+    row_codes, code_uniques = factorize_str(codings["code"])
     if rollup:
-        mapped = map_codes(code_series, hierarchy, mode="root")
-        row_code = mapped["code"].to_numpy(dtype=object)
-    else:
-        row_code = code_series.to_numpy(dtype=object)
-    present = list(pd.unique(np.asarray(row_code, dtype=object)))
+        code_uniques = map_codes(pd.Series(code_uniques, dtype=object), hierarchy, mode="root")["code"].to_numpy(
+            dtype=object)
+    present = list(dict.fromkeys(code_uniques))
     if codes is not None:
         col_codes = list(dict.fromkeys(str(c) for c in ([codes] if isinstance(codes, str) else codes)))
     elif hierarchy is not None:
@@ -604,7 +629,8 @@ def incidence_matrix(
         col_codes = sorted(present, key=lambda c: (order.get(c, len(order)), c))
     else:
         col_codes = sorted(present)
-    code_idx = pd.Index(col_codes, dtype=object).get_indexer(np.asarray(row_code, dtype=object)).astype(np.int64)
+    code_idx = pd.Index(col_codes, dtype=object).get_indexer(code_uniques).astype(np.int64)[row_codes] \
+        if len(row_codes) else np.array([], dtype=np.int64)
     rows = pairs["row"].to_numpy(dtype=np.int64)
     keys = pairs["key"].to_numpy(dtype=np.int64)
     cols = code_idx[rows] if len(rows) else np.array([], dtype=np.int64)

@@ -220,3 +220,40 @@ def test_a_bad_coder_row_is_an_error_naming_the_line(copy, units, row, message):
         + row.format(d=u.doc_id, s=u.start, e=u.end, e2=u.end + 1) + "\n", encoding="utf-8")
     with pytest.raises(CodingsError, match=message):
         load_gold(folder=copy)
+
+
+def test_agreement_file_is_what_the_coders_files_give():
+    """agreement.csv is recomputed from coder_a.csv and coder_b.csv, not typed in."""
+    import importlib.util
+
+    from hsqual.resources import bundled_path
+
+    folder = bundled_path("transcripts") / "gold"
+    spec = importlib.util.spec_from_file_location("make_agreement", folder / "make_agreement.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fresh = module.agreement_table().round(4)
+    saved = pd.read_csv(folder / "agreement.csv", keep_default_na=False)
+    pooled = fresh[fresh["code"] == "(all codes)"].set_index(["language", "split"])
+    saved_pooled = saved[saved["code"] == "(all codes)"].set_index(["language", "split"])
+    for col in ("n_units", "both", "only_a", "only_b", "neither"):
+        assert (pooled[col].astype(int) == saved_pooled.loc[pooled.index, col].astype(int)).all(), col
+    assert (abs(pooled["kappa"] - saved_pooled.loc[pooled.index, "kappa"].astype(float)) < 1e-4).all()
+    # every unit is a decision of both coders on every code they used: n_units = units x codes
+    gold = hsqual.load_gold()
+    codes = set(gold.coders["coder_a"]["code"]) | set(gold.coders["coder_b"]["code"])
+    assert pooled.loc[("all", "all"), "n_units"] == len(gold.units) * len(codes)
+
+
+def test_adjudicated_codings_settle_every_disagreement_and_keep_every_agreement():
+    gold = hsqual.load_gold()
+    key = lambda df: set(zip(df["doc_id"], df["start"], df["end"], df["code"]))  # noqa: E731
+    a, b, adj = key(gold.coders["coder_a"]), key(gold.coders["coder_b"]), key(gold.codings)
+    assert a & b <= adj                      # what both coders gave stands
+    assert adj <= a | b                      # the adjudication only chose between the coders
+    decisions = pd.read_csv(gold.folder / "decisions.csv")
+    disputed = {(u, c) for u, c in zip(decisions["unit_id"], decisions["code"])}
+    only_one = {(f"{d}:{s}-{e}", c) for d, s, e, c in (a ^ b)}
+    assert disputed == only_one              # every disputed code has a recorded decision
+    accepted = {(u, c) for u, c, ok in zip(decisions["unit_id"], decisions["code"], decisions["accepted"]) if ok == "yes"}
+    assert {(f"{d}:{s}-{e}", c) for d, s, e, c in adj - (a & b)} == accepted
