@@ -130,14 +130,37 @@ def _unit_table(corpus: Corpus, unit: str) -> pd.DataFrame:
     keep = df["quote"].str.strip().astype(bool)
     df = df[keep].reset_index(drop=True)
     if unit == "window":
-        text = df["quote"].tolist()
-        same_prev = (df["doc_id"] == df["doc_id"].shift(1)).to_numpy()
-        same_next = (df["doc_id"] == df["doc_id"].shift(-1)).to_numpy()
-        df["text"] = [" ".join(([text[i - 1]] if same_prev[i] else []) + [text[i]]
-                               + ([text[i + 1]] if same_next[i] else [])) for i in range(len(text))]
+        df["text"] = _windows(corpus, df)
     else:
         df["text"] = df["quote"]
     return df
+
+
+def _windows(corpus: Corpus, units: pd.DataFrame) -> list[str]:
+    """Each unit's text with the sentence before and the sentence after it in its document.
+
+    The neighbours are the document's own sentences (:func:`hsqual.segment.segment_text`, so
+    an interviewer's question before an answer counts), not only the units being ranked.
+    """
+    import bisect
+
+    from .segment import segment_text
+
+    out = []
+    cache: dict[str, tuple[list[int], list[int]]] = {}
+    for d, a, b, q in zip(units["doc_id"], units["start"], units["end"], units["quote"]):
+        doc = corpus.doc(d)
+        if d not in cache:
+            spans = segment_text(doc.text, "sentence", language=doc.language if doc.language in ("en", "ja") else "en")
+            cache[d] = ([s for s, _, _, _ in spans], [e for _, e, _, _ in spans])
+        starts, ends = cache[d]
+        i = bisect.bisect_right(ends, a) - 1          # the last sentence ending at or before the unit
+        j = bisect.bisect_left(starts, b)             # the first sentence starting at or after its end
+        before = doc.text[starts[i]:ends[i]] if i >= 0 else ""
+        after = doc.text[starts[j]:ends[j]] if j < len(starts) else ""
+        sep = "" if doc.language == "ja" else " "
+        out.append(sep.join(t for t in (before, q, after) if t))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
