@@ -165,7 +165,11 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
         answer = None
         while answer is None:
             print("accept / reject / skip / quit [a/r/s/q]? ", end="", file=out, flush=True)
-            line = inp.readline()
+            try:
+                line = inp.readline()
+            except KeyboardInterrupt:        # Ctrl-C: as quit (every verdict is in the log already)
+                answer = "quit"
+                break
             if not line:
                 answer = "eof"
                 break
