@@ -167,6 +167,11 @@ def _check_record(obj, line: int, path) -> dict:
             raise ReviewError(f"{k!r} must be a whole number of at least 0, found {v!r}", path=path, line=line)
     if obj["end"] < obj["start"]:
         raise ReviewError(f"'end' {obj['end']} lies before 'start' {obj['start']}", path=path, line=line)
+    if obj.get("unit") is not None and obj["unit"] not in _UNITS:
+        raise ReviewError(f"'unit' must be one of {', '.join(_UNITS)} or null, found {obj['unit']!r}",
+                          path=path, line=line)
+    if obj.get("time") is not None and not isinstance(obj["time"], str):
+        raise ReviewError(f"'time' must be an ISO 8601 string or null, found {obj['time']!r}", path=path, line=line)
     if obj["verdict"] not in VERDICTS:
         raise ReviewError(f"'verdict' must be one of {', '.join(VERDICTS)}, found {obj['verdict']!r}",
                           path=path, line=line)

@@ -205,7 +205,9 @@ def test_a_contradicting_verdict_through_the_api_is_refused_and_not_logged(corpu
     ({"start": "12"}, "'start' must be a whole number"),
     ({"quote": "Landmines kill nobody."}, "stale unit: the text of int21"),
     ({"end": None}, "'end' must be a whole number"),
-    ({"unit": "paragraph"}, "open the session with unit='paragraph'"),
+    ({"unit": "segment"}, "open the session with unit='segment'"),
+    ({"unit": "chapter"}, "'unit' must be one of sentence, window, segment or null"),
+    ({"reviewer": ""}, "'reviewer' must be a non-empty string"),
 ])
 def test_a_malformed_decision_is_an_error_naming_its_line(corpus, codebook, tmp_path, change, message):
     log = tmp_path / "review.jsonl"
