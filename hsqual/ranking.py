@@ -92,6 +92,12 @@ class Settings:
         Inverse regularisation of the logistic regression.
     center : bool
         Subtract the corpus mean from dense embeddings (and renormalise) before comparing.
+    lexical_weight : float
+        Share (0-1) of the codebook similarity taken from TF-IDF of character n-grams
+        rather than from the embeddings (shared words as well as shared meaning).
+    lexical_features : float
+        Weight of the TF-IDF features appended to the embeddings the model learns from
+        (0: embeddings only).
     """
 
     rule_weight: float = 1.5
@@ -101,6 +107,8 @@ class Settings:
     prior_halflife: float = 10.0
     C: float = 1.0
     center: bool = True
+    lexical_weight: float = 0.0
+    lexical_features: float = 0.0
 
 
 DEFAULT_SETTINGS = Settings()
@@ -260,22 +268,69 @@ class _Prepared:
     settings: Settings = DEFAULT_SETTINGS
 
 
-def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], embedder, settings: Settings) -> _Prepared:
-    from .apply import apply_codebook
+def _similarity(X, P, N, code_texts: dict, codes: list[str], settings: Settings, n: int):
+    """Per code: (z-scored codebook similarity, nearest text per unit, its similarity)."""
+    out = {}
+    ip = ineg = 0
+    for c in codes:
+        pos_t, kinds, neg_t = code_texts[c]
+        if pos_t and n:
+            S = _dense(X @ P[ip:ip + len(pos_t)].T)
+            best = S.argmax(axis=1)
+            s_max = S[np.arange(n), best]
+            s_mean = S.mean(axis=1)
+            score = _zscore(settings.max_weight * s_max + (1 - settings.max_weight) * s_mean)
+            nearest = ([f"{kinds[j]}: {pos_t[j]}" for j in best], s_max)
+        else:
+            score = np.zeros(n)
+            nearest = ([""] * n, np.full(n, np.nan))
+        if neg_t and n and settings.negative_weight:
+            s_neg = _dense(X @ N[ineg:ineg + len(neg_t)].T).max(axis=1)
+            score = score - settings.negative_weight * _zscore(s_neg)
+        ip += len(pos_t)
+        ineg += len(neg_t)
+        out[c] = (np.asarray(score, dtype=np.float64), nearest)
+    return out
 
-    units = _unit_table(corpus, unit)
-    code_texts = {c: _code_texts(codebook[c]) for c in codes}
-    all_code_texts = [t for c in codes for part in (code_texts[c][0], code_texts[c][2]) for t in part]
-    embedder.fit(units["text"].tolist() + all_code_texts)
+
+def _vectors(embedder, units: pd.DataFrame, flat_pos: list[str], flat_neg: list[str], settings: Settings):
+    """Unit, positive and negative code-text vectors of one embedder (centred when dense)."""
     X = embedder.encode(units["text"].tolist())
-    dense = not hasattr(X, "toarray")
-    mean = None
-    if dense and settings.center and len(units) > 1:
+    P = embedder.encode(flat_pos) if flat_pos else None
+    N = embedder.encode(flat_neg) if flat_neg else None
+    if not hasattr(X, "toarray") and settings.center and len(units) > 1:
         mean = np.asarray(X).mean(axis=0, keepdims=True)
         X = _normalise(np.asarray(X) - mean)
+        P = _normalise(np.asarray(P) - mean) if P is not None else None
+        N = _normalise(np.asarray(N) - mean) if N is not None else None
+    return X, P, N
+
+
+def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], embedder, settings: Settings) -> _Prepared:
+    from .apply import apply_codebook
+    from .embed import TfidfEmbedder
+
+    units = _unit_table(corpus, unit)
+    n = len(units)
+    code_texts = {c: _code_texts(codebook[c]) for c in codes}
+    flat_pos = [t for c in codes for t in code_texts[c][0]]
+    flat_neg = [t for c in codes for t in code_texts[c][2]]
+    embedder.fit(units["text"].tolist() + flat_pos + flat_neg)
+    X, P, N = _vectors(embedder, units, flat_pos, flat_neg, settings)
+    sims = _similarity(X, P, N, code_texts, codes, settings, n)
+    lexical = None
+    is_tfidf = embedder.name.startswith("tfidf")
+    if not is_tfidf and (settings.lexical_weight or settings.lexical_features) and n:
+        lex = TfidfEmbedder().fit(units["text"].tolist() + flat_pos + flat_neg)
+        XL, PL, NL = _vectors(lex, units, flat_pos, flat_neg, settings)
+        lexical = _similarity(XL, PL, NL, code_texts, codes, settings, n)
+        if settings.lexical_features:
+            from scipy import sparse
+
+            X = sparse.hstack([sparse.csr_matrix(np.asarray(X)), settings.lexical_features * XL], format="csr")
     # rules, on the unit's own span (a window's sentence, not its neighbours)
-    rule_cells = {c: ([""] * len(units), [""] * len(units)) for c in codes}
-    if len(units):
+    rule_cells = {c: ([""] * n, [""] * n) for c in codes}
+    if n:
         applied = apply_codebook(corpus, codebook, unit="segment" if unit == "segment" else "sentence")
         pos = {(d, int(a), int(b)): i for i, (d, a, b) in enumerate(zip(units["doc_id"], units["start"], units["end"]))}
         for d, a, b, c, r, m in zip(applied["doc_id"], applied["start"], applied["end"], applied["code"],
@@ -285,35 +340,35 @@ def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], em
                 rule_cells[c][0][k] = r
                 rule_cells[c][1][k] = m
     prep = _Prepared(units=units, X=X, codes=codes, embedder_name=embedder.name, settings=settings)
-    flat_pos = [t for c in codes for t in code_texts[c][0]]
-    flat_neg = [t for c in codes for t in code_texts[c][2]]
-    P = embedder.encode(flat_pos) if flat_pos else None
-    N = embedder.encode(flat_neg) if flat_neg else None
-    if mean is not None:
-        P = _normalise(np.asarray(P) - mean) if P is not None else None
-        N = _normalise(np.asarray(N) - mean) if N is not None else None
-    ip = ineg = 0
-    n = len(units)
     for c in codes:
-        pos_t, kinds, neg_t = code_texts[c]
-        if pos_t and n:
-            S = _dense(X @ P[ip:ip + len(pos_t)].T)
-            best = S.argmax(axis=1)
-            s_max = S[np.arange(n), best]
-            s_mean = S.mean(axis=1)
-            score = _zscore(settings.max_weight * s_max + (1 - settings.max_weight) * s_mean)
-            prep.nearest[c] = ([f"{kinds[j]}: {pos_t[j]}" for j in best], s_max)
-        else:
-            score = np.zeros(n)
-            prep.nearest[c] = ([""] * n, np.full(n, np.nan))
-        if neg_t and n and settings.negative_weight:
-            s_neg = _dense(X @ N[ineg:ineg + len(neg_t)].T).max(axis=1)
-            score = score - settings.negative_weight * _zscore(s_neg)
-        ip += len(pos_t)
-        ineg += len(neg_t)
+        score, nearest = sims[c]
+        if lexical is not None and settings.lexical_weight:
+            w = settings.lexical_weight
+            score = _zscore((1 - w) * score + w * lexical[c][0])
         fired = np.array([bool(r) for r in rule_cells[c][0]], dtype=bool)
-        prep.prior[c] = np.asarray(score, dtype=np.float64) + settings.rule_weight * fired
+        prep.prior[c] = score + settings.rule_weight * fired
+        prep.nearest[c] = nearest
         prep.rule[c] = rule_cells[c]
+    return prep
+
+
+_PREPARED: list[tuple[tuple, tuple, _Prepared]] = []  # (key, objects kept alive, prepared), newest last
+_PREPARED_SIZE = 4
+
+
+def _prepared(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], embedder, settings: Settings) -> _Prepared:
+    """:func:`_prepare`, remembered for the last few corpora, so that ranking again after a
+    decision only refits the models (rules, embeddings and similarities are not redone).
+
+    Corpora and codebooks are immutable; the same objects give the same preparation.
+    """
+    key = (id(corpus), id(codebook), unit, tuple(codes), id(embedder), embedder.name, settings)
+    for k, _, prep in _PREPARED:
+        if k == key:
+            return prep
+    prep = _prepare(corpus, codebook, unit, codes, embedder, settings)
+    _PREPARED.append((key, (corpus, codebook, embedder), prep))
+    del _PREPARED[:-_PREPARED_SIZE]
     return prep
 
 
@@ -476,50 +531,75 @@ def rank_units(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence", co
     codes = _check_codes(codes, codebook, where)
     settings = settings or DEFAULT_SETTINGS
     emb = _resolve_embedder(embedder)
-    prep = _prepare(corpus, codebook, unit, codes, emb, settings)
+    prep = _prepared(corpus, codebook, unit, codes, emb, settings)
     units = prep.units
     dec = None
     if decisions is not None:
         dec = _check_decisions(decisions, units, codebook)
-    frames = []
+    n = len(units)
     sources: dict[str, str] = {}
     one_sided: list[str] = []
+    parts = {k: [] for k in ("row", "score", "source", "prior", "probability", "rule", "match_text", "example",
+                             "example_similarity", "decision", "rank")}
+    by_code = {c: (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)) for c in codes}
+    if dec is not None:
+        for c, g in dec.groupby("code", sort=False):
+            by_code[c] = (g["unit"].to_numpy(), g["accepted"].to_numpy())
+    base = np.arange(n)
+    tiebreak = np.lexsort((units["start"].to_numpy(), units["doc_id"].to_numpy().astype(str)))
+    rank_in_doc = np.empty(n, dtype=np.int64)
+    rank_in_doc[tiebreak] = np.arange(n)
     for c in codes:
-        if dec is not None:
-            mine = dec[dec["code"] == c]
-            idx, y = mine["unit"].to_numpy(), mine["accepted"].to_numpy()
-        else:
-            idx, y = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        idx, y = by_code[c]
         logit, prob = _score_code(prep, c, idx, y, random_state=random_state)
         sources[c] = "codebook" if prob is None else "model"
         if prob is None and len(idx):
             one_sided.append(f"{c} ({int(y.sum())} accepted, {int((~y).sum())} rejected)")
-        decision = pd.array([pd.NA] * len(units), dtype="boolean")
-        if len(idx):
-            decision[idx] = y
-        f = units[["doc_id", "segment_id", "start", "end", "quote", "language"]].copy()
-        f["code"] = c
-        f["score"] = 1.0 / (1.0 + np.exp(-np.asarray(logit, dtype=np.float64)))
-        f["_logit"] = logit
-        f["source"] = sources[c]
-        f["prior"] = prep.prior[c]
-        f["probability"] = np.nan if prob is None else prob
-        f["rule"], f["match_text"] = prep.rule[c]
-        f["example"], f["example_similarity"] = prep.nearest[c]
-        f["decision"] = decision
-        f = f.sort_values(["_logit", "doc_id", "start"], ascending=[False, True, True], kind="stable")
-        f["rank"] = np.arange(1, len(f) + 1, dtype=np.int64)
-        frames.append(f)
+        order = np.lexsort((rank_in_doc, -np.asarray(logit, dtype=np.float64)))
+        decision = np.full(n, np.nan)
+        decision[idx] = y
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(1, n + 1)
+        parts["row"].append(order)
+        parts["rank"].append(np.arange(1, n + 1))
+        parts["score"].append((1.0 / (1.0 + np.exp(-np.asarray(logit, dtype=np.float64))))[order])
+        parts["source"].append(np.full(n, sources[c], dtype=object))
+        parts["prior"].append(prep.prior[c][order])
+        parts["probability"].append(np.full(n, np.nan) if prob is None else np.asarray(prob)[order])
+        parts["rule"].append(np.asarray(prep.rule[c][0], dtype=object)[order])
+        parts["match_text"].append(np.asarray(prep.rule[c][1], dtype=object)[order])
+        parts["example"].append(np.asarray(prep.nearest[c][0], dtype=object)[order])
+        parts["example_similarity"].append(np.asarray(prep.nearest[c][1], dtype=np.float64)[order])
+        parts["decision"].append(decision[order])
     if one_sided:
         warnings.warn("rank_units: no model yet for " + "; ".join(one_sided) + ": a model needs at least one "
                       "accepted and one rejected unit, so these codes are ranked from the codebook "
                       "(source 'codebook')", UserWarning, stacklevel=2)
-    if frames:
-        out = pd.concat(frames, ignore_index=True)[RANK_COLUMNS]
-    else:
-        out = pd.DataFrame({c: [] for c in RANK_COLUMNS})
-    out["example_similarity"] = out["example_similarity"].astype("float64")
-    out.attrs.update({"unit": unit, "embedder": prep.embedder_name, "settings": settings, "n_units": len(units),
+    cat = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in parts.items()}
+    rows = cat["row"].astype(np.int64)
+    out = pd.DataFrame({
+        "doc_id": units["doc_id"].to_numpy(dtype=object)[rows],
+        "segment_id": units["segment_id"].to_numpy(dtype=np.int64)[rows],
+        "start": units["start"].to_numpy(dtype=np.int64)[rows],
+        "end": units["end"].to_numpy(dtype=np.int64)[rows],
+        "quote": units["quote"].to_numpy(dtype=object)[rows],
+        "language": units["language"].to_numpy(dtype=object)[rows],
+        "code": np.repeat(np.asarray(codes, dtype=object), n),
+        "score": cat["score"].astype(np.float64),
+        "rank": cat["rank"].astype(np.int64),
+        "source": cat["source"].astype(object),
+        "prior": cat["prior"].astype(np.float64),
+        "probability": cat["probability"].astype(np.float64),
+        "rule": cat["rule"].astype(object),
+        "match_text": cat["match_text"].astype(object),
+        "example": cat["example"].astype(object),
+        "example_similarity": cat["example_similarity"].astype(np.float64),
+        "decision": pd.arrays.BooleanArray(np.nan_to_num(cat["decision"].astype(np.float64)) > 0,
+                                           np.isnan(cat["decision"].astype(np.float64))),
+    }, columns=RANK_COLUMNS)
+    for col in ("doc_id", "quote", "language", "code", "source", "rule", "match_text", "example"):
+        out[col] = out[col].astype(str)
+    out.attrs.update({"unit": unit, "embedder": prep.embedder_name, "settings": settings, "n_units": n,
                       "sources": sources})
     return out
 

@@ -77,6 +77,7 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
 def test_fallback_to_tfidf_warns_once(monkeypatch):
     monkeypatch.setattr(embed, "_installed", lambda module: False)
     monkeypatch.setattr(embed, "_warned_fallback", False)
+    monkeypatch.setattr(embed, "_instances", {})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         a = get_embedder()
@@ -85,6 +86,7 @@ def test_fallback_to_tfidf_warns_once(monkeypatch):
     assert len(messages) == 1
     assert "hsqual[review]" in messages[0]
     assert a.name == b.name == "tfidf-char-2-4"
+    assert a is b  # one instance per named model: its memory cache lasts the session
 
 
 def test_tfidf_ranks_shared_character_ngrams_in_both_languages():
