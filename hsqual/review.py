@@ -640,6 +640,7 @@ class ReviewSession:
         for rec in self._records:
             self._note(rec)
         self._ranking: pd.DataFrame | None = None
+        self._embedder = None
         self._fitted_on = -1
 
     # -- the log ---------------------------------------------------------------------------
@@ -706,13 +707,18 @@ class ReviewSession:
             return self._ranking
         import hsqual
 
+        if self._embedder is None:
+            # one embedder object for the whole session, so that re-ranking after a decision reuses
+            # the corpus's embeddings and rules (rank_units remembers them per embedder object)
+            self._embedder = hsqual.get_embedder(self.rank_options.get("embedder"))
+        options = {**self.rank_options, "embedder": self._embedder}
         decisions = self.decisions
         with warnings.catch_warnings():
             # until a code has an accepted and a rejected unit it is ranked from the codebook: expected
             # in a review; the ranking's ``source`` column and :meth:`progress` say so
             warnings.filterwarnings("ignore", message="rank_units: no model yet")
             ranking = hsqual.rank_units(self.corpus, self.codebook, unit=self.unit, codes=self.codes,
-                                        decisions=decisions if len(decisions) else None, **self.rank_options)
+                                        decisions=decisions if len(decisions) else None, **options)
         missing = [c for c in _RANK_BASE if c not in ranking.columns]
         if missing:
             raise ReviewError(f"rank_units returned no column(s) {', '.join(missing)}")
