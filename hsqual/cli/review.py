@@ -103,8 +103,13 @@ def _show(item, n: int, out) -> None:
     print(f"    {item.doc_id} {item.start}-{item.end} (segment {item.segment_id})", file=out)
     for line in item.to_text().splitlines():
         print(f"    {line}", file=out)
-    for line in item.evidence_lines():
-        print(f"    · {line}", file=out)
+    lines = item.evidence_lines()
+    short = [x for x in lines if len(x) <= 28]
+    if short:
+        print("    · " + " · ".join(short), file=out)
+    for line in lines:
+        if len(line) > 28:
+            print(f"    · {line if len(line) <= 200 else line[:199] + '…'}", file=out)
 
 
 def _summary(session, out) -> None:
