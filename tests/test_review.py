@@ -433,3 +433,25 @@ def test_the_widget_buttons_write_the_log(corpus, codebook, tmp_path):
     assert all(not b.disabled for row in w.buttons for b in row.values())
     card = w.body.children[0].children[0].value
     assert w.items[0].to_html() in card and "example: " in card and w.items[0].label in card
+
+
+def test_the_widget_switches_code(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", batch_size=4)
+    w = review_widget(s)
+    assert {i.code for i in w.items} <= set(CODES)
+    w.code_picker.value = "freedoms.want"
+    assert len(w.items) == 4 and {i.code for i in w.items} == {"freedoms.want"}
+    w.buttons[0]["accept"].click()
+    assert json.loads(lines_of(tmp_path / "review.jsonl")[0])["code"] == "freedoms.want"
+
+
+def test_windows_are_sentences_ranked_with_their_neighbours(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, unit="window")
+    item = s.next_units(1)[0]
+    assert corpus.doc(item.doc_id).text[item.start:item.end] == item.quote
+    s.accept(item)
+    assert json.loads(lines_of(log)[0])["unit"] == "window"
+    assert session_of(corpus, codebook, log, unit="sentence").found() == 1     # the same units
+    with pytest.raises(ReviewError, match="open the session with unit='window'"):
+        session_of(corpus, codebook, log, unit="segment")
