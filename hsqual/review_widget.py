@@ -69,7 +69,11 @@ class ReviewWidget:
     """
 
     def __init__(self, session: ReviewSession, *, code: str | None = None, n: int | None = None) -> None:
-        import ipywidgets as widgets
+        try:
+            import ipywidgets as widgets
+        except ImportError:
+            raise ImportError("the review widget needs ipywidgets: pip install 'hsqual[review]' "
+                              "(or review in a terminal with: hsqual review ...)") from None
 
         if not isinstance(session, ReviewSession):
             raise TypeError(f"review_widget: session must be a ReviewSession, not {type(session).__name__}")
