@@ -57,8 +57,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--unit", choices=("sentence", "window", "segment"), default="sentence",
                    help="what is reviewed: sentences, sentences ranked with their neighbours, or turns "
                         "(default: sentence)")
-    p.add_argument("--embedder", metavar="NAME",
-                   help="the embedding model of the ranking (e5, use, tfidf; default: e5 when installed)")
+    from ..embed import MODELS
+
+    p.add_argument("--embedder", choices=tuple(MODELS), metavar="NAME",
+                   help=f"the embedding model of the ranking ({', '.join(MODELS)}; default: e5 when installed)")
     p.add_argument("--exclude-speaker", action="append", metavar="NAME",
                    help="leave out the turns of this speaker, e.g. Interviewer (repeat for several)")
     p.add_argument("--context", type=int, default=1, metavar="N",
@@ -146,6 +148,15 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
                                 stop_below=args.stop_below, batch_size=1, exclude_speakers=args.exclude_speaker,
                                 rank_options={"embedder": args.embedder} if args.embedder else None)
     except ValueError as exc:
+        from ..errors import HsqualError
+
+        if isinstance(exc, HsqualError):
+            raise
+        print(f"hsqual review: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        session.ranking          # the first ranking: a missing model package is said here, once
+    except (ValueError, ImportError) as exc:
         from ..errors import HsqualError
 
         if isinstance(exc, HsqualError):
