@@ -65,8 +65,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="leave out the turns of this speaker, e.g. Interviewer (repeat for several)")
     p.add_argument("--context", type=int, default=1, metavar="N",
                    help="units shown before and after (default: 1)")
-    p.add_argument("--stop-after", type=int, default=20, metavar="N",
-                   help="suggest stopping a code after N rejections in a row (default: 20)")
+    p.add_argument("--stop-after", type=int, default=40, metavar="N",
+                   help="suggest stopping a code after N rejections in a row (default: 40)")
     p.add_argument("--stop-below", type=float, default=1.0, metavar="X",
                    help="suggest stopping a code when fewer than X units are estimated left (default: 1)")
     p.add_argument("--codings-out", metavar="FILE", help="write the accepted codings here (.csv, .xlsx, .parquet)")
