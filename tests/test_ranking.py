@@ -257,3 +257,58 @@ def test_simulation_refuses_gold_outside_the_corpus(corpus, codebook):
                            "quote": "abc", "coder": "gold"}])
     with pytest.raises(HsqualError, match="elsewhere"):
         simulate_review(corpus, codebook, gold, embedder=Topic())
+
+
+def test_the_bundled_model_ranks_across_languages(tmp_path):
+    codebook = hsqual.load_codebook(hsqual.bundled_codebooks()[-1])  # three_freedoms.yaml
+    texts = {"ja_fear": "武装勢力の襲撃におびえ、村の人々は夜も眠れない。",
+             "ja_other": "会議は午後三時に始まります。",
+             "en_fear": "Families were terrified that the militia would return and attack them.",
+             "en_other": "The train to the airport leaves at nine."}
+    corpus = Corpus([Document(k, v, {"language": k[:2]}) for k, v in texts.items()])
+    emb = hsqual.get_embedder(None, cache_directory=tmp_path)  # the review extra's model, not the fallback
+    r = hsqual.rank_units(corpus, codebook, codes=["freedoms.fear"], embedder=emb)
+    assert r.attrs["embedder"].startswith(("multilingual-e5-small", "use-multilingual-v3"))
+    assert set(r["doc_id"].head(2)) == {"ja_fear", "en_fear"}
+    sim = dict(zip(r["doc_id"], r["example_similarity"]))
+    assert sim["ja_fear"] > sim["ja_other"] and sim["en_fear"] > sim["en_other"]
+    # one model for both languages: an English decision moves the Japanese sentence
+    dec = decisions([(*unit(corpus, "en_fear"), "freedoms.fear", True),
+                     (*unit(corpus, "en_other"), "freedoms.fear", False)])
+    after = hsqual.rank_units(corpus, codebook, codes=["freedoms.fear"], embedder=emb, decisions=dec)
+    p = dict(zip(after["doc_id"], after["probability"]))
+    assert p["ja_fear"] > p["ja_other"]
+
+
+def test_units_next_to_an_accepted_unit_rise():
+    # two documents of the same neutral sentences; accepting a sentence in d1 raises its neighbours in d1 only
+    sents = ["We met the mayor.", "Then we walked to the port.", "The boats were old.", "It was noon.",
+             "Lunch was late."]
+    text = " ".join(sents)
+    corpus = Corpus([Document("d1", text, {"language": "en"}), Document("d2", text, {"language": "en"})])
+    cb = Codebook("demo", [Code(id="fear", label={"en": "Fear of violence"})])
+    emb = Topic()
+    starts = [text.index(s) for s in sents]
+    dec = decisions([("d1", starts[2], starts[2] + len(sents[2]), "fear", True),
+                     ("d2", starts[0], starts[0] + len(sents[0]), "fear", False)])
+    r = hsqual.rank_units(corpus, cb, embedder=emb, decisions=dec)
+    near = {(d, q): v for d, q, v in zip(r["doc_id"], r["quote"], r["near_accepted"])}
+    assert near[("d1", sents[1])] == 1 and near[("d1", sents[3])] == 1 and near[("d1", sents[4])] == 2
+    assert pd.isna(near[("d1", sents[2])]) and pd.isna(near[("d2", sents[1])])
+    rank = {(d, q): v for d, q, v in zip(r["doc_id"], r["quote"], r["rank"])}
+    # the same sentence ranks higher next to the accepted one than in the other document
+    for i in (1, 3):
+        assert rank[("d1", sents[i])] < rank[("d2", sents[i])]
+    assert rank[("d1", sents[3])] < rank[("d1", sents[4])] < rank[("d2", sents[4])]
+
+
+def test_nothing_to_rank_gives_an_empty_table(codebook):
+    blank = Corpus([Document("x", "   ", {"language": "en"})])
+    r = hsqual.rank_units(blank, codebook, embedder=Topic())
+    assert list(r.columns) == RANK_COLUMNS and len(r) == 0
+    one = Corpus([Document("x", "Only one sentence.", {"language": "en"})])
+    r = hsqual.rank_units(one, codebook, embedder=Topic(), codes=["want"])
+    assert r["rank"].tolist() == [1] and r["quote"].tolist() == ["Only one sentence."]
+    with pytest.raises(HsqualError, match="row 1 .*whole numbers, not nan"):
+        hsqual.rank_units(one, codebook, embedder=Topic(),
+                          decisions=decisions([("x", float("nan"), 18, "want", True)]))
