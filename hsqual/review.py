@@ -41,7 +41,7 @@ numbers are options of the session):
   default, 40, was chosen on the gold standard's ``dev`` documents (382 sentences, reviews of
   ``freedoms.fear``, ``.want`` and ``.dignity`` replayed with ``bench/review_stopping.py``):
   after 20 the review of ``freedoms.dignity`` stopped having found 5 of its 12 sentences;
-  after 40 each review had found 90 % or more, having read 26-43 % of the sentences;
+  after 40 each review had found all of its code's sentences, having read 25-39 % of them;
 * at least ``min_decisions`` units were decided and the estimate of what is left fell below
   ``stop_below`` units;
 * no unit is left to read for the code.
