@@ -27,7 +27,7 @@ _API = {
     # errors
     "HsqualError": "errors", "CodebookError": "errors", "RuleSyntaxError": "errors",
     "TranscriptError": "errors", "CodingsError": "errors", "ExchangeError": "errors",
-    "StudyError": "errors",
+    "StudyError": "errors", "ReviewError": "errors",
     # codebooks
     "Code": "codebook", "Example": "codebook", "Codebook": "codebook",
     "load_codebook": "codebook", "load_codebooks": "codebook", "parse_codebook": "codebook",
@@ -47,6 +47,9 @@ _API = {
     "apply_codebook_parallel": "parallel", "code_archive": "stream",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
     "evaluate_rules": "evaluate", "evaluate_on_gold": "evaluate",
+    "rank_units": "ranking", "simulate_review": "ranking", "get_embedder": "embed",
+    # the review loop
+    "ReviewSession": "review", "read_review_log": "review", "review_widget": "review_widget",
     # analysis
     "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstab",
     "cooccurrence": "cooccurrence", "cooccurrence_passages": "cooccurrence", "adjust_pvalues": "cooccurrence",
@@ -97,7 +100,7 @@ if TYPE_CHECKING:
     from .errors import (
         HsqualError as HsqualError, CodebookError as CodebookError, RuleSyntaxError as RuleSyntaxError,
         TranscriptError as TranscriptError, CodingsError as CodingsError, ExchangeError as ExchangeError,
-        StudyError as StudyError,
+        StudyError as StudyError, ReviewError as ReviewError,
     )
     from .codebook import (
         Code as Code, Example as Example, Codebook as Codebook, load_codebook as load_codebook,
@@ -128,6 +131,10 @@ if TYPE_CHECKING:
         evaluate_suggestions as evaluate_suggestions,
     )
     from .evaluate import evaluate_rules as evaluate_rules, evaluate_on_gold as evaluate_on_gold
+    from .ranking import rank_units as rank_units, simulate_review as simulate_review
+    from .embed import get_embedder as get_embedder
+    from .review import ReviewSession as ReviewSession, read_review_log as read_review_log
+    from .review_widget import review_widget as review_widget
     from .incidence import incidence_matrix as incidence_matrix
     from .frequencies import code_frequencies as code_frequencies
     from .crosstab import crosstab as crosstab, code_by_document as code_by_document, code_by_case as code_by_case

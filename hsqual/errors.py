@@ -28,6 +28,7 @@ __all__ = [
     "ExchangeError",
     "StudyError",
     "OutputError",
+    "ReviewError",
 ]
 
 
@@ -162,4 +163,14 @@ class OutputError(HsqualError, OSError):
     >>> err = OutputError("cannot write the file: No space left on device", path="out/codings.csv")
     >>> str(err), isinstance(err, OSError)
     ('out/codings.csv: cannot write the file: No space left on device', True)
+    """
+
+
+class ReviewError(HsqualError):
+    """A review log line or a review decision is malformed or contradicts another.
+
+    Example
+    -------
+    >>> str(ReviewError("accepted here, rejected on line 3", path="review.jsonl", line=7))
+    'review.jsonl:7: accepted here, rejected on line 3'
     """

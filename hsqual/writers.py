@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["FileState", "atomic_write", "atomic_folder", "check_output_path", "clean_stale_temporaries", "file_state",
-           "staged_file", "staged_folder", "write_text", "write_table", "write_sheets", "TABLE_SUFFIXES", "FORMULA_STARTS"]
+           "staged_file", "staged_folder", "write_text", "write_table", "write_sheets", "append_line", "TABLE_SUFFIXES", "FORMULA_STARTS"]
 
 #: Suffixes :func:`write_table` writes.
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -67,7 +67,22 @@ _STALE_AFTER_S = 24 * 3600  # where a process cannot be asked whether it runs (W
 
 @dataclasses.dataclass(frozen=True)
 class FileState:
-    """What a path held when it was checked: nothing, or a file of this identity and age."""
+    """What a path held when it was checked: nothing, or a file of this identity and age.
+
+    Two states compare equal when the path still holds the same file, unchanged; a writer given
+    the state taken when the work started replaces only that file.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "codings.csv"
+    >>> before = file_state(p)
+    >>> before.exists
+    False
+    >>> _ = p.write_text("a person's codings")
+    >>> file_state(p) == before
+    False
+    """
 
     exists: bool
     device: int = 0
@@ -653,3 +668,53 @@ def _check_replaceable(target: Path, marker: str) -> None:
     if any(target.iterdir()) and not (target / marker).is_file():
         raise FileExistsError(f"{target}: the folder exists and was not written by hsqual (no {marker} in it); "
                               "refusing to replace it")
+
+
+def append_line(line: str, path: str | os.PathLike, *, encoding: str = "utf-8") -> Path:
+    """Append one line to a file and make it durable before returning (a log's write).
+
+    The line (without a line break of its own) is written with a ``\\n`` after it, then flushed
+    and ``fsync``-ed, so a crash right after the call loses nothing. A file whose last line was
+    cut short (a crash half-way through an earlier write) first gets a ``\\n``: the cut line
+    stays as it is, on its own line, and the new one is whole. A new file's folder is created,
+    and the folder is synced so the new file's name is durable too.
+
+    Parameters
+    ----------
+    line : str
+        The text to append; it may not contain a line break.
+    path : str or PathLike
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "review.jsonl"
+    >>> _ = p.write_text('{"a": 1}\\n{"b": ')          # a write cut short
+    >>> _ = append_line('{"c": 3}', p)
+    >>> p.read_text().splitlines()
+    ['{"a": 1}', '{"b": ', '{"c": 3}']
+    """
+    if "\n" in line or "\r" in line:
+        raise ValueError("append_line: the line may not contain a line break")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    new = not target.exists()
+    data = (line + "\n").encode(encoding)
+    with open(target, "a+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size:
+            fh.seek(size - 1)
+            if fh.read(1) != b"\n":
+                data = b"\n" + data
+            fh.seek(0, os.SEEK_END)
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if new:
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    return target

@@ -153,14 +153,15 @@ def _split_operators(run: str) -> list[tuple[str, str]]:
     """``AND``/``OR``/``NOT`` are operators wherever they stand as a separate run of Latin
     letters (``保護AND情報``); ``NEAR``/``SEQ`` open a proximity operator.
 
-    DOC GAP: a run of Latin letters next to digits is not an operator: the engine reads
-    ``G7AND情報`` as one word, so a "run" here is a run of ASCII letters and digits."""
+    DOC GAP: a run of Latin letters next to digits or a glob's ``*`` is not an operator: the
+    engine reads ``G7AND情報`` as one word and ``*or``, ``not*`` as globs, so a "run" here is
+    a run of ASCII letters, digits and ``*``."""
     if run.upper() in ("NEAR", "SEQ"):
         return [("KW", run)]
     if ":" in run:  # field prefixes, code: ids: no operators inside
         return [("WORD", run)]
     out, last = [], 0
-    for m in re.finditer(r"[A-Za-z0-9]+", run):
+    for m in re.finditer(r"[A-Za-z0-9*]+", run):
         kind = _OPERATOR_WORDS.get(m.group().lower())
         if kind:
             if run[last:m.start()]:
@@ -349,9 +350,13 @@ def _key(field: str, s: str) -> str:
 
 def _bare_word_elem(tok, language: str, pos=None) -> Elem:
     """A token of a phrase, "matched as a bare word of its written base form": the base form,
-    and (Japanese) also through that word's own lemma."""
-    keys = (norm(tok.base),) if language == "en" else tuple(dict.fromkeys((norm(tok.base), norm(tok.lemma))))
-    return Elem("word", keys, None, pos)
+    and (Japanese) also through that word's own lemma (the lemma of the base form tokenised
+    on its own; the token's lemma in the phrase when the base form splits)."""
+    if language == "en":
+        return Elem("word", (norm(tok.base),), None, pos)
+    alone = hsqual.tokenize(nfkc(tok.base), language=language)
+    lemma = alone[0].lemma if len(alone) == 1 else tok.lemma
+    return Elem("word", tuple(dict.fromkeys((norm(tok.base), norm(lemma)))), None, pos)
 
 
 @functools.lru_cache(maxsize=None)
@@ -394,7 +399,10 @@ def term_alternatives(term, language: str) -> list[list[Elem]]:
     # DOC GAP: a [pos=...] filter on a word MeCab splits tests the last token only (read
     # from the engine: 人間の[pos=助詞] matches, の人間[pos=助詞] does not).
     seq[-1] = Elem(seq[-1].field, seq[-1].keys, seq[-1].glob, w.pos)
-    return [seq]
+    # ... and it still matches "a token whose UniDic lemma or written base form is the word":
+    # MeCab splits まで alone (ま|で) but reads the まで of たどり着くまでに as one token.
+    # DOC GAP: the docs say both, but not that the two ways are tried together.
+    return [[Elem(w.field, (_key(w.field, w.text),), None, w.pos)], seq]
 
 
 def _piece_elem(field: str, tok, language: str) -> Elem:
@@ -416,9 +424,10 @@ def is_word(tok, language: str) -> bool:
     """NEAR/SEQ count words, not punctuation.
 
     DOC GAP: "punctuation" is not defined; the engine skips Japanese tokens tagged 補助記号
-    (UniDic's supplementary symbols: 、。「」・…※〜→● and the like) and counts everything
-    else, ``①`` (a 名詞-数詞) included. English tokens are all words."""
-    return language == "en" or not tok.pos.startswith(("補助記号", "空白"))
+    (UniDic's supplementary symbols: 、。「」・…※〜→● and the like) or 記号 (``-`` in
+    ``4-1``) and counts everything else, ``①`` (a 名詞-数詞) included. English tokens are
+    all words."""
+    return language == "en" or not tok.pos.startswith(("補助記号", "記号", "空白"))
 
 
 class Unit:

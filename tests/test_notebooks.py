@@ -11,9 +11,10 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_the_three_notebooks_are_there():
+def test_the_notebooks_are_there():
     names = [p.name for p in NOTEBOOKS]
-    for expected in ("01_kurusu2015_tables.ipynb", "02_apply_codebooks_japanese.ipynb", "03_theme_cooccurrence.ipynb"):
+    for expected in ("01_kurusu2015_tables.ipynb", "02_apply_codebooks_japanese.ipynb", "03_theme_cooccurrence.ipynb",
+                     "04_review_new_transcripts.ipynb"):
         assert expected in names
 
 

@@ -19,7 +19,7 @@ from ..errors import HsqualError
 __all__ = ["main", "build_parser"]
 
 # subcommand modules, in the order `hsqual --help` lists them
-COMMANDS = ("reproduce", "code", "validate", "export", "import_", "site")
+COMMANDS = ("reproduce", "code", "review", "validate", "export", "import_", "site")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,214 @@
+"""``hsqual review``: review transcripts unit by unit in a terminal, the machine learning as you go.
+
+Example
+-------
+>>> import argparse
+>>> sub = argparse.ArgumentParser(prog="hsqual").add_subparsers()
+>>> p = add_parser(sub)
+>>> args = p.parse_args(["--codebook", "codebooks/", "--log", "review.jsonl", "--reviewer", "tanaka",
+...                      "--code", "freedoms.fear", "int01.md"])
+>>> args.codebook, args.log, args.reviewer, args.code, args.unit, args.transcripts
+(['codebooks/'], 'review.jsonl', 'tanaka', ['freedoms.fear'], 'sentence', ['int01.md'])
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_parser", "run"]
+
+_EPILOG = """\
+examples:
+  hsqual review --codebook codebooks/ --log review.jsonl --reviewer tanaka \\
+      --code freedoms.fear transcripts/ja/*.md
+  hsqual review --codebook codebooks/ --log review.jsonl --reviewer tanaka \\
+      --codings-out codings_tanaka.csv interviews/        # write the accepted codings too
+
+One unit at a time is shown with the units around it, the words behind its rank in [brackets],
+and the code's label and definition. Answer with a line:
+  a  accept: the unit carries the code        r  reject: it does not
+  s  skip: decide later (it comes back last)  q  quit
+Every answer is appended to the log (--log, JSON Lines) at once; run the same command again to
+resume where you stopped. The ranking learns from each accept and reject. The command says
+when reading on is unlikely to find more (--stop-after rejections in a row, or fewer than
+--stop-below units estimated left); you decide whether to stop. At quit or the end of the input
+it prints what was found and where the log is. --codings-out never replaces a file holding rows
+the new table lacks (another person's codings) unless --force is given.
+"""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``review`` subcommand."""
+    p = subparsers.add_parser(
+        "review",
+        help="review transcripts unit by unit (accept / reject / skip), ranked by a model that learns",
+        description="Read the units most likely to carry a code, accept or reject each; the ranking "
+                    "learns from every verdict and every verdict is logged.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--codebook", "-c", action="append", required=True, metavar="PATH",
+                   help="a codebook YAML file or a folder of them (repeat for several)")
+    p.add_argument("--log", required=True, metavar="FILE", help="the review log (JSON Lines); resumed if it exists")
+    p.add_argument("--reviewer", required=True, metavar="NAME",
+                   help="your name: accepted units become your codings")
+    p.add_argument("--code", action="append", metavar="ID", help="review this code only (repeat for several)")
+    p.add_argument("--unit", choices=("sentence", "window", "segment"), default="sentence",
+                   help="what is reviewed: sentences, sentences ranked with their neighbours, or turns "
+                        "(default: sentence)")
+    from ..embed import MODELS
+
+    p.add_argument("--embedder", choices=tuple(MODELS), metavar="NAME",
+                   help=f"the embedding model of the ranking ({', '.join(MODELS)}; default: e5 when installed)")
+    p.add_argument("--exclude-speaker", action="append", metavar="NAME",
+                   help="leave out the turns of this speaker, e.g. Interviewer (repeat for several)")
+    p.add_argument("--context", type=int, default=1, metavar="N",
+                   help="units shown before and after (default: 1)")
+    p.add_argument("--stop-after", type=int, default=40, metavar="N",
+                   help="suggest stopping a code after N rejections in a row (default: 40)")
+    p.add_argument("--stop-below", type=float, default=1.0, metavar="X",
+                   help="suggest stopping a code when fewer than X units are estimated left (default: 1)")
+    p.add_argument("--codings-out", metavar="FILE", help="write the accepted codings here (.csv, .xlsx, .parquet)")
+    p.add_argument("--force", action="store_true",
+                   help="let --codings-out replace a file holding rows the new table lacks")
+    p.add_argument("transcripts", nargs="+", metavar="TRANSCRIPT",
+                   help="transcript files (.md, .txt, .csv, .docx) or folders of them")
+    p.set_defaults(func=run)
+    return p
+
+
+_ANSWERS = {"a": "accept", "accept": "accept", "r": "reject", "reject": "reject", "s": "skip", "skip": "skip",
+            "q": "quit", "quit": "quit"}
+
+
+_DONE = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
+
+
+def _left(estimate: float) -> str:
+    if estimate != estimate:   # NaN
+        return "no estimate of what is left yet (needs an accepted and a rejected unit)"
+    return f"about {estimate:.1f} estimated still to find"
+
+
+def _is_tty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _show(item, n: int, out) -> None:
+    print(f"\n[{n}] {item.code} — {item.label}", file=out)
+    if item.definition:
+        print(f"    definition: {item.definition}", file=out)
+    print(f"    {item.doc_id} {item.start}-{item.end} (segment {item.segment_id})", file=out)
+    for line in item.to_text().splitlines():
+        print(f"    {line}", file=out)
+    lines = item.evidence_lines()
+    short = [x for x in lines if len(x) <= 28]
+    if short:
+        print("    · " + " · ".join(short), file=out)
+    for line in lines:
+        if len(line) > 28:
+            print(f"    · {line if len(line) <= 200 else line[:199] + '…'}", file=out)
+
+
+def _summary(session, out) -> None:
+    progress = session.progress()
+    shown = progress[(progress["accepted"] + progress["rejected"] + progress["skipped"]) > 0]
+    print("\nfound:", file=out)
+    if not len(shown):
+        print("  nothing decided yet", file=out)
+    for r in shown.itertuples():
+        print(f"  {r.code}: {r.accepted} accepted, {r.rejected} rejected, {r.skipped} skipped; "
+              f"{_left(r.estimate_remaining)}", file=out)
+    print(f"log: {session.log_path} ({len(session.log)} decision(s))", file=out)
+
+
+def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
+    """Run ``hsqual review``: load, then show a unit and read a verdict until quit or end of input."""
+    from ..codebook import load_codebooks
+    from ..review import ReviewSession
+    from ..transcripts import load_corpus
+
+    inp = stdin or sys.stdin
+    out = stdout or sys.stdout
+    codebook = load_codebooks(args.codebook)
+    corpus = load_corpus(args.transcripts)
+    if args.code:
+        unknown = [c for c in args.code if c not in codebook]
+        if unknown:
+            print(f"hsqual review: error: unknown code(s) {', '.join(unknown)}; see hsqual export --codebook ... "
+                  "--to codebook.html for the codes", file=sys.stderr)
+            return 2
+    try:
+        session = ReviewSession(corpus, codebook, log=args.log, reviewer=args.reviewer, unit=args.unit,
+                                codes=args.code, context=args.context, stop_after_rejections=args.stop_after,
+                                stop_below=args.stop_below, batch_size=1, exclude_speakers=args.exclude_speaker,
+                                rank_options={"embedder": args.embedder} if args.embedder else None)
+    except ValueError as exc:
+        from ..errors import HsqualError
+
+        if isinstance(exc, HsqualError):
+            raise
+        print(f"hsqual review: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        session.ranking          # the first ranking: a missing model package is said here, once
+    except (ValueError, ImportError) as exc:
+        from ..errors import HsqualError
+
+        if isinstance(exc, HsqualError):
+            raise
+        print(f"hsqual review: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"documents: {len(corpus)}   codes: {len(session.codes)}   reviewer: {session.reviewer}   "
+          f"log: {session.log_path}" + (f" (resumed: {len(session.log)} decision(s))" if len(session.log) else ""),
+          file=out)
+    for n, message in session.unreadable:
+        print(f"warning: {message}", file=out)
+    told_stop = False
+    count = 0
+    while True:
+        items = session.next_units(1)
+        if not items:
+            print("\nevery unit has a verdict.", file=out)
+            break
+        item = items[0]
+        count += 1
+        _show(item, count, out)
+        answer = None
+        while answer is None:
+            print("accept / reject / skip / quit [a/r/s/q]? ", end="", file=out, flush=True)
+            try:
+                line = inp.readline()
+            except KeyboardInterrupt:        # Ctrl-C: as quit (every verdict is in the log already)
+                answer = "quit"
+                break
+            if not line:
+                answer = "eof"
+                break
+            if not _is_tty(inp):
+                print(line.strip(), file=out)   # piped answers shown, so the transcript reads as a dialogue
+            answer = _ANSWERS.get(line.strip().lower())
+            if answer is None:
+                print(f"\n    please answer a, r, s or q (not {line.strip()!r})", file=out)
+        if answer in ("quit", "eof"):
+            print("\n(end of input)" if answer == "eof" else "", file=out)
+            break
+        session.decide(item, answer)
+        advice = session.stop_advice(item.code)
+        print(f"    {_DONE[answer]} · found {session.found(item.code)} for {item.code} · "
+              f"{_left(session.estimate_remaining(item.code))}", file=out)
+        overall = session.stop_advice()
+        if overall.stop and not told_stop:
+            print(f"    suggestion: you may stop now — {overall.reason}", file=out)
+            told_stop = True
+        elif advice.stop:
+            print(f"    suggestion: {advice.reason}", file=out)
+    _summary(session, out)
+    if args.codings_out:
+        path = session.write_codings(args.codings_out, replace=args.force)
+        print(f"wrote {path} ({session.found()} accepted coding(s))", file=out)
+    return 0

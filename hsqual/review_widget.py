@@ -1,0 +1,185 @@
+"""A Jupyter widget for the review loop: units to read, Accept / Reject / Skip, progress.
+
+:func:`review_widget` shows the next few units of a :class:`hsqual.review.ReviewSession`
+with the units around them and the evidence words marked, three buttons under each, how
+many units were found so far, the estimate of how many remain and the stopping advice. Each
+click writes the decision to the session's log before anything else happens; when every unit
+shown has a verdict, the session re-ranks and the next few are shown.
+
+Needs ``ipywidgets`` (``pip install "hsqual[review]"``).
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> from hsqual.codebook import Code, Codebook
+>>> from hsqual.corpus import Corpus, Document
+>>> from hsqual.review import ReviewSession
+>>> corpus = Corpus([Document("d", "Fear of war. Bread. Fear of mines.")])
+>>> cb = Codebook("b", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})])
+>>> session = ReviewSession(corpus, cb, log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf",
+...                         batch_size=2)
+>>> w = review_widget(session)
+>>> w.buttons[0]["accept"].click()
+>>> session.log[["verdict", "quote"]].values.tolist()
+[['accept', 'Fear of war.']]
+"""
+
+from __future__ import annotations
+
+import html
+
+from .errors import HsqualError
+from .review import ReviewItem, ReviewSession
+
+__all__ = ["ReviewWidget", "review_widget"]
+
+_VERDICT_TEXT = {"accept": "✔ accepted", "reject": "✘ rejected", "skip": "↷ skipped (comes back later)"}
+
+
+class ReviewWidget:
+    """The review widget; display it in a notebook cell (it shows its ``widget``).
+
+    Attributes
+    ----------
+    session : ReviewSession
+    widget : ipywidgets.VBox
+        What is displayed.
+    items : list of ReviewItem
+        The units shown.
+    buttons : list of dict
+        Per unit shown, its ``"accept"``, ``"reject"`` and ``"skip"`` buttons.
+    status : ipywidgets.HTML
+        Found so far, estimate of what remains, the stopping advice.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Corpus, Document
+    >>> from hsqual.review import ReviewSession
+    >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]),
+    ...                   Codebook("b", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})]),
+    ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf", batch_size=1)
+    >>> w = ReviewWidget(s)
+    >>> w.items[0].quote
+    'Fear.'
+    >>> w.buttons[0]["reject"].click()          # the next unit comes
+    >>> w.items[0].quote, s.found()
+    ('Bread.', 0)
+    """
+
+    def __init__(self, session: ReviewSession, *, code: str | None = None, n: int | None = None) -> None:
+        try:
+            import ipywidgets as widgets
+        except ImportError:
+            raise ImportError("the review widget needs ipywidgets: pip install 'hsqual[review]' "
+                              "(or review in a terminal with: hsqual review ...)") from None
+
+        if not isinstance(session, ReviewSession):
+            raise TypeError(f"review_widget: session must be a ReviewSession, not {type(session).__name__}")
+        self._w = widgets
+        self.session = session
+        self.n = n or session.batch_size
+        options = [("every code", None)] + [(f"{session.codebook.label(c)} ({c})", c) for c in session.codes]
+        self.code_picker = widgets.Dropdown(options=options, value=code, description="code")
+        self.code_picker.observe(lambda change: self.refresh(), names="value")
+        self.status = widgets.HTML()
+        self.message = widgets.HTML()
+        self.body = widgets.VBox()
+        self.widget = widgets.VBox([self.code_picker, self.status, self.body, self.message])
+        self.items: list[ReviewItem] = []
+        self.buttons: list[dict] = []
+        self._done: list[str | None] = []
+        self.refresh()
+
+    @property
+    def code(self) -> str | None:
+        """The code reviewed (``None``: every code of the session)."""
+        return self.code_picker.value
+
+    def refresh(self) -> None:
+        """Re-rank and show the next units (called after the last unit shown gets its verdict)."""
+        w = self._w
+        try:
+            self.items = self.session.next_units(self.n, code=self.code)
+        except HsqualError as exc:
+            self.items = []
+            self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+        self.buttons, self._done, boxes = [], [], []
+        for i, item in enumerate(self.items):
+            row = {v: w.Button(description=v.capitalize(), button_style=style, tooltip=f"{v} this unit for {item.code}")
+                   for v, style in (("accept", "success"), ("reject", "danger"), ("skip", ""))}
+            for verdict, button in row.items():
+                button.on_click(lambda _b, i=i, verdict=verdict: self._decide(i, verdict))
+            self.buttons.append(row)
+            self._done.append(None)
+            head = (f"<b>{html.escape(item.label)}</b> <code>{html.escape(item.code)}</code> · "
+                    f"{html.escape(item.doc_id)} {item.start}-{item.end}")
+            evidence = " · ".join(html.escape(line) for line in item.evidence_lines())
+            card = w.HTML(f"<div style='margin-top:6px'>{head}</div>{item.to_html()}"
+                          f"<div style='font-size:85%;color:#555'>{evidence}</div>")
+            boxes.append(w.VBox([card, w.HBox(list(row.values()))]))
+        if not self.items and not self.message.value:
+            self.message.value = "<i>Every unit has a verdict.</i>"
+        self.body.children = boxes
+        self._update_status()
+
+    def _update_status(self) -> None:
+        s, code = self.session, self.code
+        advice = s.stop_advice(code)
+        colour = "#060" if advice.stop else "#444"
+        estimate = s.estimate_remaining(code)
+        left = "— (after one accepted and one rejected unit)" if estimate != estimate else f"{estimate:.1f}"
+        self.status.value = (f"found so far: <b>{s.found(code)}</b> · estimated still to find: "
+                             f"<b>{left}</b><br>"
+                             f"<span style='color:{colour}'>{'stop? ' if advice.stop else ''}"
+                             f"{html.escape(advice.reason)}</span><br>log: <code>{html.escape(str(s.log_path))}</code>")
+
+    def _decide(self, i: int, verdict: str) -> None:
+        if self._done[i] is not None:
+            return
+        try:
+            self.session.decide(self.items[i], verdict)
+        except HsqualError as exc:
+            self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+            return
+        self._done[i] = verdict
+        for button in self.buttons[i].values():
+            button.disabled = True
+        self.buttons[i][verdict].description = _VERDICT_TEXT[verdict]
+        self.message.value = ""
+        if all(d is not None for d in self._done):
+            self.refresh()
+        else:
+            self._update_status()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def review_widget(session: ReviewSession, *, code: str | None = None, n: int | None = None) -> ReviewWidget:
+    """A review widget over a session (display it as a cell's last value).
+
+    Parameters
+    ----------
+    session : ReviewSession
+    code : str, optional
+        Start with this code (default: every code of the session; a menu switches).
+    n : int, optional
+        Units shown at once (default: the session's ``batch_size``).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> from hsqual.codebook import Code, Codebook
+    >>> from hsqual.corpus import Corpus, Document
+    >>> from hsqual.review import ReviewSession
+    >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]),
+    ...                   Codebook("b", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})]),
+    ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
+    >>> w = review_widget(s, code="fear", n=1)
+    >>> w.buttons[0]["skip"].click()
+    >>> s.log["verdict"].tolist(), w.items[0].quote
+    (['skip'], 'Bread.')
+    """
+    return ReviewWidget(session, code=code, n=n)

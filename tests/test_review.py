@@ -1,0 +1,457 @@
+"""The review loop: the log on disk, resuming, bad logs, codings, the command and the widget."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import hsqual
+from hsqual.cli import main
+from hsqual.codebook import load_codebooks
+from hsqual.codings import codings_frame, read_codings
+from hsqual.errors import ReviewError
+from hsqual.resources import bundled_codebooks
+from hsqual.review import ReviewLogWarning, ReviewSession, read_review_log
+from hsqual.review_widget import review_widget
+from hsqual.transcripts import load_corpus
+
+ROOT = Path(__file__).parents[1]
+CODES = ["freedoms.fear", "freedoms.want"]
+
+INT21 = """\
+---
+id: int21
+language: en
+speakers: [Interviewer, Respondent]
+kind: interview
+---
+Interviewer: What does human security mean in your work?
+
+Respondent: For us it starts with violence. Violence against civilians drove families from their villages. Landmines still kill children in the fields.
+
+Interviewer: And beyond violence?
+
+Respondent: Poverty and hunger matter as much. Children lack food and clean water. Health clinics are far away.
+
+Interviewer: How do you report this?
+
+Respondent: We write an annual report. The budget is reviewed by the board. Civilians need protection from armed groups.
+"""
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    (tmp_path / "interviews").mkdir()
+    (tmp_path / "interviews" / "int21.md").write_text(INT21, encoding="utf-8")
+    return load_corpus(tmp_path / "interviews")
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return load_codebooks(bundled_codebooks())
+
+
+def session_of(corpus, codebook, log, **kw):
+    kw.setdefault("reviewer", "tanaka")
+    kw.setdefault("codes", CODES)
+    kw.setdefault("rank_options", {"embedder": "tfidf"})      # fast; the ranking's own tests cover the models
+    return ReviewSession(corpus, codebook, log=log, **kw)
+
+
+def lines_of(path):
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_every_decision_is_on_disk_when_the_call_returns(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    items = s.next_units(3, code="freedoms.fear")
+    for n, (item, verdict) in enumerate(zip(items, ["accept", "reject", "skip"]), 1):
+        s.decide(item, verdict)
+        lines = lines_of(log)
+        assert len(lines) == n
+        rec = json.loads(lines[-1])
+        assert rec["verdict"] == verdict and rec["reviewer"] == "tanaka" and rec["code"] == "freedoms.fear"
+        text = corpus.doc(rec["doc_id"]).text
+        assert text[rec["start"]:rec["end"]] == rec["quote"] == item.quote
+        assert rec["unit"] == "sentence" and rec["time"].endswith("+00:00")
+
+
+def test_a_crash_loses_no_decision_and_the_next_session_resumes(corpus, codebook, tmp_path):
+    """A process that dies without any clean-up (os._exit) keeps every decision it made."""
+    log = tmp_path / "review.jsonl"
+    script = textwrap.dedent(f"""
+        import os, sys
+        from hsqual.codebook import load_codebooks
+        from hsqual.resources import bundled_codebooks
+        from hsqual.review import ReviewSession
+        from hsqual.transcripts import load_corpus
+        s = ReviewSession(load_corpus({str(tmp_path / "interviews")!r}), load_codebooks(bundled_codebooks()),
+                          log={str(log)!r}, reviewer="tanaka", codes={CODES!r},
+                          rank_options={{"embedder": "tfidf"}})
+        items = s.next_units(3, code="freedoms.fear")
+        s.accept(items[0]); s.accept(items[1]); s.reject(items[2])
+        print("\\t".join(f"{{i.doc_id}}:{{i.start}}" for i in items), flush=True)
+        os._exit(1)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1, done.stderr
+    shown = done.stdout.strip().split("\t")
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "accept", "reject"]
+
+    again = session_of(corpus, codebook, log)
+    assert again.found("freedoms.fear") == 2
+    assert len(again.decisions) == 3 and again.decisions["accepted"].tolist() == [True, True, False]
+    upcoming = {f"{i.doc_id}:{i.start}" for i in again.next_units(50, code="freedoms.fear")}
+    assert not upcoming & set(shown)
+    rec = again.accept(again.next_units(1, code="freedoms.fear")[0])
+    assert rec["line"] == 4 and len(lines_of(log)) == 4
+
+
+def test_resume_keeps_skipped_units_for_last(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, codes=["freedoms.want"])
+    first = s.next_units(1)[0]
+    s.skip(first)
+    again = session_of(corpus, codebook, log, codes=["freedoms.want"])
+    queue = again.next_units(100)
+    assert queue[-1].key == first.key and first.key not in [i.key for i in queue[:-1]]
+    again.accept(first)                      # a skip is not a verdict: it can be decided later
+    assert again.found() == 1
+
+
+def write_log(path, records, tail=""):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records) + tail, encoding="utf-8")
+
+
+def record(corpus, sentence, code="freedoms.fear", verdict="accept", reviewer="tanaka"):
+    doc = corpus.doc("int21")
+    start = doc.text.index(sentence)
+    return {"time": "2026-11-30T03:00:00+00:00", "reviewer": reviewer, "doc_id": "int21", "segment_id": 2,
+            "start": start, "end": start + len(sentence), "unit": "sentence", "code": code, "verdict": verdict,
+            "quote": sentence, "score": 0.5, "probability": 0.5}
+
+
+def test_a_truncated_last_line_is_reported_and_kept_and_the_good_lines_used(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    good = [record(corpus, "Violence against civilians drove families from their villages."),
+            record(corpus, "Landmines still kill children in the fields.", verdict="reject")]
+    cut = json.dumps(record(corpus, "Children lack food and clean water.", code="freedoms.want"))[:57]
+    write_log(log, good, tail=cut)
+    before = log.read_bytes()
+    with pytest.warns(ReviewLogWarning, match=r"review\.jsonl:3: the last line is cut short"):
+        s = session_of(corpus, codebook, log)
+    assert [n for n, _ in s.unreadable] == [3]
+    assert s.found() == 1 and len(s.decisions) == 2
+    assert log.read_bytes() == before                      # reading changes nothing
+    s.accept(s.next_units(1, code="freedoms.want")[0])
+    lines = lines_of(log)
+    assert lines[2] == cut                                 # the cut line is still there, alone on its line
+    assert json.loads(lines[3])["verdict"] == "accept" and len(lines) == 4
+    with pytest.warns(ReviewLogWarning, match=r":3: not a JSON object"):
+        assert len(session_of(corpus, codebook, log).decisions) == 3
+
+
+def test_a_garbage_middle_line_is_reported_with_its_number_and_the_others_kept(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    one = record(corpus, "Violence against civilians drove families from their villages.")
+    three = record(corpus, "Poverty and hunger matter as much.", code="freedoms.want")
+    log.write_bytes((json.dumps(one) + "\n").encode() + b"\x00\xff garbage {\n" + (json.dumps(three) + "\n").encode())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = read_review_log(log, corpus=corpus, codebook=codebook, unit="sentence")
+    messages = [str(w.message) for w in caught if issubclass(w.category, ReviewLogWarning)]
+    assert len(messages) == 1 and "review.jsonl:2: not a JSON object" in messages[0]
+    assert table["line"].tolist() == [1, 3]
+    assert table["quote"].tolist() == [one["quote"], three["quote"]]
+
+
+def test_contradictory_decisions_in_the_log_are_refused_naming_the_line(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    sentence = "Landmines still kill children in the fields."
+    write_log(log, [record(corpus, sentence), record(corpus, "Health clinics are far away.", code="freedoms.want"),
+                    record(corpus, sentence, verdict="reject", reviewer="sato")])
+    with pytest.raises(ReviewError) as err:
+        session_of(corpus, codebook, log)
+    assert err.value.line == 3 and "on line 1" in str(err.value) and str(err.value).startswith(f"{log}:3:")
+
+
+def test_a_contradicting_verdict_through_the_api_is_refused_and_not_logged(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    item = s.next_units(1)[0]
+    s.accept(item)
+    with pytest.raises(ReviewError, match="was accepted for .* on line 1; it cannot be rejected too"):
+        s.reject(item)
+    assert len(lines_of(log)) == 1
+    assert s.accept(item)["line"] == 1 and len(lines_of(log)) == 1     # the same verdict again changes nothing
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"code": "freedoms.feer"}, "unknown code 'freedoms.feer'"),
+    ({"doc_id": "int99"}, "unknown document 'int99'"),
+    ({"verdict": "maybe"}, "'verdict' must be one of accept, reject, skip"),
+    ({"start": "12"}, "'start' must be a whole number"),
+    ({"quote": "Landmines kill nobody."}, "stale unit: the text of int21"),
+    ({"end": None}, "'end' must be a whole number"),
+    ({"unit": "segment"}, "open the session with unit='segment'"),
+    ({"unit": "chapter"}, "'unit' must be one of sentence, window, segment or null"),
+    ({"reviewer": ""}, "'reviewer' must be a non-empty string"),
+])
+def test_a_malformed_decision_is_an_error_naming_its_line(corpus, codebook, tmp_path, change, message):
+    log = tmp_path / "review.jsonl"
+    bad = {**record(corpus, "Landmines still kill children in the fields."), **change}
+    write_log(log, [record(corpus, "Health clinics are far away.", code="freedoms.want"), bad])
+    with pytest.raises(ReviewError, match=message) as err:
+        session_of(corpus, codebook, log)
+    assert err.value.line == 2 and err.value.path == str(log)
+
+
+def test_a_line_that_is_not_a_decision_is_an_error(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    log.write_text('["accept"]\n', encoding="utf-8")
+    with pytest.raises(ReviewError, match=r"review\.jsonl:1: expected a JSON object"):
+        session_of(corpus, codebook, log)
+    span = record(corpus, "Health clinics are far away.")
+    span["end"] -= 3
+    span["quote"] = span["quote"][:-3]
+    write_log(log, [span])
+    with pytest.raises(ReviewError, match=r":1: unknown unit: int21 \d+-\d+ is not a sentence"):
+        session_of(corpus, codebook, log)
+
+
+def test_accepted_units_become_the_reviewers_codings_and_nobody_elses_rows_change(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    text = corpus.doc("int21").text
+    a = text.index("Violence against")
+    theirs = codings_frame([
+        {"doc_id": "int21", "segment_id": 2, "code": "freedoms.fear", "start": a, "end": a + 16,
+         "quote": "Violence against", "coder": "kurusu2015", "memo": "theirs"},
+        {"doc_id": "int21", "segment_id": 2, "code": "freedoms.fear", "start": a, "end": a + 16,
+         "quote": "Violence against", "coder": "rules", "rule": "x"}])
+    kept = theirs.copy()
+    s = session_of(corpus, codebook, log)
+    items = s.next_units(4, code="freedoms.fear")
+    s.accept(items[0]); s.reject(items[1]); s.accept(items[2])
+    sato = session_of(corpus, codebook, log, reviewer="sato")
+    sato.accept(items[3])
+    out = sato.codings(theirs)
+    pd.testing.assert_frame_equal(theirs, kept)                       # the input is not modified
+    pd.testing.assert_frame_equal(out.iloc[:2].reset_index(drop=True), kept)   # nor its rows in the output
+    added = out.iloc[2:]
+    assert added["coder"].tolist() == ["tanaka", "tanaka", "sato"]
+    assert [(r.start, r.end) for r in added.itertuples()] == [(i.start, i.end) for i in (items[0], items[2], items[3])]
+    for r in added.itertuples():
+        assert text[r.start:r.end] == r.quote and r.rule == "" and r.memo.startswith("accepted in review (review.jsonl line")
+    assert hsqual.check_codings(out, corpus, codebook).empty
+    assert len(sato.codings(out)) == len(out)                          # no row twice
+
+
+def test_writing_codings_never_replaces_another_persons_file_unless_asked(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl")
+    s.accept(s.next_units(1)[0])
+    mine = tmp_path / "codings.csv"
+    theirs = codings_frame([{"doc_id": "int21", "segment_id": 1, "code": "freedoms.want", "start": 0, "end": 11,
+                             "quote": corpus.doc("int21").text[:11], "coder": "kim"}])
+    hsqual.write_codings(theirs, mine)
+    before = mine.read_bytes()
+    with pytest.raises(ReviewError, match=r"codings\.csv: the file holds 1 row\(s\) \(coder\(s\) kim\)"):
+        s.write_codings(mine)
+    assert mine.read_bytes() == before
+    s.write_codings(mine, existing=read_codings(mine))                 # adding to it keeps kim's row
+    assert read_codings(mine)["coder"].tolist() == ["kim", "tanaka"]
+    s.write_codings(mine, existing=read_codings(mine))                 # writing again adds nothing
+    assert len(read_codings(mine)) == 2
+    s.write_codings(mine, replace=True)
+    assert read_codings(mine)["coder"].tolist() == ["tanaka"]
+
+
+def test_stopping_advice_after_rejections_in_a_row(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.fear"], stop_after_rejections=3,
+                   stop_below=0.0)
+    items = s.next_units(4)
+    s.accept(items[0])
+    s.reject(items[1]); s.reject(items[2])
+    assert not s.stop_advice("freedoms.fear")
+    s.skip(items[3])                                                    # a skip counts neither way
+    assert not s.stop_advice("freedoms.fear")
+    s.reject(s.next_units(1)[0])
+    advice = s.stop_advice("freedoms.fear")
+    assert advice.stop and advice.reason == "the last 3 verdicts on 'freedoms.fear' were rejections"
+    row = s.progress().iloc[0]
+    assert (row["accepted"], row["rejected"], row["skipped"], row["rejections_in_a_row"]) == (1, 3, 1, 3)
+
+
+def test_the_estimate_of_what_remains_follows_the_probabilities_and_the_verdicts(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.want"], min_decisions=2,
+                   stop_below=0.5, stop_after_rejections=100)
+    assert math.isnan(s.estimate_remaining())                           # no model before a verdict of each kind
+    assert "no estimate of what is left until a unit is accepted and one rejected" in s.stop_advice().reason
+    first = s.next_units(2)
+    s.accept(first[0]); s.reject(first[1])
+    ranking = s.ranking
+    assert set(ranking["source"]) == {"model"}
+    open_ = ranking[ranking["verdict"] == ""]
+    assert s.estimate_remaining() == pytest.approx(open_["probability"].sum())   # factor 1: no shown probability
+    shown = s.next_units(2)
+    assert all(0 < i.probability < 1 for i in shown)
+    s.reject(shown[0]); s.reject(shown[1])
+    ranking = s.ranking
+    open_ = ranking[ranking["verdict"] == ""]
+    factor = (0 + 1) / (shown[0].probability + shown[1].probability + 1)
+    assert s.estimate_remaining() == pytest.approx(open_["probability"].sum() * factor)
+    logged = [json.loads(x)["probability"] for x in lines_of(tmp_path / "review.jsonl")]
+    assert logged[:2] == [None, None] and logged[2:] == pytest.approx([i.probability for i in shown])
+    while not s.stop_advice():
+        s.reject(s.next_units(1)[0])
+    assert s.stop_advice().reason.startswith(("about", "no unit is left"))
+    assert s.estimate_remaining() < 0.5 or s.progress().loc[0, "unread"] == 0
+
+
+def test_a_decision_changes_the_ranking(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.want"])
+    before = s.ranking.set_index(["doc_id", "start"])["score"]
+    text = corpus.doc("int21").text
+    water, budget = "Children lack food and clean water.", "The budget is reviewed by the board."
+    w, b = text.index(water), text.index(budget)
+    s.accept(("int21", w, w + len(water), "freedoms.want"))
+    s.reject(("int21", b, b + len(budget), "freedoms.want"))
+    after = s.ranking
+    assert set(after["source"]) == {"model"}
+    after = after.set_index(["doc_id", "start"])["score"]
+    assert after[("int21", w)] > after[("int21", b)]
+    assert not after.reindex(before.index).equals(before)
+
+
+def test_the_evidence_of_a_rule_is_marked_in_the_unit(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.fear"])
+    ranked = s.ranking
+    fired = ranked[ranked["match_text"] != ""]
+    assert len(fired)
+    items = {i.key: i for i in s.next_units(len(ranked))}
+    for row in fired.itertuples():
+        item = items[(row.doc_id, row.start, row.end, row.code)]
+        marked = [item.quote[a:b] for a, b in item.highlights]
+        assert marked and all(m.lower() in row.match_text.lower() for m in marked)
+        assert f"<mark>{marked[0]}</mark>" in item.to_html() and f"[{marked[0]}]" in item.to_text()
+        assert f"rule: {row.rule}" in item.evidence_lines()
+
+
+def test_turns_of_a_speaker_can_be_left_out(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", exclude_speakers="Interviewer")
+    quotes = {i.quote for i in s.next_units(200)}
+    assert "How do you report this?" not in quotes and "Health clinics are far away." in quotes
+    with pytest.raises(ValueError, match="no turn of speaker.*'Moderator'"):
+        session_of(corpus, codebook, tmp_path / "other.jsonl", exclude_speakers="Moderator")
+
+
+def run_cli(args, answers, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(answers))
+    status = main(["review", *args])
+    return status, capsys.readouterr()
+
+
+def test_the_command_reads_answers_from_piped_input_and_logs_them(corpus, codebook, tmp_path, monkeypatch, capsys):
+    log = tmp_path / "review.jsonl"
+    out_csv = tmp_path / "tanaka.csv"
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", "--codings-out", str(out_csv), str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nr\nmaybe\ns\nq\n", monkeypatch, capsys)
+    assert status == 0, out.err
+    recs = [json.loads(x) for x in lines_of(log)]
+    assert [r["verdict"] for r in recs] == ["accept", "reject", "skip"]
+    assert "please answer a, r, s or q (not 'maybe')" in out.out
+    assert "freedoms.fear — Freedom from fear" in out.out and "definition:" in out.out
+    assert f"log: {log} (3 decision(s))" in out.out
+    assert "freedoms.fear: 1 accepted, 1 rejected, 1 skipped" in out.out
+    written = read_codings(out_csv)
+    assert written[["code", "coder", "quote"]].values.tolist() == [["freedoms.fear", "tanaka", recs[0]["quote"]]]
+
+    # run again: it resumes (the decided units are not shown again), end of input stops it
+    status, out = run_cli(args, "a\n", monkeypatch, capsys)
+    assert status == 0 and "(resumed: 3 decision(s))" in out.out and "(end of input)" in out.out
+    recs2 = [json.loads(x) for x in lines_of(log)]
+    assert len(recs2) == 4 and recs2[3]["quote"] not in {r["quote"] for r in recs}
+    assert len(read_codings(out_csv)) == 2                             # its own earlier output is replaced
+
+
+def test_the_command_refuses_to_replace_a_persons_codings(corpus, tmp_path, monkeypatch, capsys):
+    out_csv = tmp_path / "manual.csv"
+    hsqual.write_codings(codings_frame([{"doc_id": "int21", "segment_id": 1, "code": "freedoms.want", "start": 0,
+                                         "end": 11, "quote": corpus.doc("int21").text[:11], "coder": "kim"}]), out_csv)
+    before = out_csv.read_bytes()
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(tmp_path / "r.jsonl"), "--reviewer", "tanaka",
+            "--embedder", "tfidf", "--code", "freedoms.want", "--codings-out", str(out_csv), str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
+    assert status == 1 and "manual.csv: the file holds 1 row(s) (coder(s) kim)" in out.err
+    assert out_csv.read_bytes() == before
+    assert len(lines_of(tmp_path / "r.jsonl")) == 1                    # the decision is kept in the log all the same
+
+
+def test_the_command_names_an_unknown_code(corpus, tmp_path, monkeypatch, capsys):
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(tmp_path / "r.jsonl"), "--reviewer", "tanaka",
+            "--code", "freedoms.feer", str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\n", monkeypatch, capsys)
+    assert status == 2 and "unknown code(s) freedoms.feer" in out.err
+    assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_the_command_help_shows_examples(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["review", "--help"])
+    assert exit_.value.code == 0
+    assert "hsqual review --codebook codebooks/ --log review.jsonl" in capsys.readouterr().out
+
+
+def test_the_widget_buttons_write_the_log(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, batch_size=3)
+    w = review_widget(s, code="freedoms.fear")
+    first = list(w.items)
+    assert len(first) == 3 and len(w.buttons) == 3
+    assert "found so far: <b>0</b>" in w.status.value and "estimated still to find" in w.status.value
+    w.buttons[0]["accept"].click()
+    assert [json.loads(x)["quote"] for x in lines_of(log)] == [first[0].quote]
+    assert w.buttons[0]["accept"].disabled and "found so far: <b>1</b>" in w.status.value
+    w.buttons[0]["reject"].click()                                     # a decided unit ignores more clicks
+    assert len(lines_of(log)) == 1
+    w.buttons[1]["reject"].click()
+    w.buttons[2]["skip"].click()                                       # the batch is done: the next one comes
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "reject", "skip"]
+    assert {i.key for i in w.items}.isdisjoint({i.key for i in first[:2]})
+    assert all(not b.disabled for row in w.buttons for b in row.values())
+    card = w.body.children[0].children[0].value
+    assert w.items[0].to_html() in card and "example: " in card and w.items[0].label in card
+
+
+def test_the_widget_switches_code(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", batch_size=4)
+    w = review_widget(s)
+    assert {i.code for i in w.items} <= set(CODES)
+    w.code_picker.value = "freedoms.want"
+    assert len(w.items) == 4 and {i.code for i in w.items} == {"freedoms.want"}
+    w.buttons[0]["accept"].click()
+    assert json.loads(lines_of(tmp_path / "review.jsonl")[0])["code"] == "freedoms.want"
+
+
+def test_windows_are_sentences_ranked_with_their_neighbours(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, unit="window")
+    item = s.next_units(1)[0]
+    assert corpus.doc(item.doc_id).text[item.start:item.end] == item.quote
+    s.accept(item)
+    assert json.loads(lines_of(log)[0])["unit"] == "window"
+    assert session_of(corpus, codebook, log, unit="sentence").found() == 1     # the same units
+    with pytest.raises(ReviewError, match="open the session with unit='window'"):
+        session_of(corpus, codebook, log, unit="segment")
