@@ -582,7 +582,8 @@ def test_regex_counts_from_one_search_of_the_whole_text_equal_a_search_of_every_
     text = "".join(rng.choice("aabbc .") for _ in range(rng.randint(1, 300)))
     cuts = sorted({0, len(text), *(rng.randint(0, len(text)) for _ in range(rng.randint(0, 30)))})
     units = UnitSet(DocIndex(text, "en"), cuts[:-1], cuts[1:], meta={})
-    for pattern in ["ab", "a+b+", "b[ac]", "c.a", "a b", "(?:ab|ba)c?", "[ab]{3}"]:
+    for pattern in ["ab", "a+b+", "b[ac]", "c.a", "a b", "(?:ab|ba)c?", "[ab]{3}", r"\bab", r"\bb+\b", r"a\B",
+                    r"(?:\ba|c\b)"]:
         node = parse_rule(f"/{pattern}/", language="en").root
         rx = compile_regex(pattern)
         want = [sum(1 for _ in rx.finditer(text[a:b])) for a, b in zip(cuts[:-1], cuts[1:])]

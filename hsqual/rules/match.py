@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .index import DocIndex, norm_key
-from .syntax import And, CodeRef, Count, Meta, Near, Node, Not, Or, Regex, Term
+from .syntax import And, CodeRef, Count, Meta, Near, Node, Not, Or, Regex, Term, compile_rule_regex
 
 __all__ = ["UnitSet", "unit_mask", "possible_mask", "near_pairs", "evaluate", "evidence", "merge_spans"]
 
@@ -150,11 +150,12 @@ class UnitSet:
             ntext = self.index.normalized()[0]
             starts, ends = self._bounds_in_normalized()
             units = range(self.n)
-            if not _ASSERTIONS.search(rx.pattern):
+            wide = _whole_text_pattern(rx)
+            if wide is not None:
                 # one search over the whole text: a unit holding a match overlaps a match of the
                 # whole text (the leftmost-first scan cannot pass a unit's match without one), so
                 # only the units a whole-text match overlaps are searched one by one
-                spans = [m.span() for m in pat.finditer(ntext)]
+                spans = [m.span() for m in wide.finditer(ntext)]
                 if not spans:
                     self._counts[key] = c = np.zeros(self.n, dtype=np.int64)
                     return c
@@ -282,6 +283,36 @@ def unit_mask(node: Node, U: UnitSet) -> np.ndarray:
 
 
 _ASSERTIONS = re.compile(r"\^|\$|\\[AZbB]|\(\?<?[=!]")
+
+
+_WIDE: dict[tuple[str, str], Any] = {}
+
+
+def _whole_text_pattern(rx: Regex):
+    """A pattern whose matches in the whole text overlap every unit holding a match of ``rx``
+    (None when there is none to search with).
+
+    ``rx`` itself when it has no assertions: then a match inside a unit is a match of the
+    whole text. Word boundaries (``\\b``, ``\\B``) depend on the character before a unit, so
+    they are left out: the pattern without them matches wherever ``rx`` matches, and more.
+    Anchors and lookarounds hold only within a unit: None.
+    """
+    if not _ASSERTIONS.search(rx.pattern):
+        return rx.compiled
+    key = (rx.pattern, rx.flags)
+    if key not in _WIDE:
+        wide = None
+        if "\\\\" not in rx.pattern:  # no escaped backslash: every \b is a word boundary
+            relaxed = rx.pattern.replace("\\b", "").replace("\\B", "")
+            if relaxed and not _ASSERTIONS.search(relaxed):
+                try:
+                    wide = compile_rule_regex(relaxed, rx.flags)
+                except Exception:  # e.g. it can now match the empty string: search every unit
+                    wide = None
+        if len(_WIDE) > 10_000:
+            _WIDE.clear()
+        _WIDE[key] = wide
+    return _WIDE[key]
 
 
 def _possible(node: Node, U: UnitSet) -> bool:
