@@ -45,6 +45,7 @@ from .errors import CodingsError
 if TYPE_CHECKING:
     from .codebook import Codebook
     from .corpus import Corpus
+    from .writers import FileState
 
 __all__ = [
     "CODINGS_COLUMNS",
@@ -182,7 +183,7 @@ def read_codings(path: str | os.PathLike, *, encoding: str | None = None) -> pd.
     return codings_frame(rows)
 
 
-def write_codings(codings: pd.DataFrame, path: str | os.PathLike, *, replace=True) -> Path:
+def write_codings(codings: pd.DataFrame, path: str | os.PathLike, *, replace: bool | FileState = True) -> Path:
     """Write a codings table as CSV (UTF-8, atomically: a failure leaves the old file).
 
     ``replace`` (``True``, ``False`` or a :class:`hsqual.writers.FileState`) says whether an

@@ -29,12 +29,15 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .codebook import Code, Codebook
 from .errors import CodebookError
+
+if TYPE_CHECKING:
+    from .writers import FileState
 from .writers import _keeps_index, atomic_write, write_sheets, write_table, write_text
 
 __all__ = [
@@ -142,7 +145,7 @@ def _excel_value(v: Any) -> Any:
 
 
 def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, index: bool | None = None,
-                   replace=True) -> Path:
+                   replace: bool | FileState = True) -> Path:
     """Write tables to one XLSX workbook, one sheet per table, plus a ``settings`` sheet.
 
     The ``settings`` sheet lists each table's ``df.attrs`` (the settings that made it), so a

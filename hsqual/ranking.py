@@ -491,7 +491,7 @@ def _resolve_embedder(embedder):
 
 
 def rank_units(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence", codes: Sequence[str] | None = None,
-               decisions: pd.DataFrame | None = None, embedder=None, settings: Settings | None = None,
+               decisions: pd.DataFrame | None = None, embedder: Any = None, settings: Settings | None = None,
                random_state: int = 0) -> pd.DataFrame:
     """Rank the units of a corpus, per code, by how likely each carries the code.
 
@@ -803,7 +803,7 @@ def _simulate_code(prep: _Prepared, code: str, truth: np.ndarray, batch: int, ra
 
 
 def simulate_review(corpus: Corpus, codebook: Codebook, gold: pd.DataFrame, *, unit: str = "sentence",
-                    batch: int = 5, codes: Sequence[str] | None = None, embedder=None,
+                    batch: int = 5, codes: Sequence[str] | None = None, embedder: Any = None,
                     settings: Settings | None = None, fractions: Sequence[float] = (0.1, 0.2, 0.3),
                     min_positives: int = 3, random_state: int = 0) -> ReviewSimulation:
     """Replay a review of a coded corpus and measure how fast each code's units are found.
