@@ -3,7 +3,7 @@
 Both codings are reduced to units (documents, segments or sentences): a unit carries a code
 when at least one coding of that code lies on it. Taking the manual coding as the reference,
 each code gets a 2×2 table over the units (true/false positives and negatives), and from it
-precision, recall, F1 and Cohen's kappa (as :func:`hsqual.agreement.cohen_kappa` computes it:
+precision, recall, F1 and Cohen's kappa (as :func:`hsqual.reliability.cohen_kappa` computes it:
 undefined, NaN, when the two codings agree on every unit by their margins alone). Two summary rows close the table: ``(micro)`` pools
 the counts of every code, ``(macro)`` averages the per-code figures.
 
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .agreement import cohen_kappa
+from .reliability import cohen_kappa
 from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus
 from .incidence import sentence_spans
@@ -107,7 +107,7 @@ def evaluate_rules(
     automatic : DataFrame
         The coding to judge (e.g. the output of ``apply_codebook``): machine coders only
         (``rules``, ``suggest``, see :func:`hsqual.codings.is_machine_coder`). Tables given the
-        wrong way round are an error; to compare two people, use :func:`hsqual.agreement.agreement`.
+        wrong way round are an error; to compare two people, use :func:`hsqual.reliability.agreement`.
     unit : {"document", "segment", "sentence"}
         What is compared. ``"document"``: a document carries a code when any coding of it
         lies in the document. ``"segment"``/``"sentence"``: without ``corpus``, units are the

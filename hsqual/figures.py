@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .cooccurrence import to_matrix
+from .cooccur import to_matrix
 
 __all__ = ["cluster_order", "cooccurrence_heatmap", "cooccurrence_network", "code_case_matrix",
            "frequency_bars", "code_labels", "label_overlaps", "NODE_LABEL_GID", "FONT_FAMILY"]
@@ -193,7 +193,7 @@ def cooccurrence_heatmap(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`hsqual.cooccurrence.cooccurrence` output, matrix or long form.
+        :func:`hsqual.cooccur.cooccurrence` output, matrix or long form.
     ax : matplotlib Axes, optional
     order : "cluster", "given" or a list of codes
         ``cluster`` orders by :func:`cluster_order`.
@@ -329,7 +329,7 @@ def cooccurrence_network(
     Parameters
     ----------
     long : pandas.DataFrame
-        Long form of :func:`hsqual.cooccurrence.cooccurrence`.
+        Long form of :func:`hsqual.cooccur.cooccurrence`.
     value : str, optional
         The column giving edge strength (default: the measure the table was computed with).
     top : int, optional
@@ -678,7 +678,7 @@ def code_case_matrix(
     cmap: str = "Greens",
     title: str | None = None,
 ) -> Figure:
-    """Codes x cases (or documents) as a shaded grid, e.g. :func:`hsqual.crosstab.code_by_case`.
+    """Codes x cases (or documents) as a shaded grid, e.g. :func:`hsqual.crosstabs.code_by_case`.
 
     Codes coded for no case are left out (``drop_empty``); counts get a colour bar with
     whole-number ticks; both axes and the colour bar carry a title.

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .crosstab import check_case
+from .crosstabs import check_case
 from .incidence import _check_codings, factorize_str, incidence_matrix, map_codes
 
 if TYPE_CHECKING:

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .cooccurrence import cooccurrence
-from .crosstab import code_by_case
+from .cooccur import cooccurrence
+from .crosstabs import code_by_case
 from .frequencies import code_frequencies
 from .incidence import incidence_matrix
 from .writers import atomic_write, write_table, write_text
@@ -187,7 +187,7 @@ def write_cooccurrence_report(
         each value), besides per document.
     measure : str
         The co-occurrence measure of the matrices, heatmaps and networks (see
-        :func:`hsqual.cooccurrence.cooccurrence`); the long tables always hold the counts too,
+        :func:`hsqual.cooccur.cooccurrence`); the long tables always hold the counts too,
         with Fisher's one-sided exact test and Benjamini-Hochberg adjusted p values.
     lang : {"en", "ja"}
         Language of the code labels, titles and axis titles in the figures (the page is in

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .codings import codings_frame
-from .cooccurrence import PASSAGE_UNITS, cooccurrence, cooccurrence_passages
+from .cooccur import PASSAGE_UNITS, cooccurrence, cooccurrence_passages
 from .errors import CodingsError, HsqualError
 from .view import VIEW_CSS, VIEW_JS, code_colors, document_html, highlight_text, page_html
 from .writers import atomic_folder

@@ -67,7 +67,13 @@ _STALE_AFTER_S = 24 * 3600  # where a process cannot be asked whether it runs (W
 
 @dataclasses.dataclass(frozen=True)
 class FileState:
-    """What a path held when it was checked: nothing, or a file of this identity and age."""
+    """What a path held when it was checked: nothing, or a file of this identity and age.
+
+    Example
+    -------
+    >>> FileState(False).exists
+    False
+    """
 
     exists: bool
     device: int = 0

@@ -10,7 +10,7 @@ from scipy import stats
 
 from hsqual.codebook import Code, Codebook
 from hsqual.codings import codings_frame
-from hsqual.cooccurrence import adjust_pvalues, cooccurrence, pair_measure, to_matrix
+from hsqual.cooccur import adjust_pvalues, cooccurrence, pair_measure, to_matrix
 from hsqual.corpus import Corpus, Document, Segment
 
 
@@ -255,7 +255,7 @@ def test_codes_given_as_one_string_is_one_code(small, unit):
 
 # --- sentence units and the passages behind a pair ---------------------------------------
 
-from hsqual.cooccurrence import cooccurrence_passages  # noqa: E402
+from hsqual.cooccur import cooccurrence_passages  # noqa: E402
 from hsqual.errors import CodingsError  # noqa: E402
 
 TALK = ("Q: What does human security add?\n"

@@ -12,7 +12,7 @@ from sklearn.metrics import cohen_kappa_score
 from hsqual.codebook import Code, Codebook
 from hsqual.codings import codings_frame
 from hsqual.corpus import Corpus, Document, Segment
-from hsqual.agreement import cohen_kappa
+from hsqual.reliability import cohen_kappa
 from hsqual.evaluate import evaluate_rules
 
 

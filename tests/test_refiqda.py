@@ -301,7 +301,7 @@ def _without_segment_lists(path, out):
 
 
 def test_kurusu_study_round_trips_with_consistent_segments(tmp_path):
-    from hsqual.cooccurrence import cooccurrence
+    from hsqual.cooccur import cooccurrence
     from hsqual.studies import kurusu2015
 
     study = kurusu2015.load()
@@ -317,7 +317,7 @@ def test_kurusu_study_round_trips_with_consistent_segments(tmp_path):
 
 
 def test_multi_turn_transcript_round_trips_segment_for_segment(tmp_path):
-    from hsqual.cooccurrence import cooccurrence
+    from hsqual.cooccur import cooccurrence
 
     corpus, codings = _interview(tmp_path)
     assert [s.speaker for s in corpus.segments] == ["Interviewer", "Interviewee 4"] * 2 + ["Interviewer"]

@@ -32,7 +32,7 @@ an existing --out folder is replaced only if hsqual wrote it.
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the ``site`` subcommand."""
-    from ..cooccurrence import PASSAGE_UNITS
+    from ..cooccur import PASSAGE_UNITS
 
     p = subparsers.add_parser(
         "site",
