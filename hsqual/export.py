@@ -34,8 +34,9 @@ from typing import Any
 import pandas as pd
 
 from .codebook import Code, Codebook
-from .errors import CodebookError
-from .writers import _keeps_index, atomic_write, write_sheets, write_table, write_text
+from .errors import ArgumentError, CodebookError
+from .writers import FileState, keeps_index, atomic_write, write_sheets, write_table, write_text
+from .params import validate_params
 
 __all__ = [
     "TABLE_FORMATS",
@@ -70,14 +71,15 @@ _FIELDS = ("definition", "when_to_use", "when_not_to_use")
 
 def _check_tables(tables: Mapping[str, pd.DataFrame]) -> None:
     if not isinstance(tables, Mapping) or not tables:
-        raise ValueError("tables must be a non-empty mapping of name to DataFrame")
+        raise ArgumentError("tables must be a non-empty mapping of name to DataFrame")
     for name, df in tables.items():
         if not isinstance(name, str) or not _NAME.match(name):
-            raise ValueError(f"table name {name!r} must be letters, digits, '_', '.', '-' (it names a file)")
+            raise ArgumentError(f"table name {name!r} must be letters, digits, '_', '.', '-' (it names a file)")
         if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"table {name!r} must be a DataFrame, not {type(df).__name__}")
+            raise ArgumentError(f"table {name!r} must be a DataFrame, not {type(df).__name__}")
 
 
+@validate_params()
 def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike, *,
                   formats: Sequence[str] = ("csv",)) -> list[Path]:
     """Write each table as ``out_dir/<name>.csv`` / ``.parquet``, and all as ``out_dir/tables.xlsx``.
@@ -111,7 +113,7 @@ def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike
         formats = (formats,)
     bad = [f for f in formats if f not in TABLE_FORMATS]
     if bad or not formats:
-        raise ValueError(f"formats must be some of {', '.join(TABLE_FORMATS)}, not {list(formats)!r}")
+        raise ArgumentError(f"formats must be some of {', '.join(TABLE_FORMATS)}, not {list(formats)!r}")
     out = Path(out_dir)
     written: list[Path] = []
     for fmt in ("csv", "parquet"):
@@ -141,8 +143,9 @@ def _excel_value(v: Any) -> Any:
     return repr(v) if not isinstance(v, (list, tuple, dict)) else str(v)
 
 
+@validate_params()
 def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, index: bool | None = None,
-                   replace=True) -> Path:
+                   replace: bool | FileState = True) -> Path:
     """Write tables to one XLSX workbook, one sheet per table, plus a ``settings`` sheet.
 
     The ``settings`` sheet lists each table's ``df.attrs`` (the settings that made it), so a
@@ -162,11 +165,11 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
     _check_tables(tables)
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
-        raise ValueError(f"{target}: a workbook must end in .xlsx")
+        raise ArgumentError(f"{target}: a workbook must end in .xlsx")
     sheets = _sheet_names(list(tables))
     settings = [{"table": name, "setting": k, "value": _excel_value(v)}
                 for name, df in tables.items() for k, v in df.attrs.items()]
-    parts = [(sheet, df, _keeps_index(df, index)) for sheet, df in zip(sheets, tables.values())]
+    parts = [(sheet, df, keeps_index(df, index)) for sheet, df in zip(sheets, tables.values())]
     parts.append(("settings", pd.DataFrame(settings, columns=["table", "setting", "value"]), False))
     with atomic_write(target, "wb", replace=replace) as fh:
         write_sheets(fh, parts)  # texts as text cells, never formulas
@@ -180,7 +183,7 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
 
 def _check_lang(lang: str) -> None:
     if lang not in _LANGS:
-        raise ValueError(f"lang must be one of {', '.join(_LANGS)}, not {lang!r}")
+        raise ArgumentError(f"lang must be one of {', '.join(_LANGS)}, not {lang!r}")
 
 
 def _langs(lang: str) -> tuple[str, ...]:
@@ -251,6 +254,7 @@ def _ordered(codebook: Codebook) -> list[Code]:
     return out
 
 
+@validate_params(choices={"lang": ("en", "ja", "both")})
 def codebook_to_markdown(codebook: Codebook, *, lang: str = "both") -> str:
     """A codebook as a Markdown document for coder training.
 
@@ -279,7 +283,7 @@ def codebook_to_markdown(codebook: Codebook, *, lang: str = "both") -> str:
     True
     """
     if not isinstance(codebook, Codebook):
-        raise TypeError(f"codebook_to_markdown: expected a Codebook, not {type(codebook).__name__}")
+        raise ArgumentError(f"codebook_to_markdown: expected a Codebook, not {type(codebook).__name__}")
     _check_lang(lang)
     lines = [f"# {_md(_title(codebook, lang))}", ""]
     meta = [f"{_word('id', lang)} {_md_code(codebook.id)}"]
@@ -341,6 +345,7 @@ def _anchor(code_id: str) -> str:
     return "code-" + re.sub(r"[^a-z0-9_.-]", "-", code_id)
 
 
+@validate_params(choices={"lang": ("en", "ja", "both")})
 def codebook_to_html(codebook: Codebook, *, lang: str = "both") -> str:
     """A codebook as a standalone HTML page for coder training (every text HTML-escaped).
 
@@ -359,7 +364,7 @@ def codebook_to_html(codebook: Codebook, *, lang: str = "both") -> str:
     (True, True, False)
     """
     if not isinstance(codebook, Codebook):
-        raise TypeError(f"codebook_to_html: expected a Codebook, not {type(codebook).__name__}")
+        raise ArgumentError(f"codebook_to_html: expected a Codebook, not {type(codebook).__name__}")
     _check_lang(lang)
     html_lang = "ja" if lang == "ja" else "en"
     title = _title(codebook, lang)
@@ -421,6 +426,7 @@ def codebook_to_html(codebook: Codebook, *, lang: str = "both") -> str:
     return "\n".join(out)
 
 
+@validate_params(choices={"lang": ("en", "ja", "both")})
 def write_codebook_document(codebook: Codebook, path: str | os.PathLike, *, lang: str = "both") -> Path:
     """Write a codebook as a Markdown (``.md``) or HTML (``.html``) document, atomically.
 
@@ -440,7 +446,7 @@ def write_codebook_document(codebook: Codebook, path: str | os.PathLike, *, lang
     elif suffix in (".html", ".htm"):
         text = codebook_to_html(codebook, lang=lang)
     else:
-        raise ValueError(f"{target}: cannot tell the document format from suffix {suffix!r}; expected .md or .html")
+        raise ArgumentError(f"{target}: cannot tell the document format from suffix {suffix!r}; expected .md or .html")
     return write_text(text, target)
 
 
@@ -512,6 +518,7 @@ def _codebook_dict(codebook: Codebook, *, fill_missing: bool) -> dict[str, Any]:
     return top
 
 
+@validate_params()
 def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_missing: bool = False) -> Path:
     """Write one codebook as a YAML file that :func:`hsqual.load_codebook` reads back equal.
 
@@ -543,7 +550,7 @@ def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_mis
     from .yamlio import dump_yaml
 
     if not isinstance(codebook, Codebook):
-        raise TypeError(f"write_codebook_yaml: expected a Codebook, not {type(codebook).__name__}")
+        raise ArgumentError(f"write_codebook_yaml: expected a Codebook, not {type(codebook).__name__}")
     if codebook.parts:
         raise CodebookError(f"codebook {codebook.id!r} joins {len(codebook.parts)} codebooks; "
                             "write them one a file with write_codebooks_yaml(codebook, folder)")

@@ -234,12 +234,19 @@ def test_rollup_across_codebooks_without_double_counting():
 
 
 def test_bad_arguments(small):
-    with pytest.raises(ValueError, match="measure must be one of"):
+    from hsqual.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"\[E102\] cooccurrence: measure='phi' is not one of 'count', "):
         cooccurrence(small, measure="phi")
-    with pytest.raises(ValueError, match="window"):
+    with pytest.raises(OptionError, match=r"\[E103\] cooccurrence: window must be >= 0, not -1"):
         cooccurrence(small, unit="proximity", window=-1)
-    with pytest.raises(ValueError, match="rollup=True needs codebook"):
+    with pytest.raises(OptionError, match=r"\[E105\] cooccurrence: rollup= needs codebook="):
         cooccurrence(small, rollup=True)
+    with pytest.raises(OptionError, match=r"\[E104\] cooccurrence: window= has no effect unless unit is "
+                                          r"'proximity'"):
+        cooccurrence(small, unit="document", window=2)
+    with pytest.raises(ValueError):  # still a ValueError, for code that caught one
+        cooccurrence(small, test="fisher", n_permutations=10)
 
 
 def test_pair_measure_scalar():

@@ -56,9 +56,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="display name of a coder in a .qdpx (repeat for several)")
     p.add_argument("--force", action="store_true",
                    help="replace the --to file if it exists (default: refuse)")
-    p.add_argument("--cases", default="interviewee", metavar="COLUMN",
-                   help="metadata column whose values are the cases in a .qdpx (default: interviewee; "
-                        "'none' for no cases)")
+    p.add_argument("--cases", default=None, metavar="COLUMN",
+                   help="metadata column whose values are the cases in a .qdpx, e.g. interviewee "
+                        "(default: no cases)")
     p.set_defaults(func=run)
     return p
 
@@ -118,8 +118,8 @@ def run(args: argparse.Namespace) -> int:
 
             codings = codings if codings is not None else codings_frame()
             assert corpus is not None  # a .qdpx needs --corpus: checked with the arguments
-            export_qdpx(corpus, codings, codebook, tmp, users=users or None,
-                        cases=None if args.cases.lower() == "none" else args.cases)
+            export_qdpx(codings, corpus, codebook, tmp, users=users or None,
+                        cases=None if args.cases in (None, "none") else args.cases)
             what = f"{len(corpus)} documents, {len(codings)} codings, {len(codebook)} codes"
         elif suffix in (".md", ".html", ".htm"):
             from ..export import write_codebook_document

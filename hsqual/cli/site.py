@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.corpus)
     codings = read_codings(args.codings)
     codebook = load_codebooks(args.codebook) if args.codebook else None
-    index = write_site(corpus, codings, codebook, Path(args.out), title=args.title, lang=args.lang, unit=args.unit)
+    index = write_site(codings, corpus, codebook, Path(args.out), title=args.title, lang=args.lang, unit=args.unit)
     n = sum(1 for _ in index.parent.rglob("*.html"))
     print(f"hsqual site: wrote {n} pages to {index.parent.resolve()}; open {index.resolve()}")
     return 0
