@@ -41,7 +41,7 @@ from scipy import sparse, stats
 
 from .errors import ArgumentError
 from .incidence import BUILTIN_UNITS, check_columns, factorize_str, incidence_matrix, natural_key, split_values
-from .params import validate_params
+from .params import needs, validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -155,7 +155,7 @@ def _membership(units: pd.Index, unit: str, corpus, by: str):
     return M, pd.Index(cats, name=by, dtype=object), n_cats
 
 
-@validate_params(choices={"unit": UNITS})
+@validate_params(choices={"unit": UNITS}, rules=[needs("rollup", "codebook", "the codebook says which code is whose parent")])
 def crosstab(
     codings: pd.DataFrame,
     corpus: Corpus,
@@ -309,7 +309,7 @@ def _chi2(arr: np.ndarray):
     return float(res.statistic), float(res.pvalue), int(res.dof), np.asarray(res.expected_freq, dtype=float)
 
 
-@validate_params()
+@validate_params(rules=[needs("rollup", "codebook", "the codebook says which code is whose parent")])
 def code_by_document(
     codings: pd.DataFrame,
     *,
@@ -369,7 +369,7 @@ def check_case(case, codings: pd.DataFrame, corpus, *, what: str) -> None:
                      "(pass corpus= to take cases from the documents' metadata)")
 
 
-@validate_params()
+@validate_params(rules=[needs("rollup", "codebook", "the codebook says which code is whose parent")])
 def code_by_case(
     codings: pd.DataFrame,
     *,

@@ -23,7 +23,7 @@ import pandas as pd
 from .errors import ArgumentError
 from .crosstabs import check_case
 from .incidence import check_columns, factorize_str, incidence_matrix, map_codes
-from .params import validate_params
+from .params import needs, validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["code_frequencies"]
 
 
-@validate_params()
+@validate_params(rules=[needs("rollup", "codebook", "the codebook says which code is whose parent")])
 def code_frequencies(
     codings: pd.DataFrame,
     *,

@@ -66,7 +66,7 @@ import pandas as pd
 from scipy import sparse
 
 from .errors import ArgumentError, CodingsError
-from .params import validate_params
+from .params import needs, validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -548,7 +548,7 @@ def check_known_docs(docs: pd.Series, corpus) -> None:
         raise CodingsError(f"codings point at document(s) the corpus does not have: {', '.join(map(str, bad[:10]))}")
 
 
-@validate_params()
+@validate_params(rules=[needs("rollup", "hierarchy", "the codebook says which code is whose parent")])
 def incidence_matrix(
     codings: pd.DataFrame,
     *,
