@@ -16,6 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .inputs import add_inputs, load_inputs
+
 __all__ = ["add_parser", "run"]
 
 _EPILOG = """\
@@ -45,10 +47,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--codebook", "-c", action="append", required=True, metavar="PATH",
-                   help="codebook YAML file or folder (repeat for several)")
-    p.add_argument("--corpus", action="append", metavar="PATH", help="transcript files or folders")
-    p.add_argument("--codings", metavar="FILE", help="a codings table (.csv)")
+    add_inputs(p, codebook="required", corpus="optional", codings="optional")
     p.add_argument("--to", required=True, metavar="FILE", help=f"the file to write ({', '.join(_SUFFIXES)})")
     p.add_argument("--lang", choices=("en", "ja", "both"), default="both",
                    help="language of a codebook document (default: both)")
@@ -65,8 +64,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``hsqual export``; returns the exit status."""
-    from ..codebook import load_codebooks
-
     out = Path(args.to)
     suffix = out.suffix.lower()
     if suffix not in _SUFFIXES:
@@ -91,16 +88,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"hsqual export: error: --user expects CODER=NAME, got {item!r}", file=sys.stderr)
             return 2
         users[coder.strip()] = name.strip()
-    codebook = load_codebooks(args.codebook)
-    corpus = codings = None
-    if args.corpus:
-        from ..transcripts import load_corpus
-
-        corpus = load_corpus(args.corpus)
-    if args.codings:
-        from ..codings import read_codings
-
-        codings = read_codings(args.codings)
+    codebook, corpus, codings = load_inputs(args)
+    assert codebook is not None  # --codebook is required
     if suffix == ".qdpx" and corpus is None:
         print("hsqual export: error: a .qdpx project needs the documents: give --corpus", file=sys.stderr)
         return 2

@@ -474,7 +474,7 @@ def import_qdpx(
     >>> start = text.index("dignity")
     >>> codings = codings_frame([{"doc_id": "i1", "segment_id": 1, "code": "dignity", "start": start,
     ...                           "end": start + 7, "quote": "dignity", "coder": "me"}])
-    >>> p = export_qdpx(Corpus([Document("i1", text)]), codings, cb,
+    >>> p = export_qdpx(codings, Corpus([Document("i1", text)]), cb,
     ...                 pathlib.Path(tempfile.mkdtemp()) / "p.qdpx")
     >>> _, back, _ = import_qdpx(p)
     >>> int(back.loc[0, "start"]) == start, back.attrs["refiqda"]["offsets"]
