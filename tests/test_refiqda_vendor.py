@@ -157,7 +157,7 @@ def test_code_groups_travel_in_a_project_too(tmp_path):
     corpus = Corpus([Document("d1", "Distrust and anger.")])
     codings = codings_frame([{"doc_id": "d1", "segment_id": 1, "code": "distrust", "start": 0, "end": 8,
                               "quote": "Distrust", "coder": "me"}])
-    p = export_qdpx(corpus, codings, cb, tmp_path / "p.qdpx")
+    p = export_qdpx(codings, corpus, cb, tmp_path / "p.qdpx")
     assert schema_errors(p) == []
     _, codings2, cb2 = import_qdpx(p)
     assert cb2["distrust"].groups == ("Reasons", "Emotions")

@@ -126,7 +126,7 @@ def test_bad_arguments_are_clear_errors(codebook):
         evaluate_on_gold(codebook, split="dev", window=-1)
     with pytest.raises(ValueError, match="reference must be one of"):
         evaluate_on_gold(codebook, split="dev", reference="coder_a")
-    with pytest.raises(TypeError, match="expected a Codebook"):
+    with pytest.raises(TypeError, match=r"\[E101\] evaluate_on_gold: codebook must be a Codebook, not 'codebooks/' \(str\)"):
         evaluate_on_gold("codebooks/", split="dev")
     dev_en = hsqual.load_gold(split="dev", language="en")
     with pytest.raises(ValueError, match="holds other units"):

@@ -130,7 +130,7 @@ def _write_study(out: Path, *, figures: bool, shown: Path, lang: str = "en") -> 
     written.append(write_text(summary, out / "summary.md"))
     from ..site import write_site
 
-    written.append(write_site(study.corpus, study.codings, study.codebook, out / "site", unit="document",
+    written.append(write_site(study.codings, study.corpus, study.codebook, out / "site", unit="document",
                               title="Kurusu (2015): the study's coded excerpts"))
     if not chk["consistent"].all():
         print(f"warning: {int((~chk['consistent']).sum())} quantified statement(s) disagree with the codings; "
