@@ -26,10 +26,10 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from hsqual.agreement import agreement
-from hsqual.cooccurrence import cooccurrence
+from hsqual.reliability import agreement
+from hsqual.cooccur import cooccurrence
 from hsqual.corpus import Corpus, Document
-from hsqual.crosstab import crosstab
+from hsqual.crosstabs import crosstab
 from hsqual.frequencies import code_frequencies
 
 N_CODES = 200

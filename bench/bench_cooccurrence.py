@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hsqual.codings import codings_frame
-from hsqual.cooccurrence import cooccurrence
+from hsqual.cooccur import cooccurrence
 
 N_UNITS = 50_000
 N_CODES = 60

@@ -47,7 +47,7 @@ def main() -> None:
                      "quote": text[s:s + 12], "coder": "kurusu2015"})
     codings = codings_frame(rows)
     corpus = Corpus(docs)
-    t_exp, path = timed(lambda: export_qdpx(corpus, codings, cb, d / "p.qdpx"))
+    t_exp, path = timed(lambda: export_qdpx(codings, corpus, cb, d / "p.qdpx"))
     t_imp, (c2, k2, _) = timed(lambda: import_qdpx(path))
     assert len(k2) == 5000 and k2.attrs["refiqda"]["offsets"] == "codepoints"
     print(f"export_qdpx: {t_exp:.2f} s for 5000 codings ({t_exp / 5000 * 1e6:.0f} us a coding); "

@@ -70,14 +70,14 @@ def main() -> None:
     study = hsqual.studies.kurusu2015.load()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        site = hsqual.write_site(study.corpus, study.codings, study.codebook, tmp / "site", unit="document",
+        site = hsqual.write_site(study.codings, study.corpus, study.codebook, tmp / "site", unit="document",
                                  title="Kurusu (2015): the study's coded excerpts").parent
         for page, name, size, hover in SHOTS:
             shoot(site / page, DOCS / name, size, hover, tmp)
         codebook = hsqual.load_codebooks(hsqual.bundled_codebooks())
         corpus = hsqual.load_corpus(DOCS.parent / "transcripts" / "ja")
         rules = hsqual.apply_codebook(corpus, codebook, unit="sentence")
-        site = hsqual.write_site(corpus, rules, codebook, tmp / "site_ja", lang="ja", title="日本語の文書").parent
+        site = hsqual.write_site(rules, corpus, codebook, tmp / "site_ja", lang="ja", title="日本語の文書").parent
         first = rules.index[(rules["doc_id"] == JA_DOC)][0]
         shoot(site / "docs" / f"{JA_DOC}.html", DOCS / "screenshot_document_ja.png", (1100, 620), True, tmp,
               f"c{first}")

@@ -51,11 +51,12 @@ _API = {
     # the review loop
     "ReviewSession": "review", "read_review_log": "review", "review_widget": "review_widget",
     # analysis
-    "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstab",
-    "cooccurrence": "cooccurrence", "cooccurrence_passages": "cooccurrence", "adjust_pvalues": "cooccurrence",
-    "code_by_document": "crosstab", "code_by_case": "crosstab",
-    "agreement": "agreement", "cohen_kappa": "agreement", "brennan_prediger": "agreement",
-    "krippendorff_alpha": "agreement",
+    "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstabs",
+    "cooccurrence": "cooccur", "cooccurrence_passages": "cooccur", "adjust_pvalues": "cooccur",
+    "to_matrix": "cooccur",
+    "code_by_document": "crosstabs", "code_by_case": "crosstabs",
+    "agreement": "reliability", "cohen_kappa": "reliability", "brennan_prediger": "reliability",
+    "krippendorff_alpha": "reliability",
     # exchange and output
     "write_table": "writers", "atomic_write": "writers", "read_text": "textio",
     "export_qdc": "refiqda", "import_qdc": "refiqda", "export_qdpx": "refiqda", "import_qdpx": "refiqda",
@@ -76,12 +77,11 @@ __all__ = sorted(_API) + list(_SUBMODULES)
 class _Package(types.ModuleType):
     """The package module: a public function keeps its name when its module is imported.
 
-    ``hsqual.cooccurrence``, ``hsqual.agreement`` and ``hsqual.crosstab`` are functions defined
-    in modules of the same name (``kwic`` and ``tokenize`` live in ``hsqual.concordance`` and
-    ``hsqual.tokens``). Python's import system rebinds a package attribute to a submodule
-    whenever that submodule is imported; here such a rebinding of a public function's name is
-    ignored, so ``hsqual.crosstab(...)`` always calls the function. The module stays available
-    as ``sys.modules["hsqual.crosstab"]`` and through ``from hsqual.crosstab import ...``.
+    No public function shares its module's name any more (``kwic`` and ``tokenize`` live in
+    ``hsqual.concordance`` and ``hsqual.tokens``; ``cooccurrence``, ``agreement`` and
+    ``crosstab`` in ``cooccur``, ``reliability`` and ``crosstabs``), so this class can go. Python's
+    import system rebinds a package attribute to a submodule whenever that submodule is imported;
+    here such a rebinding of a public function's name is ignored.
     """
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -137,12 +137,12 @@ if TYPE_CHECKING:
     from .review_widget import review_widget as review_widget
     from .incidence import incidence_matrix as incidence_matrix
     from .frequencies import code_frequencies as code_frequencies
-    from .crosstab import crosstab as crosstab, code_by_document as code_by_document, code_by_case as code_by_case
-    from .cooccurrence import (
+    from .crosstabs import crosstab as crosstab, code_by_document as code_by_document, code_by_case as code_by_case
+    from .cooccur import (
         cooccurrence as cooccurrence, cooccurrence_passages as cooccurrence_passages,
-        adjust_pvalues as adjust_pvalues,
+        adjust_pvalues as adjust_pvalues, to_matrix as to_matrix,
     )
-    from .agreement import (
+    from .reliability import (
         agreement as agreement, cohen_kappa as cohen_kappa, brennan_prediger as brennan_prediger,
         krippendorff_alpha as krippendorff_alpha,
     )

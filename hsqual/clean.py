@@ -84,7 +84,9 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from .errors import ArgumentError
 from .segment import is_item_line
+from .params import validate_params
 
 __all__ = ["STEPS", "DEFAULT_STEPS", "Change", "CleanResult", "clean_text"]
 
@@ -178,7 +180,7 @@ class CleanResult:
         ('人間の安全保障の概念', 7, '障')
         """
         if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= len(self.text):
-            raise ValueError(f"to_original: offset must be an integer from 0 to {len(self.text)}, not {offset!r}")
+            raise ArgumentError(f"to_original: offset must be an integer from 0 to {len(self.text)}, not {offset!r}")
         return self._map[offset]
 
     def to_cleaned(self, offset: int) -> int:
@@ -192,7 +194,7 @@ class CleanResult:
         (6, 6)
         """
         if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= len(self.original):
-            raise ValueError(
+            raise ArgumentError(
                 f"to_cleaned: offset must be an integer from 0 to {len(self.original)}, not {offset!r}")
         return bisect_left(self._map, offset)
 
@@ -207,7 +209,7 @@ class CleanResult:
         ('安全保障', '安全保\\n障')
         """
         if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(self.text)):
-            raise ValueError(f"to_original_span: expected 0 <= start <= end <= {len(self.text)}, got {start}, {end}")
+            raise ArgumentError(f"to_original_span: expected 0 <= start <= end <= {len(self.text)}, got {start}, {end}")
         if start == end:
             return self._map[start], self._map[start]
         return self._map[start], self._map[end - 1] + 1
@@ -222,6 +224,7 @@ class CleanResult:
 # --------------------------------------------------------------------------------------------
 
 
+@validate_params()
 def clean_text(text: str, *, language: str = "ja", steps: Sequence[str] | None = None) -> CleanResult:
     """Clean PDF-extracted text; see the module description for the steps.
 
@@ -248,12 +251,12 @@ def clean_text(text: str, *, language: str = "ja", steps: Sequence[str] | None =
     >>> clean_text("x", steps=["spelling"])
     Traceback (most recent call last):
     ...
-    ValueError: clean_text: unknown step(s) spelling; the steps are newlines, page_numbers, ...
+    hsqual.errors.ArgumentError: clean_text: unknown step(s) spelling; the steps are newlines, page_numbers, ...
     """
     if not isinstance(text, str):
-        raise TypeError(f"clean_text: text must be a str, not {type(text).__name__}")
+        raise ArgumentError(f"clean_text: text must be a str, not {type(text).__name__}")
     if language not in _LANGUAGES:
-        raise ValueError(f"clean_text: language must be one of {_LANGUAGES}, not {language!r}")
+        raise ArgumentError(f"clean_text: language must be one of {_LANGUAGES}, not {language!r}")
     if steps is None:
         chosen = DEFAULT_STEPS[language]
     else:
@@ -261,7 +264,7 @@ def clean_text(text: str, *, language: str = "ja", steps: Sequence[str] | None =
             steps = [steps]
         unknown = [s for s in steps if s not in STEPS]
         if unknown:
-            raise ValueError(f"clean_text: unknown step(s) {', '.join(map(str, unknown))}; "
+            raise ArgumentError(f"clean_text: unknown step(s) {', '.join(map(str, unknown))}; "
                              f"the steps are {', '.join(STEPS)}")
         chosen = tuple(s for s in STEPS if s in set(steps))
     ctx = _Context(language)

@@ -31,6 +31,7 @@ import yaml
 
 from .errors import CodebookError
 from .yamlio import collection_paused, compose_yaml
+from .params import validate_params
 
 __all__ = ["Example", "Code", "Codebook", "load_codebook", "load_codebooks", "parse_codebook"]
 
@@ -486,6 +487,7 @@ class _Reader:
         return rules, lines
 
 
+@validate_params()
 def parse_codebook(text: str, *, path: str | os.PathLike | None = None, check_rules: bool = True) -> Codebook:
     """Read a codebook from YAML text (``path`` is only used in messages).
 
@@ -505,6 +507,7 @@ def parse_codebook(text: str, *, path: str | os.PathLike | None = None, check_ru
     return cb
 
 
+@validate_params()
 def load_codebook(path: str | os.PathLike, *, check_rules: bool = True) -> Codebook:
     """Read one codebook file.
 
@@ -533,6 +536,7 @@ def load_codebook(path: str | os.PathLike, *, check_rules: bool = True) -> Codeb
     return parse_codebook(text, path=p, check_rules=check_rules)
 
 
+@validate_params()
 def load_codebooks(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, check_rules: bool = True) -> Codebook:
     """Read several codebooks and return them as one (code ids must be distinct).
 

@@ -41,10 +41,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import CodingsError
+from .params import validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
     from .corpus import Corpus
+    from .writers import FileState
 
 __all__ = [
     "CODINGS_COLUMNS",
@@ -82,6 +84,7 @@ def is_machine_coder(coder: str) -> bool:
     return any(coder == m or coder.startswith(m + ":") for m in MACHINE_CODERS)
 
 
+@validate_params()
 def codings_frame(rows: Iterable[Mapping] | pd.DataFrame | None = None) -> pd.DataFrame:
     """A codings table with the standard columns and types, from rows or a DataFrame.
 
@@ -123,6 +126,7 @@ def codings_frame(rows: Iterable[Mapping] | pd.DataFrame | None = None) -> pd.Da
     return df[CODINGS_COLUMNS + extra].reset_index(drop=True)
 
 
+@validate_params()
 def read_codings(path: str | os.PathLike, *, encoding: str | None = None) -> pd.DataFrame:
     """Read a codings CSV file, checking its columns and values line by line.
 
@@ -182,7 +186,8 @@ def read_codings(path: str | os.PathLike, *, encoding: str | None = None) -> pd.
     return codings_frame(rows)
 
 
-def write_codings(codings: pd.DataFrame, path: str | os.PathLike, *, replace=True) -> Path:
+@validate_params()
+def write_codings(codings: pd.DataFrame, path: str | os.PathLike, *, replace: bool | FileState = True) -> Path:
     """Write a codings table as CSV (UTF-8, atomically: a failure leaves the old file).
 
     ``replace`` (``True``, ``False`` or a :class:`hsqual.writers.FileState`) says whether an
@@ -202,6 +207,7 @@ def write_codings(codings: pd.DataFrame, path: str | os.PathLike, *, replace=Tru
     return write_table(codings_frame(codings), path, replace=replace)
 
 
+@validate_params()
 def check_codings(codings: pd.DataFrame, corpus: Corpus | None = None,
                   codebook: Codebook | None = None) -> pd.DataFrame:
     """List what is wrong with codings, without dropping or changing any row.
@@ -273,6 +279,7 @@ def _touches(start: int, end: int, seg_start: int, seg_end: int) -> bool:
     return start < seg_end and end > seg_start
 
 
+@validate_params()
 def add_codings(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """Append machine codings to a table, keeping every existing row as it is.
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .errors import TranscriptError
+from .errors import ArgumentError, TranscriptError
 
 __all__ = ["Document", "Segment", "Corpus", "SEGMENT_KINDS"]
 
@@ -127,7 +127,7 @@ class Corpus:
         by_id: dict[str, Document] = {}
         for d in docs:
             if not isinstance(d, Document):
-                raise TypeError(f"Corpus: expected Document records, got {type(d).__name__}")
+                raise ArgumentError(f"Corpus: expected Document records, got {type(d).__name__}")
             if d.doc_id in by_id:
                 raise TranscriptError(f"document id {d.doc_id!r} appears twice; document ids must be unique")
             by_id[d.doc_id] = d

@@ -83,8 +83,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .corpus import Corpus, Document, Segment
-from .errors import TranscriptError
+from .errors import ArgumentError, TranscriptError
 from .textio import read_head, read_text
+from .params import validate_params
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -248,12 +249,12 @@ def _paths(path_or_paths) -> list[Path]:
         try:
             items = list(path_or_paths)
         except TypeError:
-            raise TypeError(f"read_diet: expected a path or a list of paths, not {type(path_or_paths).__name__}") \
+            raise ArgumentError(f"read_diet: expected a path or a list of paths, not {type(path_or_paths).__name__}") \
                 from None
     out: list[Path] = []
     for item in items:
         if not isinstance(item, (str, os.PathLike)):
-            raise TypeError(f"read_diet: expected paths, got {type(item).__name__}")
+            raise ArgumentError(f"read_diet: expected paths, got {type(item).__name__}")
         p = Path(item)
         if p.is_dir():
             found = sorted(f for f in p.iterdir() if f.suffix.lower() == ".json" and not f.name.startswith("."))
@@ -293,6 +294,7 @@ def diet_issue_ids(path: str | os.PathLike) -> list[str]:
     return list(dict.fromkeys(str(rec.get("issueID")) for _, rec, _ in _records(data, p) if rec.get("issueID")))
 
 
+@validate_params()
 def read_diet(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], *,
               language: str | None = None) -> Corpus:
     """Read saved pages of the Diet record search API into a corpus: one document per meeting.
@@ -348,7 +350,7 @@ def read_diet(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], *,
     [(1, '会議録情報'), (2, '中村誠'), (4, '山田太郎'), (5, '佐藤花子')]
     """
     if language is not None and language not in ("en", "ja"):
-        raise ValueError(f"read_diet: language must be 'en', 'ja' or None, not {language!r}")
+        raise ArgumentError(f"read_diet: language must be 'en', 'ja' or None, not {language!r}")
     meetings: dict[str, dict[str, Any]] = {}
     for path in _paths(path_or_paths):
         for meeting, rec, where in _records(_load(path), path):
@@ -440,6 +442,7 @@ def read_diet(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], *,
     return Corpus(documents, segments)
 
 
+@validate_params()
 def diet_changes(corpus: Corpus) -> pd.DataFrame:
     """The speaker marks removed from a Diet corpus, one row per speech that had one.
 

@@ -47,6 +47,8 @@ from typing import Any
 
 import numpy as np
 
+from .params import validate_params
+
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
@@ -426,6 +428,23 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+def is_embedder_like(value: Any) -> bool:
+    """Whether ``value`` can stand for an embedder: ``None``, a model name, an embedder, a
+    model with ``encode(texts)`` or a callable.
+
+    Example
+    -------
+    >>> is_embedder_like("e5"), is_embedder_like(len), is_embedder_like(3)
+    (True, True, False)
+    """
+    return value is None or isinstance(value, str) or hasattr(value, "encode") or callable(value)
+
+
+EMBEDDER_TYPE = (is_embedder_like, "a model name ('e5', 'use', 'tfidf'), an embedder, a model with "
+                                   "encode(texts) or a callable texts -> vectors")
+
+
+@validate_params(types={"model": EMBEDDER_TYPE})
 def get_embedder(model: Any = None, *, cache: bool = True, cache_directory: str | os.PathLike | None = None,
                  name: str | None = None) -> Embedder:
     """An embedder for :func:`hsqual.rank_units`, cached on disk and in memory.

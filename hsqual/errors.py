@@ -29,7 +29,53 @@ __all__ = [
     "StudyError",
     "OutputError",
     "ReviewError",
+    "OptionError",
+    "ArgumentError",
+    "Errors",
 ]
+
+
+class Errors:
+    """The catalogue of hsqual's templated error messages, each with a code and a fix.
+
+    An error raised from the catalogue starts with its code in brackets (``[E101]``), so a
+    message can be looked up here, searched for, and tested without matching its prose. The
+    codes are stable: a message may be reworded, its code keeps its meaning. Codes ``E1xx`` are
+    about the options of a call (checked by :mod:`hsqual.params`), ``E2xx`` about the tables
+    passed in.
+
+    Example
+    -------
+    >>> Errors.format("E102", func="cooccurrence", option="measure", value="jacard",
+    ...               expected="'count', 'jaccard'")
+    "[E102] cooccurrence: measure='jacard' is not one of 'count', 'jaccard'; pass one of those"
+    """
+
+    E101 = "{func}: {option} must be {expected}, not {value} ({kind}); pass {expected}"
+    E102 = "{func}: {option}={value!r} is not one of {expected}; pass one of those"
+    E103 = "{func}: {option} must be {expected}, not {value!r}; pass a value in that range"
+    E104 = ("{func}: {option}= has no effect unless {condition}, so it was refused rather than ignored; "
+            "drop {option}=, or change the call so that {condition}")
+    E105 = "{func}: {option}= needs {other}= ({why}); pass {other}= too, or drop {option}="
+    E106 = "{func}: {option}= and {other}= cannot be used together ({why}); pass only one of them"
+    E107 = ("{func}: got an unexpected keyword argument {option!r}; its options are {expected}")
+    E201 = "{func}: {column!r} is not a column of {what}; the columns there are: {columns}; pass one of those"
+
+    @classmethod
+    def format(cls, code: str, **fields: object) -> str:
+        """The message of ``code`` with its fields filled in, prefixed with ``[code]``."""
+        return f"[{code}] " + getattr(cls, code).format(**fields)
+
+    @classmethod
+    def codes(cls) -> list[str]:
+        """Every code in the catalogue, in order.
+
+        Example
+        -------
+        >>> Errors.codes()[:2]
+        ['E101', 'E102']
+        """
+        return sorted(k for k in vars(cls) if k[:1] == "E" and k[1:].isdigit())
 
 
 class HsqualError(ValueError):
@@ -151,6 +197,50 @@ class StudyError(HsqualError):
     -------
     >>> str(StudyError("missing study data file", path="kurusu2015/codings.csv"))
     'kurusu2015/codings.csv: missing study data file'
+    """
+
+
+class OptionError(HsqualError, TypeError):
+    """An option of a call is of the wrong type or value, or cannot apply with the others.
+
+    Raised from the :class:`Errors` catalogue by :mod:`hsqual.params`. It is also a
+    ``ValueError`` and a ``TypeError``, so code that caught those keeps working. ``option``
+    names the argument and ``error_code`` the catalogue entry.
+
+    Example
+    -------
+    >>> err = OptionError("E102", func="crosstab", option="unit", value="para",
+    ...                   expected="'document', 'segment'")
+    >>> err.error_code, err.option, isinstance(err, (ValueError, TypeError))
+    ('E102', 'unit', True)
+    >>> str(err)
+    "[E102] crosstab: unit='para' is not one of 'document', 'segment'; pass one of those"
+    """
+
+    def __init__(self, error_code: str, *, option: str, **fields: object) -> None:
+        self.error_code = error_code
+        self.option = option
+        self.fields = fields
+        super().__init__(Errors.format(error_code, option=option, **fields))
+
+    def __reduce__(self):
+        return (_rebuild_option, (type(self), self.error_code, self.option, self.fields))
+
+
+def _rebuild_option(cls, error_code, option, fields):
+    return cls(error_code, option=option, **fields)
+
+
+class ArgumentError(HsqualError, TypeError):
+    """A function was given an argument it cannot use (a table without a needed column, a
+    value out of place) where the problem is in the data rather than in one option's type or
+    allowed values. Also a ``ValueError`` and a ``TypeError``.
+
+    Example
+    -------
+    >>> err = ArgumentError("codings must be a pandas DataFrame, not list")
+    >>> isinstance(err, (HsqualError, ValueError, TypeError))
+    True
     """
 
 

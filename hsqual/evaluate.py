@@ -3,7 +3,7 @@
 Both codings are reduced to units (documents, segments or sentences): a unit carries a code
 when at least one coding of that code lies on it. Taking the manual coding as the reference,
 each code gets a 2×2 table over the units (true/false positives and negatives), and from it
-precision, recall, F1 and Cohen's kappa (as :func:`hsqual.agreement.cohen_kappa` computes it:
+precision, recall, F1 and Cohen's kappa (as :func:`hsqual.reliability.cohen_kappa` computes it:
 undefined, NaN, when the two codings agree on every unit by their margins alone). Two summary rows close the table: ``(micro)`` pools
 the counts of every code, ``(macro)`` averages the per-code figures.
 
@@ -35,10 +35,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .agreement import cohen_kappa
+from .errors import ArgumentError
+from .reliability import cohen_kappa
 from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus
 from .incidence import sentence_spans
+from .params import needs, validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -87,6 +89,8 @@ def _rollup(codings: pd.DataFrame, codebook) -> pd.DataFrame:
     return pd.concat([codings, pd.DataFrame(extra)], ignore_index=True)
 
 
+@validate_params(choices={"unit": UNITS},
+                 rules=[needs("rollup", "codebook", "the codebook says which code is whose parent")])
 def evaluate_rules(
     manual: pd.DataFrame,
     automatic: pd.DataFrame,
@@ -107,7 +111,7 @@ def evaluate_rules(
     automatic : DataFrame
         The coding to judge (e.g. the output of ``apply_codebook``): machine coders only
         (``rules``, ``suggest``, see :func:`hsqual.codings.is_machine_coder`). Tables given the
-        wrong way round are an error; to compare two people, use :func:`hsqual.agreement.agreement`.
+        wrong way round are an error; to compare two people, use :func:`hsqual.reliability.agreement`.
     unit : {"document", "segment", "sentence"}
         What is compared. ``"document"``: a document carries a code when any coding of it
         lies in the document. ``"segment"``/``"sentence"``: without ``corpus``, units are the
@@ -159,13 +163,13 @@ def evaluate_rules(
     0.4
     """
     if not isinstance(manual, pd.DataFrame) or not isinstance(automatic, pd.DataFrame):
-        raise TypeError("evaluate_rules: manual and automatic must be codings tables (DataFrames)")
+        raise ArgumentError("evaluate_rules: manual and automatic must be codings tables (DataFrames)")
     if unit not in UNITS:
-        raise ValueError(f"evaluate_rules: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
+        raise ArgumentError(f"evaluate_rules: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
     if corpus is not None and not isinstance(corpus, Corpus):
-        raise TypeError(f"evaluate_rules: corpus must be a Corpus, not {type(corpus).__name__}")
+        raise ArgumentError(f"evaluate_rules: corpus must be a Corpus, not {type(corpus).__name__}")
     if rollup and codebook is None:
-        raise ValueError("evaluate_rules: rollup=True needs the codebook (codebook=...) to know each code's parents")
+        raise ArgumentError("evaluate_rules: rollup=True needs the codebook (codebook=...) to know each code's parents")
     man = codings_frame(manual)
     auto = codings_frame(automatic)
     _check_sides(man, auto)
@@ -204,7 +208,7 @@ def evaluate_rules(
         codes = [codes] if isinstance(codes, str) else list(dict.fromkeys(codes))
         bad = [c for c in codes if not isinstance(c, str) or not c]
         if bad:
-            raise ValueError(f"evaluate_rules: codes must be code ids (strings), got {bad[:5]}")
+            raise ArgumentError(f"evaluate_rules: codes must be code ids (strings), got {bad[:5]}")
 
     n = len(universe)
     rows = []
@@ -237,16 +241,16 @@ def _check_sides(manual: pd.DataFrame, automatic: pd.DataFrame) -> None:
     man_only_machine = bool(man_coders) and all(is_machine_coder(c) for c in man_coders)
     auto_human = [c for c in auto_coders if not is_machine_coder(c)]
     if man_only_machine and auto_human:
-        raise ValueError(f"evaluate_rules: the tables look swapped: manual holds only machine coder(s) "
+        raise ArgumentError(f"evaluate_rules: the tables look swapped: manual holds only machine coder(s) "
                          f"{', '.join(map(repr, man_coders))} and automatic holds human coder(s) "
                          f"{', '.join(map(repr, auto_human))}; call evaluate_rules(manual, automatic) with the "
                          "person's coding first")
     if man_only_machine:
-        raise ValueError(f"evaluate_rules: manual holds only machine coder(s) {', '.join(map(repr, man_coders))}; "
+        raise ArgumentError(f"evaluate_rules: manual holds only machine coder(s) {', '.join(map(repr, man_coders))}; "
                          "the reference must be a person's coding (the first argument), the rule or suggestion "
                          "coding the second")
     if auto_human:
-        raise ValueError(f"evaluate_rules: automatic holds human coder(s) {', '.join(map(repr, auto_human))}; it must "
+        raise ArgumentError(f"evaluate_rules: automatic holds human coder(s) {', '.join(map(repr, auto_human))}; it must "
                          "be a machine coding (coder 'rules', 'suggest' or 'rules:<name>'), the person's coding "
                          "goes first; to compare two people use hsqual.agreement")
 
@@ -268,6 +272,7 @@ def _row(code: str, n: int, tp: int, fp: int, fn: int, tn: int) -> dict:
 GOLD_REFERENCES = ("adjudicated", "agreed")
 
 
+@validate_params()
 def evaluate_on_gold(
     codebook: Codebook,
     *,
@@ -347,19 +352,19 @@ def evaluate_on_gold(
     from .goldstandard import SPLITS, load_gold
 
     if not isinstance(codebook, Codebook):
-        raise TypeError(f"evaluate_on_gold: expected a Codebook, not {type(codebook).__name__}")
+        raise ArgumentError(f"evaluate_on_gold: expected a Codebook, not {type(codebook).__name__}")
     if split not in SPLITS:
-        raise ValueError(f"evaluate_on_gold: split must be one of {SPLITS}, not {split!r}")
+        raise ArgumentError(f"evaluate_on_gold: split must be one of {SPLITS}, not {split!r}")
     if reference not in GOLD_REFERENCES:
-        raise ValueError(f"evaluate_on_gold: reference must be one of {GOLD_REFERENCES}, not {reference!r}")
+        raise ArgumentError(f"evaluate_on_gold: reference must be one of {GOLD_REFERENCES}, not {reference!r}")
     if isinstance(window, bool) or not isinstance(window, int) or window < 0:
-        raise ValueError(f"evaluate_on_gold: window must be a whole number of sentences >= 0, not {window!r}")
+        raise ArgumentError(f"evaluate_on_gold: window must be a whole number of sentences >= 0, not {window!r}")
     if gold is None:
         gold = load_gold(split=split, language=language)
     else:
         units = gold.units
         if set(units["split"]) != {split} or (language is not None and set(units["language"]) != {language}):
-            raise ValueError(f"evaluate_on_gold: the gold standard given holds other units than split={split!r}, "
+            raise ArgumentError(f"evaluate_on_gold: the gold standard given holds other units than split={split!r}, "
                              f"language={language!r}; pass load_gold(split=..., language=...) with the same filters")
     ref = _gold_reference(gold, reference, StudyError)
     if window == 0:

@@ -28,14 +28,16 @@ import html
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .codebook import Code, Codebook
-from .errors import CodebookError
-from .writers import _keeps_index, atomic_write, write_sheets, write_table, write_text
+from .errors import ArgumentError, CodebookError
+from .params import validate_params
+from .writers import FileState, atomic_write, keeps_index, write_sheets, write_table, write_text
 
 __all__ = [
     "TABLE_FORMATS",
@@ -70,14 +72,15 @@ _FIELDS = ("definition", "when_to_use", "when_not_to_use")
 
 def _check_tables(tables: Mapping[str, pd.DataFrame]) -> None:
     if not isinstance(tables, Mapping) or not tables:
-        raise ValueError("tables must be a non-empty mapping of name to DataFrame")
+        raise ArgumentError("tables must be a non-empty mapping of name to DataFrame")
     for name, df in tables.items():
         if not isinstance(name, str) or not _NAME.match(name):
-            raise ValueError(f"table name {name!r} must be letters, digits, '_', '.', '-' (it names a file)")
+            raise ArgumentError(f"table name {name!r} must be letters, digits, '_', '.', '-' (it names a file)")
         if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"table {name!r} must be a DataFrame, not {type(df).__name__}")
+            raise ArgumentError(f"table {name!r} must be a DataFrame, not {type(df).__name__}")
 
 
+@validate_params()
 def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike, *,
                   formats: Sequence[str] = ("csv",)) -> list[Path]:
     """Write each table as ``out_dir/<name>.csv`` / ``.parquet``, and all as ``out_dir/tables.xlsx``.
@@ -111,7 +114,7 @@ def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike
         formats = (formats,)
     bad = [f for f in formats if f not in TABLE_FORMATS]
     if bad or not formats:
-        raise ValueError(f"formats must be some of {', '.join(TABLE_FORMATS)}, not {list(formats)!r}")
+        raise ArgumentError(f"formats must be some of {', '.join(TABLE_FORMATS)}, not {list(formats)!r}")
     out = Path(out_dir)
     written: list[Path] = []
     for fmt in ("csv", "parquet"):
@@ -141,8 +144,9 @@ def _excel_value(v: Any) -> Any:
     return repr(v) if not isinstance(v, (list, tuple, dict)) else str(v)
 
 
+@validate_params()
 def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, index: bool | None = None,
-                   replace=True) -> Path:
+                   replace: bool | FileState = True) -> Path:
     """Write tables to one XLSX workbook, one sheet per table, plus a ``settings`` sheet.
 
     The ``settings`` sheet lists each table's ``df.attrs`` (the settings that made it), so a
@@ -162,11 +166,11 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
     _check_tables(tables)
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
-        raise ValueError(f"{target}: a workbook must end in .xlsx")
+        raise ArgumentError(f"{target}: a workbook must end in .xlsx")
     sheets = _sheet_names(list(tables))
     settings = [{"table": name, "setting": k, "value": _excel_value(v)}
                 for name, df in tables.items() for k, v in df.attrs.items()]
-    parts = [(sheet, df, _keeps_index(df, index)) for sheet, df in zip(sheets, tables.values())]
+    parts = [(sheet, df, keeps_index(df, index)) for sheet, df in zip(sheets, tables.values())]
     parts.append(("settings", pd.DataFrame(settings, columns=["table", "setting", "value"]), False))
     with atomic_write(target, "wb", replace=replace) as fh:
         write_sheets(fh, parts)  # texts as text cells, never formulas
@@ -180,7 +184,7 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
 
 def _check_lang(lang: str) -> None:
     if lang not in _LANGS:
-        raise ValueError(f"lang must be one of {', '.join(_LANGS)}, not {lang!r}")
+        raise ArgumentError(f"lang must be one of {', '.join(_LANGS)}, not {lang!r}")
 
 
 def _langs(lang: str) -> tuple[str, ...]:
@@ -251,6 +255,42 @@ def _ordered(codebook: Codebook) -> list[Code]:
     return out
 
 
+@dataclass(frozen=True)
+class _CodeOutline:
+    code: Code
+    depth: int
+    label: str
+    fields: list[tuple[str, list[tuple[str, str]]]]  # (field, [(language, text)]) with text shown
+    rules: list[tuple[str, str]]  # (language, rule)
+
+
+@dataclass(frozen=True)
+class _Outline:
+    """What a printed codebook shows, in order: both renderers walk this one structure."""
+
+    title: str
+    meta: list[tuple[str, str, str, str]]  # (kind, word, separator, value); kind: code, text, count
+    description: list[str]
+    codes: list[_CodeOutline]
+
+
+def _outline(codebook: Codebook, lang: str) -> _Outline:
+    _check_lang(lang)
+    meta = [("code", _word("id", lang), " ", codebook.id)]
+    if codebook.version:
+        meta.append(("text", _word("version", lang), " ", codebook.version))
+    if codebook.source:
+        meta.append(("text", _word("source", lang), ": ", codebook.source))
+    meta.append(("count", _word("codes", lang), " ", str(len(codebook))))
+    codes = []
+    for code in _ordered(codebook):
+        fields = [(fld, shown) for fld in _FIELDS if (shown := _text_in(getattr(code, fld), lang))]
+        rules = [(x, r) for x in (_langs(lang) if lang != "both" else list(code.rules)) for r in code.rules.get(x, ())]
+        codes.append(_CodeOutline(code, codebook.depth(code.id), _label(code, lang), fields, rules))
+    return _Outline(_title(codebook, lang), meta, [text for _, text in _text_in(codebook.description, lang)], codes)
+
+
+@validate_params(choices={"lang": ("en", "ja", "both")})
 def codebook_to_markdown(codebook: Codebook, *, lang: str = "both") -> str:
     """A codebook as a Markdown document for coder training.
 
@@ -278,32 +318,23 @@ def codebook_to_markdown(codebook: Codebook, *, lang: str = "both") -> str:
     >>> "Hunger and \\\\*food\\\\* insecurity." in md
     True
     """
-    if not isinstance(codebook, Codebook):
-        raise TypeError(f"codebook_to_markdown: expected a Codebook, not {type(codebook).__name__}")
-    _check_lang(lang)
-    lines = [f"# {_md(_title(codebook, lang))}", ""]
-    meta = [f"{_word('id', lang)} {_md_code(codebook.id)}"]
-    if codebook.version:
-        meta.append(f"{_word('version', lang)} {_md(codebook.version)}")
-    if codebook.source:
-        meta.append(f"{_word('source', lang)}: {_md(codebook.source)}")
-    meta.append(f"{len(codebook)} {_word('codes', lang)}")
+    doc = _outline(codebook, lang)
+    lines = [f"# {_md(doc.title)}", ""]
+    meta = [f"{value} {word}" if kind == "count" else
+            f"{word}{sep}{_md_code(value) if kind == 'code' else _md(value)}" for kind, word, sep, value in doc.meta]
     lines += [" · ".join(meta), ""]
-    for x, text in _text_in(codebook.description, lang):
+    for text in doc.description:
         lines += [_md(text), ""]
-    for code in _ordered(codebook):
-        depth = codebook.depth(code.id)
-        lines += [f"{'#' * min(2 + depth, 6)} {_md(_label(code, lang))}", ""]
+    for item in doc.codes:
+        code = item.code
+        lines += [f"{'#' * min(2 + item.depth, 6)} {_md(item.label)}", ""]
         info = [_md_code(code.id)]
         if code.parent:
             info.append(f"{_word('parent', lang)}: {_md_code(code.parent)}")
         if code.color:
             info.append(f"{_word('colour', lang)}: {code.color}")
         lines += [" · ".join(info), ""]
-        for fld in _FIELDS:
-            shown = _text_in(getattr(code, fld), lang)
-            if not shown:
-                continue
+        for fld, shown in item.fields:
             lines.append(f"**{_word(fld, lang)}.**")
             for x, text in shown:
                 marker = f" [{x}]" if x not in _langs(lang) else ""
@@ -313,10 +344,9 @@ def codebook_to_markdown(codebook: Codebook, *, lang: str = "both") -> str:
             lines += [f"**{_word('examples', lang)}.**", ""]
             for ex in code.examples:
                 lines += [f"> {_md(ex.quote)}  ", f"> — {_md(ex.source)}", ""]
-        rules = [(x, r) for x in (_langs(lang) if lang != "both" else list(code.rules)) for r in code.rules.get(x, ())]
-        if rules:
+        if item.rules:
             lines += [f"**{_word('rules', lang)}.**", ""]
-            lines += [f"- {x}: {_md_code(r)}" for x, r in rules]
+            lines += [f"- {x}: {_md_code(r)}" for x, r in item.rules]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -341,6 +371,7 @@ def _anchor(code_id: str) -> str:
     return "code-" + re.sub(r"[^a-z0-9_.-]", "-", code_id)
 
 
+@validate_params(choices={"lang": ("en", "ja", "both")})
 def codebook_to_html(codebook: Codebook, *, lang: str = "both") -> str:
     """A codebook as a standalone HTML page for coder training (every text HTML-escaped).
 
@@ -358,69 +389,60 @@ def codebook_to_html(codebook: Codebook, *, lang: str = "both") -> str:
     >>> "Fear &lt;violence&gt;" in page, "Threats &amp; attacks" in page, "<violence>" in page
     (True, True, False)
     """
-    if not isinstance(codebook, Codebook):
-        raise TypeError(f"codebook_to_html: expected a Codebook, not {type(codebook).__name__}")
-    _check_lang(lang)
+    doc = _outline(codebook, lang)
     html_lang = "ja" if lang == "ja" else "en"
-    title = _title(codebook, lang)
     out = [f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">',
-           f"<title>{_h(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>", f"<h1>{_h(title)}</h1>"]
-    meta = [f"{_h(_word('id', lang))} <code>{_h(codebook.id)}</code>"]
-    if codebook.version:
-        meta.append(f"{_h(_word('version', lang))} {_h(codebook.version)}")
-    if codebook.source:
-        meta.append(f"{_h(_word('source', lang))}: {_h(codebook.source)}")
-    meta.append(f"{len(codebook)} {_h(_word('codes', lang))}")
+           f"<title>{_h(doc.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>", f"<h1>{_h(doc.title)}</h1>"]
+    meta = [f"{value} {_h(word)}" if kind == "count" else
+            f"{_h(word)}{sep}" + (f"<code>{_h(value)}</code>" if kind == "code" else _h(value))
+            for kind, word, sep, value in doc.meta]
     out.append(f'<p class="meta">{" · ".join(meta)}</p>')
-    for _, text in _text_in(codebook.description, lang):
+    for text in doc.description:
         out.append(f"<p>{_h_multiline(text)}</p>")
-    ordered = _ordered(codebook)
     # contents
     out.append(f"<nav><h2>{_h(_word('contents', lang))}</h2>")
     depth_now = -1
-    for code in ordered:
-        d = codebook.depth(code.id)
-        while depth_now < d:
+    for item in doc.codes:
+        while depth_now < item.depth:
             out.append("<ul>")
             depth_now += 1
-        while depth_now > d:
+        while depth_now > item.depth:
             out.append("</ul>")
             depth_now -= 1
-        out.append(f'<li><a href="#{_anchor(code.id)}">{_h(_label(code, lang))}</a></li>')
+        out.append(f'<li><a href="#{_anchor(item.code.id)}">{_h(item.label)}</a></li>')
     out.extend(["</ul>"] * (depth_now + 1))
     out.append("</nav>")
-    for code in ordered:
-        level = min(2 + codebook.depth(code.id), 6)
+    for item in doc.codes:
+        code = item.code
+        level = min(2 + item.depth, 6)
         swatch = f'<span class="swatch" style="background:{_h(code.color)}"></span>' if code.color else ""
         out.append(f'<section class="code" id="{_anchor(code.id)}">')
-        out.append(f"<h{level}>{swatch}{_h(_label(code, lang))}</h{level}>")
+        out.append(f"<h{level}>{swatch}{_h(item.label)}</h{level}>")
         info = [f"<code>{_h(code.id)}</code>"]
         if code.parent:
             info.append(f'{_h(_word("parent", lang))}: <a href="#{_anchor(code.parent)}"><code>{_h(code.parent)}</code></a>')
         if code.color:
             info.append(f"{_h(_word('colour', lang))}: {_h(code.color)}")
         out.append(f'<p class="meta">{" · ".join(info)}</p>\n<dl>')
-        for fld in _FIELDS:
-            shown = _text_in(getattr(code, fld), lang)
-            if shown:
-                out.append(f"<dt>{_h(_word(fld, lang))}</dt>")
-                for x, text in shown:
-                    out.append(f'<dd lang="{_h(x)}">{_h_multiline(text)}</dd>')
+        for fld, shown in item.fields:
+            out.append(f"<dt>{_h(_word(fld, lang))}</dt>")
+            for x, text in shown:
+                out.append(f'<dd lang="{_h(x)}">{_h_multiline(text)}</dd>')
         if code.examples:
             out.append(f"<dt>{_h(_word('examples', lang))}</dt>\n<dd>")
             for ex in code.examples:
                 out.append(f"<blockquote><p>{_h_multiline(ex.quote)}</p><footer>— {_h(ex.source)}</footer></blockquote>")
             out.append("</dd>")
-        rules = [(x, r) for x in (_langs(lang) if lang != "both" else list(code.rules)) for r in code.rules.get(x, ())]
-        if rules:
+        if item.rules:
             out.append(f"<dt>{_h(_word('rules', lang))}</dt>\n<dd><ul>")
-            out.extend(f"<li>{_h(x)}: <code>{_h(r)}</code></li>" for x, r in rules)
+            out.extend(f"<li>{_h(x)}: <code>{_h(r)}</code></li>" for x, r in item.rules)
             out.append("</ul></dd>")
         out.append("</dl>\n</section>")
     out.append("</body>\n</html>\n")
     return "\n".join(out)
 
 
+@validate_params(choices={"lang": ("en", "ja", "both")})
 def write_codebook_document(codebook: Codebook, path: str | os.PathLike, *, lang: str = "both") -> Path:
     """Write a codebook as a Markdown (``.md``) or HTML (``.html``) document, atomically.
 
@@ -440,7 +462,7 @@ def write_codebook_document(codebook: Codebook, path: str | os.PathLike, *, lang
     elif suffix in (".html", ".htm"):
         text = codebook_to_html(codebook, lang=lang)
     else:
-        raise ValueError(f"{target}: cannot tell the document format from suffix {suffix!r}; expected .md or .html")
+        raise ArgumentError(f"{target}: cannot tell the document format from suffix {suffix!r}; expected .md or .html")
     return write_text(text, target)
 
 
@@ -512,6 +534,7 @@ def _codebook_dict(codebook: Codebook, *, fill_missing: bool) -> dict[str, Any]:
     return top
 
 
+@validate_params()
 def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_missing: bool = False) -> Path:
     """Write one codebook as a YAML file that :func:`hsqual.load_codebook` reads back equal.
 
@@ -543,7 +566,7 @@ def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_mis
     from .yamlio import dump_yaml
 
     if not isinstance(codebook, Codebook):
-        raise TypeError(f"write_codebook_yaml: expected a Codebook, not {type(codebook).__name__}")
+        raise ArgumentError(f"write_codebook_yaml: expected a Codebook, not {type(codebook).__name__}")
     if codebook.parts:
         raise CodebookError(f"codebook {codebook.id!r} joins {len(codebook.parts)} codebooks; "
                             "write them one a file with write_codebooks_yaml(codebook, folder)")

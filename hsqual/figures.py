@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .cooccurrence import to_matrix
+from .errors import ArgumentError
+from .cooccur import to_matrix
 
 __all__ = ["cluster_order", "cooccurrence_heatmap", "cooccurrence_network", "code_case_matrix",
            "frequency_bars", "code_labels", "label_overlaps", "NODE_LABEL_GID", "FONT_FAMILY"]
@@ -52,7 +53,7 @@ _WORDS = {
 
 def _words(lang: str) -> dict:
     if lang not in _WORDS:
-        raise ValueError(f"lang must be one of {', '.join(map(repr, _WORDS))}, not {lang!r}")
+        raise ArgumentError(f"lang must be one of {', '.join(map(repr, _WORDS))}, not {lang!r}")
     return _WORDS[lang]
 
 
@@ -124,7 +125,7 @@ def _square(data: pd.DataFrame) -> pd.DataFrame:
     if {"code_a", "code_b"} <= set(data.columns):
         return to_matrix(data)
     if data.shape[0] != data.shape[1] or list(data.index) != list(data.columns):
-        raise ValueError("expected a square code x code matrix (cooccurrence(..., form='matrix')) "
+        raise ArgumentError("expected a square code x code matrix (cooccurrence(..., form='matrix')) "
                          "or the long form with code_a and code_b columns")
     return data
 
@@ -193,7 +194,7 @@ def cooccurrence_heatmap(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`hsqual.cooccurrence.cooccurrence` output, matrix or long form.
+        :func:`hsqual.cooccur.cooccurrence` output, matrix or long form.
     ax : matplotlib Axes, optional
     order : "cluster", "given" or a list of codes
         ``cluster`` orders by :func:`cluster_order`.
@@ -237,12 +238,12 @@ def cooccurrence_heatmap(
         elif order == "given":
             codes = list(m.index)
         else:
-            raise ValueError(f"cooccurrence_heatmap: order must be 'cluster', 'given' or a list of codes, not {order!r}")
+            raise ArgumentError(f"cooccurrence_heatmap: order must be 'cluster', 'given' or a list of codes, not {order!r}")
     else:
         codes = list(order)
         missing = [c for c in codes if c not in m.index]
         if missing:
-            raise ValueError(f"cooccurrence_heatmap: codes not in the matrix: {', '.join(missing)}")
+            raise ArgumentError(f"cooccurrence_heatmap: codes not in the matrix: {', '.join(missing)}")
     sub = m.loc[codes, codes]
     values = sub.to_numpy(dtype=float).copy()
     if mask_diagonal:
@@ -329,7 +330,7 @@ def cooccurrence_network(
     Parameters
     ----------
     long : pandas.DataFrame
-        Long form of :func:`hsqual.cooccurrence.cooccurrence`.
+        Long form of :func:`hsqual.cooccur.cooccurrence`.
     value : str, optional
         The column giving edge strength (default: the measure the table was computed with).
     top : int, optional
@@ -363,15 +364,15 @@ def cooccurrence_network(
     import networkx as nx
 
     if not {"code_a", "code_b", "n_a", "n_b", "n_ab"} <= set(long.columns):
-        raise ValueError("cooccurrence_network: expected the long form of cooccurrence() "
+        raise ArgumentError("cooccurrence_network: expected the long form of cooccurrence() "
                          "(columns code_a, code_b, n_a, n_b, n_ab, <measure>)")
     if color_by not in ("community", "codebook"):
-        raise ValueError(f"cooccurrence_network: color_by must be 'community' or 'codebook', not {color_by!r}")
+        raise ArgumentError(f"cooccurrence_network: color_by must be 'community' or 'codebook', not {color_by!r}")
     words = _words(lang)
     if value is None:
         value = long.attrs.get("measure", "count")
     if value not in long.columns:
-        raise ValueError(f"cooccurrence_network: no column {value!r} (columns: {', '.join(long.columns)})")
+        raise ArgumentError(f"cooccurrence_network: no column {value!r} (columns: {', '.join(long.columns)})")
     edges = long[(long["n_ab"] >= max(1, min_n)) & np.isfinite(long[value].astype(float))].copy()
     if long.attrs.get("measure") == "conditional":
         edges = edges[edges["code_a"] < edges["code_b"]]  # one edge per pair
@@ -678,7 +679,7 @@ def code_case_matrix(
     cmap: str = "Greens",
     title: str | None = None,
 ) -> Figure:
-    """Codes x cases (or documents) as a shaded grid, e.g. :func:`hsqual.crosstab.code_by_case`.
+    """Codes x cases (or documents) as a shaded grid, e.g. :func:`hsqual.crosstabs.code_by_case`.
 
     Codes coded for no case are left out (``drop_empty``); counts get a colour bar with
     whole-number ticks; both axes and the colour bar carry a title.
@@ -714,7 +715,7 @@ def code_case_matrix(
     ['protection', 'empowerment']
     """
     if not isinstance(matrix, pd.DataFrame):
-        raise TypeError("code_case_matrix: expected a codes x cases DataFrame")
+        raise ArgumentError("code_case_matrix: expected a codes x cases DataFrame")
     words = _words(lang)
     if drop_empty:
         matrix = matrix[(matrix.fillna(0) != 0).any(axis=1)]
@@ -778,7 +779,7 @@ def frequency_bars(
     [9.0, 2.0]
     """
     if "code" not in freq.columns or column not in freq.columns:
-        raise ValueError(f"frequency_bars: expected columns 'code' and {column!r} "
+        raise ArgumentError(f"frequency_bars: expected columns 'code' and {column!r} "
                          f"(columns: {', '.join(map(str, freq.columns))})")
     codes = [str(c) for c in freq["code"]]
     names = code_labels(codes, labels=labels, codebook=codebook, lang=lang)

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .crosstab import check_case
-from .incidence import _check_codings, factorize_str, incidence_matrix, map_codes
+from .errors import ArgumentError
+from .crosstabs import check_case
+from .incidence import check_columns, factorize_str, incidence_matrix, map_codes
+from .params import needs, validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["code_frequencies"]
 
 
+@validate_params(rules=[needs("rollup", "codebook", "the codebook says which code is whose parent")])
 def code_frequencies(
     codings: pd.DataFrame,
     *,
@@ -98,13 +101,13 @@ def code_frequencies(
     1  freedoms.fear      1   恐怖からの自由          2            2        2     0.666667
     2  freedoms.want      1   欠乏からの自由          1            1        1     0.333333
     """
-    _check_codings(codings, ["doc_id", "segment_id", "code"], "code_frequencies")
+    check_columns(codings, ["doc_id", "segment_id", "code"], "code_frequencies")
     if rollup and codebook is None:
-        raise ValueError("code_frequencies: rollup=True needs codebook= (the codebook that says who is whose parent)")
+        raise ArgumentError("code_frequencies: rollup=True needs codebook= (the codebook that says who is whose parent)")
     if case is not None:
         check_case(case, codings, corpus, what="code_frequencies")
     if sentences and corpus is None:
-        raise ValueError("code_frequencies: sentences=True needs corpus= (the sentences are found by splitting "
+        raise ArgumentError("code_frequencies: sentences=True needs corpus= (the sentences are found by splitting "
                          "every segment of the corpus, as apply_codebook(unit='sentence') does)")
     df = codings.reset_index(drop=True)
     if rollup:

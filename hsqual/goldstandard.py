@@ -34,10 +34,11 @@ import pandas as pd
 from .codebook import load_codebooks
 from .codings import codings_frame
 from .corpus import Corpus, Segment
-from .errors import CodingsError, StudyError
+from .errors import ArgumentError, CodingsError, StudyError
 from .resources import bundled_codebooks, bundled_path
 from .textio import read_text
 from .transcripts import load_corpus
+from .params import validate_params
 
 __all__ = ["GoldStandard", "load_gold", "UNIT_COLUMNS", "CODING_COLUMNS", "SOURCES", "SPLITS"]
 
@@ -103,6 +104,7 @@ class GoldStandard:
                 f"coders: {coders}; adjudicated: {adjudicated})")
 
 
+@validate_params()
 def load_gold(
     *,
     split: str | None = None,
@@ -167,12 +169,12 @@ def load_gold(
     >>> load_gold(split="train")
     Traceback (most recent call last):
     ...
-    ValueError: load_gold: split must be one of ('dev', 'test') or None, not 'train'
+    hsqual.errors.ArgumentError: load_gold: split must be one of ('dev', 'test') or None, not 'train'
     """
     if split is not None and split not in SPLITS:
-        raise ValueError(f"load_gold: split must be one of {SPLITS} or None, not {split!r}")
+        raise ArgumentError(f"load_gold: split must be one of {SPLITS} or None, not {split!r}")
     if language is not None and language not in _LANGUAGES:
-        raise ValueError(f"load_gold: language must be one of {_LANGUAGES} or None, not {language!r}")
+        raise ArgumentError(f"load_gold: language must be one of {_LANGUAGES} or None, not {language!r}")
     gold_dir = Path(folder) if folder is not None else bundled_path("transcripts") / "gold"
     if not gold_dir.is_dir():
         raise StudyError("the gold-standard folder is missing", path=gold_dir)

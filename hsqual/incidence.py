@@ -65,7 +65,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .errors import CodingsError
+from .errors import ArgumentError, CodingsError
+from .params import needs, validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -118,7 +119,7 @@ class Incidence:
     def __post_init__(self) -> None:
         m = sparse.csr_matrix(self.matrix)
         if m.shape != (len(self.units), len(self.codes)):
-            raise ValueError(f"Incidence: matrix shape {m.shape} does not match "
+            raise ArgumentError(f"Incidence: matrix shape {m.shape} does not match "
                              f"{len(self.units)} units x {len(self.codes)} codes")
         object.__setattr__(self, "matrix", m)
         object.__setattr__(self, "codes", list(self.codes))
@@ -259,9 +260,9 @@ def natural_key(value: object) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p != "")
 
 
-def _check_codings(codings: pd.DataFrame, needed: Sequence[str], what: str) -> pd.DataFrame:
+def check_columns(codings: pd.DataFrame, needed: Sequence[str], what: str) -> pd.DataFrame:
     if not isinstance(codings, pd.DataFrame):
-        raise TypeError(f"{what}: codings must be a pandas DataFrame (see hsqual.codings_frame), "
+        raise ArgumentError(f"{what}: codings must be a pandas DataFrame (see hsqual.codings_frame), "
                         f"not {type(codings).__name__}")
     missing = [c for c in needed if c not in codings.columns]
     if missing:
@@ -286,7 +287,7 @@ def map_codes(codes: pd.Series, hierarchy, *, mode: str = "root") -> pd.DataFram
     ['freedoms.fear', 'freedoms']
     """
     if mode not in ("root", "aggregate"):
-        raise ValueError(f"map_codes: mode must be 'root' or 'aggregate', not {mode!r}")
+        raise ArgumentError(f"map_codes: mode must be 'root' or 'aggregate', not {mode!r}")
     values = str_array(codes)
     unknown = sorted({c for c in set(values) if c not in hierarchy})
     if unknown:
@@ -401,21 +402,21 @@ def check_unit(unit, codings: pd.DataFrame, corpus, *, accepted: Sequence[str] =
     >>> check_unit("speaker", pd.DataFrame({"doc_id": ["d"]}), None)
     Traceback (most recent call last):
     ...
-    ValueError: incidence_matrix: unit 'speaker' is neither one of 'segment', 'document', 'sentence', 'span' nor a column of the codings (pass corpus= to use document metadata)
+    hsqual.errors.ArgumentError: incidence_matrix: unit 'speaker' is neither one of 'segment', 'document', 'sentence', 'span' nor a column of the codings (pass corpus= to use document metadata)
     """
     names = ", ".join(map(repr, accepted))
     if not isinstance(unit, str) or not unit:
-        raise ValueError(f"{what}: unit must be one of {names} or a metadata column name, not {unit!r}")
+        raise ArgumentError(f"{what}: unit must be one of {names} or a metadata column name, not {unit!r}")
     if unit in accepted:
         if unit == "sentence" and corpus is None:
-            raise ValueError(f"{what}: unit='sentence' needs corpus= (the sentences are found by splitting "
+            raise ArgumentError(f"{what}: unit='sentence' needs corpus= (the sentences are found by splitting "
                              "every segment of the corpus, as apply_codebook(unit='sentence') does)")
         return
     if unit in BUILTIN_UNITS or unit in ("overlap", "proximity", "character", "paragraph"):
         hint = {"overlap": "; 'overlap' and 'proximity' are units of cooccurrence()",
                 "proximity": "; 'overlap' and 'proximity' are units of cooccurrence()",
                 "character": "; 'character' is a unit of agreement()"}.get(unit, "")
-        raise ValueError(f"{what}: unit {unit!r} is not accepted here; accepted units: {names}, "
+        raise ArgumentError(f"{what}: unit {unit!r} is not accepted here; accepted units: {names}, "
                          f"or a metadata column name{hint}")
     if corpus is not None:
         if any(unit in d.meta for d in corpus.documents):
@@ -423,11 +424,11 @@ def check_unit(unit, codings: pd.DataFrame, corpus, *, accepted: Sequence[str] =
         keys = sorted({k for d in corpus.documents for k in d.meta})
         if unit in codings.columns:
             return
-        raise ValueError(f"{what}: unit {unit!r} is neither one of {names} nor a column of the documents' metadata "
+        raise ArgumentError(f"{what}: unit {unit!r} is neither one of {names} nor a column of the documents' metadata "
                          f"(metadata columns: {', '.join(keys) or '(none)'})")
     if unit in codings.columns:
         return
-    raise ValueError(f"{what}: unit {unit!r} is neither one of {names} nor a column of the codings "
+    raise ArgumentError(f"{what}: unit {unit!r} is neither one of {names} nor a column of the codings "
                      "(pass corpus= to use document metadata)")
 
 
@@ -441,7 +442,7 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
     if unit == "document":
         doc_codes, doc_uniques = factorize_str(codings["doc_id"])
         if corpus is not None:
-            _check_known_docs(pd.Series(doc_uniques, dtype=object), corpus)
+            check_known_docs(pd.Series(doc_uniques, dtype=object), corpus)
             units = pd.Index(corpus.doc_ids, name="doc_id", dtype=object)
             key = units.get_indexer(doc_uniques).astype(np.int64)[doc_codes] if n else np.array([], dtype=np.int64)
         else:
@@ -454,7 +455,7 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
         empty = pd.MultiIndex.from_arrays([[], []], names=["doc_id", "segment_id"])
         # (doc, segment) pairs as single integers: doc position * width + segment id
         if corpus is not None:
-            _check_known_docs(pd.Series(doc_uniques, dtype=object), corpus)
+            check_known_docs(pd.Series(doc_uniques, dtype=object), corpus)
             doc_index = pd.Index(corpus.doc_ids, dtype=object)
             doc_pos = doc_index.get_indexer(doc_uniques).astype(np.int64)[doc_codes] if n else doc_codes
             u_docs = np.array([s.doc_id for s in corpus.segments], dtype=object)
@@ -480,10 +481,10 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
         return pd.DataFrame({"row": np.arange(n), "key": key}), units, 0
     if unit == "sentence":
         if corpus is None:
-            raise ValueError("unit='sentence' needs corpus= (the sentences are found by splitting every segment "
+            raise ArgumentError("unit='sentence' needs corpus= (the sentences are found by splitting every segment "
                              "of the corpus, as apply_codebook(unit='sentence') does)")
         docs = str_array(codings["doc_id"]) if n else np.array([], dtype=object)
-        _check_known_docs(pd.Series(docs, dtype=object), corpus)
+        check_known_docs(pd.Series(docs, dtype=object), corpus)
         sents = sentence_spans(corpus)
         units = pd.MultiIndex.from_frame(sents[["doc_id", "segment_id", "start", "end"]]) if len(sents) else \
             pd.MultiIndex.from_arrays([[], [], [], []], names=["doc_id", "segment_id", "start", "end"])
@@ -499,7 +500,7 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
         starts = codings["start"].astype("int64").to_numpy()
         ends = codings["end"].astype("int64").to_numpy()
         if corpus is not None:
-            _check_known_docs(pd.Series(docs), corpus)
+            check_known_docs(pd.Series(docs), corpus)
             rank = {d: i for i, d in enumerate(corpus.doc_ids)}
         else:
             rank = {d: i for i, d in enumerate(dict.fromkeys(docs))}
@@ -515,7 +516,7 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
     meta_docs = corpus is not None and any(unit in d.meta for d in corpus.documents)
     if meta_docs:
         docs = codings["doc_id"].astype(str)
-        _check_known_docs(docs, corpus)
+        check_known_docs(docs, corpus)
         per_doc = {d.doc_id: split_values(d.meta.get(unit)) for d in corpus.documents}
         for vals in per_doc.values():
             all_values.extend(vals)
@@ -526,7 +527,7 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
             all_values.extend(vals)
     else:
         check_unit(unit, codings, corpus, what="incidence_matrix")
-        raise ValueError(f"unit {unit!r} is not a metadata column")  # pragma: no cover - check_unit raised
+        raise ArgumentError(f"unit {unit!r} is not a metadata column")  # pragma: no cover - check_unit raised
     units = pd.Index(sorted(dict.fromkeys(all_values), key=natural_key), name=unit, dtype=object)
     lookup = {v: i for i, v in enumerate(units)}
     rows, keys = [], []
@@ -540,13 +541,14 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
     return pd.DataFrame({"row": np.asarray(rows, dtype=int), "key": np.asarray(keys, dtype=int)}), units, unassigned
 
 
-def _check_known_docs(docs: pd.Series, corpus) -> None:
+def check_known_docs(docs: pd.Series, corpus) -> None:
     known = set(corpus.doc_ids)
     bad = sorted(set(docs) - known)
     if bad:
         raise CodingsError(f"codings point at document(s) the corpus does not have: {', '.join(map(str, bad[:10]))}")
 
 
+@validate_params(rules=[needs("rollup", "hierarchy", "the codebook says which code is whose parent")])
 def incidence_matrix(
     codings: pd.DataFrame,
     *,
@@ -611,14 +613,14 @@ def incidence_matrix(
     K01            2
     K02            1
     """
-    _check_codings(codings, ["doc_id", "code"], "incidence_matrix")
+    check_columns(codings, ["doc_id", "code"], "incidence_matrix")
     check_unit(unit, codings, corpus, what="incidence_matrix")
     if unit == "segment":
-        _check_codings(codings, ["segment_id"], "incidence_matrix(unit='segment')")
+        check_columns(codings, ["segment_id"], "incidence_matrix(unit='segment')")
     if unit in ("span", "sentence"):
-        _check_codings(codings, ["start", "end"], f"incidence_matrix(unit={unit!r})")
+        check_columns(codings, ["start", "end"], f"incidence_matrix(unit={unit!r})")
     if rollup and hierarchy is None:
-        raise ValueError("incidence_matrix: rollup=True needs hierarchy= (the codebook that says who is whose parent)")
+        raise ArgumentError("incidence_matrix: rollup=True needs hierarchy= (the codebook that says who is whose parent)")
     codings = codings.reset_index(drop=True)
     pairs, units, n_unassigned = unit_keys(codings, unit, corpus)
     row_codes, code_uniques = factorize_str(codings["code"])

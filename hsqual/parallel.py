@@ -43,8 +43,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .errors import ArgumentError
 from .corpus import Corpus, Document
 from .segment import units_of_segment
+from .params import validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -83,12 +85,12 @@ def resolve_n_jobs(n_jobs) -> int:
     >>> resolve_n_jobs(0)
     Traceback (most recent call last):
     ...
-    ValueError: n_jobs must be a whole number of processes (1 or more), or -1 or None for every core, not 0
+    hsqual.errors.ArgumentError: n_jobs must be a whole number of processes (1 or more), or -1 or None for every core, not 0
     """
     if n_jobs is None or n_jobs == -1:
         return os.cpu_count() or 1
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a whole number of processes (1 or more), or -1 or None for every core, "
+        raise ArgumentError(f"n_jobs must be a whole number of processes (1 or more), or -1 or None for every core, "
                          f"not {n_jobs!r}")
     return n_jobs
 
@@ -111,9 +113,9 @@ def split_corpus(corpus: Corpus, *, batch_chars: int = BATCH_CHARS) -> list[Corp
     {'sector': None}
     """
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"split_corpus: expected a Corpus, not {type(corpus).__name__}")
+        raise ArgumentError(f"split_corpus: expected a Corpus, not {type(corpus).__name__}")
     if isinstance(batch_chars, bool) or not isinstance(batch_chars, int) or batch_chars < 1:
-        raise ValueError(f"batch_chars must be a whole number of characters (1 or more), not {batch_chars!r}")
+        raise ArgumentError(f"batch_chars must be a whole number of characters (1 or more), not {batch_chars!r}")
     columns: dict[str, None] = {}
     for d in corpus.documents:
         columns.update(dict.fromkeys(d.meta))
@@ -232,7 +234,7 @@ def _check_speakers(corpus: Corpus, speakers, exclude_speakers) -> None:
     known = {_fold(s.speaker) for s in corpus.segments if s.speaker is not None}
     unknown = [n for n in _names(given) if isinstance(n, str) and _fold(n) not in known]
     if unknown:
-        raise ValueError(f"{option}: no segment of the corpus has the speaker {unknown[0]!r}")
+        raise ArgumentError(f"{option}: no segment of the corpus has the speaker {unknown[0]!r}")
 
 
 def _pool(n_jobs: int):
@@ -301,6 +303,8 @@ def _n_workers(engine: str, n_jobs: int, client) -> int:
     return n_jobs
 
 
+@validate_params(types={"client": (lambda v: v is None or callable(getattr(v, "submit", None)),
+                                    "a dask.distributed Client or None")})
 def apply_codebook_parallel(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence",
                             language: str | None = None, coder: str = "rules",
                             speakers: str | Iterable[str] | None = None,
@@ -352,7 +356,7 @@ def apply_codebook_parallel(corpus: Corpus, codebook: Codebook, *, unit: str = "
     (12, 6)
     """
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
+        raise ArgumentError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
     _check_speakers(corpus, speakers, exclude_speakers)
     out, attrs = code_batches(corpus, codebook, unit=unit, language=language, coder=coder, speakers=speakers,
                               exclude_speakers=exclude_speakers, progress=progress, n_jobs=n_jobs, engine=engine,
@@ -393,7 +397,7 @@ def code_batches(corpus: Corpus, codebook, *, unit: str = "sentence", language: 
     (0, 1, ['Interviewer'])
     """
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, not {engine!r}")
+        raise ArgumentError(f"engine must be one of {', '.join(map(repr, ENGINES))}, not {engine!r}")
     n_jobs = resolve_n_jobs(n_jobs)
     options = {"unit": unit, "language": language, "coder": coder, "speakers": speakers,
                "exclude_speakers": exclude_speakers}

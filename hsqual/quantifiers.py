@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import re
+from .errors import ArgumentError
 
 __all__ = ["QUANTIFIERS", "quantifier_range"]
 
@@ -95,10 +96,10 @@ def quantifier_range(key: str, n: int) -> tuple[int, int]:
     >>> quantifier_range("a handful", 10)
     Traceback (most recent call last):
     ...
-    ValueError: unknown quantifier 'a handful'; expected one of: about half, all, almost all, ...
+    hsqual.errors.ArgumentError: unknown quantifier 'a handful'; expected one of: about half, all, almost all, ...
     """
     if not isinstance(n, int) or n < 1:
-        raise ValueError(f"sample size must be a positive integer, not {n!r}")
+        raise ArgumentError(f"sample size must be a positive integer, not {n!r}")
     k = " ".join(str(key).lower().split())
     if k in QUANTIFIERS:
         lo, hi = QUANTIFIERS[k](n)
@@ -110,10 +111,10 @@ def quantifier_range(key: str, n: int) -> tuple[int, int]:
     if m and _number(m.group(1)) is not None and _number(m.group(2)) is not None:
         total = _number(m.group(2))
         if total != n:
-            raise ValueError(f"quantifier {key!r} speaks of {total} but the sample has {n}")
+            raise ArgumentError(f"quantifier {key!r} speaks of {total} but the sample has {n}")
         count = _number(m.group(1))
         return count, count
-    raise ValueError(
+    raise ArgumentError(
         f"unknown quantifier {key!r}; expected one of: {', '.join(sorted(QUANTIFIERS))}, "
         "a number word, or '<k> out of <n>'"
     )

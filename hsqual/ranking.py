@@ -46,7 +46,9 @@ import pandas as pd
 
 from .codebook import Codebook
 from .corpus import Corpus
+from .embed import EMBEDDER_TYPE
 from .errors import HsqualError
+from .params import validate_params
 
 __all__ = [
     "RANK_UNITS",
@@ -490,8 +492,9 @@ def _resolve_embedder(embedder):
     return get_embedder(embedder)
 
 
+@validate_params(choices={"unit": RANK_UNITS}, types={"embedder": EMBEDDER_TYPE})
 def rank_units(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence", codes: Sequence[str] | None = None,
-               decisions: pd.DataFrame | None = None, embedder=None, settings: Settings | None = None,
+               decisions: pd.DataFrame | None = None, embedder: Any = None, settings: Settings | None = None,
                random_state: int = 0) -> pd.DataFrame:
     """Rank the units of a corpus, per code, by how likely each carries the code.
 
@@ -802,8 +805,10 @@ def _simulate_code(prep: _Prepared, code: str, truth: np.ndarray, batch: int, ra
     return reviewed
 
 
+@validate_params(choices={"unit": RANK_UNITS}, ranges={"batch": (1, None), "min_positives": (0, None)},
+                 types={"embedder": EMBEDDER_TYPE})
 def simulate_review(corpus: Corpus, codebook: Codebook, gold: pd.DataFrame, *, unit: str = "sentence",
-                    batch: int = 5, codes: Sequence[str] | None = None, embedder=None,
+                    batch: int = 5, codes: Sequence[str] | None = None, embedder: Any = None,
                     settings: Settings | None = None, fractions: Sequence[float] = (0.1, 0.2, 0.3),
                     min_positives: int = 3, random_state: int = 0) -> ReviewSimulation:
     """Replay a review of a coded corpus and measure how fast each code's units are found.

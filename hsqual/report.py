@@ -34,11 +34,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .cooccurrence import cooccurrence
-from .crosstab import code_by_case
+from .errors import ArgumentError
+from .cooccur import cooccurrence
+from .crosstabs import code_by_case
 from .frequencies import code_frequencies
 from .incidence import incidence_matrix
 from .writers import atomic_write, write_table, write_text
+from .params import validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -65,7 +67,7 @@ def write_figure(fig, path: str | os.PathLike, *, dpi: int = 150) -> Path:
     """
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in FIGURE_FORMATS:
-        raise ValueError(f"write_figure: the file name must end in {', '.join('.' + f for f in FIGURE_FORMATS)}, "
+        raise ArgumentError(f"write_figure: the file name must end in {', '.join('.' + f for f in FIGURE_FORMATS)}, "
                          f"not {Path(path).name!r}")
     import matplotlib
 
@@ -152,6 +154,7 @@ def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_") or "unit"
 
 
+@validate_params(choices={"lang": ("en", "ja")}, ranges={"top": (1, None)})
 def write_cooccurrence_report(
     codings: pd.DataFrame,
     corpus: Corpus,
@@ -187,7 +190,7 @@ def write_cooccurrence_report(
         each value), besides per document.
     measure : str
         The co-occurrence measure of the matrices, heatmaps and networks (see
-        :func:`hsqual.cooccurrence.cooccurrence`); the long tables always hold the counts too,
+        :func:`hsqual.cooccur.cooccurrence`); the long tables always hold the counts too,
         with Fisher's one-sided exact test and Benjamini-Hochberg adjusted p values.
     lang : {"en", "ja"}
         Language of the code labels, titles and axis titles in the figures (the page is in
@@ -234,9 +237,9 @@ def write_cooccurrence_report(
     from . import figures
 
     if corpus is None or codebook is None:
-        raise ValueError("write_cooccurrence_report: corpus and codebook are needed")
+        raise ArgumentError("write_cooccurrence_report: corpus and codebook are needed")
     if not isinstance(title, str) or not title.strip():
-        raise ValueError("write_cooccurrence_report: title must be a non-empty string")
+        raise ArgumentError("write_cooccurrence_report: title must be a non-empty string")
     if isinstance(unit_columns, str):
         unit_columns = [unit_columns]
     out = Path(out_dir)

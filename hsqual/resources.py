@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import StudyError
+from .errors import ArgumentError, StudyError
+from .params import validate_params
 
 __all__ = ["bundled_path", "bundled_codebooks", "study_dir"]
 
@@ -36,7 +37,7 @@ def bundled_path(kind: str) -> Path:
     True
     """
     if kind not in _KINDS:
-        raise ValueError(f"bundled_path: kind must be one of {_KINDS}, not {kind!r}")
+        raise ArgumentError(f"bundled_path: kind must be one of {_KINDS}, not {kind!r}")
     for candidate in (_PACKAGE / "bundled" / kind, _PACKAGE.parent / kind):
         if candidate.is_dir():
             return candidate
@@ -46,6 +47,7 @@ def bundled_path(kind: str) -> Path:
     )
 
 
+@validate_params()
 def bundled_codebooks() -> list[Path]:
     """The bundled codebook files, sorted by name.
 
@@ -58,6 +60,7 @@ def bundled_codebooks() -> list[Path]:
     return sorted(bundled_path("codebooks").glob("*.yaml"))
 
 
+@validate_params()
 def study_dir(name: str) -> Path:
     """The data folder of a bundled study, e.g. ``study_dir("kurusu2015")``.
 

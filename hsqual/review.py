@@ -91,6 +91,7 @@ from .codebook import Codebook
 from .codings import codings_frame, is_machine_coder, read_codings
 from .corpus import Corpus
 from .errors import ReviewError
+from .params import validate_params
 
 __all__ = [
     "VERDICTS",
@@ -187,6 +188,7 @@ def _check_record(obj, line: int, path) -> dict:
     return {k: obj.get(k) for k in LOG_FIELDS}
 
 
+@validate_params(choices={"unit": _UNITS})
 def read_review_log(
     path: str | os.PathLike,
     *,

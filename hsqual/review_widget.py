@@ -29,6 +29,7 @@ from __future__ import annotations
 import html
 
 from .errors import HsqualError
+from .params import validate_params
 from .review import ReviewItem, ReviewSession
 
 __all__ = ["ReviewWidget", "review_widget"]
@@ -157,6 +158,7 @@ class ReviewWidget:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+@validate_params(ranges={"n": (1, None)})
 def review_widget(session: ReviewSession, *, code: str | None = None, n: int | None = None) -> ReviewWidget:
     """A review widget over a session (display it as a cell's last value).
 

@@ -49,7 +49,8 @@ import unicodedata
 from collections.abc import Iterable
 
 from .corpus import Corpus, Document, Segment
-from .errors import TranscriptError
+from .errors import ArgumentError, TranscriptError
+from .params import validate_params
 
 __all__ = [
     "UNITS",
@@ -180,6 +181,7 @@ def _is_indented(text: str, s: int, e: int) -> bool:
 # paragraphs and items
 
 
+@validate_params()
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
     """Paragraphs: blank-line separated blocks; a line that starts a list item starts a new one.
 
@@ -220,6 +222,7 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+@validate_params()
 def split_items(text: str) -> list[tuple[int, int]]:
     """List items: bullets (``•・●○■◆-*``), numbered items (``1.``, ``①``, ``4-1.``).
 
@@ -299,6 +302,7 @@ def _speaker_names(speakers) -> set[str] | None:
     return names or None
 
 
+@validate_params()
 def split_turns(text: str, speakers: Iterable[str] | str | None = None) -> list[tuple[int, int, str | None]]:
     """Speaker turns ``(start, end, speaker)``; the label is not part of the turn's text.
 
@@ -376,6 +380,7 @@ _EN_ABBREV = {
 _EN_NUMBERED_ABBREV = {"no", "nos", "art", "sec", "ch", "para"}
 
 
+@validate_params()
 def split_sentences(text: str, *, language: str) -> list[tuple[int, int]]:
     """Sentences of ``text`` as ``(start, end)`` offsets, whitespace trimmed.
 
@@ -568,6 +573,7 @@ def _within(text: str, containers, unit: str, language: str) -> list[tuple[int, 
 _CONTAINER_KINDS = ("turn", "excerpt")
 
 
+@validate_params()
 def segment_corpus(corpus: Corpus, unit: str) -> Corpus:
     """The same documents cut into ``unit`` segments.
 
@@ -593,7 +599,7 @@ def segment_corpus(corpus: Corpus, unit: str) -> Corpus:
     [(1, 'Interviewer', 'Why?'), (2, 'Interviewee 4', 'Dignity.'), (3, 'Interviewee 4', 'And freedom.')]
     """
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"segment_corpus: expected a Corpus, got {type(corpus).__name__}")
+        raise ArgumentError(f"segment_corpus: expected a Corpus, got {type(corpus).__name__}")
     unit = _check_unit(unit)
     segments: list[Segment] = []
     for doc in corpus.documents:
@@ -632,18 +638,18 @@ def _doc_language(doc: Document) -> str:
 
 def _check_text(text, fn: str) -> None:
     if not isinstance(text, str):
-        raise TypeError(f"{fn}: text must be a str, not {type(text).__name__}")
+        raise ArgumentError(f"{fn}: text must be a str, not {type(text).__name__}")
 
 
 def _check_language(language, fn: str) -> str:
     if language not in _LANGUAGES:
-        raise ValueError(f"{fn}: language must be one of {_LANGUAGES}, not {language!r}")
+        raise ArgumentError(f"{fn}: language must be one of {_LANGUAGES}, not {language!r}")
     return language
 
 
 def _check_unit(unit) -> str:
     if unit not in UNITS:
-        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+        raise ArgumentError(f"unit must be one of {UNITS}, not {unit!r}")
     return unit
 
 
@@ -669,5 +675,5 @@ def units_of_segment(segment, unit: str, *, language: str) -> list[tuple[int, in
     elif unit == "paragraph":
         pieces = split_paragraphs(segment.text)
     else:
-        raise ValueError(f"units_of_segment: unit must be 'segment', 'sentence' or 'paragraph', not {unit!r}")
+        raise ArgumentError(f"units_of_segment: unit must be 'segment', 'sentence' or 'paragraph', not {unit!r}")
     return [(segment.start + a, segment.start + b) for a, b in pieces if b > a and segment.text[a:b].strip()]

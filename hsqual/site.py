@@ -36,7 +36,7 @@ Example
 ...      "quote": "protect people", "coder": "ana"},
 ...     {"doc_id": "int01", "segment_id": 1, "code": "empowerment", "start": 22, "end": 34,
 ...      "quote": "empower them", "coder": "ana"}])
->>> index = write_site(corpus, codings, cb, pathlib.Path(tempfile.mkdtemp()) / "site")
+>>> index = write_site(codings, corpus, cb, pathlib.Path(tempfile.mkdtemp()) / "site")
 >>> sorted(p.name for p in index.parent.rglob("*.html"))
 ['empowerment--protection.html', 'empowerment.html', 'index.html', 'int01.html', 'matrix.html', 'protection.html']
 """
@@ -53,11 +53,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .codings import codings_frame
-from .cooccurrence import PASSAGE_UNITS, cooccurrence, cooccurrence_passages
-from .errors import CodingsError, HsqualError
+from .cooccur import PASSAGE_UNITS, cooccurrence, cooccurrence_passages
+from .errors import ArgumentError, CodingsError, HsqualError
 from .view import VIEW_CSS, VIEW_JS, code_colors, document_html, highlight_text, page_html
 from .writers import atomic_folder
 from .writers import write_text
+from .params import validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -394,7 +395,8 @@ def _save(text: str, path: Path) -> Path:
     return write_text(text, path, sync=False)  # inside the temporary folder: moved into place as a whole
 
 
-def write_site(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook | None, out: str | os.PathLike, *, title: str = "Coded documents",
+@validate_params(choices={"lang": ("en", "ja")}, ranges={"context": (0, None)}, swapped=("codings", "corpus"))
+def write_site(codings: pd.DataFrame, corpus: Corpus, codebook: Codebook | None, out: str | os.PathLike, *, title: str = "Coded documents",
                lang: str = "en", unit: str = "segment", context: int = 240) -> Path:
     """Write a static site of a coded project into the folder ``out``; return its ``index.html``.
 
@@ -404,10 +406,10 @@ def write_site(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook | None,
 
     Parameters
     ----------
-    corpus : Corpus
-        The documents the codings point into.
     codings : pandas.DataFrame
         A codings table (every coder's rows are shown; the pages tell them apart).
+    corpus : Corpus
+        The documents the codings point into.
     codebook : Codebook or None
         Labels, definitions, colours and the hierarchy; codes it lacks are shown by id.
     out : str or PathLike
@@ -439,7 +441,7 @@ def write_site(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook | None,
     >>> import hsqual
     >>> study = hsqual.studies.kurusu2015.load()
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "site"
-    >>> index = write_site(study.corpus, study.codings, study.codebook, out, unit="document")
+    >>> index = write_site(study.codings, study.corpus, study.codebook, out, unit="document")
     >>> index.relative_to(out).as_posix(), len(list((out / "docs").glob("*.html")))
     ('index.html', 101)
     >>> 'href="docs/K001.html"' in index.read_text(encoding="utf-8")
@@ -448,9 +450,9 @@ def write_site(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook | None,
     from .corpus import Corpus
 
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"write_site: corpus must be a Corpus (hsqual.load_corpus), not {type(corpus).__name__}")
+        raise ArgumentError(f"write_site: corpus must be a Corpus (hsqual.load_corpus), not {type(corpus).__name__}")
     if unit not in PASSAGE_UNITS:
-        raise ValueError(f"write_site: unit must be one of {', '.join(map(repr, PASSAGE_UNITS))}, not {unit!r}")
+        raise ArgumentError(f"write_site: unit must be one of {', '.join(map(repr, PASSAGE_UNITS))}, not {unit!r}")
     df = codings_frame(codings)
     unknown = sorted(set(df["doc_id"]) - set(corpus.doc_ids))
     if unknown:

@@ -50,10 +50,11 @@ import pandas as pd
 
 from .codebook import Codebook
 from .corpus import Corpus, Document
-from .errors import RuleSyntaxError, TranscriptError
+from .errors import ArgumentError, RuleSyntaxError, TranscriptError
 from .parallel import code_batch, code_batches, resolve_n_jobs
 from .transcripts import list_transcripts, load_corpus
 from .writers import atomic_write
+from .params import validate_params
 
 __all__ = ["code_archive", "archive_chunks", "DEFAULT_CHUNK_SIZE"]
 
@@ -70,7 +71,7 @@ def _files(path_or_paths) -> list[Path]:
     out: list[Path] = []
     for item in items:
         if not isinstance(item, (str, os.PathLike)):
-            raise TypeError(f"code_archive: expected paths, got {type(item).__name__}")
+            raise ArgumentError(f"code_archive: expected paths, got {type(item).__name__}")
         p = Path(item)
         if p.is_dir():
             read, skipped = list_transcripts(p)
@@ -109,7 +110,7 @@ def archive_chunks(path_or_paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> li
     [['meeting_page1.json'], ['speech_page1.json', 'speech_page2.json']]
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a whole number of bytes (1 or more), not {chunk_size!r}")
+        raise ArgumentError(f"chunk_size must be a whole number of bytes (1 or more), not {chunk_size!r}")
     files = _files(path_or_paths)
     # the last Diet page holding each meeting: a chunk may not end before it
     from .diet import diet_issue_ids
@@ -192,6 +193,7 @@ class _Sink:
             self.writer = None
 
 
+@validate_params()
 def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], codebook: Codebook, *,
                  out: str | os.PathLike, unit: str = "sentence", chunk_size: int = DEFAULT_CHUNK_SIZE,
                  language: str | None = None, encoding: str | None = None, coder: str = "rules",
@@ -260,13 +262,13 @@ def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike],
     >>> pd.testing.assert_frame_equal(streamed, in_memory, check_dtype=False)
     """
     if not isinstance(codebook, Codebook):
-        raise TypeError(f"expected a Codebook, not {type(codebook).__name__} (load one with hsqual.load_codebook)")
+        raise ArgumentError(f"expected a Codebook, not {type(codebook).__name__} (load one with hsqual.load_codebook)")
     target = Path(out)
     suffix = target.suffix.lower()
     if suffix not in _FORMATS:
-        raise ValueError(f"{target}: code_archive writes .parquet or .csv files, not {suffix or 'no suffix'!r}")
+        raise ArgumentError(f"{target}: code_archive writes .parquet or .csv files, not {suffix or 'no suffix'!r}")
     if speakers is not None and exclude_speakers is not None:
-        raise ValueError("give speakers (the turns to code) or exclude_speakers (the turns to leave out), not both")
+        raise ArgumentError("give speakers (the turns to code) or exclude_speakers (the turns to leave out), not both")
     n_jobs = resolve_n_jobs(n_jobs)
     chunks = archive_chunks(path_or_paths, chunk_size=chunk_size)
     columns = _meta_columns(codebook) - {"speaker"}
@@ -356,4 +358,4 @@ def _check_archive(options: dict, columns: set[str], seen_columns: set[str], see
         names = [given] if isinstance(given, str) else list(given)
         unknown = [n for n in names if str(n).strip().casefold() not in seen_speakers]
         if unknown:
-            raise ValueError(f"{option}: no segment of the archive has the speaker {unknown[0]!r}")
+            raise ArgumentError(f"{option}: no segment of the archive has the speaker {unknown[0]!r}")

@@ -49,7 +49,8 @@ import pandas as pd
 
 from .codings import CODINGS_COLUMNS, codings_frame, is_machine_coder
 from .corpus import Corpus
-from .errors import CodingsError
+from .errors import ArgumentError, CodingsError
+from .params import validate_params
 
 __all__ = [
     "SUGGEST_CODER",
@@ -118,9 +119,9 @@ def content_words(text: str, *, language: str = "en") -> list[str]:
     ['人々', '尊厳', '守る', '重要']
     """
     if not isinstance(text, str):
-        raise TypeError(f"content_words: text must be a string, not {type(text).__name__}")
+        raise ArgumentError(f"content_words: text must be a string, not {type(text).__name__}")
     if language not in ("en", "ja"):
-        raise ValueError(f"content_words: language must be 'en' or 'ja', not {language!r}")
+        raise ArgumentError(f"content_words: language must be 'en' or 'ja', not {language!r}")
     return list(_content_words_cached(text, language))
 
 
@@ -134,7 +135,7 @@ def _analyzer(unit: tuple[str, str]) -> list[str]:
 
 def _check_unit(unit: str, where: str) -> None:
     if unit not in _UNITS:
-        raise ValueError(f"{where}: unit must be one of {', '.join(map(repr, _UNITS))}, not {unit!r}")
+        raise ArgumentError(f"{where}: unit must be one of {', '.join(map(repr, _UNITS))}, not {unit!r}")
 
 
 def _units(corpus: Corpus, unit: str) -> pd.DataFrame:
@@ -212,7 +213,7 @@ def _judged_units(units: pd.DataFrame, labels: dict, judged, unit: str, where: s
     keys = set(labels)
     if judged is not None:
         if isinstance(judged, (str, bytes)):
-            raise TypeError(f"{where}: judged must be a list of units, not a single string")
+            raise ArgumentError(f"{where}: judged must be a list of units, not a single string")
         known = set(units["key"])
         wanted = set()
         if unit == "sentence":
@@ -220,14 +221,14 @@ def _judged_units(units: pd.DataFrame, labels: dict, judged, unit: str, where: s
             for item in items:
                 if (isinstance(item, str) or not isinstance(item, Sequence) or len(item) != 3
                         or not all(isinstance(v, Integral) and not isinstance(v, bool) for v in item[1:])):
-                    raise ValueError(f"{where}: with unit='sentence', judged lists (doc_id, start, end) spans, "
+                    raise ArgumentError(f"{where}: with unit='sentence', judged lists (doc_id, start, end) spans, "
                                      f"not {item!r}")
             if items:
                 rows, hit = _sentence_hits([i[0] for i in items], [i[1] for i in items], [i[2] for i in items],
                                            units)
                 missed = sorted(set(range(len(items))) - set(rows.tolist()))
                 if missed:
-                    raise ValueError(f"{where}: judged span {items[missed[0]]!r} lies in no sentence of the corpus")
+                    raise ArgumentError(f"{where}: judged span {items[missed[0]]!r} lies in no sentence of the corpus")
                 wanted = {units["key"].iloc[k] for k in hit.tolist()}
             keys |= wanted
             return units[units["key"].isin(keys)].reset_index(drop=True)
@@ -236,10 +237,10 @@ def _judged_units(units: pd.DataFrame, labels: dict, judged, unit: str, where: s
                 key = (item, 0) if isinstance(item, str) else (item[0], 0)
             else:
                 if isinstance(item, str) or len(item) != 2:
-                    raise ValueError(f"{where}: with unit='segment', judged lists (doc_id, segment_id) pairs, not {item!r}")
+                    raise ArgumentError(f"{where}: with unit='segment', judged lists (doc_id, segment_id) pairs, not {item!r}")
                 key = (item[0], int(item[1]))
             if key not in known:
-                raise ValueError(f"{where}: judged unit {item!r} is not a unit of the corpus")
+                raise ArgumentError(f"{where}: judged unit {item!r} is not a unit of the corpus")
             wanted.add(key)
         keys |= wanted
     return units[units["key"].isin(keys)].reset_index(drop=True)
@@ -247,7 +248,7 @@ def _judged_units(units: pd.DataFrame, labels: dict, judged, unit: str, where: s
 
 def _human(codings: pd.DataFrame, where: str) -> pd.DataFrame:
     if not isinstance(codings, pd.DataFrame):
-        raise TypeError(f"{where}: codings must be a DataFrame (the codings table), not {type(codings).__name__}")
+        raise ArgumentError(f"{where}: codings must be a DataFrame (the codings table), not {type(codings).__name__}")
     df = codings_frame(codings)
     return df[np.array([not is_machine_coder(c) for c in df["coder"]], dtype=bool)]
 
@@ -271,7 +272,7 @@ def _select_codes(codes, present: Iterable[str], where: str) -> list[str]:
     codes = list(dict.fromkeys(codes))
     bad = [c for c in codes if not isinstance(c, str) or not c]
     if bad:
-        raise ValueError(f"{where}: codes must be code ids (strings), got {bad[:5]}")
+        raise ArgumentError(f"{where}: codes must be code ids (strings), got {bad[:5]}")
     return codes
 
 
@@ -287,6 +288,7 @@ def _training_units(codings, corpus, unit, codes, judged, where):
     return units, labels, _judged_units(units, labels, judged, unit, where), codes
 
 
+@validate_params()
 def suggest_codes(
     codings: pd.DataFrame,
     corpus: Corpus,
@@ -368,14 +370,14 @@ def suggest_codes(
     """
     where = "suggest_codes"
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"{where}: corpus must be a Corpus, not {type(corpus).__name__}")
+        raise ArgumentError(f"{where}: corpus must be a Corpus, not {type(corpus).__name__}")
     _check_unit(unit, where)
     if not isinstance(min_examples, int) or min_examples < 1:
-        raise ValueError(f"{where}: min_examples must be a whole number of at least 1, not {min_examples!r}")
+        raise ArgumentError(f"{where}: min_examples must be a whole number of at least 1, not {min_examples!r}")
     if not isinstance(threshold, Real) or not 0 <= threshold <= 1:
-        raise ValueError(f"{where}: threshold must be a score between 0 and 1, not {threshold!r}")
+        raise ArgumentError(f"{where}: threshold must be a score between 0 and 1, not {threshold!r}")
     if not isinstance(top_k, int) or top_k < 1:
-        raise ValueError(f"{where}: top_k must be a whole number of at least 1, not {top_k!r}")
+        raise ArgumentError(f"{where}: top_k must be a whole number of at least 1, not {top_k!r}")
     units, labels, coded, codes = _training_units(codings, corpus, unit, codes, judged, where)
     X_all = list(zip(units["language"], units["text"]))
     X_train = list(zip(coded["language"], coded["text"]))
@@ -458,6 +460,7 @@ def _why_nothing(codings, coded, codes, learnt, skipped, threshold, min_examples
             "to see weaker suggestions")
 
 
+@validate_params()
 def accept_suggestions(
     codings: pd.DataFrame,
     suggestions: pd.DataFrame,
@@ -504,9 +507,9 @@ def accept_suggestions(
     """
     where = "accept_suggestions"
     if not isinstance(coder, str) or not coder.strip():
-        raise ValueError(f"{where}: coder must name the person accepting the suggestions, e.g. coder='tanaka'")
+        raise ArgumentError(f"{where}: coder must name the person accepting the suggestions, e.g. coder='tanaka'")
     if is_machine_coder(coder):
-        raise ValueError(f"{where}: coder {coder!r} is a machine coder; accepted suggestions are recorded "
+        raise ArgumentError(f"{where}: coder {coder!r} is a machine coder; accepted suggestions are recorded "
                          "under the name of the person who accepted them")
     if not isinstance(suggestions, pd.DataFrame) or "score" not in suggestions.columns:
         raise CodingsError(f"{where}: suggestions must be the table suggest_codes returns (with a 'score' column)")
@@ -519,20 +522,20 @@ def accept_suggestions(
         raise CodingsError(f"{where}: suggestions hold rows of coder(s) {', '.join(not_suggest)}; "
                            f"expected only coder {SUGGEST_CODER!r}")
     if isinstance(accept, bool):
-        raise TypeError(f"{where}: accept must be suggestion ids or a score, not {accept!r}")
+        raise ArgumentError(f"{where}: accept must be suggestion ids or a score, not {accept!r}")
     if isinstance(accept, Integral):
-        raise TypeError(f"{where}: accept={accept!r} is ambiguous: pass [{accept}] to accept suggestion {accept}, "
+        raise ArgumentError(f"{where}: accept={accept!r} is ambiguous: pass [{accept}] to accept suggestion {accept}, "
                         f"or {float(accept)} to accept every suggestion scoring at least {float(accept)}")
     if isinstance(accept, Real):
         if not 0 <= accept <= 1:
-            raise ValueError(f"{where}: a score threshold must lie between 0 and 1, not {accept!r}")
+            raise ArgumentError(f"{where}: a score threshold must lie between 0 and 1, not {accept!r}")
         chosen = sugg[sugg["score"] >= accept]
     else:
         ids = list(accept)
         known = set(sugg["suggestion_id"].astype(int))
         unknown = [i for i in ids if i not in known]
         if unknown:
-            raise ValueError(f"{where}: no suggestion with id(s) {unknown[:10]}; "
+            raise ArgumentError(f"{where}: no suggestion with id(s) {unknown[:10]}; "
                              f"ids run {min(known, default=0)}-{max(known, default=0)}")
         chosen = sugg[sugg["suggestion_id"].isin(ids)]
     have = set(zip(base["doc_id"], base["segment_id"], base["code"], base["start"], base["end"], base["coder"]))
@@ -550,6 +553,7 @@ def accept_suggestions(
     return codings_frame(pd.concat([base, codings_frame(rows)], ignore_index=True))
 
 
+@validate_params()
 def evaluate_suggestions(
     codings: pd.DataFrame,
     corpus: Corpus,
@@ -619,10 +623,10 @@ def evaluate_suggestions(
 
     where = "evaluate_suggestions"
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"{where}: corpus must be a Corpus, not {type(corpus).__name__}")
+        raise ArgumentError(f"{where}: corpus must be a Corpus, not {type(corpus).__name__}")
     _check_unit(unit, where)
     if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
-        raise ValueError(f"{where}: cv must be a whole number of folds, at least 2, not {cv!r}")
+        raise ArgumentError(f"{where}: cv must be a whole number of folds, at least 2, not {cv!r}")
     _, labels, coded, codes = _training_units(codings, corpus, unit, codes, judged, where)
     X = np.empty(len(coded), dtype=object)
     X[:] = list(zip(coded["language"], coded["text"]))

@@ -38,7 +38,8 @@ import codecs
 import os
 from pathlib import Path
 
-from .errors import TranscriptError
+from .errors import ArgumentError, TranscriptError
+from .params import validate_params
 
 __all__ = ["read_bytes", "read_head", "read_text", "read_text_and_encoding", "decode_bytes", "detect_encoding",
            "sniff_binary", "normalize_newlines"]
@@ -174,7 +175,7 @@ def detect_encoding(data: bytes, *, path: str | os.PathLike | None = None) -> st
     hsqual.errors.TranscriptError: notes.txt: found a NUL byte at byte position 8: ...
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"detect_encoding: expected bytes, not {type(data).__name__}")
+        raise ArgumentError(f"detect_encoding: expected bytes, not {type(data).__name__}")
     data = bytes(data)
     kind = sniff_binary(data)
     if kind is not None:
@@ -242,7 +243,7 @@ def decode_bytes(data: bytes, *, encoding: str | None = None, path: str | os.Pat
     '第1回①'
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"decode_bytes: expected bytes, not {type(data).__name__}")
+        raise ArgumentError(f"decode_bytes: expected bytes, not {type(data).__name__}")
     data = bytes(data)
     if encoding is None:
         enc = detect_encoding(data, path=path)
@@ -358,6 +359,7 @@ def read_text_and_encoding(path: str | os.PathLike, *, encoding: str | None = No
     return decode_bytes(data, encoding=found, path=p), found
 
 
+@validate_params()
 def read_text(path: str | os.PathLike, *, encoding: str | None = None) -> str:
     """Read a text file and return its text with newlines as they are.
 
@@ -388,5 +390,5 @@ def normalize_newlines(text: str) -> str:
     'Q: Why?\\nA: Dignity.\\nEnd'
     """
     if not isinstance(text, str):
-        raise TypeError(f"normalize_newlines: expected str, not {type(text).__name__}")
+        raise ArgumentError(f"normalize_newlines: expected str, not {type(text).__name__}")
     return text.replace("\r\n", "\n").replace("\r", "\n")

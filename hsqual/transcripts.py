@@ -58,10 +58,11 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import SEGMENT_KINDS, Corpus, Document, Segment
-from .errors import TranscriptError
+from .errors import ArgumentError, TranscriptError
 from .segment import UNITS, segment_corpus
 from .codings import REQUIRED_COLUMNS as _CODINGS_REQUIRED
 from .textio import read_head, read_text, read_text_and_encoding
+from .params import validate_params
 
 __all__ = [
     "SUFFIXES",
@@ -112,7 +113,7 @@ def detect_language(text: str) -> str:
     ('ja', 'en')
     """
     if not isinstance(text, str):
-        raise TypeError(f"detect_language: text must be a str, not {type(text).__name__}")
+        raise ArgumentError(f"detect_language: text must be a str, not {type(text).__name__}")
     letters = wide = 0
     for ch in text[:20000]:
         if ch.isalpha():
@@ -166,7 +167,7 @@ def parse_transcript(
     hsqual.errors.TranscriptError: int04.md:3: segments entry 1 [1, 'sentence', 0, 40, None]: offsets 0-40 do not slice the body (it has 17 characters)
     """
     if not isinstance(text, str):
-        raise TypeError(f"parse_transcript: text must be a str, not {type(text).__name__}")
+        raise ArgumentError(f"parse_transcript: text must be a str, not {type(text).__name__}")
     _check_language_arg(language)
     return _parse_with_segments(text, path=path, doc_id=doc_id, language=language)[0]
 
@@ -318,6 +319,7 @@ def _make_document(body: str, header: Mapping, *, path, doc_id, language) -> Doc
     return Document(str(did), body, meta)
 
 
+@validate_params()
 def read_transcript(path: str | os.PathLike, *, encoding: str | None = None, language: str | None = None) -> Document:
     """Read one transcript file (``.md``, ``.txt``, ``.docx``, or a ``.csv`` holding one document).
 
@@ -540,6 +542,7 @@ def read_csv_transcripts(
 # corpus
 
 
+@validate_params()
 def load_corpus(
     path_or_paths: str | os.PathLike | Iterable[str | os.PathLike],
     *,
@@ -612,7 +615,7 @@ def load_corpus(
     [(1, 'document', 'Dignity matters. Fear recedes.')]
     """
     if unit is not None and unit not in UNITS:
-        raise ValueError(f"load_corpus: unit must be one of {UNITS} or None, not {unit!r}")
+        raise ArgumentError(f"load_corpus: unit must be one of {UNITS} or None, not {unit!r}")
     _check_language_arg(language)
     paths = _collect(path_or_paths)
     documents: list[Document] = []
@@ -686,7 +689,7 @@ def _collect(path_or_paths) -> list[Path]:
         try:
             items = list(path_or_paths)
         except TypeError:
-            raise TypeError(
+            raise ArgumentError(
                 f"load_corpus: expected a path, a glob pattern or a list of them, not {type(path_or_paths).__name__}"
             ) from None
         if not items:
@@ -694,7 +697,7 @@ def _collect(path_or_paths) -> list[Path]:
     out: list[Path] = []
     for item in items:
         if not isinstance(item, (str, os.PathLike)):
-            raise TypeError(f"load_corpus: expected paths, got {type(item).__name__}")
+            raise ArgumentError(f"load_corpus: expected paths, got {type(item).__name__}")
         p = Path(item)
         if p.is_dir():
             found, skipped = _scan(p)
@@ -788,6 +791,7 @@ def _names(names: list[str], limit: int = 20) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+@validate_params()
 def list_transcripts(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Path, str]]]:
     """What :func:`load_corpus` reads from a folder, and what it skips and why.
 
@@ -825,10 +829,10 @@ def list_transcripts(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[
 
 def _as_path(path, fn: str) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{fn}: path must be a str or PathLike, not {type(path).__name__}")
+        raise ArgumentError(f"{fn}: path must be a str or PathLike, not {type(path).__name__}")
     return Path(path)
 
 
 def _check_language_arg(language) -> None:
     if language is not None and language not in _LANGUAGES:
-        raise ValueError(f"language must be one of {_LANGUAGES} or None, not {language!r}")
+        raise ArgumentError(f"language must be one of {_LANGUAGES} or None, not {language!r}")

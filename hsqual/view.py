@@ -25,7 +25,7 @@ Example
 >>> corpus = Corpus([Document("d1", text, {"language": "en"})])
 >>> codings = codings_frame([{"doc_id": "d1", "segment_id": 1, "code": "protection", "start": 8,
 ...                           "end": 22, "quote": "protect people", "coder": "ana"}])
->>> view = show_document(corpus, codings, "d1")
+>>> view = show_document(codings, corpus, "d1")
 >>> 'data-code="protection"' in view._repr_html_()
 True
 """
@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from .errors import ArgumentError
+from .params import validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -332,7 +334,7 @@ def _frame(codings: pd.DataFrame) -> pd.DataFrame:
     from .codings import CODINGS_COLUMNS, codings_frame
 
     if not isinstance(codings, pd.DataFrame):
-        raise TypeError(f"codings must be a DataFrame (hsqual.read_codings), not {type(codings).__name__}")
+        raise ArgumentError(f"codings must be a DataFrame (hsqual.read_codings), not {type(codings).__name__}")
     if list(codings.columns[:len(CODINGS_COLUMNS)]) == CODINGS_COLUMNS and all(
             pd.api.types.is_integer_dtype(codings[c]) for c in ("segment_id", "start", "end")) and all(
             codings[c].dtype == object for c in ("doc_id", "code", "quote", "coder", "rule", "memo")):
@@ -352,7 +354,7 @@ def _select(df: pd.DataFrame, what: str, wanted, known: Iterable[str], expand=No
     known = set(known)
     unknown = [w for w in wanted if w not in known]
     if unknown:
-        raise ValueError(f"{what}: {', '.join(map(repr, unknown))} not found; known {what}: "
+        raise ArgumentError(f"{what}: {', '.join(map(repr, unknown))} not found; known {what}: "
                          f"{', '.join(sorted(known)[:30])}{' …' if len(known) > 30 else ''}")
     keep = set(wanted)
     if expand is not None:
@@ -551,7 +553,7 @@ class CodedDocument:
     >>> from hsqual.codings import codings_frame
     >>> from hsqual.corpus import Corpus, Document
     >>> corpus = Corpus([Document("d1", "Fear and want.")])
-    >>> view = show_document(corpus, codings_frame(), "d1")
+    >>> view = show_document(codings_frame(), corpus, "d1")
     >>> view
     <CodedDocument 'd1': 14 characters, 0 codings>
     >>> view.to_html().startswith("<!DOCTYPE html>")
@@ -584,7 +586,8 @@ class CodedDocument:
         return write_text(self.to_html(), path)
 
 
-def show_document(corpus: Corpus, codings: pd.DataFrame, doc_id: str, *, codebook: Codebook | None = None,
+@validate_params(choices={"lang": ("en", "ja")}, swapped=("codings", "corpus"))
+def show_document(codings: pd.DataFrame, corpus: Corpus, doc_id: str, *, codebook: Codebook | None = None,
                   codes: str | Iterable[str] | None = None, coders: str | Iterable[str] | None = None,
                   lang: str | None = None) -> CodedDocument:
     """Show one document with its coded spans highlighted (Jupyter renders the result).
@@ -599,10 +602,10 @@ def show_document(corpus: Corpus, codings: pd.DataFrame, doc_id: str, *, codeboo
 
     Parameters
     ----------
-    corpus : Corpus
-        The documents (its segments give the turns and speakers).
     codings : pandas.DataFrame
         A codings table (any documents; this one's rows are shown).
+    corpus : Corpus
+        The documents (its segments give the turns and speakers).
     doc_id : str
         The document to show.
     codebook : Codebook, optional, keyword-only
@@ -630,15 +633,15 @@ def show_document(corpus: Corpus, codings: pd.DataFrame, doc_id: str, *, codeboo
     -------
     >>> import hsqual
     >>> study = hsqual.studies.kurusu2015.load()
-    >>> view = show_document(study.corpus, study.codings, "K100", codebook=study.codebook)
+    >>> view = show_document(study.codings, study.corpus, "K100", codebook=study.codebook)
     >>> view
     <CodedDocument 'K100': 2280 characters, 12 codings>
-    >>> show_document(study.corpus, study.codings, "K100", codebook=study.codebook, codes="risk")
+    >>> show_document(study.codings, study.corpus, "K100", codebook=study.codebook, codes="risk")
     <CodedDocument 'K100': 2280 characters, 5 codings>
-    >>> show_document(study.corpus, study.codings, "K100", coders="rules")
+    >>> show_document(study.codings, study.corpus, "K100", coders="rules")
     Traceback (most recent call last):
     ...
-    ValueError: coders: 'rules' not found; known coders: kurusu2015
+    hsqual.errors.ArgumentError: coders: 'rules' not found; known coders: kurusu2015
     """
     doc = corpus.doc(doc_id)
     fragment = document_html(corpus, codings, doc_id, codebook=codebook, codes=codes, coders=coders, lang=lang)

@@ -49,7 +49,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import OutputError
+from .errors import ArgumentError, OutputError
+from .params import validate_params
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -242,6 +243,7 @@ def _put_in_place(tmp: Path, target: Path, replace) -> None:
 
 
 @contextlib.contextmanager
+@validate_params()
 def atomic_write(
     path: str | os.PathLike, mode: str = "w", *, encoding: str | None = "utf-8", newline: str | None = None,
     replace: bool | FileState = True, sync: bool = True,
@@ -289,7 +291,7 @@ def atomic_write(
     hsqual.errors.OutputError: .../codings.csv: the file exists; refusing to replace it
     """
     if mode not in ("w", "wb"):
-        raise ValueError(f"atomic_write: mode must be 'w' or 'wb', not {mode!r}")
+        raise ArgumentError(f"atomic_write: mode must be 'w' or 'wb', not {mode!r}")
     target = Path(path)
     refusal = _refusal(target, replace)
     if refusal is not None:
@@ -511,7 +513,7 @@ def write_text(text: str, path: str | os.PathLike, *, encoding: str = "utf-8",
     return Path(path)
 
 
-def _keeps_index(df, index: bool | None = None) -> bool:
+def keeps_index(df, index: bool | None = None) -> bool:
     """Whether a table's index is written: ``index`` if given, else when it carries labels.
 
     An index carries labels when it is named (``code`` in a theme table or a co-occurrence
@@ -520,9 +522,9 @@ def _keeps_index(df, index: bool | None = None) -> bool:
     Example
     -------
     >>> import pandas as pd
-    >>> _keeps_index(pd.DataFrame({"n": [3]}, index=pd.Index(["freedoms.fear"], name="code")))
+    >>> keeps_index(pd.DataFrame({"n": [3]}, index=pd.Index(["freedoms.fear"], name="code")))
     True
-    >>> _keeps_index(pd.DataFrame({"code": ["freedoms.fear"], "n": [3]}))
+    >>> keeps_index(pd.DataFrame({"code": ["freedoms.fear"], "n": [3]}))
     False
     """
     if index is not None:
@@ -532,13 +534,14 @@ def _keeps_index(df, index: bool | None = None) -> bool:
     return any(n is not None for n in df.index.names) or not pd.api.types.is_integer_dtype(df.index.dtype)
 
 
+@validate_params()
 def write_table(df: pd.DataFrame, path: str | os.PathLike, *, index: bool | None = None,
                 replace: bool | FileState = True) -> Path:
     """Write a DataFrame as CSV, XLSX or Parquet, chosen by the file's suffix, atomically.
 
     CSV is written as UTF-8 with LF line ends, every text exactly as it is (Excel users: use
     ``.xlsx``). In XLSX every text is a text cell, never a formula (see the module's notes).
-    The index is written when it carries labels (see :func:`_keeps_index`), or as ``index``
+    The index is written when it carries labels (see :func:`keeps_index`), or as ``index``
     says. ``replace`` is as for :func:`atomic_write`.
 
     Example
@@ -551,7 +554,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, *, index: bool | None
     """
     target = Path(path)
     suffix = target.suffix.lower()
-    index = _keeps_index(df, index)
+    index = keeps_index(df, index)
     if suffix == ".csv":
         with atomic_write(target, "w", newline="", replace=replace) as fh:
             df.to_csv(fh, index=index, lineterminator="\n")
@@ -565,7 +568,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, *, index: bool | None
         with atomic_write(target, "wb", replace=replace) as fh:
             df.to_parquet(fh, index=index)
     else:
-        raise ValueError(f"{target}: cannot tell the table format from suffix {suffix!r}; expected .csv, .xlsx or .parquet")
+        raise ArgumentError(f"{target}: cannot tell the table format from suffix {suffix!r}; expected .csv, .xlsx or .parquet")
     return target
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from hsqual.agreement import ALL_CODES, agreement, brennan_prediger, cohen_kappa, krippendorff_alpha
+from hsqual.reliability import ALL_CODES, agreement, brennan_prediger, cohen_kappa, krippendorff_alpha
 from hsqual.codings import codings_frame
 from hsqual.corpus import Corpus, Document, Segment
 

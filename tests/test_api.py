@@ -13,7 +13,14 @@ import hsqual
 
 @pytest.mark.parametrize("name", sorted(hsqual._API))
 def test_every_public_name_resolves(name):
-    assert getattr(hsqual, name) is not None
+    """`hsqual.X` is the object its module defines, with a public name of its own."""
+    module = importlib.import_module(f"hsqual.{hsqual._API[name]}")
+    obj = getattr(hsqual, name)
+    assert obj is getattr(module, name)
+    assert name in module.__all__
+    if inspect.isfunction(obj) or inspect.isclass(obj):
+        assert obj.__name__ == name
+        assert obj.__module__.startswith("hsqual.")
 
 
 def _public_modules():

@@ -147,8 +147,8 @@ def site(tmp_path_factory):
         rows.append({"doc_id": doc, "segment_id": seg, "code": code, "start": start, "end": start + len(words),
                      "quote": words, "coder": coder, "rule": "x/en#1: protect*" if coder == "rules" else ""})
     codings = codings_frame(rows)
-    write_site(corpus, codings, codebook, tmp / "site", title="Browser test")
-    show_document(corpus, codings, "int04", codebook=codebook).save(tmp / "notebook_view.html")
+    write_site(codings, corpus, codebook, tmp / "site", title="Browser test")
+    show_document(codings, corpus, "int04", codebook=codebook).save(tmp / "notebook_view.html")
     return tmp
 
 
@@ -208,7 +208,7 @@ def test_the_view_in_an_executed_notebook(chromium, tmp_path):
         "                            ('security', '人間の安全保障'), ('dignity', 'matters, and <b>so</b>')]]\n"
         "codings = codings_frame([{'doc_id': 'd1', 'segment_id': 1, 'code': c, 'start': text.index(w),\n"
         "                          'end': text.index(w) + len(w), 'quote': w, 'coder': 'ana'} for c, w in rows])\n"
-        "hsqual.show_document(corpus, codings, 'd1')")])
+        "hsqual.show_document(codings, corpus, 'd1')")])
     NotebookClient(nb, timeout=300, kernel_name="python3").execute()
     [output] = nb.cells[0].outputs
     assert output["output_type"] == "execute_result" and "text/html" in output["data"]

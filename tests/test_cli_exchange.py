@@ -248,7 +248,7 @@ def _assert_round_trip(corpus, codings, codebook, tmp_path, capsys):
     """export_qdpx -> hsqual import -> load_corpus + read_codings gives the same segments and codings."""
     from hsqual.refiqda import export_qdpx
 
-    qdpx = export_qdpx(corpus, codings, codebook, tmp_path / "project.qdpx")
+    qdpx = export_qdpx(codings, corpus, codebook, tmp_path / "project.qdpx")
     out_dir = tmp_path / "imported"
     assert main(["import", str(qdpx), "--out", str(out_dir), "--no-progress"]) == 0
     capsys.readouterr()

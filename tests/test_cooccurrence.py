@@ -10,7 +10,7 @@ from scipy import stats
 
 from hsqual.codebook import Code, Codebook
 from hsqual.codings import codings_frame
-from hsqual.cooccurrence import adjust_pvalues, cooccurrence, pair_measure, to_matrix
+from hsqual.cooccur import adjust_pvalues, cooccurrence, pair_measure, to_matrix
 from hsqual.corpus import Corpus, Document, Segment
 
 
@@ -234,12 +234,19 @@ def test_rollup_across_codebooks_without_double_counting():
 
 
 def test_bad_arguments(small):
-    with pytest.raises(ValueError, match="measure must be one of"):
+    from hsqual.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"\[E102\] cooccurrence: measure='phi' is not one of 'count', "):
         cooccurrence(small, measure="phi")
-    with pytest.raises(ValueError, match="window"):
+    with pytest.raises(OptionError, match=r"\[E103\] cooccurrence: window must be >= 0, not -1"):
         cooccurrence(small, unit="proximity", window=-1)
-    with pytest.raises(ValueError, match="rollup=True needs codebook"):
+    with pytest.raises(OptionError, match=r"\[E105\] cooccurrence: rollup= needs codebook="):
         cooccurrence(small, rollup=True)
+    with pytest.raises(OptionError, match=r"\[E104\] cooccurrence: window= has no effect unless unit is "
+                                          r"'proximity'"):
+        cooccurrence(small, unit="document", window=2)
+    with pytest.raises(ValueError):  # still a ValueError, for code that caught one
+        cooccurrence(small, test="fisher", n_permutations=10)
 
 
 def test_pair_measure_scalar():
@@ -255,7 +262,7 @@ def test_codes_given_as_one_string_is_one_code(small, unit):
 
 # --- sentence units and the passages behind a pair ---------------------------------------
 
-from hsqual.cooccurrence import cooccurrence_passages  # noqa: E402
+from hsqual.cooccur import cooccurrence_passages  # noqa: E402
 from hsqual.errors import CodingsError  # noqa: E402
 
 TALK = ("Q: What does human security add?\n"

@@ -7,7 +7,7 @@ from scipy import stats
 
 from hsqual.codings import codings_frame
 from hsqual.corpus import Corpus, Document, Segment
-from hsqual.crosstab import adjusted_residuals, code_by_case, code_by_document, crosstab
+from hsqual.crosstabs import adjusted_residuals, code_by_case, code_by_document, crosstab
 
 
 def _codings(rows):

@@ -12,7 +12,7 @@ from sklearn.metrics import cohen_kappa_score
 from hsqual.codebook import Code, Codebook
 from hsqual.codings import codings_frame
 from hsqual.corpus import Corpus, Document, Segment
-from hsqual.agreement import cohen_kappa
+from hsqual.reliability import cohen_kappa
 from hsqual.evaluate import evaluate_rules
 
 
@@ -173,11 +173,11 @@ def test_rollup_counts_children_for_parents():
 
 def test_bad_arguments_are_explained(excerpt_tables):
     manual, rules = excerpt_tables
-    with pytest.raises(ValueError, match="unit must be one of 'document', 'segment', 'sentence'"):
+    with pytest.raises(ValueError, match=r"\[E102\] evaluate_rules: unit='paragraph' is not one of 'document', 'segment', 'sentence'"):
         evaluate_rules(manual, rules, unit="paragraph")
-    with pytest.raises(ValueError, match="rollup=True needs the codebook"):
+    with pytest.raises(ValueError, match=r"\[E105\] evaluate_rules: rollup= needs codebook="):
         evaluate_rules(manual, rules, rollup=True)
-    with pytest.raises(TypeError, match="codings tables"):
+    with pytest.raises(TypeError, match=r"\[E101\] evaluate_rules: manual must be a DataFrame, not \[\{.*\}\] \(list\)"):
         evaluate_rules(manual.to_dict("records"), rules)
 
 

@@ -126,7 +126,7 @@ def test_write_codebook_document_by_suffix(tmp_path, bundled):
     assert html.read_text(encoding="utf-8").count('<section class="code"') == len(bundled)
     with pytest.raises(ValueError, match="expected .md or .html"):
         write_codebook_document(bundled, tmp_path / "codebook.pdf")
-    with pytest.raises(ValueError, match="lang must be one of en, ja, both"):
+    with pytest.raises(ValueError, match=r"\[E102\] codebook_to_markdown: lang='fr' is not one of 'en', 'ja', 'both'"):
         codebook_to_markdown(bundled, lang="fr")
 
 

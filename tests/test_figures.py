@@ -15,8 +15,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from hsqual.codebook import Code, Codebook  # noqa: E402
 from hsqual.codings import codings_frame  # noqa: E402
-from hsqual.cooccurrence import cooccurrence  # noqa: E402
-from hsqual.crosstab import code_by_case  # noqa: E402
+from hsqual.cooccur import cooccurrence  # noqa: E402
+from hsqual.crosstabs import code_by_case  # noqa: E402
 from hsqual.corpus import Corpus, Document  # noqa: E402
 from hsqual.figures import (cluster_order, code_case_matrix, cooccurrence_heatmap,  # noqa: E402
                             cooccurrence_network, frequency_bars, label_overlaps)
@@ -263,7 +263,7 @@ def test_the_same_network_in_every_run(tmp_path):
     script = (
         "import matplotlib; matplotlib.use('Agg')\n"
         "import sys\n"
-        "from hsqual.cooccurrence import cooccurrence\n"
+        "from hsqual.cooccur import cooccurrence\n"
         "from hsqual.figures import cooccurrence_network\n"
         "from hsqual.report import write_figures\n"
         "from hsqual.studies import kurusu2015\n"

@@ -86,7 +86,7 @@ def test_rollup_aggregates_children_without_double_counting(codebook, corpus):
     assert emp["n_documents"] == 3          # E01, E02, E04
     assert emp["n_cases"] == 2              # 1, 2
     assert f.loc["empowerment.bottom_up", "n_codings"] == 3  # children keep their own figures
-    with pytest.raises(ValueError, match="rollup=True needs codebook"):
+    with pytest.raises(ValueError, match=r"\[E105\] code_frequencies: rollup= needs codebook="):
         code_frequencies(_codings(ROWS), rollup=True)
 
 

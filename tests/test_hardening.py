@@ -228,7 +228,7 @@ def _writers():
         "write_text": ("t.txt", lambda p: write_text("new text", p)),
         "write_codings": ("codings.csv", lambda p: write_codings(codings, p)),
         "export_qdc": ("c.qdc", lambda p: export_qdc(cb, p)),
-        "export_qdpx": ("p.qdpx", lambda p: export_qdpx(corpus, codings, cb, p)),
+        "export_qdpx": ("p.qdpx", lambda p: export_qdpx(codings, corpus, cb, p)),
         "codebook markdown": ("c.md", lambda p: write_codebook_document(cb, p)),
         "codebook html": ("c.html", lambda p: write_codebook_document(cb, p)),
         "codebook yaml": ("c.yaml", lambda p: write_codebook_yaml(cb, p)),
@@ -280,7 +280,7 @@ def test_failure_half_way_through_a_csv_leaves_the_previous_codings(tmp_path, mo
 
 def test_failure_between_zip_members_leaves_the_previous_project(tmp_path, monkeypatch):
     corpus, codings, cb = _corpus_codings_codebook()
-    target = export_qdpx(corpus, codings, cb, tmp_path / "p.qdpx")
+    target = export_qdpx(codings, corpus, cb, tmp_path / "p.qdpx")
     before = target.read_bytes()
     real = zipfile.ZipFile.writestr
     calls = []
@@ -293,7 +293,7 @@ def test_failure_between_zip_members_leaves_the_previous_project(tmp_path, monke
 
     monkeypatch.setattr(zipfile.ZipFile, "writestr", second_member_fails)
     with pytest.raises(OSError, match="I/O error"):
-        export_qdpx(corpus, codings, cb, target)
+        export_qdpx(codings, corpus, cb, target)
     assert target.read_bytes() == before
     assert os.listdir(tmp_path) == ["p.qdpx"]
 

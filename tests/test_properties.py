@@ -311,7 +311,7 @@ _CB = Codebook("demo", [Code(id="a", label={"en": "A"}, codebook="demo"),
 @given(project=projects())
 def test_refiqda_round_trip_on_random_unicode(tmp_path_factory, project):
     corpus, codings = project
-    path = export_qdpx(corpus, codings, _CB, tmp_path_factory.mktemp("q") / "p.qdpx")
+    path = export_qdpx(codings, corpus, _CB, tmp_path_factory.mktemp("q") / "p.qdpx")
     corpus2, codings2, _ = import_qdpx(path)
     assert [d.text for d in corpus2] == [d.text for d in corpus]
     # rows come back grouped by document, in corpus order, each document's rows in their order

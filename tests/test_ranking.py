@@ -178,7 +178,7 @@ def test_decisions_of_the_wrong_shape(corpus, codebook):
     with pytest.raises(HsqualError, match=r"missing column\(s\) accepted"):
         hsqual.rank_units(corpus, codebook, embedder=Topic(),
                           decisions=pd.DataFrame({"doc_id": ["want0"], "start": [0], "end": [26], "code": ["want"]}))
-    with pytest.raises(HsqualError, match="must be a table"):
+    with pytest.raises(HsqualError, match="decisions must be a DataFrame or None"):
         hsqual.rank_units(corpus, codebook, embedder=Topic(), decisions=[("want0", 0, 26, "want", True)])
     # the same verdict twice is not a contradiction
     same = decisions([("want0", 0, 26, "want", True), ("want0", 0, 26, "want", True), ("none0", 0, 26, "want", False)])
@@ -187,7 +187,7 @@ def test_decisions_of_the_wrong_shape(corpus, codebook):
 
 
 def test_bad_arguments(corpus, codebook):
-    with pytest.raises(ValueError, match="unit must be one of 'sentence', 'window', 'segment'"):
+    with pytest.raises(ValueError, match="unit='page' is not one of 'sentence', 'window', 'segment'"):
         hsqual.rank_units(corpus, codebook, unit="page", embedder=Topic())
     with pytest.raises(HsqualError, match="'wnat' are not codes"):
         hsqual.rank_units(corpus, codebook, codes=["wnat"], embedder=Topic())

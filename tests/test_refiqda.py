@@ -164,7 +164,7 @@ def _study():
 
 def test_project_round_trip_offset_for_offset(tmp_path):
     corpus, codings, cb = _study()
-    path = export_qdpx(corpus, codings, cb, tmp_path / "study.qdpx", users={"kurusu2015": "Kaoru Kurusu"})
+    path = export_qdpx(codings, corpus, cb, tmp_path / "study.qdpx", users={"kurusu2015": "Kaoru Kurusu"})
     corpus2, codings2, cb2 = import_qdpx(path)
     _same_codebook(cb, cb2)
     assert [(d.doc_id, d.text, dict(d.meta)) for d in corpus2] == \
@@ -187,7 +187,8 @@ def test_project_round_trip_offset_for_offset(tmp_path):
 
 def test_project_file_layout_sources_users_cases_variables(tmp_path):
     corpus, codings, cb = _study()
-    path = export_qdpx(corpus, codings, cb, tmp_path / "study.qdpx", users={"kurusu2015": "Kaoru Kurusu"})
+    path = export_qdpx(codings, corpus, cb, tmp_path / "study.qdpx", users={"kurusu2015": "Kaoru Kurusu"},
+                       cases="interviewee")
     zf = zipfile.ZipFile(path)
     names = zf.namelist()
     assert names[0] == "project.qde" and len([n for n in names if n.startswith("sources/")]) == 2
@@ -217,8 +218,8 @@ def test_project_file_layout_sources_users_cases_variables(tmp_path):
 
 def test_export_is_deterministic(tmp_path):
     corpus, codings, cb = _study()
-    a = export_qdpx(corpus, codings, cb, tmp_path / "a.qdpx").read_bytes()
-    b = export_qdpx(corpus, codings, cb, tmp_path / "b.qdpx").read_bytes()
+    a = export_qdpx(codings, corpus, cb, tmp_path / "a.qdpx").read_bytes()
+    b = export_qdpx(codings, corpus, cb, tmp_path / "b.qdpx").read_bytes()
     assert a == b
 
 
@@ -229,7 +230,7 @@ def test_export_refuses_codings_that_do_not_fit(tmp_path):
     bad.loc[1, "doc_id"] = "int99"
     bad.loc[2, "end"] = 10_000
     with pytest.raises(ExchangeError) as err:
-        export_qdpx(corpus, bad, cb, tmp_path / "x.qdpx")
+        export_qdpx(bad, corpus, cb, tmp_path / "x.qdpx")
     msg = str(err.value)
     assert "row 0: code 'freedoms.nothing' is not in the codebook" in msg
     assert "row 1: document 'int99' is not in the corpus" in msg
@@ -239,7 +240,7 @@ def test_export_refuses_codings_that_do_not_fit(tmp_path):
 
 def test_bundled_codebooks_in_a_project_round_trip(tmp_path, bundled):
     corpus = Corpus([Document("d", "freedom from fear")])
-    path = export_qdpx(corpus, codings_frame(), bundled, tmp_path / "p.qdpx")
+    path = export_qdpx(codings_frame(), corpus, bundled, tmp_path / "p.qdpx")
     _, codings, back = import_qdpx(path)
     _same_codebook(bundled, back)
     assert codings.empty
@@ -301,11 +302,11 @@ def _without_segment_lists(path, out):
 
 
 def test_kurusu_study_round_trips_with_consistent_segments(tmp_path):
-    from hsqual.cooccurrence import cooccurrence
+    from hsqual.cooccur import cooccurrence
     from hsqual.studies import kurusu2015
 
     study = kurusu2015.load()
-    path = export_qdpx(study.corpus, study.codings, study.codebook, tmp_path / "kurusu.qdpx")
+    path = export_qdpx(study.codings, study.corpus, study.codebook, tmp_path / "kurusu.qdpx")
     corpus, codings, cb = import_qdpx(path)
     assert check_codings(codings, corpus).empty
     assert check_codings(codings, corpus, cb).empty
@@ -317,13 +318,13 @@ def test_kurusu_study_round_trips_with_consistent_segments(tmp_path):
 
 
 def test_multi_turn_transcript_round_trips_segment_for_segment(tmp_path):
-    from hsqual.cooccurrence import cooccurrence
+    from hsqual.cooccur import cooccurrence
 
     corpus, codings = _interview(tmp_path)
     assert [s.speaker for s in corpus.segments] == ["Interviewer", "Interviewee 4"] * 2 + ["Interviewer"]
     assert codings["segment_id"].tolist() == [2, 3, 4, 4]
     cb = load_codebooks(bundled_codebooks())
-    path = export_qdpx(corpus, codings, cb, tmp_path / "int04.qdpx")
+    path = export_qdpx(codings, corpus, cb, tmp_path / "int04.qdpx")
     assert schema_errors(path) == []
     corpus2, codings2, cb2 = import_qdpx(path)
     assert corpus2.segments == corpus.segments
@@ -335,7 +336,7 @@ def test_multi_turn_transcript_round_trips_segment_for_segment(tmp_path):
 
 def test_segment_list_is_readable_json_lines_in_the_source_description(tmp_path):
     corpus, codings = _interview(tmp_path)
-    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    path = export_qdpx(codings, corpus, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
     import xml.etree.ElementTree as ET
 
     root = ET.fromstring(zipfile.ZipFile(path).read("project.qde"))
@@ -351,7 +352,7 @@ def test_segment_list_is_readable_json_lines_in_the_source_description(tmp_path)
 
 def test_project_without_segment_lists_gets_turns_and_consistent_codings(tmp_path):
     corpus, codings = _interview(tmp_path)
-    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    path = export_qdpx(codings, corpus, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
     foreign = _without_segment_lists(path, tmp_path / "foreign.qdpx")
     corpus2, codings2, cb2 = import_qdpx(foreign)
     # cut again as load_corpus cuts the transcript: the same turns, so the same segment ids
@@ -390,7 +391,7 @@ def test_foreign_project_without_turns_is_cut_into_paragraphs(tmp_path):
 
 def test_segment_list_that_no_longer_fits_the_text_is_reported_and_replaced(tmp_path):
     corpus, codings = _interview(tmp_path)
-    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    path = export_qdpx(codings, corpus, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
     with zipfile.ZipFile(path) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
     last = corpus.segments[-1]
@@ -410,7 +411,7 @@ def test_segment_list_that_no_longer_fits_the_text_is_reported_and_replaced(tmp_
 
 def test_a_coding_added_in_another_tool_gets_the_segment_of_its_start(tmp_path):
     corpus, codings = _interview(tmp_path)
-    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    path = export_qdpx(codings, corpus, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
     with zipfile.ZipFile(path) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
     qde = members["project.qde"].decode("utf-8")
@@ -429,7 +430,7 @@ def test_old_files_with_segment_ids_but_no_segment_list_are_made_consistent(tmp_
     """Files written before segment lists: ids of an unknown segmentation are replaced and listed."""
     corpus, codings = _interview(tmp_path)
     codings.loc[0, "segment_id"] = 9
-    path = export_qdpx(corpus, codings, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
+    path = export_qdpx(codings, corpus, load_codebooks(bundled_codebooks()), tmp_path / "int04.qdpx")
     old = _without_segment_lists(path, tmp_path / "old.qdpx")
     corpus2, codings2, cb2 = import_qdpx(old)
     assert codings2["segment_id"].tolist() == [2, 3, 4, 4]
@@ -556,3 +557,18 @@ def test_foreign_documents_get_their_language_detected(tmp_path):
                                 [(0, 1, "Q")]))
     corpus2, _, _ = import_qdpx(p2)
     assert corpus2.documents[0].language == "en"
+
+
+def test_cases_are_written_only_when_asked_and_a_misspelt_column_is_named(tmp_path):
+    from xml.etree import ElementTree as ET
+
+    from hsqual.errors import OptionError
+
+    corpus, codings, cb = _study()
+    root = ET.fromstring(zipfile.ZipFile(export_qdpx(codings, corpus, cb, tmp_path / "a.qdpx")).read("project.qde"))
+    assert root.find("{urn:QDA-XML:project:1.0}Cases") is None
+    with pytest.raises(OptionError, match=r"\[E201\] export_qdpx: 'intervewee' is not a column of the documents' "
+                                          r"metadata; the columns there are: .*interviewee") as err:
+        export_qdpx(codings, corpus, cb, tmp_path / "b.qdpx", cases="intervewee")
+    assert err.value.option == "cases"
+    assert not (tmp_path / "b.qdpx").exists()

@@ -90,8 +90,7 @@ def test_validate_a_maxqda_project_reports_no_problem(tmp_path, capsys):
     p = _write(tmp_path, "maxqda.qdpx", data)
     assert main(["validate", str(p)]) == 0
     captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "(2 documents, 8 codings, 2 codes; offsets counted as codepoints)" in captured.err
+    assert captured.out == f"{p}: ok (2 documents, 8 codings, 2 codes; offsets counted as codepoints)\n"
 
 
 def test_import_cli_says_how_the_convention_was_decided(tmp_path, capsys):
@@ -158,7 +157,7 @@ def test_code_groups_travel_in_a_project_too(tmp_path):
     corpus = Corpus([Document("d1", "Distrust and anger.")])
     codings = codings_frame([{"doc_id": "d1", "segment_id": 1, "code": "distrust", "start": 0, "end": 8,
                               "quote": "Distrust", "coder": "me"}])
-    p = export_qdpx(corpus, codings, cb, tmp_path / "p.qdpx")
+    p = export_qdpx(codings, corpus, cb, tmp_path / "p.qdpx")
     assert schema_errors(p) == []
     _, codings2, cb2 = import_qdpx(p)
     assert cb2["distrust"].groups == ("Reasons", "Emotions")
@@ -278,7 +277,8 @@ def test_schema_dir_checks_against_the_schemas_given(tmp_path, monkeypatch, caps
     assert len(errors) == 2 and all("missing required attribute 'color'" in e for e in errors)
     assert main(["validate", str(p), "--schema-dir", str(folder)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 2 and out[0].startswith(f"{p}: /") and "'color'" in out[0]
+    assert len(out) == 3 and all(line.startswith(f"{p}: /") and "'color'" in line for line in out[:2])
+    assert out[2] == f"{p}: problems (codebook, 2 codes)"
     # the environment variable does the same
     monkeypatch.setenv("HSQUAL_REFIQDA_SCHEMAS", str(folder))
     assert len(schema_errors(p)) == 2

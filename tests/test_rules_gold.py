@@ -126,7 +126,7 @@ def test_bad_arguments_are_clear_errors(codebook):
         evaluate_on_gold(codebook, split="dev", window=-1)
     with pytest.raises(ValueError, match="reference must be one of"):
         evaluate_on_gold(codebook, split="dev", reference="coder_a")
-    with pytest.raises(TypeError, match="expected a Codebook"):
+    with pytest.raises(TypeError, match=r"\[E101\] evaluate_on_gold: codebook must be a Codebook, not 'codebooks/' \(str\)"):
         evaluate_on_gold("codebooks/", split="dev")
     dev_en = hsqual.load_gold(split="dev", language="en")
     with pytest.raises(ValueError, match="holds other units"):
@@ -136,3 +136,46 @@ def test_bad_arguments_are_clear_errors(codebook):
     with pytest.raises(StudyError, match=re.escape("coder_b.csv")):
         evaluate_on_gold(codebook, split="dev", language="en", reference="agreed",
                          gold=dataclasses.replace(dev_en, coders={"coder_a": dev_en.coders["coder_a"]}))
+
+
+# ---------------------------------------------------------------------------------------
+# The review loop replayed on the gold standard's test documents: the README's figures are
+# what reproduce computes.
+# ---------------------------------------------------------------------------------------
+
+REVIEW_LANGUAGE_WORDS = {"all": "both", "en": "English", "ja": "Japanese"}
+
+
+@pytest.fixture(scope="module")
+def review(reproduced):
+    return (pd.read_csv(reproduced / "review_simulation_test.csv"),
+            pd.read_csv(reproduced / "review_simulation_test_summary.csv"))
+
+
+@pytest.mark.parametrize("language", ["all", "en", "ja"])
+def test_readme_review_means_are_what_reproduce_computes(review, language):
+    _, summary = review
+    r = summary.set_index("language").loc[language]
+    row = _readme_row(f"| {REVIEW_LANGUAGE_WORDS[language]} (mean) |")
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1:] == [str(int(r["n_codes"])), str(int(r["n_units"])), f"{r['mean recall@10%']:.3f}",
+                         f"{r['mean recall@20%']:.3f}", f"{r['mean recall@30%']:.3f}", f"{r['mean wss@95']:.3f}",
+                         f"{r['mean ap_prior']:.3f}"], row
+
+
+def test_readme_review_rows_per_code_are_what_reproduce_computes(review):
+    per_code, _ = review
+    rows = per_code[(per_code["language"] != "all") & (per_code["n_positive"] >= 3)]
+    assert len(rows) >= 20
+    for _, r in rows.iterrows():
+        row = _readme_row(f"| `{r['code']}` | {r['language']} |")
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[2:] == [str(int(r["n_positive"])), f"{r['recall@10%']:.2f}", f"{r['recall@20%']:.2f}",
+                             f"{r['recall@30%']:.2f}", f"{r['wss@95']:.2f}", f"{r['ap_prior']:.2f}"], row
+
+
+def test_readme_says_the_review_targets_are_met_only_when_they_are(review):
+    _, summary = review
+    met = all(summary.set_index("language").loc[lang, "mean recall@30%"] >= 0.90
+              and summary.set_index("language").loc[lang, "mean wss@95"] >= 0.55 for lang in ("en", "ja"))
+    assert ("are met on `test`" in README) == met

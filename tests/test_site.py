@@ -63,7 +63,7 @@ def pages(out: Path) -> dict[str, Page]:
 
 def test_the_site_has_an_index_a_page_per_code_and_document_a_matrix_and_pair_pages(project):
     corpus, codings, codebook, tmp = project
-    index = write_site(corpus, codings, codebook, tmp / "site", title="Demo")
+    index = write_site(codings, corpus, codebook, tmp / "site", title="Demo")
     out = tmp / "site"
     assert index == out / "index.html"
     names = sorted(pages(out))
@@ -78,7 +78,7 @@ def test_the_site_has_an_index_a_page_per_code_and_document_a_matrix_and_pair_pa
 def test_every_link_is_relative_and_leads_to_a_file_and_an_anchor_that_exist(project):
     corpus, codings, codebook, tmp = project
     out = tmp / "site"
-    write_site(corpus, codings, codebook, out)
+    write_site(codings, corpus, codebook, out)
     site = pages(out)
     checked = 0
     for name, page in site.items():
@@ -96,7 +96,7 @@ def test_every_link_is_relative_and_leads_to_a_file_and_an_anchor_that_exist(pro
 def test_matrix_cells_count_the_passages_they_link_to(project):
     corpus, codings, codebook, tmp = project
     out = tmp / "site"
-    write_site(corpus, codings, codebook, out, unit="segment")
+    write_site(codings, corpus, codebook, out, unit="segment")
     html = (out / "matrix.html").read_text(encoding="utf-8")
     cells = dict(re.findall(r'<a href="(pairs/[^"]+)" title="[^"]*">(\d+)</a>', html))
     expected = hsqual.cooccurrence(codings, unit="segment")
@@ -113,7 +113,7 @@ def test_matrix_cells_count_the_passages_they_link_to(project):
 def test_a_code_page_shows_each_passage_in_context_with_a_link_into_its_document(project):
     corpus, codings, codebook, tmp = project
     out = tmp / "site"
-    write_site(corpus, codings, codebook, out)
+    write_site(codings, corpus, codebook, out)
     page = Page((out / "codes" / "protection.html").read_text(encoding="utf-8"))
     rows = codings[codings["code"] == "protection"]
     assert [page.quote_of(k) for k in page.order] == list(rows["quote"])
@@ -126,7 +126,7 @@ def test_a_code_page_shows_each_passage_in_context_with_a_link_into_its_document
 def test_user_text_is_escaped_on_every_page(project):
     corpus, codings, codebook, tmp = project
     out = tmp / "site"
-    write_site(corpus, codings, codebook, out)
+    write_site(codings, corpus, codebook, out)
     for name, page in pages(out).items():
         raw = (out / name).read_text(encoding="utf-8")
         assert "<script>alert" not in raw and "Empowerment <b>" not in raw, name
@@ -139,7 +139,7 @@ def test_user_text_is_escaped_on_every_page(project):
 def test_japanese_labels_and_pages(project):
     corpus, codings, codebook, tmp = project
     out = tmp / "site_ja"
-    write_site(corpus, codings, codebook, out, lang="ja", title="日本語")
+    write_site(codings, corpus, codebook, out, lang="ja", title="日本語")
     doc = (out / "docs" / "int05.html").read_text(encoding="utf-8")
     page = Page(doc)
     assert '<div class="hsq" lang="ja">' in doc and page.speakers == ["聞き手", "田中"]
@@ -150,8 +150,8 @@ def test_japanese_labels_and_pages(project):
 def test_writing_again_replaces_the_site_and_a_failure_keeps_the_old_one(project, monkeypatch):
     corpus, codings, codebook, tmp = project
     out = tmp / "site"
-    write_site(corpus, codings, codebook, out, title="First")
-    write_site(corpus, codings, codebook, out, title="Second")
+    write_site(codings, corpus, codebook, out, title="First")
+    write_site(codings, corpus, codebook, out, title="Second")
     assert "<title>Second</title>" in (out / "index.html").read_text(encoding="utf-8")
 
     from hsqual import site as site_module
@@ -161,7 +161,7 @@ def test_writing_again_replaces_the_site_and_a_failure_keeps_the_old_one(project
 
     monkeypatch.setattr(site_module._Site, "pair_page", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        write_site(corpus, codings, codebook, out, title="Third")
+        write_site(codings, corpus, codebook, out, title="Third")
     assert "<title>Second</title>" in (out / "index.html").read_text(encoding="utf-8")
     assert len(list((out / "pairs").glob("*.html"))) == 3
     assert sorted(p.name for p in tmp.iterdir() if p.name.startswith(".")) == []
@@ -173,7 +173,7 @@ def test_a_folder_hsqual_did_not_write_is_never_replaced(project):
     mine.mkdir()
     (mine / "chapter1.docx").write_text("years of work")
     with pytest.raises(HsqualError, match="thesis: the folder exists and was not written by hsqual"):
-        write_site(corpus, codings, codebook, mine)
+        write_site(codings, corpus, codebook, mine)
     assert [p.name for p in mine.iterdir()] == ["chapter1.docx"]
 
 
@@ -181,7 +181,7 @@ def test_codings_of_documents_the_corpus_lacks_are_an_error(project):
     corpus, codings, codebook, tmp = project
     bad = codings_frame(pd.concat([codings, codings.iloc[:1].assign(doc_id="int99")]))
     with pytest.raises(hsqual.CodingsError, match="1 document\\(s\\) of the codings are not in the corpus: int99"):
-        write_site(corpus, bad, codebook, tmp / "site")
+        write_site(bad, corpus, codebook, tmp / "site")
     assert not (tmp / "site").exists()
 
 

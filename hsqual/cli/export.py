@@ -16,6 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .inputs import add_inputs, load_inputs
+
 __all__ = ["add_parser", "run"]
 
 _EPILOG = """\
@@ -45,10 +47,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--codebook", "-c", action="append", required=True, metavar="PATH",
-                   help="codebook YAML file or folder (repeat for several)")
-    p.add_argument("--corpus", action="append", metavar="PATH", help="transcript files or folders")
-    p.add_argument("--codings", metavar="FILE", help="a codings table (.csv)")
+    add_inputs(p, codebook="required", corpus="optional", codings="optional")
     p.add_argument("--to", required=True, metavar="FILE", help=f"the file to write ({', '.join(_SUFFIXES)})")
     p.add_argument("--lang", choices=("en", "ja", "both"), default="both",
                    help="language of a codebook document (default: both)")
@@ -56,17 +55,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="display name of a coder in a .qdpx (repeat for several)")
     p.add_argument("--force", action="store_true",
                    help="replace the --to file if it exists (default: refuse)")
-    p.add_argument("--cases", default="interviewee", metavar="COLUMN",
-                   help="metadata column whose values are the cases in a .qdpx (default: interviewee; "
-                        "'none' for no cases)")
+    p.add_argument("--cases", default=None, metavar="COLUMN",
+                   help="metadata column whose values are the cases in a .qdpx, e.g. interviewee "
+                        "(default: no cases)")
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``hsqual export``; returns the exit status."""
-    from ..codebook import load_codebooks
-
     out = Path(args.to)
     suffix = out.suffix.lower()
     if suffix not in _SUFFIXES:
@@ -91,16 +88,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"hsqual export: error: --user expects CODER=NAME, got {item!r}", file=sys.stderr)
             return 2
         users[coder.strip()] = name.strip()
-    codebook = load_codebooks(args.codebook)
-    corpus = codings = None
-    if args.corpus:
-        from ..transcripts import load_corpus
-
-        corpus = load_corpus(args.corpus)
-    if args.codings:
-        from ..codings import read_codings
-
-        codings = read_codings(args.codings)
+    codebook, corpus, codings = load_inputs(args)
+    assert codebook is not None  # --codebook is required
     if suffix == ".qdpx" and corpus is None:
         print("hsqual export: error: a .qdpx project needs the documents: give --corpus", file=sys.stderr)
         return 2
@@ -118,8 +107,8 @@ def run(args: argparse.Namespace) -> int:
 
             codings = codings if codings is not None else codings_frame()
             assert corpus is not None  # a .qdpx needs --corpus: checked with the arguments
-            export_qdpx(corpus, codings, codebook, tmp, users=users or None,
-                        cases=None if args.cases.lower() == "none" else args.cases)
+            export_qdpx(codings, corpus, codebook, tmp, users=users or None,
+                        cases=None if args.cases in (None, "none") else args.cases)
             what = f"{len(corpus)} documents, {len(codings)} codings, {len(codebook)} codes"
         elif suffix in (".md", ".html", ".htm"):
             from ..export import write_codebook_document

@@ -18,6 +18,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from ..errors import ArgumentError
 
 __all__ = ["add_parser", "run", "safe_filename", "transcript_markdown"]
 
@@ -107,7 +108,7 @@ def transcript_markdown(doc, *, segments=None) -> str:
         segments = list(segments)
         for seg in segments:
             if seg.doc_id != doc.doc_id or doc.text[seg.start:seg.end] != seg.text:
-                raise ValueError(f"transcript_markdown: segment {seg.segment_id} of {seg.doc_id!r} "
+                raise ArgumentError(f"transcript_markdown: segment {seg.segment_id} of {seg.doc_id!r} "
                                  f"({seg.start}-{seg.end}) is not a span of document {doc.doc_id!r}")
     meta = {"id": doc.doc_id}
     for k, v in doc.meta.items():

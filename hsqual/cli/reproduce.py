@@ -108,6 +108,7 @@ def _write_study(out: Path, *, figures: bool, shown: Path, lang: str = "en") -> 
                                              codebook=study.codebook),
     }
     tables.update(_rule_evaluations(study))
+    tables.update(_review_simulations(study.codebook))
     if figures:
         del tables["code_frequencies"]  # the report writes the same table
     for name, df in tables.items():
@@ -125,10 +126,11 @@ def _write_study(out: Path, *, figures: bool, shown: Path, lang: str = "en") -> 
         summary += "\nCo-occurrence tables, figures and their report: `report.md` in this folder.\n"
     summary += _evaluation_summary(tables["rules_vs_manual"], tables["rules_heldout_ja"])
     summary += _gold_summary(tables["rules_gold_dev"], tables["rules_gold_test"])
+    summary += _review_summary(tables["review_simulation_test_summary"], tables["review_simulation_test"])
     written.append(write_text(summary, out / "summary.md"))
     from ..site import write_site
 
-    written.append(write_site(study.corpus, study.codings, study.codebook, out / "site", unit="document",
+    written.append(write_site(study.codings, study.corpus, study.codebook, out / "site", unit="document",
                               title="Kurusu (2015): the study's coded excerpts"))
     if not chk["consistent"].all():
         print(f"warning: {int((~chk['consistent']).sum())} quantified statement(s) disagree with the codings; "
@@ -203,6 +205,48 @@ def gold_evaluation(codebook, *, split: str):
             ev.insert(0, "split", split)
             parts.append(ev)
     return pd.concat(parts, ignore_index=True)
+
+
+def review_simulation(codebook, *, split: str):
+    """The review loop replayed on the gold standard's ``split``: per code and the means.
+
+    :func:`hsqual.simulate_review` with its defaults (batches of five, the model refitted after
+    each, the default embedder) on the adjudicated gold codings. Returns ``(per_code, summary)``.
+    """
+    import warnings
+
+    from ..goldstandard import load_gold
+    from ..ranking import simulate_review
+
+    gold = load_gold(split=split)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # codes too rare to fit a model are noted in the table
+        sim = simulate_review(gold.corpus, codebook, gold.codings)
+    embedder = sim.per_code.attrs.get("embedder") or sim.summary.attrs.get("embedder", "")
+    per_code, summary = sim.per_code.copy(), sim.summary.copy()
+    per_code.insert(0, "split", split)
+    summary.insert(0, "split", split)
+    summary["embedder"] = embedder
+    return per_code, summary
+
+
+def _review_simulations(codebook) -> dict:
+    per_code, summary = review_simulation(codebook, split="test")
+    return {"review_simulation_test": per_code, "review_simulation_test_summary": summary}
+
+
+def _review_summary(summary, per_code) -> str:
+    out = ["", "## The review loop on the development gold standard (`test`, run once)", "",
+           "A reviewer replayed with `hsqual.simulate_review`: shown the five top-ranked unread sentences "
+           "of a code, the adjudicated gold gives each verdict, the model is refitted, and so on. Means over "
+           "the codes with at least 3 gold sentences in the language:", ""]
+    for _, r in summary.iterrows():
+        out.append(f"- {r['language']}: {int(r['n_codes'])} codes, {int(r['n_units'])} sentences; recall after "
+                   f"reading 10% {r['mean recall@10%']:.3f}, 20% {r['mean recall@20%']:.3f}, "
+                   f"30% {r['mean recall@30%']:.3f}; WSS@95 {r['mean wss@95']:.3f}; average precision before "
+                   f"any decision {r['mean ap_prior']:.3f} ({r['embedder']})")
+    out += ["", "Per code: `review_simulation_test.csv`.", ""]
+    return "\n".join(out)
 
 
 def _evaluation_summary(on_excerpts, held_out) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .inputs import add_inputs, load_inputs
+
 __all__ = ["add_parser", "run"]
 
 _EPILOG = """\
@@ -32,7 +34,7 @@ an existing --out folder is replaced only if hsqual wrote it.
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the ``site`` subcommand."""
-    from ..cooccurrence import PASSAGE_UNITS
+    from ..cooccur import PASSAGE_UNITS
 
     p = subparsers.add_parser(
         "site",
@@ -43,11 +45,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--corpus", action="append", required=True, metavar="PATH",
-                   help="transcript files or folders (repeat for several)")
-    p.add_argument("--codings", required=True, metavar="FILE", help="a codings table (.csv)")
-    p.add_argument("--codebook", "-c", action="append", metavar="PATH",
-                   help="codebook YAML file or folder (repeat for several; labels, colours, definitions)")
+    add_inputs(p, corpus="required", codings="required", codebook="optional",
+               codebook_help="labels, colours, definitions")
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="the folder to write")
     p.add_argument("--title", default="Coded documents", help="the site's title")
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="language of code labels (default: en)")
@@ -59,15 +58,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``hsqual site``; returns the exit status."""
-    from ..codebook import load_codebooks
-    from ..codings import read_codings
     from ..site import write_site
-    from ..transcripts import load_corpus
 
-    corpus = load_corpus(args.corpus)
-    codings = read_codings(args.codings)
-    codebook = load_codebooks(args.codebook) if args.codebook else None
-    index = write_site(corpus, codings, codebook, Path(args.out), title=args.title, lang=args.lang, unit=args.unit)
+    codebook, corpus, codings = load_inputs(args)
+    assert corpus is not None and codings is not None  # both are required arguments
+    index = write_site(codings, corpus, codebook, Path(args.out), title=args.title, lang=args.lang, unit=args.unit)
     n = sum(1 for _ in index.parent.rglob("*.html"))
     print(f"hsqual site: wrote {n} pages to {index.parent.resolve()}; open {index.resolve()}")
     return 0

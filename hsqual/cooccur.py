@@ -94,15 +94,17 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from .errors import CodingsError
+from .errors import ArgumentError, CodingsError
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
     from .codebook import Codebook
     from .corpus import Corpus
-from .incidence import (BUILTIN_UNITS, _check_codings, _check_known_docs, check_unit, incidence_matrix, map_codes,
+from .incidence import (BUILTIN_UNITS, check_columns, check_known_docs, check_unit, incidence_matrix, map_codes,
                         sentence_spans, span_hits, str_array)
+from .errors import OptionError
+from .params import NOT_NONE, needs, only_with, validate_params
 
 __all__ = ["cooccurrence", "cooccurrence_passages", "MEASURES", "UNITS", "PASSAGE_UNITS", "adjust_pvalues",
            "pair_measure", "to_matrix"]
@@ -124,7 +126,7 @@ def pair_measure(measure: str, n_a, n_b, n_ab, n_units):
     (0.4, 1.6666666666666667)
     """
     if measure not in MEASURES:
-        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
+        raise ArgumentError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
     n_a, n_b, n_ab, n_units = (np.asarray(x, dtype=float) for x in (n_a, n_b, n_ab, n_units))
     with np.errstate(divide="ignore", invalid="ignore"):
         if measure == "count":
@@ -143,6 +145,7 @@ def pair_measure(measure: str, n_a, n_b, n_ab, n_units):
     return out[()] if out.ndim == 0 else out
 
 
+@validate_params()
 def adjust_pvalues(p: ArrayLike, method: str | None = "fdr_bh") -> np.ndarray:
     """Adjust p values for multiple testing; ``NaN`` entries are left out and stay ``NaN``.
 
@@ -164,7 +167,7 @@ def adjust_pvalues(p: ArrayLike, method: str | None = "fdr_bh") -> np.ndarray:
     if method is None:
         return p.copy()
     if method not in _CORRECTIONS:
-        raise ValueError(f"correction must be one of {', '.join(_CORRECTIONS)} or None, not {method!r}")
+        raise ArgumentError(f"correction must be one of {', '.join(_CORRECTIONS)} or None, not {method!r}")
     ok = ~np.isnan(p)
     q = p[ok]
     m = q.size
@@ -187,6 +190,7 @@ def adjust_pvalues(p: ArrayLike, method: str | None = "fdr_bh") -> np.ndarray:
     return out
 
 
+@validate_params()
 def to_matrix(long: pd.DataFrame, value: str | None = None) -> pd.DataFrame:
     """Turn the long form of :func:`cooccurrence` into a square code x code matrix.
 
@@ -204,7 +208,7 @@ def to_matrix(long: pd.DataFrame, value: str | None = None) -> pd.DataFrame:
     if value is None:
         value = long.attrs.get("measure", "count")
     if value not in long.columns:
-        raise ValueError(f"to_matrix: no column {value!r} in the table (columns: {', '.join(long.columns)})")
+        raise ArgumentError(f"to_matrix: no column {value!r} in the table (columns: {', '.join(long.columns)})")
     codes = list(long.attrs.get("codes") or dict.fromkeys([*long["code_a"], *long["code_b"]]))
     mat = pd.DataFrame(np.nan, index=pd.Index(codes, name="code"), columns=pd.Index(codes, name="code"))
     ordered = long.attrs.get("measure") == "conditional" and value == "conditional"
@@ -249,7 +253,7 @@ def _pair_counts(codings: pd.DataFrame, unit: str, corpus, codes, codebook, roll
         a = base["a"].to_numpy(dtype=np.int64)
         b = base["b"].to_numpy(dtype=np.int64)
         if a.min() < 0:
-            raise ValueError("cooccurrence: offsets and segment ids must not be negative")
+            raise ArgumentError("cooccurrence: offsets and segment ids must not be negative")
         width = int(b.max()) + (window if unit == "proximity" else 0) + 2
         ga, gb = a + doc_rank * width, b + doc_rank * width
         order = np.lexsort((gb, ga))
@@ -284,6 +288,18 @@ def _column_codes(present: pd.Series, codes, codebook) -> list[str]:
     return sorted(found)
 
 
+@validate_params(
+    choices={"measure": MEASURES, "test": _TESTS, "alternative": ("greater", "two-sided"),
+             "correction": _CORRECTIONS, "form": ("long", "matrix")},
+    ranges={"window": (0, None), "n_permutations": (1, None)},
+    rules=[
+        only_with("window", "unit", ("proximity",), example={"unit": "segment"}),
+        only_with("n_permutations", "test", ("permutation",), example={"test": "fisher"}),
+        only_with("random_state", "test", ("permutation",), example={"test": None, "random_state": 0}),
+        only_with("alternative", "test", NOT_NONE, example={"test": None}),
+        only_with("correction", "test", NOT_NONE, example={"test": None}),
+        needs("rollup", "codebook", "the codebook says which code is whose parent"),
+    ])
 def cooccurrence(
     codings: pd.DataFrame,
     *,
@@ -366,38 +382,25 @@ def cooccurrence(
     0       protection     3
     1  risk.interstate     0
     """
-    _check_codings(codings, ["doc_id", "code"], "cooccurrence")
-    if measure not in MEASURES:
-        raise ValueError(f"cooccurrence: measure must be one of {', '.join(MEASURES)}, not {measure!r}")
+    check_columns(codings, ["doc_id", "code"], "cooccurrence")
+    # measure, test, alternative, correction, form, window, n_permutations and rollup are
+    # checked by the declaration above
     check_unit(unit, codings, corpus, accepted=UNITS, what="cooccurrence")
-    if form not in ("long", "matrix"):
-        raise ValueError(f"cooccurrence: form must be 'long' or 'matrix', not {form!r}")
-    if test not in (None, *_TESTS):
-        raise ValueError(f"cooccurrence: test must be 'fisher', 'permutation' or None, not {test!r}")
-    if alternative not in ("greater", "two-sided"):
-        raise ValueError(f"cooccurrence: alternative must be 'greater' or 'two-sided', not {alternative!r}")
-    if correction not in (None, *_CORRECTIONS):
-        raise ValueError(f"cooccurrence: correction must be one of {', '.join(_CORRECTIONS)} or None, not {correction!r}")
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
-        raise ValueError(f"cooccurrence: window must be a whole number >= 0, not {window!r}")
-    if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
-        raise ValueError(f"cooccurrence: n_permutations must be a whole number >= 1, not {n_permutations!r}")
-    if rollup and codebook is None:
-        raise ValueError("cooccurrence: rollup=True needs codebook= (the codebook that says who is whose parent)")
     if unit in _PAIR_UNITS and test is not None:
-        raise ValueError(f"cooccurrence: unit={unit!r} counts pairs of spans/segments, not units, so there is no "
-                         "2x2 table to test; use unit='segment', 'document', 'sentence', 'span' or a metadata "
-                         "column for a test, or pass test=None")
+        # overlap and proximity count pairs of spans, not units: there is no 2x2 table to test
+        raise OptionError("E104", option="test", func="cooccurrence",
+                          condition="unit is not 'overlap' or 'proximity' (those count pairs of spans: there is "
+                                    "no 2x2 table to test)")
     if unit in ("overlap", "sentence"):
-        _check_codings(codings, ["start", "end"], f"cooccurrence(unit={unit!r})")
+        check_columns(codings, ["start", "end"], f"cooccurrence(unit={unit!r})")
     if unit in ("proximity", "segment"):
-        _check_codings(codings, ["segment_id"], f"cooccurrence(unit={unit!r})")
+        check_columns(codings, ["segment_id"], f"cooccurrence(unit={unit!r})")
 
     notes: list[str] = []
     X = None
     if unit in _PAIR_UNITS:
         if corpus is not None:
-            _check_known_docs(codings["doc_id"].astype(str), corpus)
+            check_known_docs(codings["doc_id"].astype(str), corpus)
         col_codes, n, C, n_units = _pair_counts(codings, unit, corpus, codes, codebook, rollup, window)
         counting = "pairs"
         notes.append(f"unit={unit!r}: n_a counts distinct {'spans' if unit == 'overlap' else 'segments'} coded with "
@@ -521,6 +524,7 @@ def _passage_side(rows: pd.DataFrame, suffix: str) -> dict:
             f"quote_{suffix}": " … ".join(quotes), f"spans_{suffix}": ";".join(f"{a}-{b}" for a, b in spans)}
 
 
+@validate_params()
 def cooccurrence_passages(
     codings: pd.DataFrame,
     code_a: str,
@@ -581,25 +585,25 @@ def cooccurrence_passages(
     >>> len(cooccurrence_passages(codings, "protection", "empowerment", corpus=corpus, unit="sentence"))
     0
     """
-    _check_codings(codings, ["doc_id", "segment_id", "code", "start", "end", "quote"], "cooccurrence_passages")
+    check_columns(codings, ["doc_id", "segment_id", "code", "start", "end", "quote"], "cooccurrence_passages")
     for name, value in (("code_a", code_a), ("code_b", code_b)):
         if not isinstance(value, str) or not value:
-            raise ValueError(f"cooccurrence_passages: {name} must be a code id (a non-empty string), not {value!r}")
+            raise ArgumentError(f"cooccurrence_passages: {name} must be a code id (a non-empty string), not {value!r}")
     if code_a == code_b:
-        raise ValueError(f"cooccurrence_passages: code_a and code_b are both {code_a!r}; give two different codes")
+        raise ArgumentError(f"cooccurrence_passages: code_a and code_b are both {code_a!r}; give two different codes")
     from .corpus import Corpus
 
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"cooccurrence_passages: corpus must be a Corpus (hsqual.load_corpus), not {type(corpus).__name__}")
+        raise ArgumentError(f"cooccurrence_passages: corpus must be a Corpus (hsqual.load_corpus), not {type(corpus).__name__}")
     if unit not in PASSAGE_UNITS:
-        raise ValueError(f"cooccurrence_passages: unit must be one of {', '.join(map(repr, PASSAGE_UNITS))}, not {unit!r}")
+        raise ArgumentError(f"cooccurrence_passages: unit must be one of {', '.join(map(repr, PASSAGE_UNITS))}, not {unit!r}")
 
     df = codings.reset_index(drop=True)
     codes = str_array(df["code"]) if len(df) else np.array([], dtype=object)
     df = df[(codes == code_a) | (codes == code_b)].reset_index(drop=True)
     df["doc_id"] = str_array(df["doc_id"]) if len(df) else df["doc_id"].astype(object)
     df["code"] = str_array(df["code"]) if len(df) else df["code"].astype(object)
-    _check_known_docs(df["doc_id"], corpus)
+    check_known_docs(df["doc_id"], corpus)
     rank = {d: i for i, d in enumerate(corpus.doc_ids)}
     out: list[dict] = []
 

@@ -39,7 +39,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from .incidence import BUILTIN_UNITS, _check_codings, factorize_str, incidence_matrix, natural_key, split_values
+from .errors import ArgumentError
+from .incidence import BUILTIN_UNITS, check_columns, factorize_str, incidence_matrix, natural_key, split_values
+from .params import needs, validate_params
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -134,7 +136,7 @@ def _membership(units: pd.Index, unit: str, corpus, by: str):
     """Sparse units x categories membership from a document metadata column."""
     if not any(by in d.meta for d in corpus.documents):
         keys = sorted({k for d in corpus.documents for k in d.meta})
-        raise ValueError(f"crosstab: by={by!r} is not a metadata column of the corpus "
+        raise ArgumentError(f"crosstab: by={by!r} is not a metadata column of the corpus "
                          f"(metadata columns: {', '.join(keys) or '(none)'})")
     per_doc = {d.doc_id: list(dict.fromkeys(split_values(d.meta.get(by)))) for d in corpus.documents}
     cats = sorted({v for vals in per_doc.values() for v in vals}, key=natural_key)
@@ -153,6 +155,7 @@ def _membership(units: pd.Index, unit: str, corpus, by: str):
     return M, pd.Index(cats, name=by, dtype=object), n_cats
 
 
+@validate_params(choices={"unit": UNITS}, rules=[needs("rollup", "codebook", "the codebook says which code is whose parent")])
 def crosstab(
     codings: pd.DataFrame,
     corpus: Corpus,
@@ -219,17 +222,17 @@ def crosstab(
     >>> r.notes[0]
     'chi-square: 4 of 4 expected counts are below 5 (min 1.78); the approximation is unreliable'
     """
-    _check_codings(codings, ["doc_id", "segment_id", "code"], "crosstab")
+    check_columns(codings, ["doc_id", "segment_id", "code"], "crosstab")
     if corpus is None:
-        raise ValueError("crosstab: a corpus is needed (it holds the variable given as by=)")
+        raise ArgumentError("crosstab: a corpus is needed (it holds the variable given as by=)")
     if not isinstance(by, str) or not by:
-        raise ValueError(f"crosstab: by must name a metadata column, not {by!r}")
+        raise ArgumentError(f"crosstab: by must name a metadata column, not {by!r}")
     if unit not in UNITS:
-        raise ValueError(f"crosstab: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
+        raise ArgumentError(f"crosstab: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
     if values not in ("count", "presence"):
-        raise ValueError(f"crosstab: values must be 'count' or 'presence', not {values!r}")
+        raise ArgumentError(f"crosstab: values must be 'count' or 'presence', not {values!r}")
     if normalize not in _NORMALIZE:
-        raise ValueError(f"crosstab: normalize must be one of {', '.join(map(str, _NORMALIZE))}, not {normalize!r}")
+        raise ArgumentError(f"crosstab: normalize must be one of {', '.join(map(str, _NORMALIZE))}, not {normalize!r}")
     inc = incidence_matrix(codings, unit=unit, corpus=corpus, codes=codes, hierarchy=codebook,
                            rollup=rollup, binary=values == "presence")
     M, cats, n_cats = _membership(inc.units, unit, corpus, by)
@@ -306,6 +309,7 @@ def _chi2(arr: np.ndarray):
     return float(res.statistic), float(res.pvalue), int(res.dof), np.asarray(res.expected_freq, dtype=float)
 
 
+@validate_params(rules=[needs("rollup", "codebook", "the codebook says which code is whose parent")])
 def code_by_document(
     codings: pd.DataFrame,
     *,
@@ -330,7 +334,7 @@ def code_by_document(
     risk.social        2    0
     """
     if values not in ("count", "presence"):
-        raise ValueError(f"code_by_document: values must be 'count' or 'presence', not {values!r}")
+        raise ArgumentError(f"code_by_document: values must be 'count' or 'presence', not {values!r}")
     inc = incidence_matrix(codings, unit="document", corpus=corpus, codes=codes, hierarchy=codebook,
                            rollup=rollup, binary=values == "presence")
     return inc.to_frame().T
@@ -349,22 +353,23 @@ def check_case(case, codings: pd.DataFrame, corpus, *, what: str) -> None:
     ...            what="code_by_case")
     Traceback (most recent call last):
     ...
-    ValueError: code_by_case: case 'interviewee' is not a metadata column of the corpus (metadata columns: interviewees)
+    hsqual.errors.ArgumentError: code_by_case: case 'interviewee' is not a metadata column of the corpus (metadata columns: interviewees)
     """
     if not isinstance(case, str) or not case or case in (*BUILTIN_UNITS, "overlap", "proximity", "character"):
-        raise ValueError(f"{what}: case must name a metadata column such as 'interviewees', not {case!r}")
+        raise ArgumentError(f"{what}: case must name a metadata column such as 'interviewees', not {case!r}")
     if corpus is not None and any(case in d.meta for d in corpus.documents):
         return
     if case in codings.columns:
         return
     if corpus is not None:
         keys = sorted({k for d in corpus.documents for k in d.meta})
-        raise ValueError(f"{what}: case {case!r} is not a metadata column of the corpus "
+        raise ArgumentError(f"{what}: case {case!r} is not a metadata column of the corpus "
                          f"(metadata columns: {', '.join(keys) or '(none)'})")
-    raise ValueError(f"{what}: case {case!r} is not a column of the codings "
+    raise ArgumentError(f"{what}: case {case!r} is not a column of the codings "
                      "(pass corpus= to take cases from the documents' metadata)")
 
 
+@validate_params(rules=[needs("rollup", "codebook", "the codebook says which code is whose parent")])
 def code_by_case(
     codings: pd.DataFrame,
     *,
@@ -395,8 +400,8 @@ def code_by_case(
     freedoms.want     0  1
     """
     if values not in ("count", "presence"):
-        raise ValueError(f"code_by_case: values must be 'count' or 'presence', not {values!r}")
-    _check_codings(codings, ["doc_id", "code"], "code_by_case")
+        raise ArgumentError(f"code_by_case: values must be 'count' or 'presence', not {values!r}")
+    check_columns(codings, ["doc_id", "code"], "code_by_case")
     check_case(case, codings, corpus, what="code_by_case")
     inc = incidence_matrix(codings, unit=case, corpus=corpus, codes=codes, hierarchy=codebook,
                            rollup=rollup, binary=values == "presence")

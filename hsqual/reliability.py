@@ -73,7 +73,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .incidence import _check_codings, factorize_str, unit_keys
+from .errors import ArgumentError
+from .incidence import check_columns, factorize_str, unit_keys
+from .params import validate_params
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -87,6 +89,7 @@ UNITS = ("segment", "document", "sentence", "character")
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
+@validate_params()
 def cohen_kappa(both: float, only_a: float, only_b: float, neither: float) -> float:
     """Cohen's kappa of a 2 x 2 table (``NaN`` when chance agreement is 1).
 
@@ -107,6 +110,7 @@ def cohen_kappa(both: float, only_a: float, only_b: float, neither: float) -> fl
     return float(round((po - pe) / (1 - pe), 12))
 
 
+@validate_params()
 def brennan_prediger(both: float, only_a: float, only_b: float, neither: float, *, q: int = 2) -> float:
     """Brennan-Prediger kappa ``(po - 1/q) / (1 - 1/q)``.
 
@@ -132,6 +136,7 @@ def _alpha_binary(both, only_a, only_b, neither) -> float:
     return float(1 - (n - 1) * (only_a + only_b) / (n0 * n1))
 
 
+@validate_params()
 def krippendorff_alpha(data: pd.DataFrame | ArrayLike, *, level: str = "nominal") -> float:
     """Krippendorff's alpha for any number of coders, with missing values.
 
@@ -162,10 +167,10 @@ def krippendorff_alpha(data: pd.DataFrame | ArrayLike, *, level: str = "nominal"
     (0.743, 0.849)
     """
     if level not in _LEVELS:
-        raise ValueError(f"krippendorff_alpha: level must be one of {', '.join(_LEVELS)}, not {level!r}")
+        raise ArgumentError(f"krippendorff_alpha: level must be one of {', '.join(_LEVELS)}, not {level!r}")
     frame = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
     if frame.ndim != 2 or frame.shape[0] < 2:
-        raise ValueError("krippendorff_alpha: data must be coders x units with at least two coders (rows)")
+        raise ArgumentError("krippendorff_alpha: data must be coders x units with at least two coders (rows)")
     cells = frame.to_numpy(dtype=object)
     present = ~pd.isna(cells)
     values = sorted({v for v in cells[present]}, key=lambda v: (not isinstance(v, (int, float, np.number)), v))
@@ -174,7 +179,7 @@ def krippendorff_alpha(data: pd.DataFrame | ArrayLike, *, level: str = "nominal"
             values = sorted(float(v) for v in values)
             cells = np.where(present, cells, np.nan).astype(float)
         except (TypeError, ValueError):
-            raise ValueError(f"krippendorff_alpha: level={level!r} needs numeric values") from None
+            raise ArgumentError(f"krippendorff_alpha: level={level!r} needs numeric values") from None
     index = {v: i for i, v in enumerate(values)}
     k = len(values)
     o = np.zeros((k, k))
@@ -239,6 +244,7 @@ def _coders(df: pd.DataFrame) -> str:
     return ";".join(factorize_str(df["coder"])[1])
 
 
+@validate_params(choices={"unit": UNITS})
 def agreement(
     codings_a: pd.DataFrame,
     codings_b: pd.DataFrame,
@@ -290,14 +296,14 @@ def agreement(
     >>> [int(r[c]) for c in ("n_units", "both", "only_a", "only_b", "neither")], round(float(r["kappa"]), 3)
     ([19, 7, 0, 5, 7], 0.508)
     """
-    _check_codings(codings_a, ["doc_id", "code"], "agreement (codings_a)")
-    _check_codings(codings_b, ["doc_id", "code"], "agreement (codings_b)")
+    check_columns(codings_a, ["doc_id", "code"], "agreement (codings_a)")
+    check_columns(codings_b, ["doc_id", "code"], "agreement (codings_b)")
     if unit not in UNITS:
-        raise ValueError(f"agreement: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
+        raise ArgumentError(f"agreement: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
     if unit == "character" and corpus is None:
-        raise ValueError("agreement: unit='character' needs corpus= (every character of every document is a unit)")
+        raise ArgumentError("agreement: unit='character' needs corpus= (every character of every document is a unit)")
     if unit == "sentence" and corpus is None:
-        raise ValueError("agreement: unit='sentence' needs corpus= (the sentences are found by splitting every "
+        raise ArgumentError("agreement: unit='sentence' needs corpus= (the sentences are found by splitting every "
                          "segment of the corpus, as apply_codebook(unit='sentence') does)")
     a = codings_a.reset_index(drop=True)
     b = codings_b.reset_index(drop=True)
@@ -316,18 +322,18 @@ def agreement(
         notes.append(overlap_note)
         warnings.warn(f"agreement: {overlap_note}", UserWarning, stacklevel=2)
     if unit == "character":
-        _check_codings(a, ["start", "end"], "agreement (codings_a)")
-        _check_codings(b, ["start", "end"], "agreement (codings_b)")
+        check_columns(a, ["start", "end"], "agreement (codings_a)")
+        check_columns(b, ["start", "end"], "agreement (codings_b)")
         tables = _character_tables(a, b, corpus, code_list)
         n_units = sum(len(d.text) for d in corpus.documents)
         defined = "corpus"
     else:
         if unit == "segment":
-            _check_codings(a, ["segment_id"], "agreement (codings_a)")
-            _check_codings(b, ["segment_id"], "agreement (codings_b)")
+            check_columns(a, ["segment_id"], "agreement (codings_a)")
+            check_columns(b, ["segment_id"], "agreement (codings_b)")
         if unit == "sentence":
-            _check_codings(a, ["start", "end"], "agreement (codings_a)")
-            _check_codings(b, ["start", "end"], "agreement (codings_b)")
+            check_columns(a, ["start", "end"], "agreement (codings_a)")
+            check_columns(b, ["start", "end"], "agreement (codings_b)")
         # every (unit, code) decision as one integer key; a coder's decisions are its distinct keys
         needed = [c for c in ("doc_id", "segment_id", "code", "start", "end") if c in a.columns and c in b.columns]
         both_df = pd.concat([a[needed], b[needed]], ignore_index=True)

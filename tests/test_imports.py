@@ -1,0 +1,74 @@
+"""The package's modules import cleanly in any order, and none imports another's private name."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import random
+import subprocess
+import sys
+
+import hsqual
+
+PACKAGE = pathlib.Path(hsqual.__file__).parent
+
+# Files exempt from the private-import scan (none: the rule engine's modules share public names).
+EXEMPT: set[str] = set()
+
+
+def _modules() -> list[str]:
+    names = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names.append(".".join(parts))
+    return names
+
+
+def test_every_module_imports_in_a_fresh_interpreter_in_any_order():
+    modules = [m for m in _modules() if not m.endswith("__main__")]
+    assert "hsqual.refiqda.qdpx" in modules and "hsqual.cooccur" in modules
+    for seed in (0, 1, 2):
+        order = modules[:]
+        random.Random(seed).shuffle(order)
+        code = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
+        run = subprocess.run([sys.executable, "-c", code, *order], capture_output=True, text=True)
+        assert run.returncode == 0, f"import order (seed {seed}) fails:\n{run.stderr[-2000:]}"
+
+
+def _private_imports(path: pathlib.Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            if node.level == 0 and not (node.module or "").startswith("hsqual"):
+                continue  # another library's names are its business
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: "
+                                 f"from {'.' * node.level}{node.module or ''} import {alias.name}")
+    return found
+
+
+def test_no_module_imports_a_private_name_of_another():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).as_posix() in EXEMPT:
+            continue
+        found += _private_imports(path)
+    assert not found, "private names imported across modules:\n" + "\n".join(found)
+
+
+def test_the_scan_finds_a_private_import(tmp_path):
+    p = tmp_path / "m.py"
+    p.write_text("from .incidence import _secret, public\nfrom os import _exit\n", encoding="utf-8")
+    assert [line.split(": ", 1)[1] for line in _private_imports_at(p)] == ["from .incidence import _secret"]
+
+
+def _private_imports_at(path):
+    global PACKAGE
+    saved, PACKAGE = PACKAGE, path.parent.parent
+    try:
+        return _private_imports(path)
+    finally:
+        PACKAGE = saved
