@@ -16,8 +16,6 @@ Example
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
@@ -49,7 +47,7 @@ _API = {
     "evaluate_rules": "evaluate", "evaluate_on_gold": "evaluate",
     "rank_units": "ranking", "simulate_review": "ranking", "get_embedder": "embed",
     # the review loop
-    "ReviewSession": "review", "read_review_log": "review", "review_widget": "review_widget",
+    "ReviewSession": "review", "read_review_log": "review", "review_widget": "widgets",
     # analysis
     "incidence_matrix": "incidence", "code_frequencies": "frequencies", "crosstab": "crosstabs",
     "cooccurrence": "cooccur", "cooccurrence_passages": "cooccur", "adjust_pvalues": "cooccur",
@@ -72,25 +70,6 @@ _API = {
 _SUBMODULES = ("studies", "figures", "export")
 
 __all__ = sorted(_API) + list(_SUBMODULES)
-
-
-class _Package(types.ModuleType):
-    """The package module: a public function keeps its name when its module is imported.
-
-    No public function shares its module's name any more (``kwic`` and ``tokenize`` live in
-    ``hsqual.concordance`` and ``hsqual.tokens``; ``cooccurrence``, ``agreement`` and
-    ``crosstab`` in ``cooccur``, ``reliability`` and ``crosstabs``), so this class can go. Python's
-    import system rebinds a package attribute to a submodule whenever that submodule is imported;
-    here such a rebinding of a public function's name is ignored.
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if isinstance(value, types.ModuleType) and _API.get(name) == name:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:
@@ -134,7 +113,7 @@ if TYPE_CHECKING:
     from .ranking import rank_units as rank_units, simulate_review as simulate_review
     from .embed import get_embedder as get_embedder
     from .review import ReviewSession as ReviewSession, read_review_log as read_review_log
-    from .review_widget import review_widget as review_widget
+    from .widgets import review_widget as review_widget
     from .incidence import incidence_matrix as incidence_matrix
     from .frequencies import code_frequencies as code_frequencies
     from .crosstabs import crosstab as crosstab, code_by_document as code_by_document, code_by_case as code_by_case

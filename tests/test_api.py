@@ -57,11 +57,3 @@ def test_import_is_light():
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
-
-
-@pytest.mark.parametrize("name", sorted(n for n, m in hsqual._API.items() if n == m))
-def test_function_named_like_its_module_survives_the_module_import(name):
-    """`hsqual.kwic(...)` calls the function even after `hsqual.kwic` the module was imported."""
-    module = importlib.import_module(f"hsqual.{name}")
-    assert getattr(hsqual, name) is getattr(module, name)
-    assert inspect.isfunction(getattr(hsqual, name))

@@ -72,3 +72,16 @@ def _private_imports_at(path):
         return _private_imports(path)
     finally:
         PACKAGE = saved
+
+
+def test_no_module_shares_the_name_of_a_public_function():
+    """`import hsqual.<module>` can never shadow `hsqual.<function>`: no module is named like a
+    public function (the package needs no trick to keep its names)."""
+    import importlib
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(hsqual.__path__)}
+    clash = sorted(set(hsqual._API) & modules)
+    assert clash == []
+    for name, module in hsqual._API.items():
+        assert getattr(hsqual, name) is getattr(importlib.import_module(f"hsqual.{module}"), name), name

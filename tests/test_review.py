@@ -22,7 +22,7 @@ from hsqual.codings import codings_frame, read_codings
 from hsqual.errors import ReviewError
 from hsqual.resources import bundled_codebooks
 from hsqual.review import ReviewLogWarning, ReviewSession, read_review_log
-from hsqual.review_widget import review_widget
+from hsqual.widgets import review_widget
 from hsqual.transcripts import load_corpus
 
 ROOT = Path(__file__).parents[1]
