@@ -4,7 +4,8 @@ Usage::
 
     python transcripts/ja/make_ja_transcripts.py [SEEDS_FOLDER]
 
-``SEEDS_FOLDER`` defaults to ``../shared/seeds`` beside the repository. Each source text is
+``SEEDS_FOLDER`` defaults to ``sources/`` beside this script: copies of the project's source
+documents, kept in the repository so the build can be checked anywhere. Each source text is
 cleaned with :func:`hsqual.clean.clean_text` (the default Japanese steps) and written here as
 ``<name>.md`` (a YAML front-matter header, then the cleaned text) with its list of changes
 as ``<name>.changes.csv`` (offsets into the source text). The output depends only on the
@@ -24,7 +25,7 @@ from hsqual.textio import read_text
 from hsqual.writers import write_table, write_text
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SEEDS = HERE.parents[2] / "shared" / "seeds"
+DEFAULT_SEEDS = HERE / "sources"
 
 # name -> (seed file, title as printed in the text, kind, what the source is)
 SOURCES = {
