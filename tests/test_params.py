@@ -12,8 +12,7 @@ import pytest
 import hsqual
 from hsqual.errors import Errors, HsqualError, OptionError
 
-# Functions whose modules are being rewritten on other branches; they are declared after those
-# branches merge, and this list shrinks to nothing.
+# Functions this walk cannot call, each with its reason.
 EXEMPT = {
     # its data argument is a ReviewSession, which this walk cannot make from plain values;
     # tests/test_review.py checks its options
