@@ -70,6 +70,8 @@ import pandas as pd
 from .codebook import Codebook
 from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus, Document
+from .errors import ArgumentError
+from .params import excludes, only_with, validate_params
 from .segment import units_of_segment
 from .rules.index import DocIndex, JoinedIndex
 from .rules.match import UnitSet, evaluate, merge_spans, possible_mask
@@ -79,10 +81,12 @@ from .rules.syntax import LANGUAGES, Meta, caret_error
 __all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label", "speaker_filter",
            # the coding machinery hsqual.concordance shares
            "check_args", "check_meta_columns", "compile_codebook", "match_document", "segment_at", "segments_by_doc",
-           "units_of"]
+           "units_of", "ENGINES", "CLIENT_TYPE", "SPEAKER_TYPES", "SPEAKERS_RULE"]
 
 #: The units a codebook can be applied to.
 UNITS = ("sentence", "segment", "paragraph", "document")
+#: Where :func:`apply_codebook` codes: in this process, a process pool, or a dask cluster.
+ENGINES = ("local", "processes", "dask")
 
 _MATCH_COLUMNS = ["match_start", "match_end", "match_text", "match_spans"]
 _RULE_SPLIT = re.compile(r" \| (?=[a-z0-9_+]+/[a-z0-9_.]+/[a-z]{2,3}#\d+: )")
@@ -102,7 +106,7 @@ def fired_rules(rule_cell: str) -> list[str]:
     []
     """
     if not isinstance(rule_cell, str):
-        raise TypeError(f"fired_rules: expected the text of a rule cell, not {type(rule_cell).__name__}")
+        raise ArgumentError(f"fired_rules: expected the text of a rule cell, not {type(rule_cell).__name__}")
     return _RULE_SPLIT.split(rule_cell) if rule_cell else []
 
 
@@ -372,16 +376,16 @@ def check_args(corpus, codebook, unit, language) -> None:
     >>> check_args(corpus, None, "turn", None)
     Traceback (most recent call last):
     ...
-    ValueError: unit must be one of 'sentence', 'segment', 'paragraph', 'document', not 'turn'
+    hsqual.errors.ArgumentError: unit must be one of 'sentence', 'segment', 'paragraph', 'document', not 'turn'
     """
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
+        raise ArgumentError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
     if codebook is not None and not isinstance(codebook, Codebook):
-        raise TypeError(f"expected a Codebook, not {type(codebook).__name__} (load one with hsqual.load_codebook)")
+        raise ArgumentError(f"expected a Codebook, not {type(codebook).__name__} (load one with hsqual.load_codebook)")
     if unit not in UNITS:
-        raise ValueError(f"unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
+        raise ArgumentError(f"unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
     if language is not None and language not in LANGUAGES:
-        raise ValueError(f"language must be None (each document's meta 'language') or one of "
+        raise ArgumentError(f"language must be None (each document's meta 'language') or one of "
                          f"{', '.join(map(repr, LANGUAGES))}, not {language!r}")
 
 
@@ -417,7 +421,7 @@ def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
     ``exclude_speakers="interviewer"`` stands for every interviewer label of the corpus.
     """
     if speakers is not None and exclude_speakers is not None:
-        raise ValueError("give speakers (the turns to code) or exclude_speakers (the turns to leave out), not both")
+        raise ArgumentError("give speakers (the turns to code) or exclude_speakers (the turns to leave out), not both")
     given = speakers if speakers is not None else exclude_speakers
     if given is None:
         return None, None
@@ -426,7 +430,10 @@ def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
     try:
         names = list(names)
     except TypeError:
-        raise TypeError(f"{option} must be a speaker's name or a list of names, not {type(given).__name__}") from None
+        raise ArgumentError(f"{option} must be a speaker's name or a list of names, not {type(given).__name__}") \
+            from None
+    # The three ValueErrors below stay plain: ``hsqual code`` (cli/code.py) catches a ValueError
+    # that is not an HsqualError and names its own options (--speaker) in the message.
     if not names or not all(isinstance(n, str) and n.strip() for n in names):
         raise ValueError(f"{option} must name at least one speaker (non-empty names), not {given!r}")
     if unit == "document":
@@ -491,6 +498,21 @@ def _keep_units(units: _Units, keep) -> tuple[_Units, int]:
             len(units.starts) - len(idx))
 
 
+#: ``client`` is a dask ``distributed.Client`` (anything with ``submit``) or None.
+CLIENT_TYPE = (lambda v: v is None or callable(getattr(v, "submit", None)), "a dask.distributed Client or None")
+#: ``speakers`` / ``exclude_speakers``: a name, a list of names, or None.
+SPEAKERS_TYPE = (lambda v: v is None or isinstance(v, (str, Iterable)), "a speaker's name or a list of names, or None")
+#: The declared types of the speaker options, for :func:`hsqual.params.validate_params`.
+SPEAKER_TYPES = {"speakers": SPEAKERS_TYPE, "exclude_speakers": SPEAKERS_TYPE}
+#: ``speakers`` and ``exclude_speakers`` say the opposite of each other.
+SPEAKERS_RULE = excludes("speakers", "exclude_speakers",
+                         "speakers are the turns to code, exclude_speakers the turns to leave out",
+                         example={"speakers": "A", "exclude_speakers": "Q"})
+
+
+@validate_params(choices={"unit": UNITS, "language": LANGUAGES, "engine": ENGINES}, ranges={"n_jobs": (-1, None)},
+                 types={"client": CLIENT_TYPE, **SPEAKER_TYPES},
+                 rules=[only_with("client", "engine", ("dask",), example={"engine": "local"}), SPEAKERS_RULE])
 def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence", language: str | None = None,
                    coder: str = "rules", speakers: str | Iterable[str] | None = None,
                    exclude_speakers: str | Iterable[str] | None = None,
@@ -537,7 +559,8 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         ``"dask"`` codes the batches on a dask cluster: ``client``, else the active
         ``distributed.Client`` (needs the ``scale`` extra: ``pip install 'hsqual[scale]'``).
     client : distributed.Client, optional, keyword-only
-        The cluster for ``engine="dask"``, e.g. ``Client("tcp://scheduler:8786")``.
+        The cluster for ``engine="dask"``, e.g. ``Client("tcp://scheduler:8786")``; with
+        another engine it would do nothing, so it is refused.
 
     Returns
     -------
@@ -557,6 +580,12 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     RuleSyntaxError
         A rule does not parse, refers to an unknown code, closes a cycle of ``code:``
         references, or names a ``meta:`` column no document has.
+    OptionError
+        An argument of the wrong type (``apply_codebook(corpus, None)``: codebook must be a
+        Codebook), a value not allowed, or options that cannot apply together
+        (:mod:`hsqual.params`).
+    ArgumentError
+        A speaker no segment has, a coder that is not a machine coder's name.
 
     Example
     -------
@@ -594,7 +623,7 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     """
     check_args(corpus, codebook, unit, language)
     if not isinstance(coder, str) or not is_machine_coder(coder):
-        raise ValueError(f"coder must be 'rules' or 'rules:<name>' (a machine coder), not {coder!r}")
+        raise ArgumentError(f"coder must be 'rules' or 'rules:<name>' (a machine coder), not {coder!r}")
     keep, speaker_names = _speaker_filter(corpus, unit, speakers, exclude_speakers)
     compiled = compile_codebook(codebook)
     check_meta_columns(compiled, corpus)
@@ -605,7 +634,7 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         return apply_codebook_parallel(corpus, codebook, unit=unit, language=language, coder=coder,
                                        speakers=speakers, exclude_speakers=exclude_speakers, progress=progress,
                                        n_jobs=n_jobs, engine="processes" if engine == "local" else engine,
-                                       client=client)
+                                       **({"client": client} if engine == "dask" else {}))
 
     rows: list[dict] = []
     n_units = 0

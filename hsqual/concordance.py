@@ -25,13 +25,16 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .apply import (check_args, check_meta_columns, compile_codebook, match_document, segment_at, segments_by_doc,
+from .apply import (SPEAKER_TYPES, SPEAKERS_RULE, UNITS, check_args, check_meta_columns, compile_codebook, match_document, segment_at, segments_by_doc,
                     units_of, speaker_filter)
 from .codebook import Codebook
 from .corpus import Corpus
+from .errors import ArgumentError
+from .params import excludes, validate_params
 from .rules.index import DocIndex
 from .rules.match import UnitSet, evidence, possible_mask
 from .rules.rule import parse_rule
+from .rules.syntax import LANGUAGES
 
 __all__ = ["kwic", "KWIC_COLUMNS"]
 
@@ -65,6 +68,10 @@ def _context(ix: DocIndex, start: int, end: int, window: int | None, window_char
     return text[min(left_from, start):start].lstrip(), text[end:max(end, right_to)].rstrip()
 
 
+@validate_params(choices={"unit": UNITS, "language": LANGUAGES},
+                 ranges={"window": (0, None), "window_chars": (0, None)}, types=SPEAKER_TYPES,
+                 rules=[excludes("window_chars", "window", "window_chars counts characters of context instead of "
+                                 "window's tokens", example={"window_chars": 20, "window": 5}), SPEAKERS_RULE])
 def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = None, window: int = 5,
          window_chars: int | None = None, language: str | None = None, unit: str = "sentence",
          speakers: str | Iterable[str] | None = None,
@@ -87,7 +94,8 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
         the turn (or item, excerpt) the match lies in: another speaker's words and the
         speaker label are never shown as context.
     window_chars : int, optional, keyword-only
-        Characters of context on each side instead of tokens.
+        Characters of context on each side instead of tokens; giving ``window`` too is
+        refused (one of them would be ignored).
     speakers, exclude_speakers : str or list of str, optional, keyword-only
         Only matches in turns of these speakers, or not in turns of these speakers
         (``exclude_speakers="interviewer"``: every interviewer label), as for
@@ -107,6 +115,16 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
         that name no words (``NOT``, ``meta:``) give no rows. ``df.attrs`` holds the
         settings.
 
+    Raises
+    ------
+    OptionError
+        An argument of the wrong type, a value not allowed, ``window`` with
+        ``window_chars``, ``speakers`` with ``exclude_speakers`` (:mod:`hsqual.params`).
+    ArgumentError
+        An empty pattern, or a code id no codebook has.
+    RuleSyntaxError
+        A pattern that does not parse.
+
     Example
     -------
     >>> from hsqual.corpus import Corpus, Document
@@ -116,14 +134,9 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
     0  保障は      守ら  れるべき
     """
     check_args(corpus, codebook, unit, language)
-    if not isinstance(pattern_or_code, str) or not pattern_or_code.strip():
-        raise ValueError("kwic: pattern_or_code must be a rule (e.g. '守る') or a code id, not "
-                         f"{pattern_or_code!r}")
-    if window_chars is None:
-        if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 0:
-            raise ValueError(f"kwic: window must be a whole number of tokens >= 0, not {window!r}")
-    elif not isinstance(window_chars, (int, np.integer)) or isinstance(window_chars, bool) or window_chars < 0:
-        raise ValueError(f"kwic: window_chars must be a whole number >= 0, not {window_chars!r}")
+    if not pattern_or_code.strip():
+        raise ArgumentError("kwic: pattern_or_code must be a rule (e.g. '守る') or a code id, not "
+                            f"{pattern_or_code!r}")
 
     if codebook is None and _DOTTED_ID.fullmatch(pattern_or_code.strip()):
         from .codebook import load_codebooks
@@ -133,8 +146,8 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
         if pattern_or_code.strip() not in bundled:
             close = difflib.get_close_matches(pattern_or_code.strip(), bundled.ids, n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise ValueError(f"kwic: {pattern_or_code!r} looks like a code id, but no bundled codebook has it{hint} "
-                             "(give your codebook with codebook=..., or quote the text to search for it: '\"...\"')")
+            raise ArgumentError(f"kwic: {pattern_or_code!r} looks like a code id, but no bundled codebook has it{hint} "
+                                "(give your codebook with codebook=..., or quote the text to search for it: '\"...\"')")
         codebook = bundled
         pattern_or_code = pattern_or_code.strip()
     keep = speaker_filter(corpus, unit="segment", speakers=speakers, exclude_speakers=exclude_speakers)
@@ -143,8 +156,8 @@ def kwic(corpus: Corpus, pattern_or_code: str, *, codebook: Codebook | None = No
     if codebook is not None and not is_code and _DOTTED_ID.fullmatch(pattern_or_code.strip()):
         close = difflib.get_close_matches(pattern_or_code.strip(), codebook.ids, n=3)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise ValueError(f"kwic: {pattern_or_code!r} is not a code of codebook {codebook.id!r}{hint} "
-                         "(to search for the text itself, quote it: '\"...\"')")
+        raise ArgumentError(f"kwic: {pattern_or_code!r} is not a code of codebook {codebook.id!r}{hint} "
+                            "(to search for the text itself, quote it: '\"...\"')")
     rules_by_lang: dict[str, object] = {}
     rows: list[dict] = []
     segments = segments_by_doc(corpus)

@@ -46,15 +46,15 @@ import pandas as pd
 from .errors import ArgumentError
 from .corpus import Corpus, Document
 from .segment import units_of_segment
-from .params import validate_params
+from .params import only_with, validate_params
+from .apply import CLIENT_TYPE, ENGINES, SPEAKER_TYPES, SPEAKERS_RULE, UNITS
+from .rules.syntax import LANGUAGES
 
 if TYPE_CHECKING:
     from .codebook import Codebook
 
 __all__ = ["ENGINES", "apply_codebook_parallel", "code_batches", "code_batch", "split_corpus", "resolve_n_jobs"]
 
-#: ``engine`` values of :func:`hsqual.apply_codebook`.
-ENGINES = ("local", "processes", "dask")
 #: Default batch size in characters: large enough that the rule matching of a batch is done
 #: in one pass (``hsqual.apply`` joins up to about 1 MB of documents), small enough that every
 #: worker gets several batches.
@@ -303,8 +303,9 @@ def _n_workers(engine: str, n_jobs: int, client) -> int:
     return n_jobs
 
 
-@validate_params(types={"client": (lambda v: v is None or callable(getattr(v, "submit", None)),
-                                    "a dask.distributed Client or None")})
+@validate_params(choices={"unit": UNITS, "language": LANGUAGES, "engine": ENGINES},
+                 ranges={"n_jobs": (-1, None), "batch_chars": (1, None)}, types={"client": CLIENT_TYPE, **SPEAKER_TYPES},
+                 rules=[only_with("client", "engine", ("dask",), example={"engine": "processes"}), SPEAKERS_RULE])
 def apply_codebook_parallel(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence",
                             language: str | None = None, coder: str = "rules",
                             speakers: str | Iterable[str] | None = None,

@@ -41,6 +41,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .errors import HsqualError
+
 __all__ = ["MAX_GROUP_DEPTH", "PatternError", "compile_regex", "translate"]
 
 #: How deep groups ``( )`` may nest in one regular expression.
@@ -68,10 +70,12 @@ _REPEAT_NO_MIN = re.compile(r"\{,(\d+)\}")
 _UNICODE_CLASS = re.compile(r"(?<!\\)\\[pP](?:\{\^?[A-Za-z_]+\}|[A-Za-z])")
 
 
-class PatternError(ValueError):
+class PatternError(HsqualError):
     """A regular expression that cannot run on RE2, or that matches the empty string.
 
-    ``offset`` is the position in the pattern the problem is at.
+    ``offset`` is the position in the pattern the problem is at. An :class:`HsqualError`
+    (and so a ``ValueError``); a rule's ``/regex/`` reports it as a
+    :class:`~hsqual.errors.RuleSyntaxError` with a caret under that position.
 
     Example
     -------
@@ -84,8 +88,10 @@ class PatternError(ValueError):
 
     def __init__(self, message: str, offset: int) -> None:
         super().__init__(message)
-        self.message = message
         self.offset = offset
+
+    def __reduce__(self):  # the offset, not a file position, is what a PatternError carries
+        return (type(self), (self.message, self.offset))
 
 
 def translate(pattern: str) -> tuple[str, str]:

@@ -55,6 +55,8 @@ from .parallel import code_batch, code_batches, resolve_n_jobs
 from .transcripts import list_transcripts, load_corpus
 from .writers import atomic_write
 from .params import validate_params
+from .apply import SPEAKER_TYPES, SPEAKERS_RULE, UNITS
+from .rules.syntax import LANGUAGES
 
 __all__ = ["code_archive", "archive_chunks", "DEFAULT_CHUNK_SIZE"]
 
@@ -193,7 +195,8 @@ class _Sink:
             self.writer = None
 
 
-@validate_params()
+@validate_params(choices={"unit": UNITS, "language": LANGUAGES},
+                 ranges={"chunk_size": (1, None), "n_jobs": (-1, None)}, types=SPEAKER_TYPES, rules=[SPEAKERS_RULE])
 def code_archive(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike], codebook: Codebook, *,
                  out: str | os.PathLike, unit: str = "sentence", chunk_size: int = DEFAULT_CHUNK_SIZE,
                  language: str | None = None, encoding: str | None = None, coder: str = "rules",

@@ -49,6 +49,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .errors import ArgumentError
+from .params import validate_params
 from .segment import split_sentences
 
 __all__ = ["Token", "TokenArrays", "tokenize", "tokenize_arrays", "tokenize_many", "normalize_for_matching",
@@ -121,6 +123,7 @@ class TokenArrays:
 # public functions
 
 
+@validate_params(choices={"language": _LANGUAGES})
 def tokenize(text: str, *, language: str) -> list[Token]:
     """Tokens of ``text``.
 
@@ -169,6 +172,7 @@ def tokenize_arrays(text: str, *, language: str, sentences: bool = True) -> Toke
     return _with_sentences(text, arrays, language, sentences)
 
 
+@validate_params(choices={"language": _LANGUAGES})
 def tokenize_many(texts: Iterable[str], *, language: str, arrays: bool = False) -> list:
     """Tokenise many texts (one lock taken for the batch).
 
@@ -187,7 +191,7 @@ def tokenize_many(texts: Iterable[str], *, language: str, arrays: bool = False) 
     texts = list(texts)
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"tokenize_many: texts[{i}] must be a str, not {type(t).__name__}")
+            raise ArgumentError(f"tokenize_many: texts[{i}] must be a str, not {type(t).__name__}")
     _check("", language, "tokenize_many")
     if language == "ja":
         with _LOCK:
@@ -210,7 +214,7 @@ def normalize_for_matching(text: str) -> str:
     'G7と カタカナ、1'
     """
     if not isinstance(text, str):
-        raise TypeError(f"normalize_for_matching: text must be a str, not {type(text).__name__}")
+        raise ArgumentError(f"normalize_for_matching: text must be a str, not {type(text).__name__}")
     if text.isascii():
         return text
     table = _NORM_TABLE
@@ -252,7 +256,7 @@ def compose_marks(text: str) -> tuple[str, np.ndarray | None, np.ndarray | None]
     ('データとデータ、A゛', [0, 2, 3, 4, 5, 7, 8, 9, 10, 11], [2, 3, 4, 5, 7, 8, 9, 10, 11, 12])
     """
     if not isinstance(text, str):
-        raise TypeError(f"compose_marks: text must be a str, not {type(text).__name__}")
+        raise ArgumentError(f"compose_marks: text must be a str, not {type(text).__name__}")
     if text.isascii():
         return text, None, None
     spacing = [m for m in SPACING_MARKS if m in text]
@@ -549,6 +553,6 @@ def _with_sentences(text: str, a: TokenArrays, language: str, sentences: bool) -
 
 def _check(text, language, fn: str) -> None:
     if not isinstance(text, str):
-        raise TypeError(f"{fn}: text must be a str, not {type(text).__name__}")
+        raise ArgumentError(f"{fn}: text must be a str, not {type(text).__name__}")
     if language not in _LANGUAGES:
-        raise ValueError(f"{fn}: language must be one of {_LANGUAGES}, not {language!r}")
+        raise ArgumentError(f"{fn}: language must be one of {_LANGUAGES}, not {language!r}")

@@ -9,7 +9,7 @@ from hsqual.apply import apply_codebook, fired_rules
 from hsqual.codebook import Code, Codebook, load_codebooks
 from hsqual.codings import add_codings, check_codings, codings_frame
 from hsqual.corpus import Corpus, Document, Segment
-from hsqual.errors import CodingsError, RuleSyntaxError
+from hsqual.errors import ArgumentError, CodingsError, OptionError, RuleSyntaxError
 from hsqual.resources import bundled_codebooks, study_dir
 from hsqual.textio import read_text
 
@@ -188,14 +188,22 @@ def test_machine_rows_never_replace_a_persons():
 
 def test_argument_checks():
     cb = Codebook("d", [code("x", en=["dignity"])])
-    with pytest.raises(ValueError, match="unit must be one of"):
+    with pytest.raises(OptionError, match=r"\[E102\] apply_codebook: unit='turn' is not one of 'sentence'"):
         apply_codebook(en_corpus(), cb, unit="turn")
-    with pytest.raises(ValueError, match="coder must be 'rules'"):
+    with pytest.raises(ArgumentError, match="coder must be 'rules'"):
         apply_codebook(en_corpus(), cb, coder="kurusu2015")
-    with pytest.raises(TypeError, match="expected a Corpus"):
+    with pytest.raises(OptionError, match=r"\[E101\] apply_codebook: corpus must be a Corpus, not 'text' \(str\)"):
         apply_codebook("text", cb)
-    with pytest.raises(ValueError, match="language must be None"):
+    with pytest.raises(OptionError, match=r"\[E102\] apply_codebook: language='fr' is not one of 'en', 'ja'"):
         apply_codebook(en_corpus(), cb, language="fr")
+    # issue 12: a missing codebook was an AttributeError deep inside; now the argument is named
+    with pytest.raises(OptionError, match=r"apply_codebook: codebook must be a Codebook, not None") as err:
+        apply_codebook(en_corpus(), None)
+    assert err.value.option == "codebook" and isinstance(err.value, ValueError)
+    with pytest.raises(OptionError, match=r"\[E104\] apply_codebook: client= has no effect unless engine is 'dask'"):
+        apply_codebook(en_corpus(), cb, client=None)
+    with pytest.raises(OptionError, match=r"\[E106\] apply_codebook: speakers= and exclude_speakers= cannot be used"):
+        apply_codebook(en_corpus(), cb, speakers="A", exclude_speakers="Q")
 
 
 def test_bad_rule_in_a_hand_built_codebook_is_reported():
@@ -367,7 +375,8 @@ def test_sentence_units_in_answers_only(tmp_path):
 def test_speaker_options_are_checked(tmp_path):
     corpus = two_speakers(tmp_path)
     cb = freedoms_codebook()
-    with pytest.raises(ValueError, match="give speakers .* or exclude_speakers .*, not both"):
+    with pytest.raises(OptionError, match=r"\[E106\] apply_codebook: speakers= and exclude_speakers= cannot be used "
+                                          r"together \(speakers are the turns to code, exclude_speakers the turns"):
         apply_codebook(corpus, cb, speakers=["Interviewee 4"], exclude_speakers=["Interviewer"])
     with pytest.raises(ValueError, match=r"exclude_speakers: no segment of the corpus has the speaker 'Interviwer' "
                                          r"\(speakers in the corpus: 'Interviewer', 'Interviewee 4'\)"):
@@ -376,7 +385,7 @@ def test_speaker_options_are_checked(tmp_path):
         apply_codebook(corpus, cb, unit="document", exclude_speakers=["Interviewer"])
     with pytest.raises(ValueError, match="must name at least one speaker"):
         apply_codebook(corpus, cb, speakers=[])
-    with pytest.raises(TypeError, match="a speaker's name or a list of names"):
+    with pytest.raises(OptionError, match=r"\[E101\] apply_codebook: speakers must be a speaker's name or a list of names"):
         apply_codebook(corpus, cb, speakers=4)
 
 

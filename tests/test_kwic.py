@@ -8,7 +8,7 @@ import pytest
 
 from hsqual.codebook import Code, Codebook
 from hsqual.corpus import Corpus, Document, Segment
-from hsqual.errors import RuleSyntaxError
+from hsqual.errors import ArgumentError, OptionError, RuleSyntaxError
 from hsqual.concordance import KWIC_COLUMNS, kwic
 
 EN = "Freedom from fear matters. People fear violence, and fear of war. Dignity too."
@@ -103,10 +103,22 @@ def test_code_rows_carry_code_and_rule():
 def test_bad_pattern_and_arguments():
     with pytest.raises(RuleSyntaxError, match=re.escape("expected ')' to close NEAR(")):
         kwic(corpus(), "NEAR(fear, war, 3")
-    with pytest.raises(ValueError, match="window must be a whole number"):
+    with pytest.raises(OptionError, match=r"\[E103\] kwic: window must be >= 0, not -1"):
         kwic(corpus(), "fear", window=-1)
-    with pytest.raises(ValueError, match="pattern_or_code must be a rule"):
+    with pytest.raises(OptionError, match=r"\[E103\] kwic: window_chars must be >= 0, not -1"):
+        kwic(corpus(), "fear", window_chars=-1)
+    with pytest.raises(ArgumentError, match="pattern_or_code must be a rule"):
         kwic(corpus(), "  ")
+    with pytest.raises(OptionError, match=r"\[E101\] kwic: pattern_or_code must be a string, not None"):
+        kwic(corpus(), None)
+
+
+def test_window_and_window_chars_are_refused_together():
+    """Issue 12: kwic ignored window when window_chars was given; the call is refused instead."""
+    with pytest.raises(OptionError, match=r"\[E106\] kwic: window_chars= and window= cannot be used together") as err:
+        kwic(corpus(), "fear", window=3, window_chars=20)
+    assert err.value.option == "window_chars"
+    assert kwic(corpus(), "fear", window_chars=20).attrs["window_chars"] == 20
 
 
 def test_unknown_meta_column_in_a_pattern():

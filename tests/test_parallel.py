@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import hsqual
+from hsqual.errors import OptionError
 from hsqual.codebook import Code, Codebook
 from hsqual.corpus import Corpus, Document, Segment
 from hsqual.parallel import apply_codebook_parallel, split_corpus
@@ -104,8 +105,10 @@ def test_dask_local_cluster_gives_the_same_table(corpus, codebook):
 def test_bad_options(corpus, codebook):
     with pytest.raises(ValueError, match="n_jobs must be a whole number"):
         hsqual.apply_codebook(corpus, codebook, n_jobs=0)
-    with pytest.raises(ValueError, match="engine must be one of 'local', 'processes', 'dask', not 'spark'"):
+    with pytest.raises(OptionError, match=r"\[E102\] apply_codebook: engine='spark' is not one of 'local', 'processes', 'dask'"):
         hsqual.apply_codebook(corpus, codebook, engine="spark")
+    with pytest.raises(OptionError, match=r"\[E104\] apply_codebook_parallel: client= has no effect unless engine"):
+        apply_codebook_parallel(corpus, codebook, engine="processes", client=None)
     with pytest.raises(ValueError, match="no segment of the corpus has the speaker 'Nobody'"):
         apply_codebook_parallel(corpus, codebook, speakers="Nobody")
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hsqual.codebook import Code, Codebook, load_codebooks, parse_codebook
-from hsqual.errors import RuleSyntaxError
+from hsqual.errors import OptionError, RuleSyntaxError
 from hsqual.resources import bundled_codebooks
 from hsqual.rules import (
     And,
@@ -226,8 +226,10 @@ def test_caret_under_wide_characters():
 
 
 def test_unsupported_language():
-    with pytest.raises(RuleSyntaxError, match="rules for language 'fr' cannot be tokenised"):
+    with pytest.raises(OptionError, match=r"\[E102\] parse_rule: language='fr' is not one of 'en', 'ja'"):
         parse_rule("peur", language="fr")
+    with pytest.raises(OptionError, match=r"\[E101\] parse_rule: text must be a string, not 3"):
+        parse_rule(3, language="en")
 
 
 # ---------------------------------------------------------------------------------------

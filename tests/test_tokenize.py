@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hsqual
+from hsqual.errors import ArgumentError, OptionError
 from hsqual.resources import bundled_path
 from hsqual.tokens import Token, TokenArrays, normalize_for_matching, tokenize, tokenize_arrays, tokenize_many
 from hsqual.transcripts import load_corpus
@@ -154,12 +155,14 @@ def test_a_hyphen_in_an_unknown_word_is_not_a_loanword_tail():
 
 
 def test_arguments_checked():
-    with pytest.raises(ValueError, match="language must be one of"):
+    with pytest.raises(OptionError, match=r"\[E102\] tokenize: language='de' is not one of 'en', 'ja'"):
         tokenize("x", language="de")
-    with pytest.raises(TypeError, match="text must be a str"):
+    with pytest.raises(OptionError, match=r"\[E101\] tokenize: text must be a string, not None"):
         tokenize(None, language="ja")
-    with pytest.raises(TypeError, match=r"texts\[1\] must be a str"):
+    with pytest.raises(ArgumentError, match=r"texts\[1\] must be a str"):
         tokenize_many(["a", 1], language="en")
+    with pytest.raises(OptionError, match=r"\[E102\] tokenize_many: language='de'"):
+        tokenize_many(["a"], language="de")
 
 
 _MIXED = st.text(alphabet=st.sampled_from(list(

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..tokens import SPACING_MARKS
 from .syntax import LANGUAGES, Term
 
@@ -252,7 +253,7 @@ class DocIndex:
 
     def __init__(self, text: str, language: str, tokens=None) -> None:
         if language not in LANGUAGES:
-            raise ValueError(f"cannot match rules in language {language!r}; supported: {', '.join(LANGUAGES)}")
+            raise ArgumentError(f"cannot match rules in language {language!r}; supported: {', '.join(LANGUAGES)}")
         self.text = text
         self.language = language
         if tokens is None:

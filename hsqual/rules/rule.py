@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import RuleSyntaxError
+from ..errors import ArgumentError, RuleSyntaxError
+from ..params import validate_params
 from .index import DocIndex
 from .match import UnitSet, evidence
 from .syntax import LANGUAGES, CodeRef, Node, caret_error, parse_tree
@@ -92,7 +93,7 @@ class Rule:
         [(0, 2)]
         """
         if not isinstance(text, str):
-            raise TypeError(f"Rule.match: text must be a string, not {type(text).__name__}")
+            raise ArgumentError(f"Rule.match: text must be a string, not {type(text).__name__}")
         index = DocIndex(text, self.language)
         units = UnitSet(index, [0], [len(text)], meta=meta or {}, speakers=[speaker])
         if codes is not None:
@@ -102,6 +103,7 @@ class Rule:
         return evidence(self.root, units, 0)
 
 
+@validate_params(choices={"language": LANGUAGES})
 def parse_rule(text: str, *, language: str, code: str | None = None, path: str | os.PathLike[str] | None = None,
                line: int | None = None) -> Rule:
     """Parse one coding rule.
@@ -123,6 +125,8 @@ def parse_rule(text: str, *, language: str, code: str | None = None, path: str |
     ------
     RuleSyntaxError
         With the file, line and code, the rule, and a caret under the offending position.
+    OptionError
+        A rule that is not a string, or a language other than ``"en"`` and ``"ja"``.
 
     Example
     -------
@@ -135,8 +139,14 @@ def parse_rule(text: str, *, language: str, code: str | None = None, path: str |
       (fear OR want
                    ^
     """
+    return _parse(text, language, code, path, line)
+
+
+def _parse(text, language: str, code: str | None, path, line: int | None) -> Rule:
+    """:func:`parse_rule` for a codebook's rules: a rule that is not a string or a language
+    hsqual cannot tokenise is a :class:`RuleSyntaxError` naming the codebook's file and line."""
     if not isinstance(text, str):
-        raise TypeError(f"parse_rule: the rule must be a string, not {type(text).__name__}")
+        raise RuleSyntaxError(f"the rule must be a string, not {type(text).__name__}", path=path, line=line, code=code)
     if language not in LANGUAGES:
         raise RuleSyntaxError(f"rules for language {language!r} cannot be tokenised; supported: {', '.join(LANGUAGES)}",
                               path=path, line=line, code=code)
@@ -161,9 +171,9 @@ def _parse_cached(text, language: str, code: str, path, line) -> Rule:
     try:
         got = _PARSED.get(key)
     except TypeError:  # an unhashable rule: parse_rule reports it
-        return parse_rule(text, language=language, code=code, path=path, line=line)
+        return _parse(text, language, code, path, line)
     if got is None:
-        got = parse_rule(text, language=language, code=code, path=path, line=line)
+        got = _parse(text, language, code, path, line)
         if len(_PARSED) > 20_000:
             _PARSED.clear()
         _PARSED[key] = got
