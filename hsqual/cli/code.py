@@ -118,8 +118,8 @@ def run(args: argparse.Namespace) -> int:
         codings = apply_codebook(corpus, codebook, unit=args.unit, language=args.language, progress=progress,
                                  speakers=args.speaker,
                                  exclude_speakers="interviewer" if args.exclude_interviewer else args.exclude_speaker)
-    except ValueError as exc:
-        if isinstance(exc, HsqualError):
+    except HsqualError as exc:
+        if not re.match(r"^(exclude_speakers|speakers)\b", str(exc)):
             raise
         option = "--speaker" if args.speaker else "--exclude-speaker"
         message = re.sub(r"^(exclude_speakers|speakers)\b", option, str(exc))
