@@ -101,8 +101,8 @@ if TYPE_CHECKING:
 
     from .codebook import Codebook
     from .corpus import Corpus
-from .incidence import (BUILTIN_UNITS, check_columns, check_known_docs, check_unit, incidence_matrix, map_codes,
-                        sentence_spans, span_hits, str_array)
+from .incidence import (BUILTIN_UNITS, SUB_SEGMENT_UNITS, check_columns, check_known_docs, check_unit,
+                        incidence_matrix, map_codes, span_hits, str_array, unit_spans)
 from .errors import OptionError
 from .params import NOT_NONE, needs, only_with, validate_params
 
@@ -111,7 +111,7 @@ __all__ = ["cooccurrence", "cooccurrence_passages", "MEASURES", "UNITS", "PASSAG
 
 MEASURES = ("count", "jaccard", "dice", "cosine", "conditional", "lift", "pmi")
 UNITS = (*BUILTIN_UNITS, "overlap", "proximity")
-PASSAGE_UNITS = ("document", "segment", "sentence", "overlap")
+PASSAGE_UNITS = ("document", "segment", "sentence", "paragraph", "overlap")
 _TESTS = ("fisher", "permutation")
 _CORRECTIONS = ("fdr_bh", "holm", "bonferroni")
 _PAIR_UNITS = ("overlap", "proximity")
@@ -326,7 +326,7 @@ def cooccurrence(
     ----------
     codings : pandas.DataFrame
         A codings table; several codebooks' codes may be mixed.
-    unit : {"segment", "document", "sentence", "span", "overlap", "proximity"} or str, keyword-only
+    unit : {"segment", "document", "sentence", "paragraph", "span", "overlap", "proximity"} or str, keyword-only
         What "together" means; any other string is a metadata column (e.g. ``"interviewees"``).
         ``"sentence"`` needs ``corpus``.
     measure : {"count", "jaccard", "dice", "cosine", "conditional", "lift", "pmi"}
@@ -391,7 +391,7 @@ def cooccurrence(
         raise OptionError("E104", option="test", func="cooccurrence",
                           condition="unit is not 'overlap' or 'proximity' (those count pairs of spans: there is "
                                     "no 2x2 table to test)")
-    if unit in ("overlap", "sentence"):
+    if unit in ("overlap", *SUB_SEGMENT_UNITS):
         check_columns(codings, ["start", "end"], f"cooccurrence(unit={unit!r})")
     if unit in ("proximity", "segment"):
         check_columns(codings, ["segment_id"], f"cooccurrence(unit={unit!r})")
@@ -415,8 +415,8 @@ def cooccurrence(
         n_units = inc.n_units
         counting = "units"
         if inc.n_unassigned:
-            if unit == "sentence":
-                notes.append(f"{inc.n_unassigned} coding(s) touch no sentence of the corpus and are in no unit")
+            if unit in SUB_SEGMENT_UNITS:
+                notes.append(f"{inc.n_unassigned} coding(s) touch no {unit} of the corpus and are in no unit")
             else:
                 notes.append(f"{inc.n_unassigned} coding(s) have no value of {unit!r} and are in no unit")
     k = len(col_codes)
@@ -531,7 +531,7 @@ def cooccurrence_passages(
     code_b: str,
     *,
     corpus: Corpus,
-    unit: str = "document",
+    unit: str = "segment",
 ) -> pd.DataFrame:
     """The passages where two codes co-occur: one row per unit carrying both.
 
@@ -549,10 +549,10 @@ def cooccurrence_passages(
         The two codes (different).
     corpus : Corpus, keyword-only
         The documents the codings point into; gives each unit's text.
-    unit : {"document", "segment", "sentence", "overlap"}, keyword-only
-        What "together" means, as for :func:`cooccurrence`: the same document, the same
-        segment ``(doc_id, segment_id)``, the same sentence (a coding counts for every sentence
-        its span intersects) or intersecting spans (one row per intersecting pair of an
+    unit : {"segment", "document", "sentence", "paragraph", "overlap"}, keyword-only
+        What "together" means, as for :func:`cooccurrence` (and with its default, ``"segment"``):
+        the same segment ``(doc_id, segment_id)``, the same document, the same sentence or
+        paragraph (a coding counts for every unit its span intersects) or intersecting spans (one row per intersecting pair of an
         A-span and a B-span; the unit is their intersection).
 
     Returns
@@ -640,8 +640,8 @@ def cooccurrence_passages(
             keys = [(d, int(n)) for d, n in pairs]
             where = {k: (k[1], s.start, s.end) for k, s in segs.items()}
             unit_rows = np.arange(len(df))
-        else:  # sentence
-            sents = sentence_spans(corpus)
+        else:  # sentence or paragraph
+            sents = unit_spans(corpus, unit)
             rows, hits = span_hits(df["doc_id"].to_numpy(dtype=object), df["start"].astype("int64").to_numpy(),
                                    df["end"].astype("int64").to_numpy(), sents)
             unit_rows = rows

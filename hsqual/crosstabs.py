@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["CrosstabResult", "crosstab", "code_by_document", "code_by_case", "adjusted_residuals", "UNITS"]
 
 _NORMALIZE = (None, "category", "row", "column", "all")
-UNITS = ("document", "segment", "sentence")
+UNITS = ("document", "segment", "sentence", "paragraph")
 
 
 @dataclass(frozen=True)
@@ -180,10 +180,10 @@ def crosstab(
     by : str, keyword-only
         The metadata column whose values are the columns; a ``";"``-joined cell puts the
         document in each of its categories (noted, as the test then counts it more than once).
-    unit : {"document", "segment", "sentence"}
-        What ``values="presence"`` counts, and what ``category_sizes`` counts. ``"sentence"``:
-        every sentence of every segment, split as ``apply_codebook(unit="sentence")`` splits it
-        (a coding counts for each sentence its span intersects).
+    unit : {"document", "segment", "sentence", "paragraph"}
+        What ``values="presence"`` counts, and what ``category_sizes`` counts. ``"sentence"``
+        (``"paragraph"``): every sentence (paragraph) of every segment, cut as
+        ``apply_codebook(unit=...)`` cuts it (a coding counts for each unit its span intersects).
     values : {"count", "presence"}
         ``count``: codings; ``presence``: units carrying the code (each unit once).
     normalize : {None, "category", "row", "column", "all"}

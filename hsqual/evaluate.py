@@ -39,7 +39,7 @@ from .errors import ArgumentError
 from .reliability import cohen_kappa
 from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus
-from .incidence import sentence_spans
+from .incidence import SUB_SEGMENT_UNITS, unit_spans
 from .params import needs, validate_params
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GOLD_REFERENCES", "UNITS", "evaluate_on_gold", "evaluate_rules"]
 
-UNITS = ("document", "segment", "sentence")
+UNITS = ("document", "segment", "sentence", "paragraph")
 _COLUMNS = ["code", "n_units", "n_manual", "n_rules", "tp", "fp", "fn", "tn",
             "precision", "recall", "f1", "kappa"]
 
@@ -95,7 +95,7 @@ def evaluate_rules(
     manual: pd.DataFrame,
     automatic: pd.DataFrame,
     *,
-    unit: str = "document",
+    unit: str = "segment",
     codes: Sequence[str] | None = None,
     corpus: Corpus | None = None,
     codebook: Codebook | None = None,
@@ -112,14 +112,16 @@ def evaluate_rules(
         The coding to judge (e.g. the output of ``apply_codebook``): machine coders only
         (``rules``, ``suggest``, see :func:`hsqual.codings.is_machine_coder`). Tables given the
         wrong way round are an error; to compare two people, use :func:`hsqual.reliability.agreement`.
-    unit : {"document", "segment", "sentence"}
-        What is compared. ``"document"``: a document carries a code when any coding of it
-        lies in the document. ``"segment"``/``"sentence"``: without ``corpus``, units are the
+    unit : {"document", "segment", "sentence", "paragraph"}
+        What is compared (default ``"segment"``, as for :func:`hsqual.agreement`).
+        ``"document"``: a document carries a code when any coding of it lies in the document. ``"segment"``/``"sentence"``: without ``corpus``, units are the
         ``(doc_id, segment_id)`` pairs of the two tables, so both must number segments alike;
         with ``corpus``, a coding counts for every segment of the corpus its span overlaps,
         whatever its ``segment_id``. For ``"sentence"`` with a corpus: when its segments are
         sentences (a sample of sentences, say), they are the units; otherwise every segment is
         split into sentences exactly as ``apply_codebook(unit="sentence")`` splits it.
+        ``"paragraph"`` needs ``corpus`` and is cut likewise (unless the corpus's segments are
+        paragraphs already).
     codes : list of str, optional
         The codes to report, in this order. Default: the codebook's codes when ``codebook`` is
         given, else every code in either table (sorted).
@@ -170,6 +172,9 @@ def evaluate_rules(
         raise ArgumentError(f"evaluate_rules: corpus must be a Corpus, not {type(corpus).__name__}")
     if rollup and codebook is None:
         raise ArgumentError("evaluate_rules: rollup=True needs the codebook (codebook=...) to know each code's parents")
+    if unit == "paragraph" and corpus is None:
+        raise ArgumentError("evaluate_rules: unit='paragraph' needs corpus= (the paragraphs are found by cutting "
+                            "every segment of the corpus, as apply_codebook(unit='paragraph') does)")
     man = codings_frame(manual)
     auto = codings_frame(automatic)
     _check_sides(man, auto)
@@ -183,9 +188,9 @@ def evaluate_rules(
             segments = {d: () for d in corpus.doc_ids}
         else:
             segments = {}
-            if unit == "sentence" and any(s.kind != "sentence" for s in corpus.segments):
-                # split every segment as apply_codebook(unit="sentence") does
-                sents = sentence_spans(corpus)
+            if unit in SUB_SEGMENT_UNITS and any(s.kind != unit for s in corpus.segments):
+                # cut every segment as apply_codebook(unit=unit) does
+                sents = unit_spans(corpus, unit)
                 for d, sid, a, b in zip(sents["doc_id"], sents["segment_id"], sents["start"], sents["end"]):
                     segments.setdefault(d, []).append(((int(sid), int(a)), int(a), int(b)))
                 universe = {(d, k) for d, units in segments.items() for k, _, _ in units}

@@ -18,6 +18,8 @@ decision by each coder, giving a 2 x 2 table: ``both`` (both applied the code), 
   split into sentences as ``apply_codebook(unit="sentence")`` splits it, every sentence is a
   unit (uncoded ones count as agreement on absence), and a coder applies a code to every
   sentence one of their codings with that code intersects.
+- ``unit="paragraph"`` (``corpus`` needed): the same with the paragraphs
+  ``apply_codebook(unit="paragraph")`` codes.
 - ``unit="character"``: as NVivo's coding comparison, every character of every document of the
   ``corpus`` (needed) is a unit; a coder "applies" a code to a character when one of their
   codings with that code spans it (overlapping codings of one coder count once).
@@ -74,7 +76,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError
-from .incidence import check_columns, factorize_str, unit_keys
+from .incidence import SUB_SEGMENT_UNITS, check_columns, factorize_str, unit_keys
 from .params import validate_params
 
 if TYPE_CHECKING:
@@ -85,7 +87,7 @@ if TYPE_CHECKING:
 __all__ = ["agreement", "cohen_kappa", "brennan_prediger", "krippendorff_alpha", "ALL_CODES", "UNITS"]
 
 ALL_CODES = "(all codes)"
-UNITS = ("segment", "document", "sentence", "character")
+UNITS = ("segment", "document", "sentence", "paragraph", "character")
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
@@ -259,7 +261,7 @@ def agreement(
     ----------
     codings_a, codings_b : pandas.DataFrame
         The two coders' codings tables.
-    unit : {"segment", "document", "sentence", "character"}, keyword-only
+    unit : {"segment", "document", "sentence", "paragraph", "character"}, keyword-only
         What a coding decision is about (see the module documentation for how units coded by
         one coder, or by neither, count).
     corpus : Corpus, optional
@@ -302,9 +304,9 @@ def agreement(
         raise ArgumentError(f"agreement: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
     if unit == "character" and corpus is None:
         raise ArgumentError("agreement: unit='character' needs corpus= (every character of every document is a unit)")
-    if unit == "sentence" and corpus is None:
-        raise ArgumentError("agreement: unit='sentence' needs corpus= (the sentences are found by splitting every "
-                         "segment of the corpus, as apply_codebook(unit='sentence') does)")
+    if unit in SUB_SEGMENT_UNITS and corpus is None:
+        raise ArgumentError(f"agreement: unit={unit!r} needs corpus= (the {unit}s are found by cutting every "
+                         f"segment of the corpus, as apply_codebook(unit={unit!r}) does)")
     a = codings_a.reset_index(drop=True)
     b = codings_b.reset_index(drop=True)
     if codes is None:
@@ -331,7 +333,7 @@ def agreement(
         if unit == "segment":
             check_columns(a, ["segment_id"], "agreement (codings_a)")
             check_columns(b, ["segment_id"], "agreement (codings_b)")
-        if unit == "sentence":
+        if unit in SUB_SEGMENT_UNITS:
             check_columns(a, ["start", "end"], "agreement (codings_a)")
             check_columns(b, ["start", "end"], "agreement (codings_b)")
         # every (unit, code) decision as one integer key; a coder's decisions are its distinct keys
@@ -339,7 +341,7 @@ def agreement(
         both_df = pd.concat([a[needed], b[needed]], ignore_index=True)
         pairs, units, n_unassigned = unit_keys(both_df, unit, corpus)
         if n_unassigned:
-            notes.append(f"{n_unassigned} coding(s) touch no sentence of the corpus and are left out")
+            notes.append(f"{n_unassigned} coding(s) touch no {unit} of the corpus and are left out")
         n_units = len(units)
         k = len(code_list)
         row_codes, code_uniques = factorize_str(both_df["code"])

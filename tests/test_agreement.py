@@ -181,5 +181,5 @@ def test_sentence_units_count_every_sentence():
     assert r["kappa"] == pytest.approx(cohen_kappa_score([0, 1, 1, 0], [0, 0, 1, 0]))
     with pytest.raises(ValueError, match="unit='sentence' needs corpus="):
         agreement(a, b, unit="sentence")
-    with pytest.raises(ValueError, match="'segment', 'document', 'sentence', 'character'"):
+    with pytest.raises(ValueError, match="'segment', 'document', 'sentence', 'paragraph', 'character'"):
         agreement(a, b, unit="span")

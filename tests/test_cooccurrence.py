@@ -328,7 +328,7 @@ def test_passages_are_the_units_counted_by_cooccurrence(talk, talk_codings, unit
 
 
 def test_passages_by_hand(talk, talk_codings):
-    doc = cooccurrence_passages(talk_codings, "P", "E", corpus=talk)
+    doc = cooccurrence_passages(talk_codings, "P", "E", corpus=talk, unit="document")
     assert len(doc) == 1
     r = doc.iloc[0]
     assert r["doc_id"] == "int04" and pd.isna(r["segment_id"]) and r["text"] == TALK
@@ -350,7 +350,7 @@ def test_passages_by_hand(talk, talk_codings):
 def test_passages_bad_arguments(talk, talk_codings):
     with pytest.raises(ValueError, match="two different codes"):
         cooccurrence_passages(talk_codings, "P", "P", corpus=talk)
-    with pytest.raises(ValueError, match="unit must be one of 'document', 'segment', 'sentence', 'overlap'"):
+    with pytest.raises(ValueError, match="unit must be one of 'document', 'segment', 'sentence', 'paragraph', 'overlap'"):
         cooccurrence_passages(talk_codings, "P", "E", corpus=talk, unit="span")
     with pytest.raises(TypeError, match="corpus must be a Corpus"):
         cooccurrence_passages(talk_codings, "P", "E", corpus=None)

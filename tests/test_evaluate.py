@@ -173,7 +173,9 @@ def test_rollup_counts_children_for_parents():
 
 def test_bad_arguments_are_explained(excerpt_tables):
     manual, rules = excerpt_tables
-    with pytest.raises(ValueError, match=r"\[E102\] evaluate_rules: unit='paragraph' is not one of 'document', 'segment', 'sentence'"):
+    with pytest.raises(ValueError, match=r"\[E102\] evaluate_rules: unit='span' is not one of 'document', 'segment', 'sentence', 'paragraph'"):
+        evaluate_rules(manual, rules, unit="span")
+    with pytest.raises(ValueError, match=r"evaluate_rules: unit='paragraph' needs corpus="):
         evaluate_rules(manual, rules, unit="paragraph")
     with pytest.raises(ValueError, match=r"\[E105\] evaluate_rules: rollup= needs codebook="):
         evaluate_rules(manual, rules, rollup=True)
