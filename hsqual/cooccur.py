@@ -87,6 +87,8 @@ Example
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -101,8 +103,8 @@ if TYPE_CHECKING:
 
     from .codebook import Codebook
     from .corpus import Corpus
-from .incidence import (BUILTIN_UNITS, check_columns, check_known_docs, check_unit, incidence_matrix, map_codes,
-                        sentence_spans, span_hits, str_array)
+from .incidence import (BUILTIN_UNITS, SUB_SEGMENT_UNITS, check_columns, check_known_docs, check_unit,
+                        incidence_matrix, map_codes, span_hits, str_array, unit_spans)
 from .errors import OptionError
 from .params import NOT_NONE, needs, only_with, validate_params
 
@@ -111,7 +113,7 @@ __all__ = ["cooccurrence", "cooccurrence_passages", "MEASURES", "UNITS", "PASSAG
 
 MEASURES = ("count", "jaccard", "dice", "cosine", "conditional", "lift", "pmi")
 UNITS = (*BUILTIN_UNITS, "overlap", "proximity")
-PASSAGE_UNITS = ("document", "segment", "sentence", "overlap")
+PASSAGE_UNITS = ("document", "segment", "sentence", "paragraph", "overlap")
 _TESTS = ("fisher", "permutation")
 _CORRECTIONS = ("fdr_bh", "holm", "bonferroni")
 _PAIR_UNITS = ("overlap", "proximity")
@@ -194,7 +196,11 @@ def adjust_pvalues(p: ArrayLike, method: str | None = "fdr_bh") -> np.ndarray:
 def to_matrix(long: pd.DataFrame, value: str | None = None) -> pd.DataFrame:
     """Turn the long form of :func:`cooccurrence` into a square code x code matrix.
 
-    The diagonal is left ``NaN`` (a long table holds pairs only).
+    The diagonal holds the measure of a code with itself (for ``count``, the code's own
+    frequency) when the table is :func:`cooccurrence`'s and ``value`` is its measure (from the
+    ``n_a``, ``n_b`` and ``n_units`` columns); otherwise it is ``NaN``.
+    ``value`` defaults to the table's measure (``attrs["measure"]``, else its ``measure``
+    column).
 
     Example
     -------
@@ -205,17 +211,37 @@ def to_matrix(long: pd.DataFrame, value: str | None = None) -> pd.DataFrame:
     a     NaN  0.5
     b     0.5  NaN
     """
+    measures = list(dict.fromkeys(long["measure"])) if "measure" in long.columns else []
+    measure = long.attrs.get("measure") or (measures[0] if len(measures) == 1 else None)
+    if len(measures) > 1 or ("unit" in long.columns and long["unit"].nunique() > 1):
+        raise ArgumentError("to_matrix: the table mixes several units or measures; select one first "
+                            "(e.g. long[long['unit'] == 'segment'])")
     if value is None:
-        value = long.attrs.get("measure", "count")
+        value = measure or "count"
     if value not in long.columns:
         raise ArgumentError(f"to_matrix: no column {value!r} in the table (columns: {', '.join(long.columns)})")
     codes = list(long.attrs.get("codes") or dict.fromkeys([*long["code_a"], *long["code_b"]]))
     mat = pd.DataFrame(np.nan, index=pd.Index(codes, name="code"), columns=pd.Index(codes, name="code"))
-    ordered = long.attrs.get("measure") == "conditional" and value == "conditional"
+    ordered = measure == "conditional" and value == "conditional"
     for a, b, v in zip(long["code_a"], long["code_b"], long[value]):
         mat.loc[a, b] = v
         if not ordered:
             mat.loc[b, a] = v
+    if value == measure and value in MEASURES:
+        diagonal: dict = {}
+        if {"n_a", "n_b", "n_units"} <= set(long.columns):
+            n = {**dict(zip(long["code_b"], long["n_b"])), **dict(zip(long["code_a"], long["n_a"]))}
+            if n and long["n_units"].nunique() == 1:
+                cs = [c for c in codes if c in n]
+                nn = np.array([n[c] for c in cs], dtype=np.int64)
+                diagonal = dict(zip(cs, pair_measure(measure, nn, nn, nn, int(long["n_units"].iloc[0]))))
+        for c, v in diagonal.items():
+            if c in mat.index:
+                mat.loc[c, c] = v
+        if value == "count" and not mat.isna().any().any():
+            mat = mat.astype(np.int64)
+        elif value == "count":
+            mat = mat.fillna(0).astype(np.int64)
     mat.attrs.update(long.attrs)
     return mat
 
@@ -315,7 +341,7 @@ def cooccurrence(
     correction: str | None = "fdr_bh",
     n_permutations: int = 4999,
     random_state: int | None = None,
-    form: str = "long",
+    form: str | None = None,
 ) -> pd.DataFrame:
     """Co-occurrence of codes: counts, a similarity measure and, optionally, a test.
 
@@ -326,7 +352,7 @@ def cooccurrence(
     ----------
     codings : pandas.DataFrame
         A codings table; several codebooks' codes may be mixed.
-    unit : {"segment", "document", "sentence", "span", "overlap", "proximity"} or str, keyword-only
+    unit : {"segment", "document", "sentence", "paragraph", "span", "overlap", "proximity"} or str, keyword-only
         What "together" means; any other string is a metadata column (e.g. ``"interviewees"``).
         ``"sentence"`` needs ``corpus``.
     measure : {"count", "jaccard", "dice", "cosine", "conditional", "lift", "pmi"}
@@ -352,17 +378,21 @@ def cooccurrence(
         Permutations for ``test="permutation"``.
     random_state : int, optional
         Seed of the permutations.
-    form : {"long", "matrix"}
-        ``long``: one row per pair of codes (``code_a`` before ``code_b`` in code order; both
-        orders for ``conditional``) with columns ``code_a, code_b, n_a, n_b, n_ab, n_units,
-        <measure>`` and, with a test, ``p, p_adj``. ``matrix``: a square code x code DataFrame
-        of the measure whose diagonal holds the measure of a code with itself (for ``count``,
-        its own frequency).
+    form : {"long", "matrix"}, deprecated
+        The result is always the long table; ``form="matrix"`` still returns
+        ``to_matrix(long)`` with a ``DeprecationWarning``. Call :func:`to_matrix` instead.
 
     Returns
     -------
     pandas.DataFrame
-        ``attrs`` records every setting, the number of units and notes.
+        The long table: one row per pair of codes (``code_a`` before ``code_b`` in code
+        order; both orders for ``conditional``) with columns ``code_a, code_b, unit, measure,
+        n_a, n_b, n_ab, n_units, <measure>`` and, with a test, ``p, p_adj``. ``unit`` and
+        ``measure`` repeat the settings that define the rows, so tables of several units or
+        measures concatenate without losing them; ``attrs`` records every setting, the number
+        of units and notes. :func:`to_matrix` turns it into the square code x code matrix,
+        whose diagonal holds the measure of a code with itself (for ``count``, its own
+        frequency).
 
     Example
     -------
@@ -371,7 +401,7 @@ def cooccurrence(
     ...         ("E2", 1, "protection"), ("E2", 2, "empowerment"), ("E3", 1, "risk.interstate")]
     >>> codings = codings_frame([{"doc_id": d, "segment_id": s, "code": c, "start": 0, "end": 1,
     ...                           "quote": "x", "coder": "me"} for d, s, c in rows])
-    >>> cooccurrence(codings, unit="document", measure="lift", form="matrix").round(2)
+    >>> to_matrix(cooccurrence(codings, unit="document", measure="lift")).round(2)
     code             empowerment  protection  risk.interstate
     code
     empowerment              1.5         1.5              0.0
@@ -391,7 +421,7 @@ def cooccurrence(
         raise OptionError("E104", option="test", func="cooccurrence",
                           condition="unit is not 'overlap' or 'proximity' (those count pairs of spans: there is "
                                     "no 2x2 table to test)")
-    if unit in ("overlap", "sentence"):
+    if unit in ("overlap", *SUB_SEGMENT_UNITS):
         check_columns(codings, ["start", "end"], f"cooccurrence(unit={unit!r})")
     if unit in ("proximity", "segment"):
         check_columns(codings, ["segment_id"], f"cooccurrence(unit={unit!r})")
@@ -415,8 +445,8 @@ def cooccurrence(
         n_units = inc.n_units
         counting = "units"
         if inc.n_unassigned:
-            if unit == "sentence":
-                notes.append(f"{inc.n_unassigned} coding(s) touch no sentence of the corpus and are in no unit")
+            if unit in SUB_SEGMENT_UNITS:
+                notes.append(f"{inc.n_unassigned} coding(s) touch no {unit} of the corpus and are in no unit")
             else:
                 notes.append(f"{inc.n_unassigned} coding(s) have no value of {unit!r} and are in no unit")
     k = len(col_codes)
@@ -431,6 +461,8 @@ def cooccurrence(
     long = pd.DataFrame({
         "code_a": pd.Series([col_codes[i] for i in ia], dtype=object),
         "code_b": pd.Series([col_codes[i] for i in ib], dtype=object),
+        "unit": pd.Series([unit] * len(ia), dtype=object),
+        "measure": pd.Series([measure] * len(ia), dtype=object),
         "n_a": n_a.astype(np.int64), "n_b": n_b.astype(np.int64), "n_ab": n_ab.astype(np.int64),
         "n_units": np.full(len(ia), n_units, dtype=np.int64),
         measure: values,
@@ -459,21 +491,16 @@ def cooccurrence(
              "n_permutations": int(n_permutations) if test == "permutation" else None,
              "random_state": random_state if test == "permutation" else None,
              "rollup": rollup, "n_units": int(n_units), "counting": counting,
-             "codes": list(col_codes), "form": form, "notes": notes}
-    if form == "long":
-        long.attrs.update(attrs)
+             "codes": list(col_codes), "notes": notes}
+    long.attrs.update(attrs)
+    if form is None or form == "long":
+        if form is not None:
+            warnings.warn("cooccurrence: form= is deprecated; the result is always the long table",
+                          DeprecationWarning, stacklevel=2)
         return long
-    diag = pair_measure(measure, n, n, n, n_units)
-    full = np.full((k, k), np.nan)
-    full[ia, ib] = values
-    if not ordered:
-        full[ib, ia] = values
-    full[np.arange(k), np.arange(k)] = diag
-    mat = pd.DataFrame(full, index=pd.Index(col_codes, name="code"), columns=pd.Index(col_codes, name="code"))
-    if measure == "count":
-        mat = mat.fillna(0).astype(np.int64)
-    mat.attrs.update(attrs)
-    return mat
+    warnings.warn("cooccurrence: form='matrix' is deprecated; call hsqual.to_matrix(cooccurrence(...))",
+                  DeprecationWarning, stacklevel=2)
+    return to_matrix(long)
 
 
 def _fisher(n_a, n_b, n_ab, N, alternative):
@@ -531,7 +558,7 @@ def cooccurrence_passages(
     code_b: str,
     *,
     corpus: Corpus,
-    unit: str = "document",
+    unit: str = "segment",
 ) -> pd.DataFrame:
     """The passages where two codes co-occur: one row per unit carrying both.
 
@@ -549,10 +576,10 @@ def cooccurrence_passages(
         The two codes (different).
     corpus : Corpus, keyword-only
         The documents the codings point into; gives each unit's text.
-    unit : {"document", "segment", "sentence", "overlap"}, keyword-only
-        What "together" means, as for :func:`cooccurrence`: the same document, the same
-        segment ``(doc_id, segment_id)``, the same sentence (a coding counts for every sentence
-        its span intersects) or intersecting spans (one row per intersecting pair of an
+    unit : {"segment", "document", "sentence", "paragraph", "overlap"}, keyword-only
+        What "together" means, as for :func:`cooccurrence` (and with its default, ``"segment"``):
+        the same segment ``(doc_id, segment_id)``, the same document, the same sentence or
+        paragraph (a coding counts for every unit its span intersects) or intersecting spans (one row per intersecting pair of an
         A-span and a B-span; the unit is their intersection).
 
     Returns
@@ -640,8 +667,8 @@ def cooccurrence_passages(
             keys = [(d, int(n)) for d, n in pairs]
             where = {k: (k[1], s.start, s.end) for k, s in segs.items()}
             unit_rows = np.arange(len(df))
-        else:  # sentence
-            sents = sentence_spans(corpus)
+        else:  # sentence or paragraph
+            sents = unit_spans(corpus, unit)
             rows, hits = span_hits(df["doc_id"].to_numpy(dtype=object), df["start"].astype("int64").to_numpy(),
                                    df["end"].astype("int64").to_numpy(), sents)
             unit_rows = rows

@@ -30,10 +30,8 @@ protection            1    1
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -50,63 +48,122 @@ if TYPE_CHECKING:
 __all__ = ["CrosstabResult", "crosstab", "code_by_document", "code_by_case", "adjusted_residuals", "UNITS"]
 
 _NORMALIZE = (None, "category", "row", "column", "all")
-UNITS = ("document", "segment", "sentence")
+UNITS = ("document", "segment", "sentence", "paragraph")
 
 
-@dataclass(frozen=True)
-class CrosstabResult:
-    """What :func:`crosstab` returns.
+class CrosstabResult(NamedTuple):
+    """What :func:`crosstab` returns: two tidy DataFrames.
 
     Attributes
     ----------
-    table : pandas.DataFrame
-        Codes x categories: counts, or shares when ``normalize`` was given. Its ``attrs`` (and
-        those of ``counts``, ``residuals``, ``expected`` and ``per_code``) hold the settings,
-        the test (``chi2``, ``p``, ``dof``) and the notes, so a frame passed on or saved keeps them.
-    counts : pandas.DataFrame
-        The counts the table (and the test) are computed from.
-    category_sizes : pandas.Series
-        Units (documents or segments) per category.
-    residuals, expected : pandas.DataFrame or None
-        Adjusted standardised residuals and expected counts (``stats=True``).
-    chi2, p : float
-        Pearson's chi-square of the table and its p value (``NaN`` without stats).
-    dof : int
-    per_code : pandas.DataFrame or None
-        For ``values="presence"``: per code, ``chi2, p, dof, min_expected`` of its 2 x k table.
-    notes : tuple of str
-        Caveats: small expected counts, units in several categories, units without a category.
-    settings : Mapping
+    cells : pandas.DataFrame
+        One row per code and category, in code then category order: ``code, <by>, unit,
+        n_units`` (units in the category), ``count`` (codings, or units carrying the code with
+        ``values="presence"``), ``value`` (the count, or the share when ``normalize`` was
+        given), ``expected`` and ``residual`` (expected count and adjusted standardised
+        residual under independence; NaN without ``stats`` or outside the test).
+    tests : pandas.DataFrame
+        The chi-square tests, as the library's summary rows: ``level, code, chi2, p, dof,
+        min_expected``; ``level="all"`` (``code`` None) tests the whole table, and with
+        ``values="presence"`` a ``level="code"`` row tests each code's 2 x k table. Empty
+        without ``stats``.
+
+    Both frames' ``attrs`` hold the settings and the notes (caveats: small expected counts,
+    units in several categories, units without a category). The wide views are properties:
+    ``table``, ``counts``, ``expected``, ``residuals`` (codes x categories), ``category_sizes``,
+    ``chi2``, ``p``, ``dof``, ``per_code``, ``notes`` and ``settings``.
 
     Example
     -------
-    >>> r = CrosstabResult(pd.DataFrame({"NGO": [1]}, index=["protection"]), pd.DataFrame({"NGO": [1]},
-    ...                    index=["protection"]), pd.Series({"NGO": 2}))
+    >>> cells = pd.DataFrame({"code": ["protection"], "sector": ["NGO"], "unit": ["document"], "n_units": [2],
+    ...                       "count": [1], "value": [1], "expected": [np.nan], "residual": [np.nan]})
+    >>> r = CrosstabResult(cells, pd.DataFrame(columns=["level", "code", "chi2", "p", "dof", "min_expected"]))
     >>> r.table.loc["protection", "NGO"], r.residuals is None
     (np.int64(1), True)
     """
 
-    table: pd.DataFrame
-    counts: pd.DataFrame
-    category_sizes: pd.Series
-    residuals: pd.DataFrame | None = None
-    expected: pd.DataFrame | None = None
-    chi2: float = float("nan")
-    p: float = float("nan")
-    dof: int = 0
-    per_code: pd.DataFrame | None = None
-    notes: tuple[str, ...] = ()
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    cells: pd.DataFrame
+    tests: pd.DataFrame
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "notes", tuple(self.notes))
-        object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
-        attrs = {**dict(self.settings), "chi2": float(self.chi2), "p": float(self.p), "dof": int(self.dof),
-                 "notes": list(self.notes)}
-        for name in ("table", "counts", "residuals", "expected", "per_code"):
-            frame = getattr(self, name)
-            if isinstance(frame, pd.DataFrame):
-                frame.attrs.update({**attrs, "values_in": name})
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings that made the result (``by``, ``unit``, ``values``, ``normalize``, ``rollup``)."""
+        keys = ("by", "unit", "values", "normalize", "rollup")
+        return {k: self.cells.attrs[k] for k in keys if k in self.cells.attrs}
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Caveats on the table and its test."""
+        return tuple(self.cells.attrs.get("notes", ()))
+
+    def _by(self) -> str:
+        return self.cells.attrs.get("by") or self.cells.columns[1]
+
+    def _wide(self, column: str, name: str) -> pd.DataFrame:
+        by = self._by()
+        codes = list(self.cells.attrs.get("codes", dict.fromkeys(self.cells["code"])))
+        cats = list(self.cells.attrs.get("categories", dict.fromkeys(self.cells[by])))
+        wide = self.cells.pivot(index="code", columns=by, values=column) if len(self.cells) else \
+            pd.DataFrame(index=pd.Index([], name="code"), columns=pd.Index([], name=by))
+        wide = wide.reindex(index=pd.Index(codes, name="code"), columns=pd.Index(cats, name=by))
+        if len(self.cells) and self.cells[column].dtype.kind in "iu":
+            wide = wide.astype(self.cells[column].dtype)
+        wide.attrs.update({**self.cells.attrs, "values_in": name})
+        return wide
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Codes x categories of ``value``: counts, or shares when ``normalize`` was given."""
+        return self._wide("value", "table")
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """Codes x categories of ``count``, which the table and the test are computed from."""
+        return self._wide("count", "counts")
+
+    @property
+    def expected(self) -> pd.DataFrame | None:
+        """Codes x categories of expected counts (``None`` without a test)."""
+        return self._wide("expected", "expected") if self.cells["expected"].notna().any() else None
+
+    @property
+    def residuals(self) -> pd.DataFrame | None:
+        """Codes x categories of adjusted standardised residuals (``None`` without a test)."""
+        return self._wide("residual", "residuals") if self.cells["residual"].notna().any() else None
+
+    @property
+    def category_sizes(self) -> pd.Series:
+        """Units per category."""
+        sizes = self.cells.attrs.get("category_sizes", {})
+        return pd.Series(list(sizes.values()), index=pd.Index(list(sizes), name=self._by()), name="n_units",
+                         dtype="int64")
+
+    def _overall(self, column: str, default):
+        rows = self.tests[self.tests["level"] == "all"]
+        return rows[column].iloc[0] if len(rows) else default
+
+    @property
+    def chi2(self) -> float:
+        """Pearson's chi-square of the whole table (NaN without a test)."""
+        return float(self._overall("chi2", float("nan")))
+
+    @property
+    def p(self) -> float:
+        """Its p value (NaN without a test)."""
+        return float(self._overall("p", float("nan")))
+
+    @property
+    def dof(self) -> int:
+        """Its degrees of freedom (0 without a test)."""
+        return int(self._overall("dof", 0))
+
+    @property
+    def per_code(self) -> pd.DataFrame | None:
+        """The ``level="code"`` rows of ``tests`` (``values="presence"``), else ``None``."""
+        rows = self.tests[self.tests["level"] == "code"]
+        if not len(rows):
+            return None
+        return rows[["code", "chi2", "p", "dof", "min_expected"]].reset_index(drop=True)
 
 
 def adjusted_residuals(observed: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
@@ -180,10 +237,10 @@ def crosstab(
     by : str, keyword-only
         The metadata column whose values are the columns; a ``";"``-joined cell puts the
         document in each of its categories (noted, as the test then counts it more than once).
-    unit : {"document", "segment", "sentence"}
-        What ``values="presence"`` counts, and what ``category_sizes`` counts. ``"sentence"``:
-        every sentence of every segment, split as ``apply_codebook(unit="sentence")`` splits it
-        (a coding counts for each sentence its span intersects).
+    unit : {"document", "segment", "sentence", "paragraph"}
+        What ``values="presence"`` counts, and what ``category_sizes`` counts. ``"sentence"``
+        (``"paragraph"``): every sentence (paragraph) of every segment, cut as
+        ``apply_codebook(unit=...)`` cuts it (a coding counts for each unit its span intersects).
     values : {"count", "presence"}
         ``count``: codings; ``presence``: units carrying the code (each unit once).
     normalize : {None, "category", "row", "column", "all"}
@@ -201,6 +258,11 @@ def crosstab(
     Returns
     -------
     CrosstabResult
+        A named tuple of two DataFrames: ``cells`` (one row per code and category: ``code,
+        <by>, unit, n_units, count, value, expected, residual``) and ``tests`` (``level, code,
+        chi2, p, dof, min_expected``: the whole table's test on the ``level="all"`` row, each
+        code's on ``level="code"`` rows); ``table``, ``counts``, ``residuals``, ``chi2`` ... are
+        the wide views (see :class:`CrosstabResult`).
 
     Example
     -------
@@ -266,7 +328,7 @@ def crosstab(
             table = counts / total if total else counts * np.nan
     settings = {"by": by, "unit": unit, "values": values, "normalize": normalize, "rollup": rollup}
     if not stats:
-        return CrosstabResult(table, counts, sizes, notes=notes, settings=settings)
+        return _result(table, counts, sizes, None, None, float("nan"), float("nan"), 0, None, notes, settings)
 
     keep_r = counts.sum(axis=1) > 0
     keep_c = counts.sum(axis=0) > 0
@@ -301,7 +363,46 @@ def crosstab(
             c2, pv, df_, exp = _chi2(tab)
             rows.append({"code": code, "chi2": c2, "p": pv, "dof": df_, "min_expected": float(exp.min())})
         per_code = pd.DataFrame(rows, columns=["code", "chi2", "p", "dof", "min_expected"])
-    return CrosstabResult(table, counts, sizes, residuals, expected, chi2, p, dof, per_code, notes, settings)
+    return _result(table, counts, sizes, residuals, expected, chi2, p, dof, per_code, notes, settings)
+
+
+_TEST_COLUMNS = ["level", "code", "chi2", "p", "dof", "min_expected"]
+
+
+def _result(table, counts, sizes, residuals, expected, chi2, p, dof, per_code, notes, settings) -> CrosstabResult:
+    """The two tidy tables of a crosstab from its wide pieces."""
+    by = settings["by"]
+    codes, cats = list(counts.index), list(counts.columns)
+    code_col = np.repeat(np.asarray(codes, dtype=object), len(cats))
+    cat_col = np.tile(np.asarray(cats, dtype=object), len(codes))
+
+    def flat(frame, dtype="float64"):
+        if frame is None:
+            return np.full(len(codes) * len(cats), np.nan)
+        return frame.reindex(index=codes, columns=cats).to_numpy(dtype=dtype).ravel()
+
+    cells = pd.DataFrame({
+        "code": pd.Series(code_col, dtype=object), by: pd.Series(cat_col, dtype=object),
+        "unit": pd.Series([settings["unit"]] * len(code_col), dtype=object),
+        "n_units": np.tile(sizes.reindex(cats).to_numpy(dtype=np.int64), len(codes)),
+        "count": counts.to_numpy(dtype=np.int64).ravel(),
+        "value": table.to_numpy().ravel() if table.to_numpy().size else np.array([], dtype=table.dtypes.iloc[0]
+                                                                             if len(table.columns) else "int64"),
+        "expected": flat(expected), "residual": flat(residuals)})
+    rows = []
+    if not np.isnan(chi2) or expected is not None:
+        rows.append({"level": "all", "code": None, "chi2": chi2, "p": p, "dof": dof,
+                     "min_expected": float(np.nanmin(expected.to_numpy())) if expected is not None else np.nan})
+    if per_code is not None:
+        rows.extend({"level": "code", **r} for r in per_code.to_dict("records"))
+    tests = pd.DataFrame(rows, columns=_TEST_COLUMNS)
+    tests["code"] = pd.Series([r["code"] for r in rows], index=tests.index, dtype=object)
+    attrs = {**settings, "chi2": float(chi2), "p": float(p), "dof": int(dof), "notes": list(notes),
+             "codes": codes, "categories": cats,
+             "category_sizes": {c: int(v) for c, v in sizes.items()}}
+    cells.attrs.update(attrs)
+    tests.attrs.update(attrs)
+    return CrosstabResult(cells, tests)
 
 
 def _chi2(arr: np.ndarray):

@@ -4,8 +4,10 @@ Both codings are reduced to units (documents, segments or sentences): a unit car
 when at least one coding of that code lies on it. Taking the manual coding as the reference,
 each code gets a 2×2 table over the units (true/false positives and negatives), and from it
 precision, recall, F1 and Cohen's kappa (as :func:`hsqual.reliability.cohen_kappa` computes it:
-undefined, NaN, when the two codings agree on every unit by their margins alone). Two summary rows close the table: ``(micro)`` pools
-the counts of every code, ``(macro)`` averages the per-code figures.
+undefined, NaN, when the two codings agree on every unit by their margins alone). Two summary
+rows close the table, told apart by the ``level`` column (``"code"`` on a code's row) and with
+no ``code``: ``level="micro"`` pools the counts of every code, ``level="macro"`` averages the
+per-code figures (the library's one way of marking summary rows, see ``docs/architecture.md``).
 
 Example
 -------
@@ -19,12 +21,12 @@ Example
 >>> rules = codings_frame([row("K01", "freedoms.dignity", "rules"),
 ...                        row("K03", "freedoms.dignity", "rules")])
 >>> ev = evaluate_rules(manual, rules, unit="document")
->>> ev[["code", "n_manual", "n_rules", "tp", "fp", "fn", "tn", "precision", "recall"]]
-               code  n_manual  n_rules  tp  fp  fn  tn  precision    recall
-0  freedoms.dignity         2        2   1   1   1   0        0.5  0.500000
-1     freedoms.want         1        0   0   0   1   2        NaN  0.000000
-2           (micro)         3        2   1   1   2   2        0.5  0.333333
-3           (macro)         3        2   1   1   2   2        0.5  0.250000
+>>> ev[["code", "level", "tp", "fp", "fn", "tn", "precision", "recall"]]
+               code  level  tp  fp  fn  tn  precision    recall
+0  freedoms.dignity   code   1   1   1   0        0.5  0.500000
+1     freedoms.want   code   0   0   1   2        NaN  0.000000
+2              None  micro   1   1   2   2        0.5  0.333333
+3              None  macro   1   1   2   2        0.5  0.250000
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from .errors import ArgumentError
 from .reliability import cohen_kappa
 from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus
-from .incidence import sentence_spans
+from .incidence import SUB_SEGMENT_UNITS, unit_spans
 from .params import needs, validate_params
 
 if TYPE_CHECKING:
@@ -48,8 +50,8 @@ if TYPE_CHECKING:
 
 __all__ = ["GOLD_REFERENCES", "UNITS", "evaluate_on_gold", "evaluate_rules"]
 
-UNITS = ("document", "segment", "sentence")
-_COLUMNS = ["code", "n_units", "n_manual", "n_rules", "tp", "fp", "fn", "tn",
+UNITS = ("document", "segment", "sentence", "paragraph")
+_COLUMNS = ["code", "level", "n_units", "n_manual", "n_rules", "tp", "fp", "fn", "tn",
             "precision", "recall", "f1", "kappa"]
 
 
@@ -95,7 +97,7 @@ def evaluate_rules(
     manual: pd.DataFrame,
     automatic: pd.DataFrame,
     *,
-    unit: str = "document",
+    unit: str = "segment",
     codes: Sequence[str] | None = None,
     corpus: Corpus | None = None,
     codebook: Codebook | None = None,
@@ -112,14 +114,16 @@ def evaluate_rules(
         The coding to judge (e.g. the output of ``apply_codebook``): machine coders only
         (``rules``, ``suggest``, see :func:`hsqual.codings.is_machine_coder`). Tables given the
         wrong way round are an error; to compare two people, use :func:`hsqual.reliability.agreement`.
-    unit : {"document", "segment", "sentence"}
-        What is compared. ``"document"``: a document carries a code when any coding of it
-        lies in the document. ``"segment"``/``"sentence"``: without ``corpus``, units are the
+    unit : {"document", "segment", "sentence", "paragraph"}
+        What is compared (default ``"segment"``, as for :func:`hsqual.agreement`).
+        ``"document"``: a document carries a code when any coding of it lies in the document. ``"segment"``/``"sentence"``: without ``corpus``, units are the
         ``(doc_id, segment_id)`` pairs of the two tables, so both must number segments alike;
         with ``corpus``, a coding counts for every segment of the corpus its span overlaps,
         whatever its ``segment_id``. For ``"sentence"`` with a corpus: when its segments are
         sentences (a sample of sentences, say), they are the units; otherwise every segment is
         split into sentences exactly as ``apply_codebook(unit="sentence")`` splits it.
+        ``"paragraph"`` needs ``corpus`` and is cut likewise (unless the corpus's segments are
+        paragraphs already).
     codes : list of str, optional
         The codes to report, in this order. Default: the codebook's codes when ``codebook`` is
         given, else every code in either table (sorted).
@@ -136,9 +140,10 @@ def evaluate_rules(
     Returns
     -------
     DataFrame
-        One row per code: ``code, n_units, n_manual, n_rules, tp, fp, fn, tn, precision,
-        recall, f1, kappa``, then ``(micro)`` (counts pooled over codes, figures from the
-        pooled counts) and ``(macro)`` (the mean of the per-code figures, each over the codes
+        One row per code: ``code, level, n_units, n_manual, n_rules, tp, fp, fn, tn, precision,
+        recall, f1, kappa`` with ``level="code"``, then two summary rows with ``code`` None:
+        ``level="micro"`` (counts pooled over codes, figures from the pooled counts) and
+        ``level="macro"`` (the mean of the per-code figures, each over the codes
         where it is defined: precision is undefined for a code the rules never applied,
         recall for a code never applied by hand, F1 and kappa when neither applied it).
         ``attrs`` records the settings, the number of units and of codings outside them.
@@ -170,6 +175,9 @@ def evaluate_rules(
         raise ArgumentError(f"evaluate_rules: corpus must be a Corpus, not {type(corpus).__name__}")
     if rollup and codebook is None:
         raise ArgumentError("evaluate_rules: rollup=True needs the codebook (codebook=...) to know each code's parents")
+    if unit == "paragraph" and corpus is None:
+        raise ArgumentError("evaluate_rules: unit='paragraph' needs corpus= (the paragraphs are found by cutting "
+                            "every segment of the corpus, as apply_codebook(unit='paragraph') does)")
     man = codings_frame(manual)
     auto = codings_frame(automatic)
     _check_sides(man, auto)
@@ -183,9 +191,9 @@ def evaluate_rules(
             segments = {d: () for d in corpus.doc_ids}
         else:
             segments = {}
-            if unit == "sentence" and any(s.kind != "sentence" for s in corpus.segments):
-                # split every segment as apply_codebook(unit="sentence") does
-                sents = sentence_spans(corpus)
+            if unit in SUB_SEGMENT_UNITS and any(s.kind != unit for s in corpus.segments):
+                # cut every segment as apply_codebook(unit=unit) does
+                sents = unit_spans(corpus, unit)
                 for d, sid, a, b in zip(sents["doc_id"], sents["segment_id"], sents["start"], sents["end"]):
                     segments.setdefault(d, []).append(((int(sid), int(a)), int(a), int(b)))
                 universe = {(d, k) for d, units in segments.items() for k, _, _ in units}
@@ -220,12 +228,13 @@ def evaluate_rules(
     out = pd.DataFrame(rows, columns=_COLUMNS)
     if len(out):
         sums = {c: int(out[c].sum()) for c in ("tp", "fp", "fn", "tn")}
-        micro = _row("(micro)", n, **sums)
-        macro = {"code": "(macro)", "n_units": n, "n_manual": int(out["n_manual"].sum()),
+        micro = {**_row(None, n, **sums), "level": "micro"}
+        macro = {"code": None, "level": "macro", "n_units": n, "n_manual": int(out["n_manual"].sum()),
                  "n_rules": int(out["n_rules"].sum()), **sums,
                  **{c: float(out[c].mean()) if out[c].notna().any() else np.nan
                     for c in ("precision", "recall", "f1", "kappa")}}
         out = pd.concat([out, pd.DataFrame([micro, macro], columns=_COLUMNS)], ignore_index=True)
+        out["code"] = pd.Series([r["code"] for r in rows] + [None, None], index=out.index, dtype=object)
     for c in ("precision", "recall", "f1", "kappa"):
         out[c] = out[c].astype("float64")
     out.attrs.update({"unit": unit, "n_units": n, "rollup": rollup,
@@ -255,7 +264,7 @@ def _check_sides(manual: pd.DataFrame, automatic: pd.DataFrame) -> None:
                          "goes first; to compare two people use hsqual.agreement")
 
 
-def _row(code: str, n: int, tp: int, fp: int, fn: int, tn: int) -> dict:
+def _row(code: str | None, n: int, tp: int, fp: int, fn: int, tn: int) -> dict:
     precision = tp / (tp + fp) if tp + fp else np.nan
     recall = tp / (tp + fn) if tp + fn else np.nan
     if tp + fp + fn == 0:
@@ -264,7 +273,7 @@ def _row(code: str, n: int, tp: int, fp: int, fn: int, tn: int) -> dict:
         f1 = 2 * tp / (2 * tp + fp + fn)
     # manual = coder a, rules = coder b: only_a = fn, only_b = fp
     kappa = cohen_kappa(tp, fn, fp, tn) if tp + fp + fn else np.nan
-    return {"code": code, "n_units": n, "n_manual": tp + fn, "n_rules": tp + fp, "tp": tp, "fp": fp,
+    return {"code": code, "level": "code", "n_units": n, "n_manual": tp + fn, "n_rules": tp + fp, "tp": tp, "fp": fp,
             "fn": fn, "tn": tn, "precision": precision, "recall": recall, "f1": f1, "kappa": kappa}
 
 
@@ -287,8 +296,8 @@ def evaluate_on_gold(
 
     The units are the sentences of ``transcripts/gold/units.csv`` (see
     :func:`hsqual.load_gold`); the rules are applied to exactly those sentences and compared
-    with the reference coding by :func:`evaluate_rules` (per code, then ``(micro)`` and
-    ``(macro)``). The gold standard codes the most specific code: a rule giving a parent where
+    with the reference coding by :func:`evaluate_rules` (per code, then the ``micro`` and
+    ``macro`` summary rows). The gold standard codes the most specific code: a rule giving a parent where
     the reference has its child counts as an error unless ``rollup=True``.
 
     Parameters
@@ -319,8 +328,8 @@ def evaluate_on_gold(
     Returns
     -------
     DataFrame
-        As :func:`evaluate_rules`, one row per code of the codebook then ``(micro)`` and
-        ``(macro)``; ``attrs`` adds ``split``, ``language``, ``window``, ``reference``.
+        As :func:`evaluate_rules`, one row per code of the codebook then the summary rows
+        ``level="micro"`` and ``level="macro"``; ``attrs`` adds ``split``, ``language``, ``window``, ``reference``.
 
     Raises
     ------
@@ -333,7 +342,7 @@ def evaluate_on_gold(
     >>> import hsqual
     >>> cb = hsqual.load_codebooks(hsqual.bundled_codebooks())
     >>> ev = evaluate_on_gold(cb, split="dev", language="en")
-    >>> micro = ev.set_index("code").loc["(micro)"]
+    >>> micro = ev.set_index("level").loc["micro"]
     >>> int(micro["n_units"]), int(micro["tp"] + micro["fn"]) == int(ev.attrs["n_reference"])
     (189, True)
     >>> ev.attrs["split"], ev.attrs["window"], ev.attrs["reference"]
@@ -343,7 +352,7 @@ def evaluate_on_gold(
     least as much:
 
     >>> wide = evaluate_on_gold(cb, split="dev", language="en", window=1)
-    >>> bool(wide.set_index("code").loc["(micro)", "tp"] >= micro["tp"])
+    >>> bool(wide.set_index("level").loc["micro", "tp"] >= micro["tp"])
     True
     """
     from .apply import apply_codebook

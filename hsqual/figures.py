@@ -125,7 +125,7 @@ def _square(data: pd.DataFrame) -> pd.DataFrame:
     if {"code_a", "code_b"} <= set(data.columns):
         return to_matrix(data)
     if data.shape[0] != data.shape[1] or list(data.index) != list(data.columns):
-        raise ArgumentError("expected a square code x code matrix (cooccurrence(..., form='matrix')) "
+        raise ArgumentError("expected a square code x code matrix (hsqual.to_matrix(cooccurrence(...))) "
                          "or the long form with code_a and code_b columns")
     return data
 

@@ -20,6 +20,9 @@ builds that once, as a sparse units x codes matrix:
     sentence (a span over blank space between segments) are counted in ``n_unassigned``.
     Units are keyed ``(doc_id, segment_id, start, end)``: the segment the sentence lies in
     and the sentence's offsets into the document text.
+``unit="paragraph"`` (``corpus`` needed)
+    as ``"sentence"``, with the paragraphs (blocks between blank lines) that
+    ``apply_codebook(unit="paragraph")`` codes, cut by :func:`hsqual.segment.units_of_segment`.
 ``unit="span"``
     a unit is a distinct coded span ``(doc_id, start, end)``: codes applied to exactly the same
     words (an ATLAS.ti quotation, a MAXQDA coded segment) share a unit. Spans come from the
@@ -73,9 +76,13 @@ if TYPE_CHECKING:
     from .corpus import Corpus
 
 __all__ = ["Incidence", "incidence_matrix", "split_values", "str_array", "factorize_str", "natural_key",
-           "BUILTIN_UNITS"]
+           "BUILTIN_UNITS", "CODING_UNITS", "SUB_SEGMENT_UNITS"]
 
-BUILTIN_UNITS = ("segment", "document", "sentence", "span")
+BUILTIN_UNITS = ("segment", "document", "sentence", "paragraph", "span")
+#: the units ``apply_codebook`` codes; every analysis function accepts each of them
+CODING_UNITS = ("document", "segment", "sentence", "paragraph")
+#: units cut inside a segment by :func:`hsqual.segment.units_of_segment` (a corpus is needed)
+SUB_SEGMENT_UNITS = ("sentence", "paragraph")
 _SEP = ";"
 
 
@@ -301,21 +308,22 @@ def map_codes(codes: pd.Series, hierarchy, *, mode: str = "root") -> pd.DataFram
     return pd.DataFrame(rows, columns=["row", "code"]) if rows else pd.DataFrame({"row": [], "code": []})
 
 
-def sentence_spans(corpus) -> pd.DataFrame:
-    """Every sentence of a corpus, as ``apply_codebook(unit="sentence")`` finds them.
+def unit_spans(corpus, unit: str = "sentence") -> pd.DataFrame:
+    """Every unit of a corpus cut inside its segments, as ``apply_codebook(unit=unit)`` finds them.
 
-    Each segment of each document is split by :func:`hsqual.segment.split_sentences` in the
-    document's language; pieces that are empty or blank are left out. Returns one row per
-    sentence, in corpus order: ``doc_id, segment_id, start, end`` (offsets into the document
-    text). Internal helper of the analysis modules.
+    Each segment of each document is cut by :func:`hsqual.segment.units_of_segment` in the
+    document's language (``unit`` is ``"sentence"``, ``"paragraph"`` or ``"segment"``); pieces
+    that are empty or blank are left out. Returns one row per unit, in corpus order:
+    ``doc_id, segment_id, start, end`` (offsets into the document text). Internal helper of the
+    analysis modules.
 
     Example
     -------
     >>> from hsqual.corpus import Corpus, Document
-    >>> sentence_spans(Corpus([Document("int04", "It protects people. It empowers them.")]))
+    >>> unit_spans(Corpus([Document("int04", "It protects people.\\n\\nIt empowers them.")]), "paragraph")
       doc_id  segment_id  start  end
     0  int04           1      0   19
-    1  int04           1     20   37
+    1  int04           1     21   38
     """
     from .segment import units_of_segment
 
@@ -325,13 +333,27 @@ def sentence_spans(corpus) -> pd.DataFrame:
     docs, segs, starts, ends = [], [], [], []
     for doc in corpus.documents:
         for s in by_doc[doc.doc_id]:
-            for a, b in units_of_segment(s, "sentence", language=doc.language):
+            for a, b in units_of_segment(s, unit, language=doc.language):
                 docs.append(doc.doc_id)
                 segs.append(int(s.segment_id))
                 starts.append(a)
                 ends.append(b)
     return pd.DataFrame({"doc_id": pd.Series(docs, dtype=object), "segment_id": np.asarray(segs, dtype=np.int64),
                          "start": np.asarray(starts, dtype=np.int64), "end": np.asarray(ends, dtype=np.int64)})
+
+
+def sentence_spans(corpus) -> pd.DataFrame:
+    """Every sentence of a corpus: :func:`unit_spans` with ``unit="sentence"``.
+
+    Example
+    -------
+    >>> from hsqual.corpus import Corpus, Document
+    >>> sentence_spans(Corpus([Document("int04", "It protects people. It empowers them.")]))
+      doc_id  segment_id  start  end
+    0  int04           1      0   19
+    1  int04           1     20   37
+    """
+    return unit_spans(corpus, "sentence")
 
 
 def span_hits(doc_ids, starts, ends, units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -402,17 +424,17 @@ def check_unit(unit, codings: pd.DataFrame, corpus, *, accepted: Sequence[str] =
     >>> check_unit("speaker", pd.DataFrame({"doc_id": ["d"]}), None)
     Traceback (most recent call last):
     ...
-    hsqual.errors.ArgumentError: incidence_matrix: unit 'speaker' is neither one of 'segment', 'document', 'sentence', 'span' nor a column of the codings (pass corpus= to use document metadata)
+    hsqual.errors.ArgumentError: incidence_matrix: unit 'speaker' is neither one of 'segment', 'document', 'sentence', 'paragraph', 'span' nor a column of the codings (pass corpus= to use document metadata)
     """
     names = ", ".join(map(repr, accepted))
     if not isinstance(unit, str) or not unit:
         raise ArgumentError(f"{what}: unit must be one of {names} or a metadata column name, not {unit!r}")
     if unit in accepted:
-        if unit == "sentence" and corpus is None:
-            raise ArgumentError(f"{what}: unit='sentence' needs corpus= (the sentences are found by splitting "
-                             "every segment of the corpus, as apply_codebook(unit='sentence') does)")
+        if unit in SUB_SEGMENT_UNITS and corpus is None:
+            raise ArgumentError(f"{what}: unit={unit!r} needs corpus= (the {unit}s are found by cutting "
+                             f"every segment of the corpus, as apply_codebook(unit={unit!r}) does)")
         return
-    if unit in BUILTIN_UNITS or unit in ("overlap", "proximity", "character", "paragraph"):
+    if unit in BUILTIN_UNITS or unit in ("overlap", "proximity", "character"):
         hint = {"overlap": "; 'overlap' and 'proximity' are units of cooccurrence()",
                 "proximity": "; 'overlap' and 'proximity' are units of cooccurrence()",
                 "character": "; 'character' is a unit of agreement()"}.get(unit, "")
@@ -479,13 +501,13 @@ def unit_keys(codings: pd.DataFrame, unit: str, corpus=None) -> tuple[pd.DataFra
             raise CodingsError(f"codings point at segment(s) the corpus does not have: {', '.join(bad)} "
                                "(segment them the same way, or leave out the corpus)")
         return pd.DataFrame({"row": np.arange(n), "key": key}), units, 0
-    if unit == "sentence":
+    if unit in SUB_SEGMENT_UNITS:
         if corpus is None:
-            raise ArgumentError("unit='sentence' needs corpus= (the sentences are found by splitting every segment "
-                             "of the corpus, as apply_codebook(unit='sentence') does)")
+            raise ArgumentError(f"unit={unit!r} needs corpus= (the {unit}s are found by cutting every segment "
+                             f"of the corpus, as apply_codebook(unit={unit!r}) does)")
         docs = str_array(codings["doc_id"]) if n else np.array([], dtype=object)
         check_known_docs(pd.Series(docs, dtype=object), corpus)
-        sents = sentence_spans(corpus)
+        sents = unit_spans(corpus, unit)
         units = pd.MultiIndex.from_frame(sents[["doc_id", "segment_id", "start", "end"]]) if len(sents) else \
             pd.MultiIndex.from_arrays([[], [], [], []], names=["doc_id", "segment_id", "start", "end"])
         if n:
@@ -565,13 +587,13 @@ def incidence_matrix(
     ----------
     codings : pandas.DataFrame
         A codings table (``doc_id, segment_id, code, start, end, ...``).
-    unit : {"segment", "document", "sentence", "span"} or str, keyword-only
+    unit : {"segment", "document", "sentence", "paragraph", "span"} or str, keyword-only
         What a unit is (see the module documentation); any other string names a metadata
         column (document metadata when ``corpus`` is given, else a codings column) whose
         ``";"``-joined values are the units.
     corpus : Corpus, optional
         Defines the full set of units (uncoded segments, sentences and documents included) and
-        holds the document metadata for a metadata unit; needed for ``unit="sentence"``.
+        holds the document metadata for a metadata unit; needed for ``unit="sentence"`` and ``"paragraph"``.
     codes : iterable of str, optional
         The columns, in this order (codes without codings give zero columns; codings of other
         codes are left out). Default: every code in the codings, in codebook order when
@@ -617,7 +639,7 @@ def incidence_matrix(
     check_unit(unit, codings, corpus, what="incidence_matrix")
     if unit == "segment":
         check_columns(codings, ["segment_id"], "incidence_matrix(unit='segment')")
-    if unit in ("span", "sentence"):
+    if unit in ("span", *SUB_SEGMENT_UNITS):
         check_columns(codings, ["start", "end"], f"incidence_matrix(unit={unit!r})")
     if rollup and hierarchy is None:
         raise ArgumentError("incidence_matrix: rollup=True needs hierarchy= (the codebook that says who is whose parent)")

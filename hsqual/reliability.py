@@ -18,6 +18,8 @@ decision by each coder, giving a 2 x 2 table: ``both`` (both applied the code), 
   split into sentences as ``apply_codebook(unit="sentence")`` splits it, every sentence is a
   unit (uncoded ones count as agreement on absence), and a coder applies a code to every
   sentence one of their codings with that code intersects.
+- ``unit="paragraph"`` (``corpus`` needed): the same with the paragraphs
+  ``apply_codebook(unit="paragraph")`` codes.
 - ``unit="character"``: as NVivo's coding comparison, every character of every document of the
   ``corpus`` (needed) is a unit; a coder "applies" a code to a character when one of their
   codings with that code spans it (overlapping codings of one coder count once).
@@ -43,8 +45,9 @@ computed over units that were never coded twice: :func:`agreement` then warns
 (``UserWarning``) and says so in ``attrs["notes"]``. Restrict both tables (and the corpus) to
 the documents both coded when only those were double-coded.
 
-The last row, ``code = "(all codes)"``, pools the 2 x 2 tables of all codes (each
-unit-code decision is one item).
+The last row, a summary row (``level="all"``, ``code`` None; per-code rows have
+``level="code"``), pools the 2 x 2 tables of all codes (each unit-code decision is one item).
+The ``unit`` column repeats the unit compared, so tables of several units concatenate safely.
 
 :func:`krippendorff_alpha` computes alpha for any number of coders with missing values
 (nominal, ordinal, interval, ratio).
@@ -57,11 +60,11 @@ Example
 ...                            "coder": coder} for d, c in rows])
 >>> a = coded("kurusu2015", [("E1", "freedoms.fear"), ("E2", "freedoms.fear"), ("E3", "freedoms.want")])
 >>> b = coded("second", [("E1", "freedoms.fear"), ("E3", "freedoms.fear"), ("E3", "freedoms.want")])
->>> agreement(a, b, unit="document")[["code", "n_units", "both", "only_a", "only_b", "neither", "percent_agreement"]]
-            code  n_units  both  only_a  only_b  neither  percent_agreement
-0  freedoms.fear        3     1       1       1        0          33.333333
-1  freedoms.want        3     1       0       0        2         100.000000
-2    (all codes)        6     2       1       1        2          66.666667
+>>> agreement(a, b, unit="document")[["code", "level", "n_units", "both", "only_a", "only_b", "neither"]]
+            code  level  n_units  both  only_a  only_b  neither
+0  freedoms.fear   code        3     1       1       1        0
+1  freedoms.want   code        3     1       0       0        2
+2           None    all        6     2       1       1        2
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError
-from .incidence import check_columns, factorize_str, unit_keys
+from .incidence import SUB_SEGMENT_UNITS, check_columns, factorize_str, unit_keys
 from .params import validate_params
 
 if TYPE_CHECKING:
@@ -82,10 +85,8 @@ if TYPE_CHECKING:
 
     from .corpus import Corpus
 
-__all__ = ["agreement", "cohen_kappa", "brennan_prediger", "krippendorff_alpha", "ALL_CODES", "UNITS"]
-
-ALL_CODES = "(all codes)"
-UNITS = ("segment", "document", "sentence", "character")
+__all__ = ["agreement", "cohen_kappa", "brennan_prediger", "krippendorff_alpha", "UNITS"]
+UNITS = ("segment", "document", "sentence", "paragraph", "character")
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
@@ -224,7 +225,7 @@ def _row(code, both, only_a, only_b, neither):
         label = "applied the code to every unit" if both == n else "never applied the code"
         notes.append(f"kappa undefined: both coders {label} (chance agreement 1)")
     alpha = _alpha_binary(both, only_a, only_b, neither) if n else float("nan")
-    return {"code": code, "n_units": int(n), "both": int(both), "only_a": int(only_a), "only_b": int(only_b),
+    return {"code": code, "level": "code" if code is not None else "all", "n_units": int(n), "both": int(both), "only_a": int(only_a), "only_b": int(only_b),
             "neither": int(neither), "percent_agreement": 100 * (both + neither) / n if n else float("nan"),
             "kappa": kappa, "kappa_bp": brennan_prediger(both, only_a, only_b, neither), "alpha": alpha,
             "note": "; ".join(notes)}
@@ -259,7 +260,7 @@ def agreement(
     ----------
     codings_a, codings_b : pandas.DataFrame
         The two coders' codings tables.
-    unit : {"segment", "document", "sentence", "character"}, keyword-only
+    unit : {"segment", "document", "sentence", "paragraph", "character"}, keyword-only
         What a coding decision is about (see the module documentation for how units coded by
         one coder, or by neither, count).
     corpus : Corpus, optional
@@ -271,8 +272,9 @@ def agreement(
     Returns
     -------
     pandas.DataFrame
-        One row per code and a last ``(all codes)`` row: ``code, n_units, both, only_a,
-        only_b, neither, percent_agreement, kappa, kappa_bp, alpha, note``. ``attrs`` holds
+        One row per code (``level="code"``) and a last summary row (``level="all"``, ``code``
+        None) pooling every code: ``code, level, unit, n_units, both, only_a, only_b, neither,
+        percent_agreement, kappa, kappa_bp, alpha, note``. ``attrs`` holds
         the unit, the coders, how the units were defined, the documents each coder coded and
         both coded (``n_documents_a``, ``n_documents_b``, ``n_documents_shared``) and notes.
 
@@ -302,9 +304,9 @@ def agreement(
         raise ArgumentError(f"agreement: unit must be one of {', '.join(map(repr, UNITS))}, not {unit!r}")
     if unit == "character" and corpus is None:
         raise ArgumentError("agreement: unit='character' needs corpus= (every character of every document is a unit)")
-    if unit == "sentence" and corpus is None:
-        raise ArgumentError("agreement: unit='sentence' needs corpus= (the sentences are found by splitting every "
-                         "segment of the corpus, as apply_codebook(unit='sentence') does)")
+    if unit in SUB_SEGMENT_UNITS and corpus is None:
+        raise ArgumentError(f"agreement: unit={unit!r} needs corpus= (the {unit}s are found by cutting every "
+                         f"segment of the corpus, as apply_codebook(unit={unit!r}) does)")
     a = codings_a.reset_index(drop=True)
     b = codings_b.reset_index(drop=True)
     if codes is None:
@@ -331,7 +333,7 @@ def agreement(
         if unit == "segment":
             check_columns(a, ["segment_id"], "agreement (codings_a)")
             check_columns(b, ["segment_id"], "agreement (codings_b)")
-        if unit == "sentence":
+        if unit in SUB_SEGMENT_UNITS:
             check_columns(a, ["start", "end"], "agreement (codings_a)")
             check_columns(b, ["start", "end"], "agreement (codings_b)")
         # every (unit, code) decision as one integer key; a coder's decisions are its distinct keys
@@ -339,7 +341,7 @@ def agreement(
         both_df = pd.concat([a[needed], b[needed]], ignore_index=True)
         pairs, units, n_unassigned = unit_keys(both_df, unit, corpus)
         if n_unassigned:
-            notes.append(f"{n_unassigned} coding(s) touch no sentence of the corpus and are left out")
+            notes.append(f"{n_unassigned} coding(s) touch no {unit} of the corpus and are left out")
         n_units = len(units)
         k = len(code_list)
         row_codes, code_uniques = factorize_str(both_df["code"])
@@ -362,9 +364,11 @@ def agreement(
                          "pass corpus= to count uncoded units as agreement on absence")
     out = [_row(c, *t) for c, t in zip(code_list, tables)]
     pooled = np.asarray(tables, dtype=np.int64).sum(axis=0) if tables else np.zeros(4, dtype=np.int64)
-    out.append(_row(ALL_CODES, *pooled))
-    df = pd.DataFrame(out, columns=["code", "n_units", "both", "only_a", "only_b", "neither", "percent_agreement",
+    out.append(_row(None, *pooled))
+    df = pd.DataFrame(out, columns=["code", "level", "n_units", "both", "only_a", "only_b", "neither", "percent_agreement",
                                     "kappa", "kappa_bp", "alpha", "note"])
+    df["code"] = pd.Series([r["code"] for r in out], index=df.index, dtype=object)   # None on the summary row
+    df.insert(2, "unit", unit)
     df.attrs.update({"unit": unit, "coder_a": _coders(codings_a), "coder_b": _coders(codings_b),
                      "units_defined_by": defined, "n_units": int(n_units), "n_documents_a": len(docs_a),
                      "n_documents_b": len(docs_b), "n_documents_shared": len(shared), "notes": notes})

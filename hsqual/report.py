@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError
-from .cooccur import cooccurrence
+from .cooccur import cooccurrence, to_matrix
 from .crosstabs import code_by_case
 from .frequencies import code_frequencies
 from .incidence import incidence_matrix
@@ -278,8 +278,7 @@ def write_cooccurrence_report(
         present = [c for c, n in inc.counts().items() if n > 0]
         long = cooccurrence(codings, unit=unit, corpus=corpus, codebook=codebook, measure=measure,
                             codes=present, test="fisher", correction="fdr_bh")
-        mat = cooccurrence(codings, unit=unit, corpus=corpus, codebook=codebook, measure=measure, codes=present,
-                           form="matrix")
+        mat = to_matrix(long)
         written.append(write_table(long, out / f"cooccurrence_{slug}_long.csv"))
         written.append(write_table(mat, out / f"cooccurrence_{slug}_matrix.csv", index=True))
         what = document_name if unit == "document" else (

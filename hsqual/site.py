@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .codings import codings_frame
-from .cooccur import PASSAGE_UNITS, cooccurrence, cooccurrence_passages
+from .cooccur import PASSAGE_UNITS, cooccurrence, cooccurrence_passages, to_matrix
 from .errors import ArgumentError, CodingsError, HsqualError
 from .view import VIEW_CSS, VIEW_JS, code_colors, document_html, highlight_text, page_html
 from .writers import atomic_folder
@@ -317,12 +317,11 @@ class _Site:
         return self.page(f"{self.doc_title(doc_id)} — {self.title}", body, 1)
 
     def matrix(self) -> tuple[str, list[tuple[str, str, int]]]:
-        kwargs = {"corpus": self.corpus} if self.unit == "sentence" else {}
-        mat = cooccurrence(self.codings, unit=self.unit, measure="count", form="matrix", codes=self.codes,
-                           **kwargs)
+        kwargs = {"corpus": self.corpus} if self.unit in ("sentence", "paragraph") else {}
+        mat = to_matrix(cooccurrence(self.codings, unit=self.unit, measure="count", codes=self.codes, **kwargs))
         top = max([int(mat.iat[i, j]) for i in range(len(mat)) for j in range(len(mat)) if i != j] or [1]) or 1
         units = {"segment": "segments", "document": "documents", "sentence": "sentences",
-                 "overlap": "intersecting pairs of spans"}[self.unit]
+                 "paragraph": "paragraphs", "overlap": "intersecting pairs of spans"}[self.unit]
         pairs = []
         parts = ["<h1>Code co-occurrence</h1>",
                  f'<p class="hsq-lead">Each number counts the {units} where both codes are applied '
@@ -418,7 +417,7 @@ def write_site(codings: pd.DataFrame, corpus: Corpus, codebook: Codebook | None,
         The site's title.
     lang : {"en", "ja"}, keyword-only
         Language of code labels and definitions.
-    unit : {"segment", "document", "sentence", "overlap"}, keyword-only
+    unit : {"segment", "document", "sentence", "paragraph", "overlap"}, keyword-only
         What "together" means in the co-occurrence matrix (as for :func:`hsqual.cooccurrence`).
     context : int, keyword-only
         Characters shown either side of a passage, within its turn or paragraph.

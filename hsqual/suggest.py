@@ -591,9 +591,10 @@ def evaluate_suggestions(
     Returns
     -------
     DataFrame
-        One row per code: ``code, n_units, n_positive, tp, fp, fn, precision, recall, f1,
-        status`` (``"ok"`` or why it was skipped), then ``(micro)`` and ``(macro)`` rows over
-        the evaluated codes. ``attrs`` holds the settings.
+        One row per code (``level="code"``): ``code, level, n_units, n_positive, tp, fp, fn,
+        precision, recall, f1, status`` (``"ok"`` or why it was skipped), then two summary
+        rows over the evaluated codes, ``level="micro"`` and ``level="macro"``, whose
+        ``code`` is None (as in :func:`hsqual.evaluate_rules`). ``attrs`` holds the settings.
 
     Example
     -------
@@ -609,13 +610,13 @@ def evaluate_suggestions(
     ...     "quote": t, "coder": "me", "code": "fear" if i < 5 else "want" if i < 10 else "dignity"}
     ...     for i, t in enumerate(texts)])
     >>> ev = evaluate_suggestions(manual, corpus, cv=5, unit="document")
-    >>> ev[["code", "n_positive", "f1"]]
-          code  n_positive   f1
-    0  dignity           1  NaN
-    1     fear           5  1.0
-    2     want           5  1.0
-    3  (micro)          10  1.0
-    4  (macro)          10  1.0
+    >>> ev[["code", "level", "n_positive", "f1"]]
+          code  level  n_positive   f1
+    0  dignity   code           1  NaN
+    1     fear   code           5  1.0
+    2     want   code           5  1.0
+    3     None  micro          10  1.0
+    4     None  macro          10  1.0
     >>> ev.loc[0, "status"]
     'skipped: 1 positive unit(s), 5 folds need at least 5'
     """
@@ -634,7 +635,7 @@ def evaluate_suggestions(
     for code in codes:
         y = np.array([code in labels.get(k, ()) for k in coded["key"]], dtype=bool)
         n_pos, n_neg = int(y.sum()), int((~y).sum())
-        row = {"code": code, "n_units": len(y), "n_positive": n_pos, "tp": pd.NA, "fp": pd.NA, "fn": pd.NA,
+        row = {"code": code, "level": "code", "n_units": len(y), "n_positive": n_pos, "tp": pd.NA, "fp": pd.NA, "fn": pd.NA,
                "precision": np.nan, "recall": np.nan, "f1": np.nan, "status": "ok"}
         if n_pos < cv:
             row["status"] = f"skipped: {n_pos} positive unit(s), {cv} folds need at least {cv}"
@@ -651,17 +652,18 @@ def evaluate_suggestions(
             tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
             row.update({"tp": tp, "fp": fp, "fn": fn, **_prf(tp, fp, fn)})
         rows.append(row)
-    out = pd.DataFrame(rows, columns=["code", "n_units", "n_positive", "tp", "fp", "fn",
+    out = pd.DataFrame(rows, columns=["code", "level", "n_units", "n_positive", "tp", "fp", "fn",
                                       "precision", "recall", "f1", "status"])
     ok = out[out["status"] == "ok"]
     if len(ok):
         tp, fp, fn = (int(ok[c].sum()) for c in ("tp", "fp", "fn"))
-        micro = {"code": "(micro)", "n_units": len(coded), "n_positive": int(ok["n_positive"].sum()),
+        micro = {"code": None, "level": "micro", "n_units": len(coded), "n_positive": int(ok["n_positive"].sum()),
                  "tp": tp, "fp": fp, "fn": fn, **_prf(tp, fp, fn), "status": "ok"}
-        macro = {"code": "(macro)", "n_units": len(coded), "n_positive": int(ok["n_positive"].sum()),
+        macro = {"code": None, "level": "macro", "n_units": len(coded), "n_positive": int(ok["n_positive"].sum()),
                  "tp": pd.NA, "fp": pd.NA, "fn": pd.NA,
                  **{m: float(ok[m].astype(float).mean()) for m in ("precision", "recall", "f1")}, "status": "ok"}
         out = pd.concat([out, pd.DataFrame([micro, macro])], ignore_index=True)
+        out["code"] = pd.Series([r["code"] for r in rows] + [None, None], index=out.index, dtype=object)
     for c in ("tp", "fp", "fn"):
         out[c] = out[c].astype("Int64")
     out.attrs.update({"cv": cv, "unit": unit, "random_state": random_state, "model": SUGGEST_RULE,

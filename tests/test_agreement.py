@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from hsqual.reliability import ALL_CODES, agreement, brennan_prediger, cohen_kappa, krippendorff_alpha
+from hsqual.reliability import agreement, brennan_prediger, cohen_kappa, krippendorff_alpha
 from hsqual.codings import codings_frame
 from hsqual.corpus import Corpus, Document, Segment
 
@@ -75,7 +75,7 @@ def test_unit_coded_by_one_coder_is_a_disagreement_and_corpus_defines_absence():
     corpus = Corpus([Document(f"E{i}", "text") for i in range(1, 5)])
     with_corpus = agreement(a, b, unit="segment", corpus=corpus).set_index("code")
     assert with_corpus.loc["protection", "neither"] == 2  # E3, E4 uncoded: agreement on absence
-    pooled = with_corpus.loc[ALL_CODES]
+    pooled = with_corpus[with_corpus["level"] == "all"].iloc[0]
     assert pooled["n_units"] == 8 and pooled["both"] == 2 and pooled["only_a"] == 1
 
 
@@ -118,19 +118,21 @@ def test_codes_restrict_the_comparison():
     a = _codings("A", [("E1", 1, "protection"), ("E1", 1, "risk.social")])
     b = _codings("B", [("E1", 1, "protection")])
     res = agreement(a, b, unit="document", codes=["protection"])
-    assert res["code"].tolist() == ["protection", ALL_CODES]
+    assert res["code"].tolist() == ["protection", None]
+    assert res["level"].tolist() == ["code", "all"] and res["unit"].tolist() == ["document", "document"]
 
 
 def test_one_code_given_as_a_string_and_codes_no_one_used():
     a = _codings("kurusu2015", [("E1", 1, "freedoms.dignity"), ("E2", 1, "freedoms.fear")])
     b = _codings("second", [("E1", 1, "freedoms.dignity"), ("E2", 1, "freedoms.dignity")])
     one = agreement(a, b, codes="freedoms.dignity")
-    assert one["code"].tolist() == ["freedoms.dignity", ALL_CODES]
+    assert one["code"].tolist() == ["freedoms.dignity", None]
     assert one.iloc[0][["both", "only_a", "only_b", "neither"]].tolist() == [1, 0, 1, 0]
     # a code neither coder used (a typo, say) and empty tables give rows of zeros, not an IndexError
     none = agreement(a, b, codes=["freedoms.dignty"])
     assert none.iloc[0][["n_units", "both", "only_a", "only_b", "neither"]].tolist() == [0, 0, 0, 0, 0]
-    assert agreement(codings_frame(), codings_frame())["code"].tolist() == [ALL_CODES]
+    empty = agreement(codings_frame(), codings_frame())
+    assert empty["code"].tolist() == [None] and empty["level"].tolist() == ["all"]
 
 
 # --- different material; sentence units ----------------------------------------------------
@@ -181,5 +183,5 @@ def test_sentence_units_count_every_sentence():
     assert r["kappa"] == pytest.approx(cohen_kappa_score([0, 1, 1, 0], [0, 0, 1, 0]))
     with pytest.raises(ValueError, match="unit='sentence' needs corpus="):
         agreement(a, b, unit="sentence")
-    with pytest.raises(ValueError, match="'segment', 'document', 'sentence', 'character'"):
+    with pytest.raises(ValueError, match="'segment', 'document', 'sentence', 'paragraph', 'character'"):
         agreement(a, b, unit="span")

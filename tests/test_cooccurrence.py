@@ -71,19 +71,36 @@ def test_conditional_is_directed(small):
     long = cooccurrence(small, unit="document", measure="conditional")
     assert _row(long, "A", "B")["conditional"] == pytest.approx(0.5)      # P(B|A) = 2/4
     assert _row(long, "B", "A")["conditional"] == pytest.approx(2 / 3)    # P(A|B) = 2/3
-    mat = cooccurrence(small, unit="document", measure="conditional", form="matrix")
+    mat = to_matrix(long)
     assert mat.loc["A", "B"] == pytest.approx(0.5) and mat.loc["B", "A"] == pytest.approx(2 / 3)
 
 
 def test_matrix_form(small):
-    mat = cooccurrence(small, unit="document", measure="count", form="matrix")
+    counts = cooccurrence(small, unit="document", measure="count")
+    assert isinstance(counts, pd.DataFrame) and {"code_a", "code_b"} <= set(counts.columns)
+    assert set(counts["unit"]) == {"document"} and set(counts["measure"]) == {"count"}
+    mat = to_matrix(counts)
     assert list(mat.index) == ["A", "B", "C", "Z"]
     assert mat.loc["A", "A"] == 4 and mat.loc["A", "B"] == mat.loc["B", "A"] == 2
-    jac = cooccurrence(small, unit="document", measure="jaccard", form="matrix")
+    assert mat.dtypes.eq("int64").all()
+    jac = to_matrix(cooccurrence(small, unit="document", measure="jaccard"))
     assert np.allclose(np.diag(jac.to_numpy()), 1.0)
-    long = cooccurrence(small, unit="document", measure="jaccard")
-    back = to_matrix(long)
-    assert back.loc["A", "B"] == pytest.approx(0.4) and back.loc["B", "A"] == pytest.approx(0.4)
+    assert jac.loc["A", "B"] == pytest.approx(0.4) and jac.loc["B", "A"] == pytest.approx(0.4)
+    # form= still works for a while, with a warning, and gives the same matrix
+    with pytest.warns(DeprecationWarning, match="form='matrix' is deprecated"):
+        old = cooccurrence(small, unit="document", measure="count", form="matrix")
+    pd.testing.assert_frame_equal(old, mat)
+
+
+def test_settings_survive_concat(small):
+    both = pd.concat([cooccurrence(small, unit="document", measure="jaccard"),
+                      cooccurrence(small, unit="segment", measure="jaccard")], ignore_index=True)
+    assert sorted(set(both["unit"])) == ["document", "segment"]
+    with pytest.raises(ValueError, match="mixes several units"):
+        to_matrix(both)
+    seg = both[both["unit"] == "segment"].reset_index(drop=True)
+    assert to_matrix(seg).loc["A", "B"] == pytest.approx(
+        seg.query("code_a == 'A' and code_b == 'B'")["jaccard"].iloc[0])
 
 
 def test_a_code_without_units_gives_nan(small):
@@ -328,7 +345,7 @@ def test_passages_are_the_units_counted_by_cooccurrence(talk, talk_codings, unit
 
 
 def test_passages_by_hand(talk, talk_codings):
-    doc = cooccurrence_passages(talk_codings, "P", "E", corpus=talk)
+    doc = cooccurrence_passages(talk_codings, "P", "E", corpus=talk, unit="document")
     assert len(doc) == 1
     r = doc.iloc[0]
     assert r["doc_id"] == "int04" and pd.isna(r["segment_id"]) and r["text"] == TALK
@@ -350,7 +367,7 @@ def test_passages_by_hand(talk, talk_codings):
 def test_passages_bad_arguments(talk, talk_codings):
     with pytest.raises(ValueError, match="two different codes"):
         cooccurrence_passages(talk_codings, "P", "P", corpus=talk)
-    with pytest.raises(ValueError, match="unit must be one of 'document', 'segment', 'sentence', 'overlap'"):
+    with pytest.raises(ValueError, match="unit must be one of 'document', 'segment', 'sentence', 'paragraph', 'overlap'"):
         cooccurrence_passages(talk_codings, "P", "E", corpus=talk, unit="span")
     with pytest.raises(TypeError, match="corpus must be a Corpus"):
         cooccurrence_passages(talk_codings, "P", "E", corpus=None)

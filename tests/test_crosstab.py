@@ -147,3 +147,28 @@ def test_code_by_case_names_an_unknown_case_column(corpus):
     with pytest.raises(ValueError, match=r"case 'interviewee' is not a metadata column of the corpus "
                                          r"\(metadata columns: sector\)"):
         code_by_case(_codings(ROWS), case="interviewee", corpus=corpus)
+
+
+def test_the_result_is_two_tidy_tables(corpus):
+    r = crosstab(_codings(ROWS), corpus, by="sector", values="presence")
+    cells, tests = r
+    assert isinstance(cells, pd.DataFrame) and isinstance(tests, pd.DataFrame)
+    assert list(cells.columns) == ["code", "sector", "unit", "n_units", "count", "value", "expected", "residual"]
+    # one row per code and category, the same numbers as the wide views
+    assert len(cells) == r.counts.size
+    for row in cells.itertuples(index=False):
+        assert row.count == r.counts.loc[row.code, row.sector]
+        assert row.n_units == r.category_sizes[row.sector]
+        if not pd.isna(row.residual):
+            assert row.residual == pytest.approx(r.residuals.loc[row.code, row.sector])
+    overall = tests[tests["level"] == "all"]
+    assert len(overall) == 1 and overall["code"].tolist() == [None]
+    assert overall["chi2"].iloc[0] == pytest.approx(r.chi2)
+    per_code = tests[tests["level"] == "code"]
+    assert per_code["code"].tolist() == list(r.counts.index)
+    # the settings are columns where they define rows, and survive a concat with another unit
+    seg = crosstab(_codings(ROWS), corpus, by="sector", unit="segment", values="presence").cells
+    both = pd.concat([cells, seg], ignore_index=True)
+    assert sorted(set(both["unit"])) == ["document", "segment"]
+    plain = crosstab(_codings(ROWS), corpus, by="sector", stats=False)
+    assert plain.tests.empty and plain.cells["expected"].isna().all() and plain.residuals is None

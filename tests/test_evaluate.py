@@ -56,9 +56,11 @@ def test_counts_per_document_by_hand(excerpt_tables):
 
 def test_micro_and_macro_rows(excerpt_tables):
     manual, rules = excerpt_tables
-    ev = evaluate_rules(manual, rules, unit="document").set_index("code")
-    assert list(ev.index) == ["dignity", "fear", "want", "(micro)", "(macro)"]
-    micro = ev.loc["(micro)"]
+    table = evaluate_rules(manual, rules, unit="document")
+    assert table["code"].tolist() == ["dignity", "fear", "want", None, None]
+    assert table["level"].tolist() == ["code", "code", "code", "micro", "macro"]
+    ev = table.set_index(table["code"].fillna(table["level"]))
+    micro = ev.loc["micro"]
     # pooled: tp = 2+1+0, fp = 1+0+0, fn = 1+0+1, tn = 1+4+4
     assert (micro["tp"], micro["fp"], micro["fn"], micro["tn"]) == (3, 1, 2, 9)
     assert micro["precision"] == pytest.approx(3 / 4)
@@ -66,7 +68,7 @@ def test_micro_and_macro_rows(excerpt_tables):
     assert micro["f1"] == pytest.approx(2 * 3 / (2 * 3 + 1 + 2))
     # manual = coder a: only_a = fn = 2, only_b = fp = 1
     assert micro["kappa"] == pytest.approx(cohen_kappa(3, 2, 1, 9))
-    macro = ev.loc["(macro)"]
+    macro = ev.loc["macro"]
     # precision undefined for "want" (rules never applied it): mean over dignity and fear
     assert macro["precision"] == pytest.approx((2 / 3 + 1) / 2)
     assert macro["recall"] == pytest.approx((2 / 3 + 1 + 0) / 3)
@@ -149,7 +151,8 @@ def test_document_unit_with_corpus_counts_uncoded_documents():
 def test_codes_option_keeps_order_and_reports_unused_codes(excerpt_tables):
     manual, rules = excerpt_tables
     ev = evaluate_rules(manual, rules, unit="document", codes=["want", "never_used"])
-    assert ev["code"].tolist() == ["want", "never_used", "(micro)", "(macro)"]
+    assert ev["code"].tolist() == ["want", "never_used", None, None]
+    assert ev["level"].tolist() == ["code", "code", "micro", "macro"]
     unused = ev.iloc[1]
     assert unused["n_manual"] == 0 and unused["n_rules"] == 0 and math.isnan(unused["f1"])
 
@@ -173,7 +176,9 @@ def test_rollup_counts_children_for_parents():
 
 def test_bad_arguments_are_explained(excerpt_tables):
     manual, rules = excerpt_tables
-    with pytest.raises(ValueError, match=r"\[E102\] evaluate_rules: unit='paragraph' is not one of 'document', 'segment', 'sentence'"):
+    with pytest.raises(ValueError, match=r"\[E102\] evaluate_rules: unit='span' is not one of 'document', 'segment', 'sentence', 'paragraph'"):
+        evaluate_rules(manual, rules, unit="span")
+    with pytest.raises(ValueError, match=r"evaluate_rules: unit='paragraph' needs corpus="):
         evaluate_rules(manual, rules, unit="paragraph")
     with pytest.raises(ValueError, match=r"\[E105\] evaluate_rules: rollup= needs codebook="):
         evaluate_rules(manual, rules, rollup=True)

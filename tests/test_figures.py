@@ -15,7 +15,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from hsqual.codebook import Code, Codebook  # noqa: E402
 from hsqual.codings import codings_frame  # noqa: E402
-from hsqual.cooccur import cooccurrence  # noqa: E402
+from hsqual.cooccur import cooccurrence, to_matrix  # noqa: E402
 from hsqual.crosstabs import code_by_case  # noqa: E402
 from hsqual.corpus import Corpus, Document  # noqa: E402
 from hsqual.figures import (cluster_order, code_case_matrix, cooccurrence_heatmap,  # noqa: E402
@@ -57,7 +57,7 @@ def _render(fig) -> list[str]:
 
 def test_japanese_labels_render_without_missing_glyphs(study, codebook):
     codings, corpus = study
-    mat = cooccurrence(codings, unit="document", measure="jaccard", form="matrix")
+    mat = to_matrix(cooccurrence(codings, unit="document", measure="jaccard"))
     long = cooccurrence(codings, unit="document", measure="jaccard")
     figs = [cooccurrence_heatmap(mat, codebook=codebook, lang="ja", title="共起行列", drop_empty=False),
             cooccurrence_network(long, codebook=codebook, lang="ja"),
@@ -82,7 +82,7 @@ def test_the_glyph_check_would_catch_a_latin_only_font():
 
 def test_cluster_order_puts_co_occurring_codes_together(study):
     codings, _ = study
-    mat = cooccurrence(codings, unit="document", measure="jaccard", form="matrix")
+    mat = to_matrix(cooccurrence(codings, unit="document", measure="jaccard"))
     order = cluster_order(mat)
     pos = {c: i for i, c in enumerate(order)}
     assert abs(pos["freedoms.fear"] - pos["freedoms.want"]) == 1
@@ -164,7 +164,7 @@ def test_cooccurrence_report_writes_what_it_shows(study, codebook, tmp_path):
     matrix = pd.read_csv(tmp_path / "cooccurrence_interviewees_matrix.csv", index_col=0)
     # interviewee 1 said fear+want (E0, E4, E8) and fear+protection (E9)
     assert matrix.loc["freedoms.fear", "freedoms.want"] == pytest.approx(
-        cooccurrence(codings, unit="interviewees", corpus=corpus, measure="jaccard", form="matrix")
+        to_matrix(cooccurrence(codings, unit="interviewees", corpus=corpus, measure="jaccard"))
         .loc["freedoms.fear", "freedoms.want"])
     assert "10 units" in page
 
@@ -179,7 +179,7 @@ def test_network_min_n_hides_single_unit_pairs(study):
 
 def test_heatmap_leaves_out_codes_that_co_occur_with_nothing(study):
     codings, _ = study
-    mat = cooccurrence(codings, unit="document", measure="count", form="matrix")
+    mat = to_matrix(cooccurrence(codings, unit="document", measure="count"))
     fig = cooccurrence_heatmap(mat)
     shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert "freedoms.dignity" not in shown and len(shown) == 4  # dignity is always coded alone

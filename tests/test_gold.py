@@ -111,12 +111,13 @@ def test_rules_evaluated_on_the_gold_standard(corpus, gold, sample, sample_corpu
     held = corpus.subset(sorted(set(sample["doc_id"])))
     auto = apply_codebook(held, codebook, unit="sentence")
     ev = evaluate_rules(gold, auto, unit="sentence", corpus=sample_corpus, codes=codebook.ids)
-    assert ev["code"].tolist() == codebook.ids + ["(micro)", "(macro)"]
+    assert ev["code"].tolist() == codebook.ids + [None, None]
+    assert ev["level"].tolist() == ["code"] * len(codebook.ids) + ["micro", "macro"]
     assert ev.attrs["n_units"] == len(sample)
     per_code = ev.set_index("code").loc[codebook.ids]
     counts = gold.groupby("code").size()
     for code in codebook.ids:
         assert per_code.loc[code, "n_manual"] == counts.get(code, 0)
         assert per_code.loc[code, ["tp", "fp", "fn", "tn"]].sum() == len(sample)
-    micro = ev.set_index("code").loc["(micro)"]
+    micro = ev.set_index("level").loc["micro"]
     assert micro["tp"] + micro["fn"] == len(gold)

@@ -234,8 +234,10 @@ def test_agreement_file_is_what_the_coders_files_give():
     spec.loader.exec_module(module)
     fresh = module.agreement_table().round(4)
     saved = pd.read_csv(folder / "agreement.csv", keep_default_na=False)
-    pooled = fresh[fresh["code"] == "(all codes)"].set_index(["language", "split"])
-    saved_pooled = saved[saved["code"] == "(all codes)"].set_index(["language", "split"])
+    pooled = fresh[fresh["level"] == "all"].set_index(["language", "split"])
+    saved_pooled = saved[saved["level"] == "all"].set_index(["language", "split"])
+    assert pooled["code"].isna().all() and (saved_pooled["code"] == "").all()   # a summary row names no code
+    assert len(saved) == len(fresh) and set(saved["unit"]) == {"segment"}
     for col in ("n_units", "both", "only_a", "only_b", "neither"):
         assert (pooled[col].astype(int) == saved_pooled.loc[pooled.index, col].astype(int)).all(), col
     assert (abs(pooled["kappa"] - saved_pooled.loc[pooled.index, "kappa"].astype(float)) < 1e-4).all()

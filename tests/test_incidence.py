@@ -206,7 +206,7 @@ def test_sentence_unit_needs_a_corpus_and_unknown_units_list_every_unit(turns):
     codings = codings_frame([_span(TEXT, "protects people", seg=2)])
     with pytest.raises(ValueError, match="unit='sentence' needs corpus="):
         incidence_matrix(codings, unit="sentence")
-    with pytest.raises(ValueError, match="'segment', 'document', 'sentence', 'span'"):
+    with pytest.raises(ValueError, match="'segment', 'document', 'sentence', 'paragraph', 'span'"):
         incidence_matrix(codings, unit="speaker_name", corpus=turns)
     with pytest.raises(ValueError, match="'overlap' and 'proximity' are units of cooccurrence"):
         incidence_matrix(codings, unit="overlap")

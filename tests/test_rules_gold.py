@@ -66,8 +66,10 @@ def test_readme_test_rollup_and_window_figures_are_computed(tables):
 
 
 def test_readme_excerpt_and_heldout_rows_are_what_reproduce_computes(reproduced):
-    fit = pd.read_csv(reproduced / "rules_vs_manual.csv").set_index("code").loc["(micro)"]
-    held = pd.read_csv(reproduced / "rules_heldout_ja.csv").set_index("code").loc["(micro)"]
+    fit_table = pd.read_csv(reproduced / "rules_vs_manual.csv")
+    held_table = pd.read_csv(reproduced / "rules_heldout_ja.csv")
+    fit = fit_table[fit_table["level"] == "micro"].iloc[0]
+    held = held_table[held_table["level"] == "micro"].iloc[0]
     assert _readme_row("| the paper's own reading").endswith(_figures(fit))
     assert _readme_row("| 83 earlier Japanese sentences").endswith(_figures(held))
     # the fit to the paper's excerpts must not collapse when rules are widened
@@ -94,7 +96,8 @@ def test_gold_tables_count_every_unit_and_every_reference_coding(tables):
     for split, table in tables.items():
         gold = hsqual.load_gold(split=split)
         base = table[(table["window"] == 0) & ~table["rollup"] & (table["language"] == "all")]
-        per_code = base[~base["code"].str.startswith("(")]
+        per_code = base[base["level"] == "code"]
+        assert per_code["code"].notna().all() and base.loc[base["level"] != "code", "code"].isna().all()
         assert (per_code[["tp", "fp", "fn", "tn"]].sum(axis=1) == len(gold.units)).all()
         assert int(per_code["n_manual"].sum()) == len(gold.codings)
         by_lang = {lang: gold_micro(table, language=lang) for lang in ("all", "en", "ja")}
@@ -116,7 +119,7 @@ def test_agreed_reference_is_the_pairs_both_coders_gave(codebook):
     a, b = gold.coders["coder_a"], gold.coders["coder_b"]
     both = set(map(tuple, a[key].values)) & set(map(tuple, b[key].values))
     assert ev.attrs["n_reference"] == len(both)
-    assert int(ev.set_index("code").loc["(micro)", "n_manual"]) == len(both)
+    assert int(ev.set_index("level").loc["micro", "n_manual"]) == len(both)
 
 
 def test_bad_arguments_are_clear_errors(codebook):

@@ -197,8 +197,9 @@ def test_evaluate_suggestions_counts_are_consistent_and_small_codes_are_reported
     extra = codings_frame([{"doc_id": f"d{i:02d}", "segment_id": 1, "code": "freedoms.dignity", "start": 0,
                             "end": 4, "quote": corpus.doc(f"d{i:02d}").text[:4], "coder": "okada"} for i in (0, 7)])
     ev = evaluate_suggestions(pd.concat([manual, extra], ignore_index=True), corpus, cv=3, unit="document")
-    ev = ev.set_index("code")
-    assert list(ev.index) == ["freedoms.dignity", "freedoms.fear", "freedoms.want", "(micro)", "(macro)"]
+    assert ev["code"].tolist() == ["freedoms.dignity", "freedoms.fear", "freedoms.want", None, None]
+    assert ev["level"].tolist() == ["code", "code", "code", "micro", "macro"]
+    ev = ev.set_index(ev["code"].fillna(ev["level"]))
     dig = ev.loc["freedoms.dignity"]
     assert dig["status"] == "skipped: 2 positive unit(s), 3 folds need at least 3"
     assert math.isnan(dig["f1"]) and pd.isna(dig["tp"])
@@ -209,9 +210,9 @@ def test_evaluate_suggestions_counts_are_consistent_and_small_codes_are_reported
         assert r["recall"] == pytest.approx(r["tp"] / r["n_positive"])
         if r["tp"] + r["fp"]:
             assert r["precision"] == pytest.approx(r["tp"] / (r["tp"] + r["fp"]))
-    micro = ev.loc["(micro)"]
+    micro = ev.loc["micro"]
     assert micro["tp"] == ev.loc["freedoms.fear", "tp"] + ev.loc["freedoms.want", "tp"]
-    assert ev.loc["(macro)", "f1"] == pytest.approx(
+    assert ev.loc["macro", "f1"] == pytest.approx(
         np.mean([ev.loc["freedoms.fear", "f1"], ev.loc["freedoms.want", "f1"]]))
     # the two kinds of sentence share no words: cross-validation finds them all
     assert micro["f1"] == pytest.approx(1.0)
@@ -249,7 +250,7 @@ def test_kurusu_excerpts_cross_validation_runs():
     ev = evaluate_suggestions(study.codings, study.corpus, cv=5, unit="document")
     codes = sorted(set(study.codings["code"]))
     assert ev["code"].tolist()[: len(codes)] == codes
-    ok = ev[(ev["status"] == "ok") & ~ev["code"].str.startswith("(")]
+    ok = ev[(ev["status"] == "ok") & (ev["level"] == "code")]
     skipped = ev[ev["status"].str.startswith("skipped")]
     assert len(ok) + len(skipped) == len(codes)
     assert (ok["n_positive"] >= 5).all() and (skipped["n_positive"] < 5).all()

@@ -170,9 +170,9 @@ def gold_evaluation(codebook, *, split: str):
     """The rule coder on one part of the development gold standard, per language and overall.
 
     One table: for ``language`` ``all``, ``en`` and ``ja``, the rows of
-    :func:`hsqual.evaluate.evaluate_on_gold` (per code, ``(micro)``, ``(macro)``) with
-    ``window`` 0 and ``rollup`` False, then the ``(micro)`` row rolled up to parent codes
-    (``rollup`` True) and the ``(micro)`` row of the window of one sentence either side
+    :func:`hsqual.evaluate.evaluate_on_gold` (per code, then the ``level`` ``micro`` and
+    ``macro`` summary rows) with ``window`` 0 and ``rollup`` False, then the ``micro`` row
+    rolled up to parent codes (``rollup`` True) and the ``micro`` row of the window of one sentence either side
     (``window`` 1).
 
     Examples
@@ -182,7 +182,7 @@ def gold_evaluation(codebook, *, split: str):
     >>> t = gold_evaluation(cb, split="dev")
     >>> sorted(set(t["language"])), sorted(set(t["window"])), sorted(set(t["rollup"]))
     (['all', 'en', 'ja'], [0, 1], [False, True])
-    >>> micro = t[(t["code"] == "(micro)") & (t["window"] == 0) & ~t["rollup"]].set_index("language")
+    >>> micro = t[(t["level"] == "micro") & (t["window"] == 0) & ~t["rollup"]].set_index("language")
     >>> int(micro.loc["all", "n_units"]) == int(micro.loc["en", "n_units"] + micro.loc["ja", "n_units"])
     True
     """
@@ -197,7 +197,7 @@ def gold_evaluation(codebook, *, split: str):
         for window, rollup in ((0, False), (0, True), (1, False)):
             ev = evaluate_on_gold(codebook, split=split, language=language, window=window, rollup=rollup, gold=gold)
             if window or rollup:
-                ev = ev[ev["code"] == "(micro)"]
+                ev = ev[ev["level"] == "micro"]
             ev = ev.copy()
             ev.insert(0, "rollup", rollup)
             ev.insert(0, "window", window)
@@ -251,7 +251,7 @@ def _review_summary(summary, per_code) -> str:
 
 def _evaluation_summary(on_excerpts, held_out) -> str:
     def line(ev, what):
-        t = ev.set_index("code").loc["(micro)"]
+        t = ev[ev["level"] == "micro"].iloc[0]
         return (f"- {what}: precision {t['precision']:.3f}, recall {t['recall']:.3f}, "
                 f"F1 {t['f1']:.3f}, kappa {t['kappa']:.3f}")
 
@@ -264,8 +264,8 @@ def _evaluation_summary(on_excerpts, held_out) -> str:
 
 
 def gold_micro(table, *, language: str = "all", window: int = 0, rollup: bool = False):
-    """The ``(micro)`` row of a :func:`gold_evaluation` table for one language and setting."""
-    rows = table[(table["code"] == "(micro)") & (table["language"] == language)
+    """The ``micro`` summary row of a :func:`gold_evaluation` table for one language and setting."""
+    rows = table[(table["level"] == "micro") & (table["language"] == language)
                  & (table["window"] == window) & (table["rollup"] == rollup)]
     return rows.iloc[0]
 

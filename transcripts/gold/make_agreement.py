@@ -2,7 +2,7 @@
 
 Every unit of ``units.csv`` is a decision of each coder for each code (a unit a coder gave no
 code is "not applied"), so the 2 x 2 tables count every unit. Kappa is Cohen's, per code;
-the ``(all codes)`` row pools every unit-code decision. Codes neither coder used in a part
+the summary row (``level`` ``all``, no ``code``) pools every unit-code decision. Codes neither coder used in a part
 are left out of that part.
 
 Run from the repository: ``python transcripts/gold/make_agreement.py``
@@ -36,5 +36,5 @@ def agreement_table() -> pd.DataFrame:
 if __name__ == "__main__":
     out = agreement_table()
     hsqual.write_table(out.round(4), HERE / "agreement.csv")
-    overall = out[(out["code"] == "(all codes)")]
+    overall = out[(out["level"] == "all")]
     print(overall[["language", "split", "n_units", "both", "only_a", "only_b", "kappa"]].to_string(index=False))
