@@ -16,6 +16,8 @@ import argparse
 import re
 import sys
 
+from .inputs import add_inputs
+
 __all__ = ["add_parser", "run"]
 
 _EPILOG = """\
@@ -47,8 +49,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--codebook", "-c", action="append", required=True, metavar="FILE",
-                   help="a codebook YAML file or a folder of them (repeat for several)")
+    add_inputs(p, codebook="required")
     p.add_argument("--unit", choices=UNITS, default="sentence",
                    help="what a code is applied to (default: sentence)")
     p.add_argument("--language", choices=("en", "ja"), default=None,

@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .inputs import add_inputs
+
 __all__ = ["add_parser", "run"]
 
 _EPILOG = """\
@@ -48,8 +50,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--codebook", "-c", action="append", required=True, metavar="PATH",
-                   help="a codebook YAML file or a folder of them (repeat for several)")
+    add_inputs(p, codebook="required")
     p.add_argument("--log", required=True, metavar="FILE", help="the review log (JSON Lines); resumed if it exists")
     p.add_argument("--reviewer", required=True, metavar="NAME",
                    help="your name: accepted units become your codings")
