@@ -44,6 +44,7 @@ import functools
 import inspect
 import os
 import reprlib
+import sys
 import types as pytypes
 import typing
 import warnings
@@ -120,17 +121,49 @@ def excludes(option: str, other: str, why: str, *, example: dict) -> Rule:
     return Rule("excludes", option, other, why=why, example=dict(example))
 
 
+class _Lazy:
+    """A class of hsqual named in an annotation that its module imports only for type checkers,
+    looked up when a value is checked (never imported here: a module not yet imported holds
+    no instance to check)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def holds(self, value: Any) -> bool:
+        found = sys.modules.get(self.module)
+        return found is not None and isinstance(value, getattr(found, self.name))
+
+    def __or__(self, other: Any) -> _LazyUnion:
+        return _LazyUnion([self, other])
+
+    def __ror__(self, other: Any) -> _LazyUnion:
+        return _LazyUnion([other, self])
+
+
+class _LazyUnion:
+    """``A | B`` where one side is a :class:`_Lazy` class."""
+
+    members: list[Any]
+
+    def __init__(self, members: list[Any]) -> None:
+        self.members = [m for part in members for m in (part.members if isinstance(part, _LazyUnion) else [part])]
+
+    def __or__(self, other: Any) -> _LazyUnion:
+        return _LazyUnion([self, other])
+
+    def __ror__(self, other: Any) -> _LazyUnion:
+        return _LazyUnion([other, self])
+
+
 # names an annotation may use that a module imports only for type checkers
 def _annotation_namespace() -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from .codebook import Codebook
-    from .corpus import Corpus, Document
-    from .goldstandard import GoldStandard
-    from .writers import FileState
-
-    return {"GoldStandard": GoldStandard, "FileState": FileState, "Codebook": Codebook, "Corpus": Corpus, "Document": Document, "pd": pd, "np": np,
+    lazy = {name: _Lazy(f"hsqual.{module}", name) for name, module in (
+        ("GoldStandard", "goldstandard"), ("FileState", "writers"), ("Codebook", "codebook"),
+        ("Corpus", "corpus"), ("Document", "corpus"))}
+    return {**lazy, "pd": pd, "np": np,
             "Path": Path, "PathLike": os.PathLike, "os": os, "Iterable": Iterable, "Sequence": Sequence,
             "Mapping": Mapping, "Callable": Callable, "Literal": Literal, "Any": Any,
             "ArrayLike": Any}
@@ -144,11 +177,13 @@ def _checker(tp: Any) -> tuple[_Check, str, tuple | None] | None:
     """(predicate, description, literal choices) for an annotation; None when anything goes."""
     if tp is Any or tp is object or tp is inspect.Parameter.empty:
         return None
+    if isinstance(tp, _Lazy):
+        return tp.holds, f"a {tp.name}", None
     if tp is None or tp is type(None):
         return (lambda v: v is None), "None", None
     origin = typing.get_origin(tp)
-    if origin is typing.Union or isinstance(tp, pytypes.UnionType):
-        parts = [_checker(a) for a in typing.get_args(tp)]
+    if origin is typing.Union or isinstance(tp, (pytypes.UnionType, _LazyUnion)):
+        parts = [_checker(a) for a in (tp.members if isinstance(tp, _LazyUnion) else typing.get_args(tp))]
         if any(p is None for p in parts):
             return None
         preds = [p[0] for p in parts if p]
