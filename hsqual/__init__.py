@@ -42,7 +42,7 @@ _API = {
     "write_codings": "codings", "check_codings": "codings", "add_codings": "codings",
     # automatic coding
     "parse_rule": "rules", "apply_codebook": "apply", "kwic": "concordance",
-    "apply_codebook_parallel": "parallel", "code_archive": "stream",
+    "apply_codebook_parallel": "apply", "code_archive": "stream",
     "suggest_codes": "suggest", "accept_suggestions": "suggest", "evaluate_suggestions": "suggest",
     "evaluate_rules": "evaluate", "evaluate_on_gold": "evaluate",
     "rank_units": "ranking", "simulate_review": "ranking", "get_embedder": "embed",
@@ -101,9 +101,8 @@ if TYPE_CHECKING:
         write_codings as write_codings, check_codings as check_codings, add_codings as add_codings,
     )
     from .rules import parse_rule as parse_rule
-    from .apply import apply_codebook as apply_codebook
+    from .apply import apply_codebook as apply_codebook, apply_codebook_parallel as apply_codebook_parallel
     from .concordance import kwic as kwic
-    from .parallel import apply_codebook_parallel as apply_codebook_parallel
     from .stream import code_archive as code_archive
     from .suggest import (
         suggest_codes as suggest_codes, accept_suggestions as accept_suggestions,

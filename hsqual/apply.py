@@ -71,6 +71,7 @@ from .codebook import Codebook
 from .codings import codings_frame, is_machine_coder
 from .corpus import Corpus, Document
 from .errors import ArgumentError
+from .parallel import ENGINES, check_speakers, code_batches
 from .params import excludes, only_with, validate_params
 from .segment import units_of_segment
 from .rules.index import DocIndex, JoinedIndex
@@ -81,12 +82,11 @@ from .rules.syntax import LANGUAGES, Meta, caret_error
 __all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label", "speaker_filter",
            # the coding machinery hsqual.concordance shares
            "check_args", "check_meta_columns", "compile_codebook", "match_document", "segment_at", "segments_by_doc",
-           "units_of", "ENGINES", "CLIENT_TYPE", "SPEAKER_TYPES", "SPEAKERS_RULE"]
+           "units_of", "apply_codebook_parallel", "ENGINES", "CLIENT_TYPE", "SPEAKER_TYPES", "SPEAKERS_RULE"]
 
 #: The units a codebook can be applied to.
 UNITS = ("sentence", "segment", "paragraph", "document")
 #: Where :func:`apply_codebook` codes: in this process, a process pool, or a dask cluster.
-ENGINES = ("local", "processes", "dask")
 
 _MATCH_COLUMNS = ["match_start", "match_end", "match_text", "match_spans"]
 _RULE_SPLIT = re.compile(r" \| (?=[a-z0-9_+]+/[a-z0-9_.]+/[a-z]{2,3}#\d+: )")
@@ -629,8 +629,6 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
     check_meta_columns(compiled, corpus)
     # -- archive scale: batches of documents coded in worker processes or on a dask cluster --
     if n_jobs != 1 or engine != "local":
-        from .parallel import apply_codebook_parallel
-
         return apply_codebook_parallel(corpus, codebook, unit=unit, language=language, coder=coder,
                                        speakers=speakers, exclude_speakers=exclude_speakers, progress=progress,
                                        n_jobs=n_jobs, engine="processes" if engine == "local" else engine,
@@ -717,3 +715,66 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         "documents_without_rules": without,
     })
     return df
+
+
+@validate_params(choices={"unit": UNITS, "language": LANGUAGES, "engine": ENGINES},
+                 ranges={"n_jobs": (-1, None), "batch_chars": (1, None)}, types={"client": CLIENT_TYPE, **SPEAKER_TYPES},
+                 rules=[only_with("client", "engine", ("dask",), example={"engine": "processes"}), SPEAKERS_RULE])
+def apply_codebook_parallel(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence",
+                            language: str | None = None, coder: str = "rules",
+                            speakers: str | Iterable[str] | None = None,
+                            exclude_speakers: str | Iterable[str] | None = None, progress: bool = False,
+                            n_jobs: int | None = None, engine: str = "processes", client: Any = None,
+                            batch_chars: int | None = None) -> pd.DataFrame:
+    """:func:`hsqual.apply_codebook` with batches of documents coded in worker processes.
+
+    :func:`hsqual.apply_codebook` calls this when given ``n_jobs`` other than 1 or
+    ``engine="dask"``; the result is the same table (rows, order, dtypes, ``attrs``).
+
+    Parameters
+    ----------
+    corpus, codebook, unit, language, coder, speakers, exclude_speakers, progress
+        As for :func:`hsqual.apply_codebook` (``progress`` shows batches done, with the
+        process pool).
+    n_jobs : int or None, keyword-only
+        Worker processes of the pool (``None`` or ``-1``: every core). Ignored by
+        ``engine="dask"``, where the cluster's workers count.
+    engine : {"processes", "dask", "local"}, keyword-only
+        ``"processes"``: a process pool on this machine. ``"dask"``: a ``dask.bag`` of the
+        batches computed by ``client``, else the active ``distributed.Client`` (see
+        :func:`distributed.get_client`), else dask's own process scheduler. ``"local"``:
+        this process, batch after batch (what the workers do, without workers).
+    client : distributed.Client, optional, keyword-only
+        The dask cluster to use, e.g. ``Client("tcp://scheduler:8786")``. hsqual (and
+        dask[distributed]) must be installed on every worker.
+    batch_chars : int, optional, keyword-only
+        Characters per batch (default: the corpus spread over about four batches a worker,
+        between 20,000 and 250,000 characters).
+
+    Returns
+    -------
+    pandas.DataFrame
+        What :func:`hsqual.apply_codebook` returns for the same arguments.
+
+    Example
+    -------
+    >>> from hsqual.codebook import Code, Codebook
+    >>> cb = Codebook("demo", [Code(id="freedoms.dignity", label={"en": "Dignity", "ja": "尊厳"},
+    ...                             rules={"ja": ("尊厳",)})])
+    >>> corpus = Corpus([Document(f"d{i}", "人々の尊厳を守る。支援を続ける。", {"language": "ja"}) for i in range(6)])
+    >>> df = apply_codebook_parallel(corpus, cb, unit="sentence", engine="local", batch_chars=40)
+    >>> df[["doc_id", "start", "end", "quote"]].head(2)
+      doc_id  start  end      quote
+    0     d0      0    9  人々の尊厳を守る。
+    1     d1      0    9  人々の尊厳を守る。
+    >>> df.attrs["n_units"], df.attrs["n_documents"]
+    (12, 6)
+    """
+    if not isinstance(corpus, Corpus):
+        raise ArgumentError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
+    check_speakers(corpus, speakers, exclude_speakers)
+    out, attrs = code_batches(corpus, codebook, code=apply_codebook, unit=unit, language=language, coder=coder, speakers=speakers,
+                              exclude_speakers=exclude_speakers, progress=progress, n_jobs=n_jobs, engine=engine,
+                              client=client, batch_chars=batch_chars)
+    out.attrs = attrs
+    return out

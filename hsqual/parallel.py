@@ -2,7 +2,8 @@
 
 :func:`hsqual.apply_codebook` codes one document at a time in one process. With ``n_jobs``
 (all cores of this machine: a process pool) or ``engine="dask"`` (the workers of a dask
-cluster, on this machine or many) it hands :func:`apply_codebook_parallel` the corpus, which
+cluster, on this machine or many) it hands :func:`hsqual.apply.apply_codebook_parallel` the
+corpus, which (through :func:`code_batches` here)
 
 1. cuts it into batches of consecutive documents (about ``batch_chars`` characters each;
    :func:`split_corpus`), each batch a small corpus of its documents and their segments;
@@ -26,7 +27,7 @@ Example
 >>> codebook = hsqual.load_codebooks(hsqual.bundled_codebooks())
 >>> corpus = hsqual.load_corpus(hsqual.resources.bundled_path("transcripts") / "ja")
 >>> one = hsqual.apply_codebook(corpus, codebook, unit="sentence")
->>> two = apply_codebook_parallel(corpus, codebook, unit="sentence", n_jobs=2, batch_chars=5_000)
+>>> two = hsqual.apply_codebook_parallel(corpus, codebook, unit="sentence", n_jobs=2, batch_chars=5_000)
 >>> two.equals(one), len(two) == len(one) > 0
 (True, True)
 """
@@ -43,17 +44,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import ArgumentError
 from .corpus import Corpus, Document
+from .errors import ArgumentError
 from .segment import units_of_segment
-from .params import only_with, validate_params
-from .apply import CLIENT_TYPE, ENGINES, SPEAKER_TYPES, SPEAKERS_RULE, UNITS
-from .rules.syntax import LANGUAGES
 
 if TYPE_CHECKING:
-    from .codebook import Codebook
+    from collections.abc import Callable
 
-__all__ = ["ENGINES", "apply_codebook_parallel", "code_batches", "code_batch", "split_corpus", "resolve_n_jobs"]
+__all__ = ["ENGINES", "code_batches", "code_batch", "check_speakers", "split_corpus", "resolve_n_jobs"]
+
+#: Where batches are coded: this process, a process pool, a dask cluster.
+ENGINES = ("local", "processes", "dask")
 
 #: Default batch size in characters: large enough that the rule matching of a batch is done
 #: in one pass (``hsqual.apply`` joins up to about 1 MB of documents), small enough that every
@@ -166,8 +167,9 @@ def _batch_options(batch: Corpus, options: dict) -> dict | None:
     return out if out["speakers"] else None
 
 
-def code_batch(batch: Corpus, codebook, *, unit: str = "sentence", language: str | None = None,
-               coder: str = "rules", speakers=None, exclude_speakers=None) -> tuple[pd.DataFrame, dict]:
+def code_batch(batch: Corpus, codebook, *, code: Callable[..., pd.DataFrame], unit: str = "sentence",
+               language: str | None = None, coder: str = "rules", speakers=None,
+               exclude_speakers=None) -> tuple[pd.DataFrame, dict]:
     """Code one batch of a larger corpus: its codings and the counts :func:`hsqual.apply_codebook` records.
 
     What a worker runs. The speaker options name speakers of the whole corpus: a name that
@@ -181,6 +183,9 @@ def code_batch(batch: Corpus, codebook, *, unit: str = "sentence", language: str
     batch : Corpus
         Documents of the larger corpus, with their segments.
     codebook : Codebook
+    code : callable, keyword-only
+        The function that codes one corpus in this process: :func:`hsqual.apply_codebook`
+        (passed in, so that this module does not import the one that imports it).
     unit, language, coder, speakers, exclude_speakers
         As for :func:`hsqual.apply_codebook`.
 
@@ -196,23 +201,22 @@ def code_batch(batch: Corpus, codebook, *, unit: str = "sentence", language: str
     >>> cb = Codebook("demo", [Code(id="dignity", label={"en": "Dignity"}, rules={"en": ("dignity",)})])
     >>> batch = Corpus([Document("int04", "Dignity first.", {"language": "en"})],
     ...                [Segment("int04", 1, 0, 14, "Dignity first.", "Interviewee 4", "turn")])
-    >>> df, attrs = code_batch(batch, cb, speakers=["Interviewer"])  # who does not speak here
+    >>> from hsqual.apply import apply_codebook
+    >>> df, attrs = code_batch(batch, cb, code=apply_codebook, speakers=["Interviewer"])  # who does not speak here
     >>> len(df), attrs["n_units"], attrs["n_units_left_out"]
     (0, 0, 1)
     """
-    from .apply import apply_codebook
-
     options = {"unit": unit, "language": language, "coder": coder, "speakers": speakers,
                "exclude_speakers": exclude_speakers}
     narrowed = _batch_options(batch, options)
     with _LOCK:  # one tagger per process: threads of a worker take turns
         if narrowed is not None:
-            df = apply_codebook(batch, codebook, **narrowed)
+            df = code(batch, codebook, **narrowed)
             return df, dict(df.attrs)
         # none of the speakers speaks in this batch: code nothing, count what is left out. The
         # documents without their text have no units, and tell which documents have no rules.
         empty = Corpus([Document(d.doc_id, "", d.meta) for d in batch.documents])
-        df = apply_codebook(empty, codebook, **{**options, "speakers": None})
+        df = code(empty, codebook, **{**options, "speakers": None})
     attrs = dict(df.attrs)
     without = set(attrs["documents_without_rules"])
     left_out = sum(len(units_of_segment(s, unit, language=language or batch.doc(s.doc_id).language))
@@ -221,12 +225,31 @@ def code_batch(batch: Corpus, codebook, *, unit: str = "sentence", language: str
     return df, attrs
 
 
-def _code_batch(task):
-    batch, codebook, options = task
-    return code_batch(batch, codebook, **options)
+class _Task:
+    """One batch to code, as a worker receives it (an object, not a tuple: dask would take a
+    tuple that starts with a function for a task of its own graph)."""
+
+    def __init__(self, code, batch: Corpus, codebook, options: dict) -> None:
+        self.code, self.batch, self.codebook, self.options = code, batch, codebook, options
 
 
-def _check_speakers(corpus: Corpus, speakers, exclude_speakers) -> None:
+def _code_batch(task: _Task):
+    return code_batch(task.batch, task.codebook, code=task.code, **task.options)
+
+
+def check_speakers(corpus: Corpus, speakers, exclude_speakers) -> None:
+    """Refuse a speaker name no segment of the corpus has (names are compared case-folded).
+
+    Example
+    -------
+    >>> from hsqual.corpus import Segment
+    >>> corpus = Corpus([Document("d", "Hi.")], [Segment("d", 1, 0, 3, "Hi.", "Q", "turn")])
+    >>> check_speakers(corpus, ["q"], None)
+    >>> check_speakers(corpus, None, ["A"])
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.ArgumentError: exclude_speakers: no segment of the corpus has the speaker 'A'
+    """
     given = speakers if speakers is not None else exclude_speakers
     if given is None:
         return
@@ -303,82 +326,23 @@ def _n_workers(engine: str, n_jobs: int, client) -> int:
     return n_jobs
 
 
-@validate_params(choices={"unit": UNITS, "language": LANGUAGES, "engine": ENGINES},
-                 ranges={"n_jobs": (-1, None), "batch_chars": (1, None)}, types={"client": CLIENT_TYPE, **SPEAKER_TYPES},
-                 rules=[only_with("client", "engine", ("dask",), example={"engine": "processes"}), SPEAKERS_RULE])
-def apply_codebook_parallel(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence",
-                            language: str | None = None, coder: str = "rules",
-                            speakers: str | Iterable[str] | None = None,
-                            exclude_speakers: str | Iterable[str] | None = None, progress: bool = False,
-                            n_jobs: int | None = None, engine: str = "processes", client: Any = None,
-                            batch_chars: int | None = None) -> pd.DataFrame:
-    """:func:`hsqual.apply_codebook` with batches of documents coded in worker processes.
-
-    :func:`hsqual.apply_codebook` calls this when given ``n_jobs`` other than 1 or
-    ``engine="dask"``; the result is the same table (rows, order, dtypes, ``attrs``).
-
-    Parameters
-    ----------
-    corpus, codebook, unit, language, coder, speakers, exclude_speakers, progress
-        As for :func:`hsqual.apply_codebook` (``progress`` shows batches done, with the
-        process pool).
-    n_jobs : int or None, keyword-only
-        Worker processes of the pool (``None`` or ``-1``: every core). Ignored by
-        ``engine="dask"``, where the cluster's workers count.
-    engine : {"processes", "dask", "local"}, keyword-only
-        ``"processes"``: a process pool on this machine. ``"dask"``: a ``dask.bag`` of the
-        batches computed by ``client``, else the active ``distributed.Client`` (see
-        :func:`distributed.get_client`), else dask's own process scheduler. ``"local"``:
-        this process, batch after batch (what the workers do, without workers).
-    client : distributed.Client, optional, keyword-only
-        The dask cluster to use, e.g. ``Client("tcp://scheduler:8786")``. hsqual (and
-        dask[distributed]) must be installed on every worker.
-    batch_chars : int, optional, keyword-only
-        Characters per batch (default: the corpus spread over about four batches a worker,
-        between 20,000 and 250,000 characters).
-
-    Returns
-    -------
-    pandas.DataFrame
-        What :func:`hsqual.apply_codebook` returns for the same arguments.
-
-    Example
-    -------
-    >>> from hsqual.codebook import Code, Codebook
-    >>> cb = Codebook("demo", [Code(id="freedoms.dignity", label={"en": "Dignity", "ja": "尊厳"},
-    ...                             rules={"ja": ("尊厳",)})])
-    >>> corpus = Corpus([Document(f"d{i}", "人々の尊厳を守る。支援を続ける。", {"language": "ja"}) for i in range(6)])
-    >>> df = apply_codebook_parallel(corpus, cb, unit="sentence", engine="local", batch_chars=40)
-    >>> df[["doc_id", "start", "end", "quote"]].head(2)
-      doc_id  start  end      quote
-    0     d0      0    9  人々の尊厳を守る。
-    1     d1      0    9  人々の尊厳を守る。
-    >>> df.attrs["n_units"], df.attrs["n_documents"]
-    (12, 6)
-    """
-    if not isinstance(corpus, Corpus):
-        raise ArgumentError(f"expected a Corpus, not {type(corpus).__name__} (build one with hsqual.load_corpus)")
-    _check_speakers(corpus, speakers, exclude_speakers)
-    out, attrs = code_batches(corpus, codebook, unit=unit, language=language, coder=coder, speakers=speakers,
-                              exclude_speakers=exclude_speakers, progress=progress, n_jobs=n_jobs, engine=engine,
-                              client=client, batch_chars=batch_chars)
-    out.attrs = attrs
-    return out
-
-
-def code_batches(corpus: Corpus, codebook, *, unit: str = "sentence", language: str | None = None,
+def code_batches(corpus: Corpus, codebook, *, code: Callable[..., pd.DataFrame], unit: str = "sentence",
+                 language: str | None = None,
                  coder: str = "rules", speakers=None, exclude_speakers=None, progress: bool = False,
                  n_jobs=None, engine: str = "processes", client=None,
                  batch_chars: int | None = None) -> tuple[pd.DataFrame, dict]:
     """Code a corpus that is part of a larger whole in batches on workers: codings and counts.
 
-    :func:`apply_codebook_parallel` without the check of speaker names against the corpus
+    :func:`hsqual.apply.apply_codebook_parallel` without the check of speaker names against the corpus
     (the caller checks them against the whole, as :func:`hsqual.code_archive` does for each
     chunk of an archive); each batch is coded by :func:`code_batch`.
 
     Parameters
     ----------
-    As for :func:`apply_codebook_parallel`.
+    code : callable, keyword-only
+        As for :func:`code_batch`.
+    others
+        As for :func:`hsqual.apply.apply_codebook_parallel`.
 
     Returns
     -------
@@ -393,7 +357,8 @@ def code_batches(corpus: Corpus, codebook, *, unit: str = "sentence", language: 
     >>> cb = Codebook("demo", [Code(id="dignity", label={"en": "Dignity"}, rules={"en": ("dignity",)})])
     >>> part = Corpus([Document("int04", "Dignity first.", {"language": "en"})],
     ...               [Segment("int04", 1, 0, 14, "Dignity first.", "Interviewee 4", "turn")])
-    >>> df, attrs = code_batches(part, cb, speakers=["Interviewer"], engine="local")  # speaks elsewhere
+    >>> from hsqual.apply import apply_codebook
+    >>> df, attrs = code_batches(part, cb, code=apply_codebook, speakers=["Interviewer"], engine="local")
     >>> len(df), attrs["n_units_left_out"], attrs["speakers"]
     (0, 1, ['Interviewer'])
     """
@@ -405,7 +370,7 @@ def code_batches(corpus: Corpus, codebook, *, unit: str = "sentence", language: 
     if batch_chars is None:
         total = sum(len(d.text) for d in corpus.documents)
         batch_chars = min(BATCH_CHARS, max(20_000, total // max(1, 4 * _n_workers(engine, n_jobs, client)) + 1))
-    tasks = [(batch, codebook, options) for batch in split_corpus(corpus, batch_chars=batch_chars)]
+    tasks = [_Task(code, batch, codebook, options) for batch in split_corpus(corpus, batch_chars=batch_chars)]
     if engine == "dask" and tasks:
         results = iter(_run_dask(tasks, client))
     elif engine == "processes" and len(tasks) > 1 and n_jobs > 1:
@@ -427,7 +392,8 @@ def code_batches(corpus: Corpus, codebook, *, unit: str = "sentence", language: 
     elif first is not None:
         out = first.iloc[:0].copy()
     else:  # no batch coded: the empty table apply_codebook returns
-        out, attrs0 = code_batch(Corpus([]), codebook, **{**options, "speakers": None, "exclude_speakers": None})
+        out, attrs0 = code_batch(Corpus([]), codebook, code=code,
+                                 **{**options, "speakers": None, "exclude_speakers": None})
     # the settings as apply_codebook records them, the counts over every batch
     attrs = {**(attrs0 or {}), "n_documents": len(corpus), "n_units": n_units, "n_units_left_out": n_left_out,
              "speakers": _names(speakers) if speakers is not None else None,

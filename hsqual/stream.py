@@ -51,6 +51,7 @@ import pandas as pd
 from .codebook import Codebook
 from .corpus import Corpus, Document
 from .errors import ArgumentError, RuleSyntaxError, TranscriptError
+from .apply import apply_codebook
 from .parallel import code_batch, code_batches, resolve_n_jobs
 from .transcripts import list_transcripts, load_corpus
 from .writers import atomic_write
@@ -321,9 +322,9 @@ def _code_chunks(chunks, codebook, options, columns, sink, summary, bar, *, enco
                              if s.speaker is not None)
         corpus = _with_columns(corpus, columns)
         if n_jobs == 1:
-            df, attrs = code_batch(corpus, codebook, **options)
+            df, attrs = code_batch(corpus, codebook, code=apply_codebook, **options)
         else:
-            df, attrs = code_batches(corpus, codebook, n_jobs=n_jobs, **options)
+            df, attrs = code_batches(corpus, codebook, code=apply_codebook, n_jobs=n_jobs, **options)
         if len(df):
             sink.write(df)
         last = df.iloc[:0]

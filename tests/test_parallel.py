@@ -12,7 +12,8 @@ import hsqual
 from hsqual.errors import OptionError
 from hsqual.codebook import Code, Codebook
 from hsqual.corpus import Corpus, Document, Segment
-from hsqual.parallel import apply_codebook_parallel, split_corpus
+from hsqual.apply import apply_codebook_parallel
+from hsqual.parallel import split_corpus
 from hsqual.resources import bundled_path
 
 DIET = Path(__file__).parent / "data" / "diet"
