@@ -20,6 +20,8 @@ from pathlib import Path
 
 from ..errors import HsqualError
 
+from .inputs import add_inputs
+
 __all__ = ["add_parser", "run", "detect_kind", "validate_file"]
 
 _EPILOG = """\
@@ -51,10 +53,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="codebook (.yaml), transcript (.md, .txt, .csv, .docx), codings (.csv), .qdc/.qdpx, "
                         "or a folder of them")
-    p.add_argument("--corpus", action="append", metavar="PATH",
-                   help="transcripts the codings point into (files or folders; repeat for several)")
-    p.add_argument("--codebook", action="append", metavar="PATH",
-                   help="codebook(s) the codings' codes must come from (files or folders)")
+    add_inputs(p, codebook="optional", corpus="optional",
+               codebook_help="the codings' codes must come from it")
     p.add_argument("--encoding", default=None, help="the transcripts' encoding (default: detected)")
     p.add_argument("--schema-dir", metavar="DIR", default=None,
                    help="check .qdc/.qdpx files against the official REFI-QDA schemas (Project.xsd, "
