@@ -275,10 +275,26 @@ _LABEL_RE = re.compile(
 )
 
 
+def _declared_label_at(text: str, s: int, e: int, names: set[str]) -> tuple[str, int] | None:
+    """A declared speaker's name followed by ``:`` at the start of a line, whatever characters
+    the name holds (``Prof. Whitfield:``, which the general label pattern cannot tell from a
+    sentence); the longest declared name that fits wins."""
+    j = s
+    while j < e and text[j] in " \t\u3000":
+        j += 1
+    for name in sorted(names, key=len, reverse=True):
+        k = j + len(name)
+        if k <= e and text[j:k].casefold() == name:
+            colon = re.compile(r"[ \t]*[:：]").match(text, k, e)
+            if colon is not None:
+                return text[j:k], colon.end()
+    return None
+
+
 def _label_at(text: str, s: int, e: int, names: set[str] | None) -> tuple[str, int] | None:
     m = _LABEL_RE.match(text, s, e)
     if m is None:
-        return None
+        return _declared_label_at(text, s, e, names) if names is not None else None
     name = m.group("name").strip()
     if not name or name.isdigit() or not any(ch.isalpha() for ch in name):
         return None
@@ -286,7 +302,7 @@ def _label_at(text: str, s: int, e: int, names: set[str] | None) -> tuple[str, i
         return None
     if names is not None:
         if name.casefold() not in names:
-            return None
+            return _declared_label_at(text, s, e, names)
     return name, m.end()
 
 

@@ -232,3 +232,16 @@ def test_every_segment_slices_back_and_segments_do_not_overlap(text, language):
     for s, e in split_sentences(text, language=language):
         assert prev_end <= s < e and text[s:e] == text[s:e].strip()
         prev_end = e
+
+
+def test_a_declared_speaker_whose_name_holds_a_full_stop_starts_a_turn():
+    text = "Interviewer: How did you start?\n\nProf. Whitfield: In Geneva. Then Tokyo.\n\nInterviewer: Thanks."
+    turns = split_turns(text, speakers=["Interviewer", "Prof. Whitfield"])
+    assert [name for *_, name in turns] == ["Interviewer", "Prof. Whitfield", "Interviewer"]
+    s, e, _ = turns[1]
+    assert text[s:e] == "In Geneva. Then Tokyo."
+    # undeclared, the same line is no label: a sentence may hold "Dr. X: ..." without being a turn
+    assert [name for *_, name in split_turns(text, speakers=["Interviewer"])] == ["Interviewer", "Interviewer"]
+    # the longest declared name wins
+    turns = split_turns("Prof.: hi\n\nProf. W: yes", speakers=["Prof.", "Prof. W"])
+    assert [name for *_, name in turns] == ["Prof.", "Prof. W"]
