@@ -39,9 +39,7 @@ Example
 from __future__ import annotations
 
 import contextlib
-import glob as _glob
 import os
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -53,7 +51,7 @@ from .corpus import Corpus, Document
 from .errors import ArgumentError, RuleSyntaxError, TranscriptError
 from .apply import apply_codebook
 from .parallel import code_batch, code_batches, resolve_n_jobs
-from .transcripts import list_transcripts, load_corpus
+from .transcripts import collect_paths, load_corpus
 from .writers import atomic_write
 from .params import validate_params
 from .apply import SPEAKER_TYPES, SPEAKERS_RULE, UNITS
@@ -68,32 +66,7 @@ _FORMATS = (".parquet", ".csv")
 
 def _files(path_or_paths) -> list[Path]:
     """The files an archive path gives, in load_corpus's order (Diet record pages last)."""
-    items = [path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else list(path_or_paths)
-    if not items:
-        raise TranscriptError("code_archive: no paths given")
-    out: list[Path] = []
-    for item in items:
-        if not isinstance(item, (str, os.PathLike)):
-            raise ArgumentError(f"code_archive: expected paths, got {type(item).__name__}")
-        p = Path(item)
-        if p.is_dir():
-            read, skipped = list_transcripts(p)
-            odd = [f.name for f, why in skipped if why.startswith("unsupported")]
-            if odd:
-                warnings.warn(f"{p}: skipped {len(odd)} file(s) of a type hsqual does not read as transcripts: "
-                              f"{', '.join(odd[:20])}", UserWarning, stacklevel=3)
-            if not read:
-                raise TranscriptError("no transcripts in this folder", path=p)
-            out.extend(read)
-        elif p.is_file():
-            out.append(p)
-        elif any(ch in str(item) for ch in "*?["):
-            found = sorted(Path(f) for f in _glob.glob(str(item)) if Path(f).is_file())
-            if not found:
-                raise TranscriptError("no file matches this pattern", path=str(item))
-            out.extend(found)
-        else:
-            raise TranscriptError("no such file or folder", path=p)
+    out = collect_paths(path_or_paths, what="code_archive")
     return [f for f in out if f.suffix.lower() != ".json"] + [f for f in out if f.suffix.lower() == ".json"]
 
 

@@ -65,6 +65,7 @@ from .textio import read_head, read_text, read_text_and_encoding
 from .params import validate_params
 
 __all__ = [
+    "collect_paths",
     "SUFFIXES",
     "read_transcript",
     "read_csv_transcripts",
@@ -617,7 +618,7 @@ def load_corpus(
     if unit is not None and unit not in UNITS:
         raise ArgumentError(f"load_corpus: unit must be one of {UNITS} or None, not {unit!r}")
     _check_language_arg(language)
-    paths = _collect(path_or_paths)
+    paths = collect_paths(path_or_paths)
     documents: list[Document] = []
     segments: list[Segment] = []
     kept: set[str] = set()
@@ -682,7 +683,23 @@ def _cleaned(doc: Document) -> Document:
     return Document(doc.doc_id, result.text, meta)
 
 
-def _collect(path_or_paths) -> list[Path]:
+def collect_paths(path_or_paths, *, what: str = "load_corpus") -> list[Path]:
+    """The transcript files a path, a folder, a glob pattern or a list of them gives.
+
+    A folder gives the files :func:`list_transcripts` reads (codings tables and files of other
+    types are left out with a warning); ``what`` names the caller in messages.
+
+    Example
+    -------
+    >>> from hsqual.resources import bundled_path
+    >>> folder = bundled_path("transcripts") / "ja"
+    >>> [p.name for p in collect_paths(folder)][:1]
+    ['essay_diplomacy_human_security.md']
+    >>> collect_paths([])
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.TranscriptError: load_corpus: no paths given
+    """
     if isinstance(path_or_paths, (str, os.PathLike)):
         items = [path_or_paths]
     else:
@@ -690,14 +707,14 @@ def _collect(path_or_paths) -> list[Path]:
             items = list(path_or_paths)
         except TypeError:
             raise ArgumentError(
-                f"load_corpus: expected a path, a glob pattern or a list of them, not {type(path_or_paths).__name__}"
+                f"{what}: expected a path, a glob pattern or a list of them, not {type(path_or_paths).__name__}"
             ) from None
         if not items:
-            raise TranscriptError("load_corpus: no paths given")
+            raise TranscriptError(f"{what}: no paths given")
     out: list[Path] = []
     for item in items:
         if not isinstance(item, (str, os.PathLike)):
-            raise ArgumentError(f"load_corpus: expected paths, got {type(item).__name__}")
+            raise ArgumentError(f"{what}: expected paths, got {type(item).__name__}")
         p = Path(item)
         if p.is_dir():
             found, skipped = _scan(p)
