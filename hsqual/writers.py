@@ -242,6 +242,19 @@ def _put_in_place(tmp: Path, target: Path, replace) -> None:
     tmp.unlink()
 
 
+def _prepare(target: Path, replace) -> None:
+    """Before writing ``target``: refuse as ``replace`` says, create its folder, clean a killed
+    run's temporary files."""
+    refusal = _refusal(target, replace)
+    if refusal is not None:
+        raise refusal
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _oserror(exc, target.parent, "create the folder") from None
+    clean_stale_temporaries(target)
+
+
 @contextlib.contextmanager
 @validate_params()
 def atomic_write(
@@ -293,14 +306,7 @@ def atomic_write(
     if mode not in ("w", "wb"):
         raise ArgumentError(f"atomic_write: mode must be 'w' or 'wb', not {mode!r}")
     target = Path(path)
-    refusal = _refusal(target, replace)
-    if refusal is not None:
-        raise refusal
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _oserror(exc, target.parent, "create the folder") from None
-    clean_stale_temporaries(target)
+    _prepare(target, replace)
     tmp = target.parent / _temp_name(target)
     try:
         fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0), 0o600)
@@ -404,14 +410,7 @@ def staged_file(target: str | os.PathLike, *, replace: bool | FileState = True) 
     b'a project a person saved meanwhile'
     """
     target = Path(target)
-    refusal = _refusal(target, replace)
-    if refusal is not None:
-        raise refusal
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _oserror(exc, target.parent, "create the folder") from None
-    clean_stale_temporaries(target)
+    _prepare(target, replace)
     tmp = target.parent / _temp_name(target, target.suffix)
     try:
         yield tmp
