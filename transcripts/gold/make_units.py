@@ -19,6 +19,8 @@ What it does (see ``README.md`` in this folder):
 4. The interviews are split by document: within each language and stakeholder group
    (``GROUPS``) the documents are shuffled with ``numpy.random.default_rng(SEED)`` (groups
    in the order listed) and the first ``ceil(n / 2)`` go to ``test``, the rest to ``dev``.
+5. The interviews of ``HELDOUT`` were written and coded after the rules had been revised on
+   both ``dev`` and ``test``; all their respondent sentences are split ``heldout``.
 """
 
 from __future__ import annotations
@@ -55,8 +57,12 @@ GROUPS = {
 }
 
 
+#: Interviews written and coded after the last rule revision on ``dev`` and ``test``.
+HELDOUT: dict[str, list[str]] = {"en": [], "ja": []}
+
+
 def draw_split(seed: int = SEED) -> dict[str, str]:
-    """``doc_id -> "dev" | "test"`` for the interviews, by the seeded draw described above."""
+    """``doc_id -> "dev" | "test" | "heldout"`` for the interviews (the seeded draw, then ``HELDOUT``)."""
     rng = np.random.default_rng(seed)
     split = {}
     for language in ("en", "ja"):
@@ -65,6 +71,8 @@ def draw_split(seed: int = SEED) -> dict[str, str]:
             n_test = math.ceil(len(docs) / 2)
             for i, doc in enumerate(order):
                 split[doc] = "test" if i < n_test else "dev"
+    for docs in HELDOUT.values():
+        split.update(dict.fromkeys(docs, "heldout"))
     return split
 
 
@@ -81,7 +89,7 @@ def interview_units(split: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Respondent sentences of the interviews, and the respondent sentences dropped."""
     corpus = hsqual.load_corpus(TRANSCRIPTS / "interviews", unit="sentence")
     docs = {d.doc_id for d in corpus}
-    grouped = {d for g in GROUPS.values() for ds in g.values() for d in ds}
+    grouped = {d for g in GROUPS.values() for ds in g.values() for d in ds} | {d for ds in HELDOUT.values() for d in ds}
     if docs != grouped:
         raise SystemExit(f"interviews and GROUPS differ: {sorted(docs ^ grouped)}")
     seg = corpus.segments_frame()
