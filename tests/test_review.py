@@ -12,6 +12,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -21,7 +22,7 @@ from hsqual.codebook import load_codebooks
 from hsqual.codings import codings_frame, read_codings
 from hsqual.errors import ReviewError
 from hsqual.resources import bundled_codebooks
-from hsqual.review import ReviewLogWarning, ReviewSession, read_review_log
+from hsqual.review import ReviewLogWarning, ReviewSession, calibrate, read_review_log
 from hsqual.widgets import review_widget
 from hsqual.transcripts import load_corpus
 
@@ -303,14 +304,18 @@ def test_the_estimate_of_what_remains_follows_the_probabilities_and_the_verdicts
     ranking = s.ranking
     assert set(ranking["source"]) == {"model"}
     open_ = ranking[ranking["verdict"] == ""]
-    assert s.estimate_remaining() == pytest.approx(open_["probability"].sum())   # factor 1: no shown probability
+    assert s.estimate_remaining() == pytest.approx(open_["probability"].sum())   # no shown probability: the model's own
     shown = s.next_units(2)
     assert all(0 < i.probability < 1 for i in shown)
     s.reject(shown[0]); s.reject(shown[1])
     ranking = s.ranking
     open_ = ranking[ranking["verdict"] == ""]
-    factor = (0 + 1) / (shown[0].probability + shown[1].probability + 1)
-    assert s.estimate_remaining() == pytest.approx(open_["probability"].sum() * factor)
+    b, a = calibrate(np.array([shown[0].probability, shown[1].probability]), np.array([0.0, 0.0]))
+    assert b < 0                                                        # both promised, both rejected: pulled down
+    p = np.clip(open_["probability"].to_numpy(float), 1e-6, 1 - 1e-6)
+    expected = (1 / (1 + np.exp(-(b + a * np.log(p / (1 - p)))))).sum()
+    assert s.estimate_remaining() == pytest.approx(expected)
+    assert s.estimate_remaining() < open_["probability"].sum()
     logged = [json.loads(x)["probability"] for x in lines_of(tmp_path / "review.jsonl")]
     assert logged[:2] == [None, None] and logged[2:] == pytest.approx([i.probability for i in shown])
     while not s.stop_advice():
