@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 import shutil
 
 import pandas as pd
@@ -67,7 +69,9 @@ def test_counts_meet_the_minimums(units):
     assert by_language["ja"] >= 300 and by_language["en"] >= 200
     test = units[units["split"] == "test"].groupby("language").size()
     assert test["ja"] >= 100 and test["en"] >= 100
-    assert set(units["split"]) == {"dev", "test"}
+    heldout = units[units["split"] == "heldout"].groupby("language").size()
+    assert heldout["ja"] >= 100 and heldout["en"] >= 100
+    assert set(units["split"]) == {"dev", "test", "heldout"}
 
 
 def test_split_is_by_document(units):
@@ -156,13 +160,12 @@ def copy(tmp_path):
 
 def test_a_corrupted_unit_row_is_an_error_naming_the_line(copy):
     lines = (copy / "units.csv").read_text(encoding="utf-8").split("\n")
-    n = 40  # line 41 of the file (the header is line 1)
-    assert lines[n].endswith("substance behind it.")
+    (n,) = [i for i, line in enumerate(lines) if line.endswith("substance behind it.")]
     lines[n] = lines[n].replace("substance", "substances")  # the text no longer matches the document
     (copy / "units.csv").write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(StudyError, match=r"units\.csv:41: unit .*: the text does not slice back") as info:
+    with pytest.raises(StudyError, match=rf"units\.csv:{n + 1}: unit .*: the text does not slice back") as info:
         load_gold(folder=copy)
-    assert info.value.line == 41 and isinstance(info.value, HsqualError)
+    assert info.value.line == n + 1 and isinstance(info.value, HsqualError)
 
 
 def test_bad_offsets_and_missing_files_are_errors(copy):
@@ -170,7 +173,10 @@ def test_bad_offsets_and_missing_files_are_errors(copy):
     header, first, rest = text.split("\n", 2)
     unit_id, doc, sid, speaker, lang, split, start, end, sentence = next(
         iter(pd.read_csv(copy / "units.csv", nrows=1, keep_default_na=False).itertuples(index=False)))
-    bad = f"{doc}:{start}-{int(end) + 5},{doc},{sid},{speaker},{lang},{split},{start},{int(end) + 5},{sentence}"
+    row = io.StringIO()
+    csv.writer(row, lineterminator="").writerow(
+        [f"{doc}:{start}-{int(end) + 5}", doc, sid, speaker, lang, split, start, int(end) + 5, sentence])
+    bad = row.getvalue()
     (copy / "units.csv").write_text("\n".join([header, bad, rest]), encoding="utf-8")
     with pytest.raises(StudyError, match=r"units\.csv:2: .*does not slice back"):
         load_gold(folder=copy)

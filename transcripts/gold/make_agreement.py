@@ -23,7 +23,7 @@ def agreement_table() -> pd.DataFrame:
     """The agreement of ``coder_a`` and ``coder_b`` per language and split, and over all units."""
     parts = []
     for language in ("en", "ja", None):
-        for split in ("dev", "test", None):
+        for split in ("dev", "test", "heldout", None):
             gold = hsqual.load_gold(language=language, split=split, folder=HERE)
             a, b = gold.coders["coder_a"], gold.coders["coder_b"]
             table = hsqual.agreement(a, b, unit="segment", corpus=gold.corpus)
