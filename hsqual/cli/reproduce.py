@@ -125,8 +125,9 @@ def _write_study(out: Path, *, figures: bool, shown: Path, lang: str = "en") -> 
             case_labels={"interviewees": names}, case_titles={"interviewees": "Interviewee"})
         summary += "\nCo-occurrence tables, figures and their report: `report.md` in this folder.\n"
     summary += _evaluation_summary(tables["rules_vs_manual"], tables["rules_heldout_ja"])
-    summary += _gold_summary(tables["rules_gold_dev"], tables["rules_gold_test"])
-    summary += _review_summary(tables["review_simulation_test_summary"], tables["review_simulation_test"])
+    summary += _gold_summary(tables["rules_gold_dev"], tables["rules_gold_test"], tables["rules_gold_heldout"])
+    for split in REVIEW_SPLITS:
+        summary += _review_summary(tables[f"review_simulation_{split}_summary"], split=split)
     written.append(write_text(summary, out / "summary.md"))
     from ..site import write_site
 
@@ -163,7 +164,7 @@ def _rule_evaluations(study) -> dict:
     auto = apply_codebook(held, study.codebook, unit="sentence")
     held_out = evaluate_rules(gold, auto, unit="sentence", corpus=units, codes=study.codebook.ids)
     return {"rules_vs_manual": on_excerpts, "rules_heldout_ja": held_out,
-            **{f"rules_gold_{split}": gold_evaluation(study.codebook, split=split) for split in ("dev", "test")}}
+            **{f"rules_gold_{split}": gold_evaluation(study.codebook, split=split) for split in ("dev", "test", "heldout")}}
 
 
 def gold_evaluation(codebook, *, split: str):
@@ -230,13 +231,22 @@ def review_simulation(codebook, *, split: str):
     return per_code, summary
 
 
+#: The gold standard's parts the review loop is replayed on: ``test`` (its settings were chosen
+#: on ``dev``) and ``heldout`` (interviews written and coded after every setting was fixed).
+REVIEW_SPLITS = ("test", "heldout")
+
+
 def _review_simulations(codebook) -> dict:
-    per_code, summary = review_simulation(codebook, split="test")
-    return {"review_simulation_test": per_code, "review_simulation_test_summary": summary}
+    tables = {}
+    for split in REVIEW_SPLITS:
+        per_code, summary = review_simulation(codebook, split=split)
+        tables[f"review_simulation_{split}"] = per_code
+        tables[f"review_simulation_{split}_summary"] = summary
+    return tables
 
 
-def _review_summary(summary, per_code) -> str:
-    out = ["", "## The review loop on the development gold standard (`test`, run once)", "",
+def _review_summary(summary, *, split: str) -> str:
+    out = ["", f"## The review loop on the development gold standard (`{split}`, run once)", "",
            "A reviewer replayed with `hsqual.simulate_review`: shown the five top-ranked unread sentences "
            "of a code, the adjudicated gold gives each verdict, the model is refitted, and so on. Means over "
            "the codes with at least 3 gold sentences in the language:", ""]
@@ -245,7 +255,7 @@ def _review_summary(summary, per_code) -> str:
                    f"reading 10% {r['mean recall@10%']:.3f}, 20% {r['mean recall@20%']:.3f}, "
                    f"30% {r['mean recall@30%']:.3f}; WSS@95 {r['mean wss@95']:.3f}; average precision before "
                    f"any decision {r['mean ap_prior']:.3f} ({r['embedder']})")
-    out += ["", "Per code: `review_simulation_test.csv`.", ""]
+    out += ["", f"Per code: `review_simulation_{split}.csv`.", ""]
     return "\n".join(out)
 
 
@@ -270,16 +280,16 @@ def gold_micro(table, *, language: str = "all", window: int = 0, rollup: bool = 
     return rows.iloc[0]
 
 
-def _gold_summary(dev, test) -> str:
+def _gold_summary(dev, test, heldout) -> str:
     def fig(r):
         return f"precision {r['precision']:.3f}, recall {r['recall']:.3f}, F1 {r['f1']:.3f}, kappa {r['kappa']:.3f}"
 
     out = ["", "## The rule coder on the development gold standard", "",
            "Sentences coded by two coders and adjudicated (`transcripts/gold/`); the rules were revised "
-           "on `dev` and measured once on `test`. Code level (a parent given where the gold has its child "
+           "on `dev`, measured on `test`, revised on both, and measured once on `heldout`. Code level (a parent given where the gold has its child "
            "is an error); rolled up: child codes counted for their parents too; window 1: a sentence "
            "takes the codes fired in it and in the sentences next to it in the same turn.", ""]
-    for name, table in (("dev (tuned on)", dev), ("test (measured once)", test)):
+    for name, table in (("dev (tuned on)", dev), ("test (tuned on)", test), ("heldout (measured once)", heldout)):
         for language in ("all", "en", "ja"):
             r = gold_micro(table, language=language)
             up = gold_micro(table, language=language, rollup=True)
@@ -287,5 +297,5 @@ def _gold_summary(dev, test) -> str:
             out.append(f"- {name}, {language} ({int(r['n_units'])} sentences): {fig(r)}; "
                        f"rolled up F1 {up['f1']:.3f}; window 1: precision {w['precision']:.3f}, "
                        f"recall {w['recall']:.3f}, F1 {w['f1']:.3f}")
-    out += ["", "Per code: `rules_gold_dev.csv`, `rules_gold_test.csv`.", ""]
+    out += ["", "Per code: `rules_gold_dev.csv`, `rules_gold_test.csv`, `rules_gold_heldout.csv`.", ""]
     return "\n".join(out)
