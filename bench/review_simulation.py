@@ -39,7 +39,7 @@ def load(name: str):
     from hsqual.corpus import Corpus, Segment
 
     codebook = hsqual.load_codebooks(hsqual.bundled_codebooks())
-    if name in ("gold-dev", "gold-test"):
+    if name in ("gold-dev", "gold-test", "gold-heldout"):
         from hsqual.goldstandard import load_gold
 
         gold = load_gold(split=name.split("-")[1])
@@ -69,7 +69,7 @@ def load(name: str):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("data", choices=["gold-dev", "gold-test", "ja-sample", "kurusu", "kurusu-defs"])
+    ap.add_argument("data", choices=["gold-dev", "gold-test", "gold-heldout", "ja-sample", "kurusu", "kurusu-defs"])
     ap.add_argument("--embedder", default=None, help="e5, use or tfidf (default: hsqual's default)")
     ap.add_argument("--unit", default="sentence", choices=["sentence", "window", "segment"])
     ap.add_argument("--batch", type=int, default=5)

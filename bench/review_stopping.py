@@ -10,7 +10,7 @@ review beside the true number.
 Usage::
 
     .venv/bin/python bench/review_stopping.py [--split dev] [--codes freedoms.fear freedoms.want]
-        [--stop-after 40] [--stop-below 1] [--embedder e5]
+        [--stop-after 40] [--stop-below 0] [--embedder e5]
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", default="dev", choices=("dev", "test"))
+    ap.add_argument("--split", default="dev", choices=("dev", "test", "heldout"))
     ap.add_argument("--codes", nargs="+", default=["freedoms.fear", "freedoms.want", "freedoms.dignity"])
     ap.add_argument("--stop-after", type=int, default=40)
-    ap.add_argument("--stop-below", type=float, default=1.0)
+    ap.add_argument("--stop-below", type=float, default=0.0)
     ap.add_argument("--embedder", default=None)
     args = ap.parse_args()
 

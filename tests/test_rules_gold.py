@@ -65,6 +65,13 @@ def test_readme_test_rollup_and_window_figures_are_computed(tables):
             f"(dev {dw['precision']:.3f}, {dw['recall']:.3f}, {dw['f1']:.3f})") in " ".join(README.split())
 
 
+def test_readme_heldout_rollup_and_window_figures_are_computed(tables):
+    held = tables["heldout"]
+    up, w = gold_micro(held, rollup=True), gold_micro(held, window=1)
+    assert (f"`heldout` F1 is {up['f1']:.3f}; with a window of one sentence each side, precision "
+            f"{w['precision']:.3f}, recall {w['recall']:.3f}, F1 {w['f1']:.3f}") in " ".join(README.split())
+
+
 def test_readme_excerpt_and_heldout_rows_are_what_reproduce_computes(reproduced):
     fit_table = pd.read_csv(reproduced / "rules_vs_manual.csv")
     held_table = pd.read_csv(reproduced / "rules_heldout_ja.csv")

@@ -246,7 +246,7 @@ def _review_simulations(codebook) -> dict:
 
 
 def _review_summary(summary, *, split: str) -> str:
-    out = ["", f"## The review loop on the development gold standard (`{split}`, run once)", "",
+    out = ["", f"## The review loop on the development gold standard (`{split}`)", "",
            "A reviewer replayed with `hsqual.simulate_review`: shown the five top-ranked unread sentences "
            "of a code, the adjudicated gold gives each verdict, the model is refitted, and so on. Means over "
            "the codes with at least 3 gold sentences in the language:", ""]

@@ -33,8 +33,8 @@ and the code's label and definition. Answer with a line:
   s  skip: decide later (it comes back last)  q  quit
 Every answer is appended to the log (--log, JSON Lines) at once; run the same command again to
 resume where you stopped. The ranking learns from each accept and reject. The command says
-when reading on is unlikely to find more (--stop-after rejections in a row, or fewer than
---stop-below units estimated left); you decide whether to stop. At quit or the end of the input
+when reading on is unlikely to find more (--stop-after rejections in a row, or, if given,
+fewer than --stop-below units estimated left); you decide whether to stop. At quit or the end of the input
 it prints what was found and where the log is. --codings-out never replaces a file holding rows
 the new table lacks (another person's codings) unless --force is given.
 """
@@ -68,8 +68,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="units shown before and after (default: 1)")
     p.add_argument("--stop-after", type=int, default=40, metavar="N",
                    help="suggest stopping a code after N rejections in a row (default: 40)")
-    p.add_argument("--stop-below", type=float, default=1.0, metavar="X",
-                   help="suggest stopping a code when fewer than X units are estimated left (default: 1)")
+    p.add_argument("--stop-below", type=float, default=0.0, metavar="X",
+                   help="also suggest stopping a code when fewer than X units are estimated left "
+                        "(default: 0, off: the estimate can fall too soon on a small corpus)")
     p.add_argument("--codings-out", metavar="FILE", help="write the accepted codings here (.csv, .xlsx, .parquet)")
     p.add_argument("--force", action="store_true",
                    help="let --codings-out replace a file holding rows the new table lacks")
