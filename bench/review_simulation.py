@@ -4,11 +4,13 @@ Replays a review with :func:`hsqual.simulate_review` (batches of five, the model
 each) on a coded sample and prints the summary per language and, with ``--per-code``, every
 code. Data sets:
 
-``gold-dev`` / ``gold-test``
-    The development gold standard (``transcripts/gold/``, adjudicated codings), its ``dev``
-    or ``test`` documents. Choices are tuned on ``dev``; ``test`` is run once, at the end.
+``gold-dev`` / ``gold-test`` / ``gold-heldout``
+    The development gold standard (``transcripts/gold/``, adjudicated codings), its ``dev``,
+    ``test`` or ``heldout`` documents. The loop's settings were tuned on ``dev``; the rules
+    that start its ranking on ``dev`` and ``test``; ``heldout`` was kept apart from both.
 ``ja-sample``
-    The 83 held-out Japanese sentences of ``transcripts/ja/gold/``.
+    The 83 earlier Japanese sentences of ``transcripts/ja/gold/`` (now part of the gold
+    standard's ``dev``: the rules were tuned on them).
 ``kurusu``
     The paper's 101 excerpts as coded by the paper (the codebook's examples quote them, so
     this measures fit, not generalisation).

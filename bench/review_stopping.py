@@ -58,6 +58,8 @@ def main() -> None:
         rows.append({"code": code, "units": n_units, "gold units": len(truth), "read": len(s.log),
                      "share read": round(len(s.log) / n_units, 3), "found": s.found(),
                      "recall": round(s.found() / len(truth), 3) if truth else float("nan"),
+                     "estimate left at the stop": round(s.estimate_remaining(), 1),
+                     "truly left": len(truth) - s.found(),
                      "why": s.stop_advice().reason})
         print(f"\n{code}: estimate of what is left / truly left, after reading")
         step = max(1, len(trace) // 10)

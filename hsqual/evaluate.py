@@ -306,8 +306,8 @@ def evaluate_on_gold(
         The codes and rules to measure (e.g. the four bundled codebooks merged).
     split : {"dev", "test", "heldout"}
         The part of the gold standard: ``"dev"`` is where rules may be revised, ``"test"`` is
-        for measuring them, ``"heldout"`` holds interviews written and coded after the rules
-        were last revised on both (see ``transcripts/gold/README.md``).
+        for measuring them, ``"heldout"`` holds interviews written and coded apart from the rules'
+        revision on both (see ``transcripts/gold/README.md``).
     language : {"en", "ja"}, optional
         Only the units of this language (default: both).
     window : int, keyword-only

@@ -3,8 +3,8 @@
 The bundled folder ``transcripts/gold/`` holds a sample of sentences (``units.csv``) from the
 fictional interviews of ``transcripts/interviews/``, the held-out Japanese sample of
 ``transcripts/ja/gold/`` and the Kurusu paper, split by document into ``dev`` (for revising
-rules), ``test`` (for measuring them) and ``heldout`` (interviews written and coded after the
-rules were last revised on both other parts, for measuring them once more). Two coders code the units independently
+rules), ``test`` (for measuring them) and ``heldout`` (interviews written and coded apart
+from the rules' revision on both other parts, for measuring them once more). Two coders code the units independently
 (``coder_a.csv``, ``coder_b.csv``) and an adjudicated coding follows (``adjudicated.csv``), all
 in the format ``doc_id,start,end,code,memo`` described in ``transcripts/gold/CODING_GUIDE.md``.
 :func:`load_gold` reads and checks all of it.

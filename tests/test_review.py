@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import hsqual
-from hsqual.cli import main
+from hsqual.cli import build_parser, main
 from hsqual.codebook import load_codebooks
 from hsqual.codings import codings_frame, read_codings
 from hsqual.errors import ReviewError
@@ -460,3 +460,67 @@ def test_windows_are_sentences_ranked_with_their_neighbours(corpus, codebook, tm
     assert session_of(corpus, codebook, log, unit="sentence").found() == 1     # the same units
     with pytest.raises(ReviewError, match="open the session with unit='window'"):
         session_of(corpus, codebook, log, unit="segment")
+
+
+# ---------------------------------------------------------------------------------------
+# calibrate: Platt's correction of the ranking's probabilities for the estimate of what is left
+# ---------------------------------------------------------------------------------------
+
+def _corrected(b, a, p):
+    p = np.clip(np.asarray(p, float), 1e-6, 1 - 1e-6)
+    return 1 / (1 + np.exp(-(b + a * np.log(p / (1 - p)))))
+
+
+def test_calibrate_never_turns_the_order_round_and_always_converges():
+    rng = np.random.default_rng(20261130)
+    for _ in range(300):
+        n = int(rng.integers(1, 80))
+        p = rng.uniform(0, 1, n) ** rng.uniform(0.2, 5)            # spread or crowded, anywhere in [0, 1]
+        y = (rng.uniform(0, 1, n) < rng.uniform(0, 1)).astype(float)
+        b, a = calibrate(p, y)
+        assert a >= 0 and np.isfinite(b) and -50 <= b <= 50 and a <= 100
+        if 0 < a < 100 and -50 < b < 50:                            # an interior optimum: the gradient vanishes
+            q = _corrected(b, a, p)
+            z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / (1 - np.clip(p, 1e-6, 1 - 1e-6)))
+            assert abs((q - y).sum() + b / 2.0 ** 2) < 1e-3 * max(1, n)
+            assert abs(((q - y) * z).sum() + (a - 1) / 10.0 ** 2) < 1e-3 * max(1, n * abs(z).max())
+
+
+def test_calibrate_pulls_down_promises_the_reviewer_rejected():
+    # a swinging case for Newton's method: widely spread probabilities, 7 of the top 20 accepted
+    p = np.linspace(0.95, 0.5, 20)
+    b, a = calibrate(p, np.r_[np.ones(7), np.zeros(13)])
+    q = _corrected(b, a, p)
+    assert np.all(np.diff(q) <= 1e-12)                               # still in the ranking's order
+    assert abs(q.sum() - 7) < 1.5                                    # about as many as were accepted
+    b, a = calibrate(np.full(5, 0.999999), np.zeros(5))             # five certain units, all rejected
+    assert _corrected(b, a, [0.999999])[0] < 0.5
+    b, a = calibrate([0.7], [0])                                     # one verdict: no order to learn
+    assert a == pytest.approx(0, abs=1e-6) and _corrected(b, a, [0.7])[0] < 0.7
+    assert calibrate([], []) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("p, y, message", [
+    ([0.5, 0.2], [1], r"as long as each other, not of shapes \(2,\) and \(1,\)"),
+    ([0.5, float("nan")], [1, 0], r"probability must lie in \[0, 1\]; position 1 is nan"),
+    ([0.5, -0.1], [1, 0], r"position 1 is -0.1"),
+    ([0.5, 0.2], [1, 2], r"accepted must be 0 or 1 \(or a bool\); position 1 is 2.0"),
+    ([[0.5]], [[1]], r"one-dimensional"),
+    (["a"], [1], r"must be numbers"),
+])
+def test_calibrate_bad_input_is_a_clear_error(p, y, message):
+    with pytest.raises(ValueError, match=message):
+        calibrate(p, y)
+    with pytest.raises(ValueError, match=r"prior_sd must be two numbers above 0, not \(0, 10\)"):
+        calibrate([0.5], [1], prior_sd=(0, 10))
+
+
+def test_the_estimate_does_not_stop_a_review_unless_asked(corpus, codebook, tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "a.jsonl", codes=["freedoms.want"], stop_after_rejections=1000)
+    assert s.stop_below == 0
+    while not s.stop_advice():
+        s.reject(s.next_units(1)[0])
+    assert s.stop_advice().reason.startswith("no unit is left")     # read to the end: the estimate never stopped it
+    args = build_parser().parse_args(["review", "--codebook", "codebooks", "--log", "x.jsonl", "--reviewer", "t",
+                                      "t.md"])
+    assert args.stop_below == 0
