@@ -126,6 +126,105 @@ class UnitSet:
             self._counts[key] = got
         return got
 
+    def _disjoint(self) -> bool:
+        """True when the units' token ranges are sorted and do not overlap (sentences,
+        segments, paragraphs): then an occurrence lies in at most one unit."""
+        got = self._counts.get("disjoint")
+        if got is None:
+            i0, i1 = self.i0, self.i1
+            got = bool(self.n == 0 or ((np.diff(i0) >= 0).all() and (i1[:-1] <= i0[1:]).all()))
+            self._counts["disjoint"] = got
+        return got
+
+    def _group_in_units(self, group: tuple[Term, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """First token, last token and unit of every occurrence of a group lying wholly in a
+        unit, sorted by (first, last) (units disjoint: see :meth:`_disjoint`)."""
+        key = ("in_units", group)
+        got = self._counts.get(key)
+        if got is None:
+            firsts, lasts = self._group_occurrences(group)
+            f = np.asarray(firsts, dtype=np.int64)
+            la = np.asarray(lasts, dtype=np.int64)
+            u = np.searchsorted(self.i0, f, "right") - 1
+            ok = u >= 0
+            ok[ok] = la[ok] < self.i1[u[ok]]
+            got = (f[ok], la[ok], u[ok])
+            self._counts[key] = got
+        return got
+
+    def near_units(self, node: Near) -> dict[int, list[tuple[int, int]]] | None:
+        """For every unit where a NEAR/SEQ node holds, the occurrences (token ranges) taking
+        part in a qualifying pair, sorted; worked out for the whole document at once.
+
+        None when the units overlap (then :func:`near_pairs` works unit by unit).
+        """
+        if not self._disjoint():
+            return None
+        key = ("near", node)
+        got = self._counts.get(key)
+        if got is None:
+            got = self._counts[key] = self._near_units(node)
+        return got
+
+    def _near_units(self, node: Near) -> dict[int, list[tuple[int, int]]]:
+        # As near_pairs, over every unit at once: an occurrence pairs only with occurrences of
+        # its own unit, so the unit number bounds each run of B as the sentence number does
+        # (combined with it into one non-decreasing key: sentence numbers restart per text).
+        a_first, a_last, a_unit = self._group_in_units(node.a)
+        b_first, b_last, b_unit = self._group_in_units(node.b)
+        if not len(a_first) or not len(b_first):
+            return {}
+        ix = self.index
+        wn = ix.word_no
+        n = node.n
+        if node.sentence:
+            sent = ix.sentence
+            scale = int(sent.max()) + 1 if len(sent) else 1
+
+            def region(pos, unit):
+                return unit * scale + sent[pos]
+        else:
+            def region(pos, unit):
+                return unit
+        a_used = np.zeros(len(a_first), dtype=bool)
+        # b after a: b_first in (a_last, ...], within n words, in a's unit (and sentence)
+        lo = np.searchsorted(b_first, a_last, "right")
+        hi = np.searchsorted(wn[b_first], wn[a_last] + n, "right")
+        hi = np.minimum(hi, np.searchsorted(region(b_first, b_unit), region(a_last, a_unit), "right"))
+        ok = hi > lo
+        a_used |= ok
+        b_cover = np.zeros(len(b_first) + 1, dtype=np.int64)
+        np.add.at(b_cover, lo[ok], 1)
+        np.add.at(b_cover, hi[ok], -1)
+        used_b = np.cumsum(b_cover[:-1]) > 0
+        if node.kind == "NEAR":  # b before a: b_last in [..., a_first), within n words, in a's unit (and sentence)
+            order = np.argsort(b_last, kind="stable")
+            bl = b_last[order]
+            hi = np.searchsorted(bl, a_first, "left")
+            lo = np.searchsorted(wn[bl], wn[a_first] - n, "left")
+            lo = np.maximum(lo, np.searchsorted(region(bl, b_unit[order]), region(a_first, a_unit), "left"))
+            ok = hi > lo
+            a_used |= ok
+            cover = np.zeros(len(b_first) + 1, dtype=np.int64)
+            np.add.at(cover, lo[ok], 1)
+            np.add.at(cover, hi[ok], -1)
+            used_b[order[np.cumsum(cover[:-1]) > 0]] = True
+        if not a_used.any():
+            return {}
+        units_with_pair = set(a_unit[a_used].tolist())
+        f = np.concatenate([a_first[a_used], b_first[used_b]])
+        la = np.concatenate([a_last[a_used], b_last[used_b]])
+        u = np.concatenate([a_unit[a_used], b_unit[used_b]])
+        order = np.lexsort((la, f))  # units are disjoint: sorted by first is sorted by unit
+        f, la, u = f[order], la[order], u[order]
+        keep = np.ones(len(f), dtype=bool)
+        keep[1:] = (f[1:] != f[:-1]) | (la[1:] != la[:-1])
+        out: dict[int, list[tuple[int, int]]] = {}
+        for k, a, b in zip(u[keep].tolist(), f[keep].tolist(), la[keep].tolist()):
+            if k in units_with_pair:
+                out.setdefault(k, []).append((a, b))
+        return out
+
     def term_spans(self, term: Term, k: int) -> list[tuple[int, int]]:
         ix = self.index
         return [(int(ix.starts[a]), int(ix.ends[b])) for a, b in self.term_ranges(term, k)]
@@ -267,6 +366,11 @@ def unit_mask(node: Node, U: UnitSet) -> np.ndarray:
             m = m | unit_mask(item, U)
         return m
     if isinstance(node, Near):
+        found = U.near_units(node)
+        if found is not None:
+            out = np.zeros(U.n, dtype=bool)
+            out[list(found)] = True
+            return out
         cand = _group_mask(node.a, U)
         if cand.any():
             cand = cand & _group_mask(node.b, U)
@@ -381,6 +485,9 @@ def near_pairs(node: Near, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
     >>> near_pairs(parse_rule("NEAR(fear, want, 2)", language="en").root, U, 0)
     [(0, 0), (2, 2), (4, 4)]
     """
+    found = U.near_units(node)
+    if found is not None:
+        return found.get(k)
     A = _group_hits(node.a, U, k)
     B = _group_hits(node.b, U, k)
     if not A or not B:
