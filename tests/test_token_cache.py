@@ -25,6 +25,7 @@ def _no_tokenizer(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the text was analysed again")
     monkeypatch.setattr(hsqual.tokens, "tokenize_arrays", refuse)
+    monkeypatch.setattr(hsqual.tokens, "tokenize_ids", refuse)
 
 
 def _columns(a):
@@ -51,7 +52,7 @@ def test_a_corrupt_entry_is_ignored_and_rewritten(cache):
         ix._MEMORY.clear()
         assert _columns(ix.token_arrays(TEXT, "ja")) == want
         with np.load(entry, allow_pickle=False) as z:  # written again, whole
-            assert z["surfaces_codes"].shape == (len(want[0]),)
+            assert z["codes"].shape == (len(want[0]),)
 
 
 def test_an_entry_that_does_not_fit_its_text_is_not_used(cache):
@@ -93,21 +94,26 @@ def test_a_second_apply_codebook_reads_the_cache_and_codes_the_same(cache, monke
     assert again.drop(columns=["coded_at"], errors="ignore").equals(first.drop(columns=["coded_at"], errors="ignore"))
 
 
-def test_an_index_built_from_cached_codes_equals_one_built_from_strings(cache):
-    """Cached tokens carry each column as codes into its distinct values; the word lookup
-    tables built from them (without hashing a string per token) are those built from strings."""
+def test_an_index_built_from_cached_ids_equals_one_built_from_strings(cache):
+    """Cached tokens are ids of the process's vocabulary; the word lookup tables built from
+    them (keys worked out once per vocabulary entry) are those built from the token strings,
+    after a round trip through the disk too."""
     from hsqual.rules import DocIndex, JoinedIndex
+    from hsqual.tokens import TokenIds
 
-    texts = [TEXT, "", "ｺﾐｭﾆﾃｨの保護。コミュニティー", "データの保護"]
+    texts = [TEXT, "", "ｺﾐｭﾆﾃｨの保護。コミュニティー", "データの保護", "テ\u3099ータとＧ７、①"]
+    ix.token_arrays(texts[-1], "ja")
+    ix._MEMORY.clear()  # the last text read back from disk
     cached = [ix.token_arrays(t, "ja") for t in texts]
-    assert cached[0].coded and set(cached[0].coded) >= {"surfaces", "lemmas", "bases"}
-    codes, values = cached[0].coded["lemmas"]
-    assert [values[c] for c in codes] == cached[0].lemmas
+    assert all(isinstance(c, TokenIds) for c in cached)
     plain = [hsqual.tokens.tokenize_arrays(t, language="ja", sentences=False) for t in texts]
+    assert [_columns(c) for c in cached] == [_columns(p) for p in plain]
     for text, c, p in zip(texts, cached, plain):
         a, b = DocIndex(text, "ja", c), DocIndex(text, "ja", p)
+        assert a.word_no.tolist() == b.word_no.tolist() and a.pos == b.pos
         for name in ("word", "surface", "lemma", "base"):
             assert a._group(name).lists == b._group(name).lists
+            assert a._group(name).lists or not text  # not an empty comparison
     joined = JoinedIndex(texts, "ja")
     for name in ("word", "surface", "lemma", "base"):
         want: dict = {}

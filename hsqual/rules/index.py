@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ArgumentError
-from ..tokens import SPACING_MARKS
+from ..tokens import SPACING_MARKS, TokenArrays, TokenIds
+from ..vocab import PUNCT_POS, norm_key, vocabulary
 from .syntax import LANGUAGES, Term
 
 __all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key"]
@@ -39,28 +40,6 @@ _EMPTY = np.empty(0, dtype=np.int64)
 # =========================================================================================
 # Matching: a document's tokens indexed once, every unit matched over token ranges
 # =========================================================================================
-
-
-_NORM_MEMO: dict[str, str] = {}
-
-
-def norm_key(s: str) -> str:
-    """Key for case- and width-insensitive comparison.
-
-    Example
-    -------
-    >>> norm_key("ＦＥＡＲ"), norm_key("Fear"), norm_key("ﾃﾞﾓ")
-    ('fear', 'fear', 'デモ')
-    """
-    if s.isascii():
-        return s.lower()
-    out = _NORM_MEMO.get(s)
-    if out is None:
-        out = unicodedata.normalize("NFKC", s).casefold()
-        if len(_NORM_MEMO) > 500_000:
-            _NORM_MEMO.clear()
-        _NORM_MEMO[s] = out
-    return out
 
 
 def _norm_surface(s: str) -> str:
@@ -159,35 +138,37 @@ def _compile_term(term: Term, language: str) -> tuple[tuple[_Elem, ...], ...]:
 class _Lookup:
     """Normalised word -> token positions of one token field (or several) of a document.
 
-    Built per distinct form, not per token: each distinct form is normalised once, every token
-    gets the number of its normalised form, and one sort groups the positions by word.
+    Built per distinct form, not per token: each token gets the number of its normalised form
+    (for Japanese, the vocabulary's key numbers, worked out once per vocabulary entry), and one
+    sort groups the positions by word.
     """
 
-    def __init__(self, columns: list, norm) -> None:
-        key_id: dict[str, int] = {}
-        ids_parts, pos_parts = [], []
-        first_ids = None
-        for col in columns:
-            if isinstance(col, tuple):  # (codes, distinct values): no string hashed per token
-                codes, vocab = col
-                keys = np.fromiter((key_id.setdefault(norm(form), len(key_id)) for form in vocab), dtype=np.int64,
-                                   count=len(vocab))
-                ids = keys[codes] if len(codes) else np.empty(0, dtype=np.int64)
-                n_tokens = len(codes)
-            else:
+    def __init__(self, columns: list, norm=None) -> None:
+        """``columns``: arrays of key numbers of the vocabulary (``norm`` None), or lists of
+        forms to normalise with ``norm``."""
+        if norm is None:
+            keys = vocabulary().keys
+            n_keys = len(keys)
+            self._key_id = None
+            self._key_table = vocabulary()
+            id_columns = [np.asarray(c, dtype=np.int64) for c in columns]
+        else:
+            key_id: dict[str, int] = {}
+            id_columns = []
+            for col in columns:
                 forms = dict.fromkeys(col)
                 for form in forms:
                     forms[form] = key_id.setdefault(norm(form), len(key_id))
-                ids = np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col))
-                n_tokens = len(col)
-            if first_ids is None:
-                first_ids = ids
-                ids_parts.append(ids)
-                pos_parts.append(np.arange(n_tokens, dtype=np.int64))
-            else:  # a token is listed once under each of its distinct forms
-                other = np.flatnonzero(ids != first_ids)
-                ids_parts.append(ids[other])
-                pos_parts.append(other)
+                id_columns.append(np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col)))
+            n_keys = len(key_id)
+            self._key_id = key_id
+            self._key_table = None
+        first_ids = id_columns[0]
+        ids_parts, pos_parts = [first_ids], [np.arange(len(first_ids), dtype=np.int64)]
+        for ids in id_columns[1:]:  # a token is listed once under each of its distinct forms
+            other = np.flatnonzero(ids != first_ids)
+            ids_parts.append(ids[other])
+            pos_parts.append(other)
         ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
         pos = np.concatenate(pos_parts) if len(pos_parts) > 1 else pos_parts[0]
         if len(ids_parts) > 1:
@@ -200,42 +181,50 @@ class _Lookup:
             order = np.argsort(ids, kind="stable")
             ids, pos = ids[order], pos[order]
         self._positions = pos
-        self._bounds = np.searchsorted(ids, np.arange(len(key_id) + 1), "left").tolist()
-        self._key_id = key_id
+        bounds = np.zeros(n_keys + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ids, minlength=n_keys), out=bounds[1:])
+        self._bounds = bounds
+        self._n_keys = n_keys
         self._sorted: list[str] | None = None
         self._rsorted: list[tuple[str, str]] | None = None
+
+    def _words(self) -> dict[str, int]:
+        """Every word the document holds, and its number."""
+        if self._key_id is not None:
+            return self._key_id
+        keys = self._key_table.keys
+        present = np.flatnonzero(np.diff(self._bounds) > 0).tolist()
+        return {keys[i]: i for i in present}
 
     @property
     def lists(self) -> dict[str, list[int]]:
         """Every word and the positions of its tokens (for inspection)."""
         b = self._bounds
-        return {k: self._positions[b[i]:b[i + 1]].tolist() for k, i in self._key_id.items()}
+        return {k: self._positions[b[i]:b[i + 1]].tolist() for k, i in self._words().items()}
 
     def get(self, key: str) -> np.ndarray | None:
         """Sorted positions of the tokens holding ``key`` (None when there are none)."""
-        i = self._key_id.get(key)
-        if i is None:
+        i = self._key_id.get(key) if self._key_id is not None else self._key_table.key_id(key)
+        if i is None or i >= self._n_keys:
             return None
-        return self._positions[self._bounds[i]:self._bounds[i + 1]]
+        lo, hi = self._bounds[i], self._bounds[i + 1]
+        return self._positions[lo:hi] if hi > lo else None
 
     def glob(self, key: str, kind: str) -> list[str]:
         """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
         if kind == "prefix":
             if self._sorted is None:
-                self._sorted = sorted(self._key_id)
+                self._sorted = sorted(self._words())
             words = self._sorted
             lo = bisect.bisect_left(words, key)
             hi = bisect.bisect_left(words, key + "\U0010ffff")
             return words[lo:hi]
         if self._rsorted is None:
-            self._rsorted = sorted((w[::-1], w) for w in self._key_id)
+            self._rsorted = sorted((w[::-1], w) for w in self._words())
         rkey = key[::-1]
         lo = bisect.bisect_left(self._rsorted, (rkey,))
         hi = bisect.bisect_left(self._rsorted, (rkey + "\U0010ffff",))
         return [w for _, w in self._rsorted[lo:hi]]
-
-
-_PUNCT_POS = ("補助記号", "空白", "記号")
 
 
 class DocIndex:
@@ -258,39 +247,69 @@ class DocIndex:
         self.language = language
         if tokens is None:
             tokens = token_arrays(text, language)
-        self.surface: list[str] = tokens.surfaces
-        # (codes, distinct values) per column when the tokens come with them (the token cache)
-        self._coded: dict[str, tuple[np.ndarray, list[str]]] = getattr(tokens, "coded", None) or {}
-        self.lemma: list[str] = tokens.lemmas
-        self.base: list[str] = tokens.bases
-        pos1 = tokens.pos
-        self._pos1, self._pos2 = pos1, tokens.pos2
-        self._pos: list[str] | None = None
         self.starts = np.asarray(tokens.starts, dtype=np.int64)
         self.ends = np.asarray(tokens.ends, dtype=np.int64)
-        # word number of each token: punctuation does not count in NEAR/SEQ distances
-        if language == "ja":
-            import pandas as pd
-
-            codes, uniques = pd.factorize(np.asarray(pos1, dtype=object)) if pos1 else (np.empty(0, np.int64), [])
-            word_pos = np.array([not str(u).startswith(_PUNCT_POS) for u in uniques], dtype=bool)
-            is_word = word_pos[codes] if len(codes) else np.empty(0, dtype=bool)
+        # Japanese tokens come as ids of the process's vocabulary (everything per token is an
+        # array lookup); tokens given as lists (English) are kept as lists
+        self._ids: np.ndarray | None = None
+        self._surface: list[str] | None = None
+        self._lemma: list[str] | None = None
+        self._base: list[str] | None = None
+        self._pos: list[str] | None = None
+        if isinstance(tokens, TokenIds):
+            self._ids = np.asarray(tokens.ids)
+            is_word = vocabulary().array("is_word")[self._ids]
         else:
-            is_word = np.fromiter((any(ch.isalnum() for ch in s) for s in self.surface), dtype=bool,
-                                  count=len(self.surface))
+            self._surface, self._lemma, self._base = tokens.surfaces, tokens.lemmas, tokens.bases
+            self._pos1, self._pos2 = tokens.pos, tokens.pos2
+            if language == "ja":  # word number of each token: punctuation does not count in NEAR/SEQ distances
+                word_pos = {p: not p.startswith(PUNCT_POS) for p in set(tokens.pos)}
+                is_word = np.fromiter(map(word_pos.__getitem__, tokens.pos), dtype=bool, count=len(tokens.pos))
+            else:
+                is_word = np.fromiter((any(ch.isalnum() for ch in s) for s in self._surface), dtype=bool,
+                                      count=len(self._surface))
         self.word_no = np.cumsum(is_word) - 1
         self.word_positions = np.flatnonzero(is_word)
         self._sentence: np.ndarray | None = None
-        self._groups: dict[str, dict[str, np.ndarray]] = {}
+        self._groups: dict[str, _Lookup] = {}
         self._elem_cache: dict[_Elem, np.ndarray] = {}
         self._hits_cache: dict[Term, list[tuple[np.ndarray, int]]] = {}
         self._norm_text: tuple[str, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _column(self, name: str) -> list[str]:
+        ids = self._ids
+        assert ids is not None
+        return vocabulary().array(name)[ids].tolist() if len(ids) else []
+
+    @property
+    def surface(self) -> list[str]:
+        """The written form of each token, as the text has it."""
+        if self._surface is None:
+            self._surface = self._column("surfaces")
+        return self._surface
+
+    @property
+    def lemma(self) -> list[str]:
+        """The lemma of each token (English: the lower-cased word)."""
+        if self._lemma is None:
+            self._lemma = self._column("lemmas")
+        return self._lemma
+
+    @property
+    def base(self) -> list[str]:
+        """The written base form of each token (English: the lower-cased word)."""
+        if self._base is None:
+            self._base = self._column("bases")
+        return self._base
 
     @property
     def pos(self) -> list[str]:
         """Part of speech of each token as ``pos1-pos2`` (``名詞-固有名詞``); empty in English."""
         if self._pos is None:
-            self._pos = [f"{a}-{b}" if b and b != "*" else a for a, b in zip(self._pos1, self._pos2)]
+            if self._ids is not None:
+                self._pos = self._column("pos")
+            else:
+                self._pos = [f"{a}-{b}" if b and b != "*" else a for a, b in zip(self._pos1, self._pos2)]
         return self._pos
 
     @property
@@ -304,25 +323,25 @@ class DocIndex:
         return self._sentence
 
     def __len__(self) -> int:
-        return len(self.surface)
+        return len(self.starts)
 
     # -- lookups --------------------------------------------------------------------------
     def _group(self, name: str) -> _Lookup:
         g = self._groups.get(name)
         if g is None:
-            coded = self._coded
-            lemma = coded.get("lemmas", self.lemma)
-            base = coded.get("bases", self.base)
-            if name == "word":  # lemma or written base form
-                g = _Lookup([lemma] if self.language == "en" else [lemma, base], norm_key)
-            elif name == "surface":  # case-folded; surface: filters the case afterwards
-                g = _Lookup([coded.get("surfaces", self.surface)], norm_key)
-            elif name == "lemma":
-                g = _Lookup([lemma], norm_key)
-            elif name == "base":
-                g = _Lookup([base], norm_key)
-            else:
+            if name not in ("word", "surface", "lemma", "base"):
                 raise KeyError(name)
+            if self._ids is not None:  # key numbers of the vocabulary, worked out once per entry
+                vocab, ids = vocabulary(), self._ids
+                fields = {"word": ("lemma_key", "base_key"), "surface": ("surface_key",), "lemma": ("lemma_key",),
+                          "base": ("base_key",)}[name]
+                g = _Lookup([vocab.array(f)[ids] for f in fields])
+            elif name == "word":  # lemma or written base form
+                g = _Lookup([self.lemma] if self.language == "en" else [self.lemma, self.base], norm_key)
+            elif name == "surface":  # case-folded; surface: filters the case afterwards
+                g = _Lookup([self.surface], norm_key)
+            else:
+                g = _Lookup([self.lemma if name == "lemma" else self.base], norm_key)
             self._groups[name] = g
         return g
 
@@ -404,8 +423,6 @@ class JoinedIndex(DocIndex):
     """
 
     def __init__(self, texts: list[str], language: str) -> None:
-        from ..tokens import TokenArrays
-
         texts = list(texts)
         bases, pos = [], 0
         for t in texts:
@@ -415,22 +432,22 @@ class JoinedIndex(DocIndex):
         self.texts, self.bases = texts, bases
         self._token_counts = [len(a) for a in parts]
 
-        def joined(name):
-            if len(parts) == 1:  # one long document: its lists as they are, not a copy
-                return getattr(parts[0], name)
-            return [x for a in parts for x in getattr(a, name)]
-
         def shifted(name):
             arrays = [np.asarray(getattr(a, name), dtype=np.int64) + b for a, b in zip(parts, bases)]
             return np.concatenate(arrays) if arrays else _EMPTY
 
-        coded = None
-        if parts and all(a.coded or not len(a) for a in parts):
-            empty = (np.empty(0, dtype=np.int64), [])
-            coded = {name: _join_coded([a.coded[name] if a.coded else empty for a in parts])
-                     for name in ("surfaces", "lemmas", "bases")}
-        tokens = TokenArrays(joined("surfaces"), joined("lemmas"), joined("bases"), joined("pos"), joined("pos2"),
-                             shifted("starts"), shifted("ends"), [], coded)
+        tokens: TokenIds | TokenArrays
+        if parts and all(isinstance(a, TokenIds) for a in parts):  # ids of the vocabulary: joined as arrays
+            ids = np.concatenate([a.ids for a in parts]) if len(parts) > 1 else parts[0].ids
+            tokens = TokenIds(ids, shifted("starts"), shifted("ends"))
+        else:
+            def joined(name):
+                if len(parts) == 1:  # one long document: its lists as they are, not a copy
+                    return getattr(parts[0], name)
+                return [x for a in parts for x in getattr(a, name)]
+
+            tokens = TokenArrays(joined("surfaces"), joined("lemmas"), joined("bases"), joined("pos"),
+                                 joined("pos2"), shifted("starts"), shifted("ends"), [])
         super().__init__("\n".join(texts), language, tokens)
 
     @property
@@ -472,19 +489,6 @@ class JoinedIndex(DocIndex):
                                np.concatenate(n2o_e) if n2o_e else _EMPTY,
                                np.concatenate(o2n) if o2n else np.zeros(1, dtype=np.int64))
         return self._norm_text
-
-
-def _join_coded(columns: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, list[str]]:
-    """Coded columns of several texts as one: the distinct values of all, in order of first
-    appearance, and each text's codes translated (per distinct value, not per token)."""
-    if len(columns) == 1:
-        return columns[0]
-    index: dict[str, int] = {}
-    parts = []
-    for codes, vocab in columns:
-        local = np.fromiter((index.setdefault(v, len(index)) for v in vocab), dtype=np.int64, count=len(vocab))
-        parts.append(local[codes] if len(codes) else np.empty(0, dtype=np.int64))
-    return (np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)), list(index)
 
 
 def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
@@ -556,14 +560,16 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
 # =========================================================================================
 
 #: Bumped whenever tokenisation changes what it returns, so that older cache entries are not read.
-_CACHE_FORMAT = "hsqual-tokens-2"
-_COLUMNS = ("surfaces", "lemmas", "bases", "pos", "pos2")
-#: The in-memory cache: key -> compact columns, least recently used first; bounded in bytes.
-_MEMORY: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_CACHE_FORMAT = "hsqual-tokens-3"
+#: The in-memory cache: key -> the text's token ids (of this process's vocabulary), least
+#: recently used first; bounded in bytes.
+_MEMORY: OrderedDict[str, TokenIds] = OrderedDict()
 _MEMORY_LIMIT = 512 * 2**20
 _memory_bytes = 0
 _DICTIONARY: str | None = None
-_ENTRY_KEYS = {c + s for c in _COLUMNS for s in ("_codes", "_vocab")} | {"starts", "ends"}
+#: An entry on disk: the distinct token lines of the text (MeCab's output lines, see
+#: hsqual.vocab), NUL-separated UTF-8; each token's number among them; offsets.
+_ENTRY_KEYS = {"lines", "codes", "starts", "ends"}
 
 
 def _dictionary_version() -> str:
@@ -622,63 +628,50 @@ def cache_key(text: str, language: str) -> str:
     return h.hexdigest()
 
 
-def _pack(tokens) -> dict[str, Any] | None:
-    """Compact columns: per string column its distinct values (joined by NUL) and int32 codes."""
-    import pandas as pd
-
-    out: dict[str, Any] = {"_coded": {}}
-    for name in _COLUMNS:
-        col = getattr(tokens, name)
-        codes, uniques = pd.factorize(np.asarray(col, dtype=object)) if len(col) else (np.empty(0, np.int64), [])
-        vocab = list(uniques)
-        joined = "\0".join(vocab)
-        if joined.count("\0") != max(len(vocab) - 1, 0):  # a NUL inside a token: not cacheable
-            return None
-        out[name + "_codes"] = codes.astype(np.int32)
-        out[name + "_vocab"] = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-        out["_coded"][name] = (out[name + "_codes"], vocab)
-    out["starts"] = np.asarray(tokens.starts, dtype=np.int64)
-    out["ends"] = np.asarray(tokens.ends, dtype=np.int64)
-    return out
-
-
-def _unpack(packed: dict[str, Any], text: str):
-    """TokenArrays from compact columns, checked against the text (None when they do not fit)."""
-    from ..tokens import TokenArrays
-
-    starts, ends = packed["starts"], packed["ends"]
-    coded: dict[str, tuple[np.ndarray, list[str]]] = {}
-    n = len(starts)
-    if len(ends) != n or (n and (int(starts.min()) < 0 or int(ends.max()) > len(text))):
+def _pack(tokens: TokenIds) -> dict[str, Any] | None:
+    """An entry for disk: the text's distinct vocabulary lines once, and int32 numbers into them."""
+    lines = vocabulary().lines
+    uniq, codes = np.unique(tokens.ids, return_inverse=True)
+    joined = "\0".join(lines[i] for i in uniq.tolist())
+    if joined.count("\0") != max(len(uniq) - 1, 0):  # a NUL inside a token: not cacheable
         return None
-    cols = []
-    for name in _COLUMNS:
-        codes = packed[name + "_codes"]
-        if len(codes) != n:
-            return None
-        if not n:
-            cols.append([])
-            continue
-        words = bytes(packed[name + "_vocab"]).decode("utf-8", "surrogatepass").split("\0")
-        vocab = np.array(words, dtype=object)
-        if int(codes.min()) < 0 or int(codes.max()) >= len(vocab):
-            return None
-        cols.append(vocab[codes].tolist())
-        coded[name] = (codes, words)
-    surfaces, lemmas, bases, pos, pos2 = cols
-    return TokenArrays(surfaces, lemmas, bases, pos, pos2, starts, ends, [], coded if n else None)
+    wide = len(tokens) and int(tokens.ends[-1]) >= 2**31
+    offsets = np.int64 if wide else np.int32
+    return {"lines": np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8),
+            "codes": codes.astype(np.int32).reshape(-1), "starts": np.asarray(tokens.starts, dtype=offsets),
+            "ends": np.asarray(tokens.ends, dtype=offsets)}
 
 
-def _remember(key: str, packed: dict[str, Any]) -> None:
+def _unpack(packed: dict[str, Any], text: str) -> TokenIds | None:
+    """Token ids from an entry, checked against the text (None when they do not fit)."""
+    starts, ends, codes = packed["starts"], packed["ends"], packed["codes"]
+    n = len(starts)
+    if len(ends) != n or len(codes) != n or starts.ndim != 1 or ends.ndim != 1 or codes.ndim != 1:
+        return None
+    if not n:
+        return TokenIds(np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int64))
+    if int(starts.min()) < 0 or int(ends.max()) > len(text) or (ends < starts).any():
+        return None
+    try:
+        lines = bytes(packed["lines"]).decode("utf-8", "surrogatepass").split("\0")
+        local = vocabulary().ids(lines)
+    except (UnicodeDecodeError, ArgumentError):
+        return None
+    if int(codes.min()) < 0 or int(codes.max()) >= len(local):
+        return None
+    return TokenIds(local[codes], starts.astype(np.int64), ends.astype(np.int64))
+
+
+def _remember(key: str, tokens: TokenIds) -> None:
     global _memory_bytes
-    size = sum(a.nbytes for a in packed.values())
+    size = tokens.ids.nbytes + tokens.starts.nbytes + tokens.ends.nbytes
     if size > _MEMORY_LIMIT // 4:
         return
-    _MEMORY[key] = packed
+    _MEMORY[key] = tokens
     _memory_bytes += size
     while _memory_bytes > _MEMORY_LIMIT and _MEMORY:
         _, old = _MEMORY.popitem(last=False)
-        _memory_bytes -= sum(a.nbytes for a in old.values())
+        _memory_bytes -= old.ids.nbytes + old.starts.nbytes + old.ends.nbytes
 
 
 def _read_entry(path: Path) -> dict[str, Any] | None:
@@ -710,13 +703,15 @@ def _write_entry(path: Path, packed: dict[str, Any]) -> None:
         pass  # a read-only or full disk: the tokens are still used, only not kept
 
 
-def token_arrays(text: str, language: str):
+def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
     """The tokens of ``text`` (without sentence numbers), analysed once and then cached.
 
-    The tokens are kept in memory and, for Japanese, on disk under :func:`cache_dir`, keyed
-    by :func:`cache_key`; a later call with the same text (in this process or a later one)
-    reads them instead of running the tokenizer again. An entry that cannot be read or does
-    not fit its text is ignored and written again.
+    Japanese tokens are :class:`~hsqual.tokens.TokenIds` (ids of the process's vocabulary),
+    kept in memory and on disk under :func:`cache_dir`, keyed by :func:`cache_key`; a later
+    call with the same text (in this process or a later one) reads them instead of running the
+    tokenizer again. An entry that cannot be read or does not fit its text is ignored and
+    written again. English tokens are :class:`~hsqual.tokens.TokenArrays`, not cached (the
+    tokenizer is faster than a cache read).
 
     Example
     -------
@@ -726,17 +721,17 @@ def token_arrays(text: str, language: str):
     >>> token_arrays("権利が守られる。", "ja").lemmas == a.lemmas
     True
     """
-    from ..tokens import TokenArrays, tokenize_arrays
+    from ..tokens import tokenize_arrays, tokenize_ids
 
-    if language != "ja" or not text:  # English tokenises faster than a cache reads
+    if language != "ja":  # English tokenises faster than a cache reads
         return tokenize_arrays(text, language=language, sentences=False)
+    if not text:
+        return tokenize_ids(text)
     key = cache_key(text, language)
-    packed = _MEMORY.get(key)
-    if packed is not None:
+    got = _MEMORY.get(key)
+    if got is not None:
         _MEMORY.move_to_end(key)
-        got = _unpack(packed, text)
-        if got is not None:
-            return got
+        return got
     folder = cache_dir()
     path = folder / key[:2] / (key + ".npz") if folder is not None else None
     if path is not None:
@@ -744,15 +739,12 @@ def token_arrays(text: str, language: str):
         if packed is not None and set(packed) >= _ENTRY_KEYS:
             got = _unpack(packed, text)
             if got is not None:
-                _remember(key, packed)
+                _remember(key, got)
                 return got
-    tokens = tokenize_arrays(text, language=language, sentences=False)
-    packed = _pack(tokens)
-    if packed is None:
-        return tokens
-    coded = packed.pop("_coded")
-    _remember(key, packed)
+    tokens = tokenize_ids(text)
+    _remember(key, tokens)
     if path is not None:
-        _write_entry(path, packed)
-    return TokenArrays(tokens.surfaces, tokens.lemmas, tokens.bases, tokens.pos, tokens.pos2, tokens.starts,
-                       tokens.ends, tokens.sentences, coded if len(tokens) else None)
+        packed = _pack(tokens)
+        if packed is not None:
+            _write_entry(path, packed)
+    return tokens
