@@ -280,9 +280,10 @@ def tokenize_ids(text: str) -> TokenIds:
     """
     _check(text, "ja", "tokenize_ids")
     with _LOCK:
-        composed, cstarts, cends = compose_marks(normalize_for_matching(text))
+        norm = normalize_for_matching(text)
+        composed, cstarts, cends = compose_marks(norm)
         if cstarts is None or cends is None:
-            return _ja_ids(text)
+            return _ja_ids(text, norm)
         t = _ja_ids(composed)
     if not len(t):
         return t
@@ -458,12 +459,13 @@ def _cut_long(line: str, offset: int):
         i = j
 
 
-def _ja_ids(text: str) -> TokenIds:
+def _ja_ids(text: str, norm: str | None = None) -> TokenIds:
     """Token ids and offsets of a text (no marks to compose): MeCab's formatted output, one
-    line per token, split once and looked up in the vocabulary."""
+    line per token, split once and looked up in the vocabulary. ``norm``: the text's
+    :func:`normalize_for_matching`, when already known."""
     tagger = _get_tagger()
     vocab = vocabulary()
-    norm = normalize_for_matching(text).replace("\x00", " ")
+    norm = (normalize_for_matching(text) if norm is None else norm).replace("\x00", " ")
     parse = tagger.parse
     outs = [out for _, piece in _pieces(norm) if (out := parse(piece))]
     # each piece's output ends without a line break (fugashi strips it): joined by one
