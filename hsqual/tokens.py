@@ -309,7 +309,13 @@ def normalize_for_matching(text: str) -> str:
         return text
     table = _NORM_TABLE
     changed = []
-    for ch in set(text):
+    distinct: Iterable[str]
+    if len(text) > 4096:  # the distinct characters of a long text: counted as code points
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        distinct = map(chr, np.flatnonzero(np.bincount(cps[cps >= 128])).tolist())
+    else:
+        distinct = set(text)
+    for ch in distinct:
         n = table.get(ch)
         if n is None:
             if ch.isascii():

@@ -177,8 +177,8 @@ class _Lookup:
             keep = np.ones(len(ids), dtype=bool)
             keep[1:] = (ids[1:] != ids[:-1]) | (pos[1:] != pos[:-1])
             ids, pos = ids[keep], pos[keep]
-        else:
-            order = np.argsort(ids, kind="stable")
+        else:  # stable: positions ascending within a word (a radix sort when the keys fit 16 bits)
+            order = np.argsort(ids.astype(np.uint16) if n_keys <= 2**16 else ids, kind="stable")
             ids, pos = ids[order], pos[order]
         self._positions = pos
         bounds = np.zeros(n_keys + 1, dtype=np.int64)
@@ -469,6 +469,12 @@ class JoinedIndex(DocIndex):
         joining two texts stays a line break."""
         if self._norm_text is None and len(self.texts) == 1:  # no copies of one long text's maps
             self._norm_text = normalize_with_map(self.texts[0])
+        if self._norm_text is None and not any(t and (unicodedata.combining(t[0]) or t[0] in SPACING_MARKS)
+                                               for t in self.texts):
+            # normalising works character by character, except that a mark composes with the
+            # character before it: with no text starting with a mark, the joined text
+            # normalised at once is the texts normalised one by one and joined
+            self._norm_text = normalize_with_map(self.text)
         if self._norm_text is None:
             ntexts, n2o_s, n2o_e, o2n = [], [], [], []
             nbase = 0
@@ -510,7 +516,12 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
         return t1, ident[:-1], ident[1:], ident
     # what is left expands (… → ...) or combines with the character before (か + ゙ → が)
     combining, expanding = [], []
-    for ch in set(t1):
+    if len(t1) > 4096:  # the distinct characters of a long text: counted as code points
+        cps = np.frombuffer(t1.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        distinct: Any = map(chr, np.flatnonzero(np.bincount(cps[cps >= 128])).tolist())
+    else:
+        distinct = set(t1)
+    for ch in distinct:
         if unicodedata.combining(ch) or ch in SPACING_MARKS:
             combining.append(ch)
         elif unicodedata.normalize("NFKC", ch) != ch:

@@ -70,28 +70,40 @@ class UnitSet:
         self.code_spans[code_id] = spans
 
     # -- terms ------------------------------------------------------------------------------
+    def _term_bounds(self, term: Term) -> list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
+        """For each way a term matches: its occurrences' first tokens, its length, and for every
+        unit the run of those occurrences lying in the unit (start and end index)."""
+        key = ("bounds", term)
+        got = self._counts.get(key)
+        if got is None:
+            got = []
+            for first, length in self.index.hits(term):
+                lo = np.searchsorted(first, self.i0, "left")
+                hi = np.maximum(np.searchsorted(first, self.i1 - length + 1, "left"), lo)
+                got.append((first, length, lo, hi))
+            self._counts[key] = got
+        return got
+
     def term_counts(self, term: Term) -> np.ndarray:
         c = self._counts.get(term)
         if c is None:
-            hits = self.index.hits(term)
-            if not hits:
+            bounds = self._term_bounds(term)
+            if not bounds:
                 c = self._zeros
             else:
                 c = np.zeros(self.n, dtype=np.int64)
-                for first, length in hits:
-                    lo = np.searchsorted(first, self.i0, "left")
-                    hi = np.searchsorted(first, self.i1 - length + 1, "left")
-                    c += np.maximum(hi - lo, 0)
+                for _, _, lo, hi in bounds:
+                    c += hi - lo
             self._counts[term] = c
         return c
 
     def term_ranges(self, term: Term, k: int) -> list[tuple[int, int]]:
         """(first token, last token) of each occurrence of a term in unit k."""
         out = []
-        for first, length in self.index.hits(term):
-            lo = np.searchsorted(first, self.i0[k], "left")
-            hi = np.searchsorted(first, self.i1[k] - length + 1, "left")
-            out.extend((int(p), int(p) + length - 1) for p in first[lo:max(lo, hi)])
+        for first, length, lo, hi in self._term_bounds(term):
+            a, b = lo[k], hi[k]
+            if b > a:
+                out.extend((p, p + length - 1) for p in first[a:b].tolist())
         return out
 
     def group_ranges(self, group: tuple[Term, ...], k: int) -> list[tuple[int, int]]:
@@ -264,8 +276,18 @@ class UnitSet:
                 first = np.searchsorted(m_ends, u_starts, "right")  # first match ending after the unit's start
                 ok = first < len(spans)
                 ok[ok] = m_starts[first[ok]] < u_ends[ok]
+                c = np.zeros(self.n, dtype=np.int64)
+                if stop_at == 1 and wide is pat:
+                    # without assertions, a match of the whole text lying wholly in a unit is a
+                    # match in the unit: only units that a match crosses the edge of are searched
+                    inside = np.searchsorted(m_starts, u_starts, "left")  # first match starting in the unit
+                    has = inside < len(spans)
+                    has[has] = m_ends[inside[has]] <= u_ends[has]
+                    c[has] = 1
+                    ok &= ~has
                 units = np.flatnonzero(ok).tolist()
-            c = np.zeros(self.n, dtype=np.int64)
+            else:
+                c = np.zeros(self.n, dtype=np.int64)
             if stop_at == 1:
                 search = pat.search
                 for k in units:
