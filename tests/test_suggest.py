@@ -406,7 +406,7 @@ def test_japanese_units_read_their_words_from_the_token_cache(tmp_path, monkeypa
     ix._MEMORY.clear()
     corpus, manual = _sentence_study()
     first = suggest_codes(manual, corpus, unit="sentence")
-    assert list(tmp_path.rglob("*.npz"))  # the Japanese document is in the disk cache
+    assert list(tmp_path.rglob("*.tok"))  # the Japanese document is in the disk cache
     ix._MEMORY.clear()
 
     def refuse(*args, **kwargs):

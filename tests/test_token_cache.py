@@ -35,7 +35,7 @@ def _columns(a):
 def test_a_text_is_analysed_once_then_read_from_memory_and_disk(cache, monkeypatch):
     want = hsqual.tokens.tokenize_arrays(TEXT, language="ja", sentences=False)
     first = ix.token_arrays(TEXT, "ja")
-    entries = list(cache.rglob("*.npz"))
+    entries = list(cache.rglob("*.tok"))
     assert len(entries) == 1 and entries[0].stem == ix.cache_key(TEXT, "ja")
     assert not list(cache.rglob("*.tmp"))
     _no_tokenizer(monkeypatch)
@@ -46,23 +46,25 @@ def test_a_text_is_analysed_once_then_read_from_memory_and_disk(cache, monkeypat
 
 def test_a_corrupt_entry_is_ignored_and_rewritten(cache):
     want = _columns(ix.token_arrays(TEXT, "ja"))
-    entry = next(cache.rglob("*.npz"))
-    for garbage in (b"", b"PK\x03\x04 not a zip", entry.read_bytes()[:50]):
+    entry = next(cache.rglob("*.tok"))
+    whole = entry.read_bytes()
+    for garbage in (b"", b"PK\x03\x04 not an entry", whole[:50], whole[:-3], whole + b"\0",
+                    whole.replace(b"int32", b"int16", 1)):
         entry.write_bytes(garbage)
+        assert ix._read_entry(entry) is None
         ix._MEMORY.clear()
         assert _columns(ix.token_arrays(TEXT, "ja")) == want
-        with np.load(entry, allow_pickle=False) as z:  # written again, whole
-            assert z["codes"].shape == (len(want[0]),)
+        packed = ix._read_entry(entry)  # written again, whole
+        assert packed is not None and packed["codes"].shape == (len(want[0]),)
 
 
 def test_an_entry_that_does_not_fit_its_text_is_not_used(cache):
     want = _columns(ix.token_arrays(TEXT, "ja"))
-    entry = next(cache.rglob("*.npz"))
-    with np.load(entry, allow_pickle=False) as z:
-        packed = {k: z[k] for k in z.files}
+    entry = next(cache.rglob("*.tok"))
+    packed = ix._read_entry(entry)
     packed["ends"] = packed["ends"] + len(TEXT)  # offsets beyond the text
-    with open(entry, "wb") as f:
-        np.savez(f, **packed)
+    ix._write_entry(entry, packed)
+    assert ix._read_entry(entry)["ends"].tolist() == packed["ends"].tolist()
     ix._MEMORY.clear()
     assert _columns(ix.token_arrays(TEXT, "ja")) == want
 
@@ -86,7 +88,7 @@ def test_a_second_apply_codebook_reads_the_cache_and_codes_the_same(cache, monke
     corpus = load_corpus(bundled_path("transcripts") / "ja")
     cb = load_codebooks(bundled_codebooks())
     first = apply_codebook(corpus, cb, unit="sentence")
-    assert len(list(cache.rglob("*.npz"))) >= len(corpus.documents)
+    assert len(list(cache.rglob("*.tok"))) >= len(corpus.documents)
     ix._MEMORY.clear()
     _no_tokenizer(monkeypatch)
     again = apply_codebook(corpus, cb, unit="sentence")

@@ -18,7 +18,6 @@ import hashlib
 import os
 import re
 import tempfile
-import zipfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -685,14 +684,57 @@ def _remember(key: str, tokens: TokenIds) -> None:
         _memory_bytes -= old.ids.nbytes + old.starts.nbytes + old.ends.nbytes
 
 
+#: An entry file: this magic, the byte length of a JSON header, the header (each array's name,
+#: dtype and length, in order), then each array's bytes, every one starting at a multiple of 8.
+_MAGIC = b"HSQUALTOK3\0"
+_DTYPES = ("uint8", "int32", "int64")
+
+
 def _read_entry(path: Path) -> dict[str, Any] | None:
+    """An entry's arrays, or None when the file is missing or is not a whole entry."""
+    import json
+
     try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except FileNotFoundError:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
         return None
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+    except OSError:
+        return None
+    head = len(_MAGIC) + 4
+    if len(data) < head or not data.startswith(_MAGIC):
         return None  # a corrupt entry is ignored (and rewritten)
+    size = int.from_bytes(data[len(_MAGIC):head], "little")
+    try:
+        header = json.loads(data[head:head + size].decode("utf-8"))
+        out: dict[str, Any] = {}
+        pos = head + size
+        for name, dtype, n in header:
+            if dtype not in _DTYPES or not isinstance(n, int) or n < 0:
+                return None
+            pos += -pos % 8
+            nbytes = np.dtype(dtype).itemsize * n
+            if pos + nbytes > len(data):
+                return None
+            out[str(name)] = np.frombuffer(data, dtype=dtype, count=n, offset=pos)
+            pos += nbytes
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+    return out if pos == len(data) else None
+
+
+def _entry_bytes(packed: dict[str, Any]) -> bytes:
+    import json
+
+    arrays = {k: np.ascontiguousarray(v) for k, v in packed.items()}
+    header = json.dumps([[k, str(v.dtype), len(v)] for k, v in arrays.items()]).encode("utf-8")
+    parts = [_MAGIC, len(header).to_bytes(4, "little"), header]
+    pos = len(_MAGIC) + 4 + len(header)
+    for v in arrays.values():
+        pad = -pos % 8
+        parts.append(b"\0" * pad)
+        parts.append(v.tobytes())
+        pos += pad + v.nbytes
+    return b"".join(parts)
 
 
 def _write_entry(path: Path, packed: dict[str, Any]) -> None:
@@ -702,7 +744,7 @@ def _write_entry(path: Path, packed: dict[str, Any]) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, **packed)
+                f.write(_entry_bytes(packed))
             os.replace(tmp, path)
         except BaseException:
             try:
@@ -744,7 +786,7 @@ def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
         _MEMORY.move_to_end(key)
         return got
     folder = cache_dir()
-    path = folder / key[:2] / (key + ".npz") if folder is not None else None
+    path = folder / key[:2] / (key + ".tok") if folder is not None else None
     if path is not None:
         packed = _read_entry(path)
         if packed is not None and set(packed) >= _ENTRY_KEYS:
