@@ -110,6 +110,7 @@ class Vocabulary:
         self._key_index: dict[str, int] = {}
         self._numbers: dict[str, list] = {name: [] for name in _NUMBERS}
         self._arrays: dict[str, np.ndarray] = {}
+        self._by_key: dict[str, dict[int, list[int]]] = {"surface_key": {}, "lemma_key": {}, "base_key": {}}
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -145,6 +146,20 @@ class Vocabulary:
                     got = self._add(line)
         return got
 
+    def entries_with(self, field: str, key: int) -> list[int]:
+        """The entries whose ``field`` (``surface_key``, ``lemma_key`` or ``base_key``) is key
+        number ``key``, in order of id.
+
+        Example
+        -------
+        >>> v = Vocabulary()
+        >>> v.ids(["ため\\t為\\tため\\t普通名詞\\t名詞", "為\\t為\\t為\\t普通名詞\\t名詞"]).tolist()
+        [0, 1]
+        >>> v.entries_with("lemma_key", v.key_id("為")), v.entries_with("base_key", v.key_id("為"))
+        ([0, 1], [1])
+        """
+        return self._by_key[field].get(key, [])
+
     def key_id(self, key: str) -> int | None:
         """The number of a normalised key, or None when no entry has it."""
         return self._key_index.get(key)
@@ -177,9 +192,10 @@ class Vocabulary:
         self.pos2.append(pos2)
         self.pos.append(f"{pos1}-{pos2}" if pos2 and pos2 != "*" else pos1)
         numbers = self._numbers
-        numbers["surface_key"].append(self._key(surface))
-        numbers["lemma_key"].append(self._key(lemma))
-        numbers["base_key"].append(self._key(base))
+        for name, form in (("surface_key", surface), ("lemma_key", lemma), ("base_key", base)):
+            k = self._key(form)
+            numbers[name].append(k)
+            self._by_key[name].setdefault(k, []).append(i)
         numbers["is_word"].append(not pos1.startswith(PUNCT_POS))
         numbers["is_space"].append(blank)
         numbers["length"].append(len(fields[0]))  # in the text MeCab saw

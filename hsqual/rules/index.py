@@ -134,34 +134,33 @@ def _compile_term(term: Term, language: str) -> tuple[tuple[_Elem, ...], ...]:
     return out
 
 
-class _Lookup:
-    """Normalised word -> token positions of one token field (or several) of a document.
+def _stable_argsort(values: np.ndarray, top: int) -> np.ndarray:
+    """A stable argsort of non-negative integers below ``top``: by radix, 16 bits at a time."""
+    if top <= 2**16:
+        return np.argsort(values.astype(np.uint16), kind="stable")
+    low = np.argsort((values & 0xFFFF).astype(np.uint16), kind="stable")
+    high = np.argsort((values[low] >> 16).astype(np.uint16), kind="stable")
+    return low[high]
 
-    Built per distinct form, not per token: each token gets the number of its normalised form
-    (for Japanese, the vocabulary's key numbers, worked out once per vocabulary entry), and one
-    sort groups the positions by word.
+
+class _Lookup:
+    """Normalised word -> token positions of one token field (or several) of a document given
+    as lists of strings (English; see :class:`_EntryLookup` for Japanese tokens).
+
+    Built per distinct form, not per token: each distinct form is normalised once, every token
+    gets the number of its normalised form, and one sort groups the positions by word.
     """
 
-    def __init__(self, columns: list, norm=None) -> None:
-        """``columns``: arrays of key numbers of the vocabulary (``norm`` None), or lists of
-        forms to normalise with ``norm``."""
-        if norm is None:
-            keys = vocabulary().keys
-            n_keys = len(keys)
-            self._key_id = None
-            self._key_table = vocabulary()
-            id_columns = [np.asarray(c, dtype=np.int64) for c in columns]
-        else:
-            key_id: dict[str, int] = {}
-            id_columns = []
-            for col in columns:
-                forms = dict.fromkeys(col)
-                for form in forms:
-                    forms[form] = key_id.setdefault(norm(form), len(key_id))
-                id_columns.append(np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col)))
-            n_keys = len(key_id)
-            self._key_id = key_id
-            self._key_table = None
+    def __init__(self, columns: list, norm) -> None:
+        key_id: dict[str, int] = {}
+        id_columns = []
+        for col in columns:
+            forms = dict.fromkeys(col)
+            for form in forms:
+                forms[form] = key_id.setdefault(norm(form), len(key_id))
+            id_columns.append(np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col)))
+        n_keys = len(key_id)
+        self._key_id = key_id
         first_ids = id_columns[0]
         ids_parts, pos_parts = [first_ids], [np.arange(len(first_ids), dtype=np.int64)]
         for ids in id_columns[1:]:  # a token is listed once under each of its distinct forms
@@ -177,23 +176,18 @@ class _Lookup:
             keep[1:] = (ids[1:] != ids[:-1]) | (pos[1:] != pos[:-1])
             ids, pos = ids[keep], pos[keep]
         else:  # stable: positions ascending within a word (a radix sort when the keys fit 16 bits)
-            order = np.argsort(ids.astype(np.uint16) if n_keys <= 2**16 else ids, kind="stable")
+            order = _stable_argsort(ids, n_keys)
             ids, pos = ids[order], pos[order]
         self._positions = pos
         bounds = np.zeros(n_keys + 1, dtype=np.int64)
         np.cumsum(np.bincount(ids, minlength=n_keys), out=bounds[1:])
         self._bounds = bounds
-        self._n_keys = n_keys
         self._sorted: list[str] | None = None
         self._rsorted: list[tuple[str, str]] | None = None
 
     def _words(self) -> dict[str, int]:
         """Every word the document holds, and its number."""
-        if self._key_id is not None:
-            return self._key_id
-        keys = self._key_table.keys
-        present = np.flatnonzero(np.diff(self._bounds) > 0).tolist()
-        return {keys[i]: i for i in present}
+        return self._key_id
 
     @property
     def lists(self) -> dict[str, list[int]]:
@@ -203,11 +197,77 @@ class _Lookup:
 
     def get(self, key: str) -> np.ndarray | None:
         """Sorted positions of the tokens holding ``key`` (None when there are none)."""
-        i = self._key_id.get(key) if self._key_id is not None else self._key_table.key_id(key)
-        if i is None or i >= self._n_keys:
+        i = self._key_id.get(key)
+        if i is None:
             return None
         lo, hi = self._bounds[i], self._bounds[i + 1]
         return self._positions[lo:hi] if hi > lo else None
+
+    def glob(self, key: str, kind: str) -> list[str]:
+        """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
+        if kind == "prefix":
+            if self._sorted is None:
+                self._sorted = sorted(self._words())
+            words = self._sorted
+            lo = bisect.bisect_left(words, key)
+            hi = bisect.bisect_left(words, key + "\U0010ffff")
+            return words[lo:hi]
+        if self._rsorted is None:
+            self._rsorted = sorted((w[::-1], w) for w in self._words())
+        rkey = key[::-1]
+        lo = bisect.bisect_left(self._rsorted, (rkey,))
+        hi = bisect.bisect_left(self._rsorted, (rkey + "\U0010ffff",))
+        return [w for _, w in self._rsorted[lo:hi]]
+
+
+class _EntryLookup:
+    """Normalised word -> token positions of a Japanese document, through the vocabulary.
+
+    The document's tokens are grouped by vocabulary entry once (one radix sort); a word's
+    positions are those of the entries whose key (``fields``: lemma, base form or written
+    form) is the word, which the vocabulary lists.
+    """
+
+    def __init__(self, by_entry: tuple[np.ndarray, np.ndarray], fields: tuple[str, ...]) -> None:
+        self._order, self._bounds = by_entry
+        self._fields = fields
+        self._sorted: list[str] | None = None
+        self._rsorted: list[tuple[str, str]] | None = None
+
+    def _words(self) -> dict[str, int]:
+        """Every word the document holds, and its number."""
+        vocab = vocabulary()
+        present = np.flatnonzero(np.diff(self._bounds) > 0)
+        keys = np.unique(np.concatenate([vocab.array(f)[present] for f in self._fields])).tolist()
+        return {vocab.keys[k]: k for k in keys}
+
+    @property
+    def lists(self) -> dict[str, list[int]]:
+        """Every word and the positions of its tokens (for inspection)."""
+        out = {}
+        for w in self._words():
+            got = self.get(w)
+            if got is not None:
+                out[w] = got.tolist()
+        return out
+
+    def get(self, key: str) -> np.ndarray | None:
+        """Sorted positions of the tokens holding ``key`` (None when there are none)."""
+        vocab = vocabulary()
+        k = vocab.key_id(key)
+        if k is None:
+            return None
+        entries = vocab.entries_with(self._fields[0], k)
+        if len(self._fields) > 1:
+            entries = list(dict.fromkeys(entries + [e for f in self._fields[1:] for e in vocab.entries_with(f, k)]))
+        bounds, order = self._bounds, self._order
+        n = len(bounds) - 1
+        parts = [order[bounds[e]:bounds[e + 1]] for e in entries if e < n and bounds[e + 1] > bounds[e]]
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return np.sort(np.concatenate(parts))
 
     def glob(self, key: str, kind: str) -> list[str]:
         """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
@@ -270,7 +330,8 @@ class DocIndex:
         self.word_no = np.cumsum(is_word) - 1
         self.word_positions = np.flatnonzero(is_word)
         self._sentence: np.ndarray | None = None
-        self._groups: dict[str, _Lookup] = {}
+        self._groups: dict[str, _Lookup | _EntryLookup] = {}
+        self._by_entry: tuple[np.ndarray, np.ndarray] | None = None
         self._elem_cache: dict[_Elem, np.ndarray] = {}
         self._hits_cache: dict[Term, list[tuple[np.ndarray, int]]] = {}
         self._norm_text: tuple[str, np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -325,16 +386,20 @@ class DocIndex:
         return len(self.starts)
 
     # -- lookups --------------------------------------------------------------------------
-    def _group(self, name: str) -> _Lookup:
+    def _group(self, name: str) -> _Lookup | _EntryLookup:
         g = self._groups.get(name)
         if g is None:
             if name not in ("word", "surface", "lemma", "base"):
                 raise KeyError(name)
-            if self._ids is not None:  # key numbers of the vocabulary, worked out once per entry
-                vocab, ids = vocabulary(), self._ids
+            if self._ids is not None:  # through the vocabulary: keys worked out once per entry
+                if self._by_entry is None:
+                    ids, top = self._ids, len(vocabulary())
+                    bounds = np.zeros(top + 1, dtype=np.int64)
+                    np.cumsum(np.bincount(ids, minlength=top), out=bounds[1:])
+                    self._by_entry = (_stable_argsort(ids, top), bounds)
                 fields = {"word": ("lemma_key", "base_key"), "surface": ("surface_key",), "lemma": ("lemma_key",),
                           "base": ("base_key",)}[name]
-                g = _Lookup([vocab.array(f)[ids] for f in fields])
+                g = _EntryLookup(self._by_entry, fields)
             elif name == "word":  # lemma or written base form
                 g = _Lookup([self.lemma] if self.language == "en" else [self.lemma, self.base], norm_key)
             elif name == "surface":  # case-folded; surface: filters the case afterwards

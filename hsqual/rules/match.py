@@ -253,6 +253,18 @@ class UnitSet:
         starts, ends = self._bounds_in_normalized()
         return self.index.normalized()[0][starts[k]:ends[k]], starts[k]
 
+    def _whole_matches(self, rx: Regex, wide) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end of every match of ``wide`` (:func:`_whole_text_pattern` of ``rx``) in
+        the whole normalised text, found once."""
+        key = ("whole", rx)
+        got = self._counts.get(key)
+        if got is None:
+            spans = [m.span() for m in wide.finditer(self.index.normalized()[0])]
+            got = (np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans)),
+                   np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans)))
+            self._counts[key] = got
+        return got
+
     def regex_counts(self, rx: Regex, *, stop_at: int | None = None) -> np.ndarray:
         key = (rx, stop_at)
         c = self._counts.get(key)
@@ -266,12 +278,11 @@ class UnitSet:
                 # one search over the whole text: a unit holding a match overlaps a match of the
                 # whole text (the leftmost-first scan cannot pass a unit's match without one), so
                 # only the units a whole-text match overlaps are searched one by one
-                spans = [m.span() for m in wide.finditer(ntext)]
-                if not spans:
+                m_starts, m_ends = self._whole_matches(rx, wide)
+                if not len(m_starts):
                     self._counts[key] = c = np.zeros(self.n, dtype=np.int64)
                     return c
-                m_starts = np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans))
-                m_ends = np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans))
+                spans = m_starts
                 u_starts, u_ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
                 first = np.searchsorted(m_ends, u_starts, "right")  # first match ending after the unit's start
                 ok = first < len(spans)
@@ -460,7 +471,7 @@ def _possible(node: Node, U: UnitSet) -> bool:
     if isinstance(node, Regex):
         if _ASSERTIONS.search(node.pattern):  # anchors and lookarounds may hold only in a unit
             return True
-        return node.compiled.search(U.index.normalized()[0]) is not None
+        return bool(len(U._whole_matches(node, node.compiled)[0]))
     if isinstance(node, CodeRef):
         m = U.code_masks.get(node.code)
         return m is not None and bool(m.any())
