@@ -110,13 +110,18 @@ class UnitSet:
     def group_ranges(self, group: tuple[Term, ...], k: int) -> list[tuple[int, int]]:
         """(first token, last token) of each occurrence of any term of a group in unit k, sorted
         and without repeats (the union of ``term_ranges`` over the group)."""
-        firsts, lasts = self._group_occurrences(group)
+        key = ("group lists", group)
+        got = self._counts.get(key)
+        if got is None:
+            f, la = self._group_occurrences(group)
+            got = self._counts[key] = (f.tolist(), la.tolist())
+        firsts, lasts = got
         i1 = int(self.i1[k])
         lo = bisect.bisect_left(firsts, int(self.i0[k]))
         hi = bisect.bisect_left(firsts, i1, lo)
         return [(a, b) for a, b in zip(firsts[lo:hi], lasts[lo:hi]) if b < i1]
 
-    def _group_occurrences(self, group: tuple[Term, ...]) -> tuple[list[int], list[int]]:
+    def _group_occurrences(self, group: tuple[Term, ...]) -> tuple[np.ndarray, np.ndarray]:
         """First and last token of every occurrence of any term of a group in the document,
         sorted by (first, last), without repeats."""
         key = ("group", group)
@@ -127,15 +132,17 @@ class UnitSet:
                 for first, length in self.index.hits(t):
                     firsts.append(first)
                     lasts.append(first + (length - 1))
-            if firsts:
+            if len(firsts) == 1:  # one way to match: sorted by first token, one length
+                got = (firsts[0], lasts[0])
+            elif firsts:
                 f, la = np.concatenate(firsts), np.concatenate(lasts)
                 order = np.lexsort((la, f))
                 f, la = f[order], la[order]
                 keep = np.ones(len(f), dtype=bool)
                 keep[1:] = (f[1:] != f[:-1]) | (la[1:] != la[:-1])
-                got = (f[keep].tolist(), la[keep].tolist())
+                got = (f[keep], la[keep])
             else:
-                got = ([], [])
+                got = (_EMPTY, _EMPTY)
             self._counts[key] = got
         return got
 
@@ -155,9 +162,7 @@ class UnitSet:
         key = ("in_units", group)
         got = self._counts.get(key)
         if got is None:
-            firsts, lasts = self._group_occurrences(group)
-            f = np.asarray(firsts, dtype=np.int64)
-            la = np.asarray(lasts, dtype=np.int64)
+            f, la = self._group_occurrences(group)
             u = np.searchsorted(self.i0, f, "right") - 1
             ok = u >= 0
             ok[ok] = la[ok] < self.i1[u[ok]]
@@ -204,12 +209,15 @@ class UnitSet:
         lo = np.searchsorted(b_first, a_last, "right")
         hi = np.searchsorted(wn[b_first], wn[a_last] + n, "right")
         hi = np.minimum(hi, np.searchsorted(region(b_first, b_unit), region(a_last, a_unit), "right"))
+        nb = len(b_first)
+
+        def covered(lo, hi):  # which of B lie in one of the runs [lo, hi)
+            cover = np.bincount(lo, minlength=nb + 1) - np.bincount(hi, minlength=nb + 1)
+            return np.cumsum(cover[:-1]) > 0
+
         ok = hi > lo
         a_used |= ok
-        b_cover = np.zeros(len(b_first) + 1, dtype=np.int64)
-        np.add.at(b_cover, lo[ok], 1)
-        np.add.at(b_cover, hi[ok], -1)
-        used_b = np.cumsum(b_cover[:-1]) > 0
+        used_b = covered(lo[ok], hi[ok])
         if node.kind == "NEAR":  # b before a: b_last in [..., a_first), within n words, in a's unit (and sentence)
             order = np.argsort(b_last, kind="stable")
             bl = b_last[order]
@@ -218,10 +226,7 @@ class UnitSet:
             lo = np.maximum(lo, np.searchsorted(region(bl, b_unit[order]), region(a_first, a_unit), "left"))
             ok = hi > lo
             a_used |= ok
-            cover = np.zeros(len(b_first) + 1, dtype=np.int64)
-            np.add.at(cover, lo[ok], 1)
-            np.add.at(cover, hi[ok], -1)
-            used_b[order[np.cumsum(cover[:-1]) > 0]] = True
+            used_b[order[covered(lo[ok], hi[ok])]] = True
         if not a_used.any():
             return {}
         units_with_pair = set(a_unit[a_used].tolist())
