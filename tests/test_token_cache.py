@@ -124,3 +124,16 @@ def test_an_index_built_from_cached_ids_equals_one_built_from_strings(cache):
             for key, positions in DocIndex(text, "ja", plain[k])._group(name).lists.items():
                 want.setdefault(key, []).extend(q + offset for q in positions)
         assert joined._group(name).lists == want
+
+
+def test_an_entry_is_written_again_after_the_cache_folder_was_removed(cache):
+    import shutil
+
+    want = _columns(ix.token_arrays(TEXT, "ja"))
+    assert len(list(cache.rglob("*.tok"))) == 1
+    shutil.rmtree(cache)
+    ix._MEMORY.clear()
+    assert _columns(ix.token_arrays(TEXT, "ja")) == want
+    entries = list(cache.rglob("*.tok"))
+    assert len(entries) == 1 and not list(cache.rglob("*.tmp"))
+    assert ix._read_entry(entries[0])["codes"].shape == (len(want[0]),)

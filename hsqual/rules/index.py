@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -546,10 +547,10 @@ class JoinedIndex(DocIndex):
                 nt, s, e, m = normalize_with_map(text)
                 last = k == len(self.texts) - 1
                 ntexts.append(nt)
-                n2o_s.append(s + base)
-                n2o_e.append(e + base)
+                n2o_s.append(s.astype(np.int64) + base)
+                n2o_e.append(e.astype(np.int64) + base)
                 # the text's own offsets, then the joining line break (or the end of everything)
-                o2n.append(m + nbase)
+                o2n.append(m.astype(np.int64) + nbase)
                 if not last:
                     sep = base + len(text)
                     n2o_s.append(np.array([sep], dtype=np.int64))
@@ -575,7 +576,8 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
 
     t1 = normalize_for_matching(text)  # one character for one: offsets unchanged
     n = len(text)
-    ident = np.arange(n + 1, dtype=np.int64)
+    itype = np.int32 if n < 2**30 else np.int64  # half the memory for the maps of a text below 1G characters
+    ident = np.arange(n + 1, dtype=itype)
     if unicodedata.is_normalized("NFKC", t1):
         return t1, ident[:-1], ident[1:], ident
     # what is left expands (… → ...) or combines with the character before (か + ゙ → が)
@@ -598,7 +600,7 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
     pieces: list[str] = []
     n2o_start: list[np.ndarray] = []
     n2o_end: list[np.ndarray] = []
-    o2n = np.empty(n + 1, dtype=np.int64)
+    o2n = np.empty(n + 1, dtype=itype)
     pos = cur = 0
     for m in re.finditer("|".join(alts), t1, flags=re.S):
         a, b = m.span()
@@ -614,8 +616,8 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
         if len(composed) < b - a:
             chunk = composed
         pieces.append(chunk)
-        n2o_start.append(np.full(len(chunk), a, dtype=np.int64))
-        n2o_end.append(np.full(len(chunk), b, dtype=np.int64))
+        n2o_start.append(np.full(len(chunk), a, dtype=itype))
+        n2o_end.append(np.full(len(chunk), b, dtype=itype))
         o2n[a:b] = cur
         cur += len(chunk)
         pos = b
@@ -802,11 +804,24 @@ def _entry_bytes(packed: dict[str, Any]) -> bytes:
     return b"".join(parts)
 
 
+_FOLDERS_MADE: set[Path] = set()
+
+
 def _write_entry(path: Path, packed: dict[str, Any]) -> None:
     """Write an entry atomically: a temporary file in the same folder, then renamed."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        if path.parent not in _FOLDERS_MADE:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _FOLDERS_MADE.add(path.parent)
+        tmp = str(path) + f".{os.getpid()}.{threading.get_ident()}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(tmp, flags, 0o600)
+        except FileExistsError:  # left by a process that died: a fresh name
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        except FileNotFoundError:  # the folder went away since: made again
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, flags, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(_entry_bytes(packed))
