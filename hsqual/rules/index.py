@@ -268,7 +268,7 @@ class _EntryLookup:
             return None
         if len(parts) == 1:
             return parts[0]
-        return np.sort(np.concatenate(parts))
+        return np.sort(np.concatenate(parts), kind="stable")  # sorted runs: merged
 
     def glob(self, key: str, kind: str) -> list[str]:
         """The words starting (``prefix``) or ending (``suffix``) with ``key``."""

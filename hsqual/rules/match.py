@@ -88,19 +88,44 @@ class UnitSet:
     def term_counts(self, term: Term) -> np.ndarray:
         c = self._counts.get(term)
         if c is None:
-            bounds = self._term_bounds(term)
-            if not bounds:
+            hits = self.index.hits(term)
+            if not hits:
                 c = self._zeros
+            elif self._disjoint():  # each occurrence lies in at most one unit: found per occurrence
+                c = np.zeros(self.n, dtype=np.int64)
+                for _, units, _ in self._term_units(term):
+                    c += np.bincount(units, minlength=self.n)
             else:
                 c = np.zeros(self.n, dtype=np.int64)
-                for _, _, lo, hi in bounds:
+                for _, _, lo, hi in self._term_bounds(term):
                     c += hi - lo
             self._counts[term] = c
         return c
 
+    def _term_units(self, term: Term) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """Units disjoint: for each way a term matches, the first tokens of its occurrences
+        lying in a unit, the unit of each (both ascending), and its length."""
+        key = ("units", term)
+        got = self._counts.get(key)
+        if got is None:
+            got = []
+            for first, length in self.index.hits(term):
+                u = np.searchsorted(self.i0, first, "right") - 1
+                ok = u >= 0
+                ok[ok] = first[ok] + (length - 1) < self.i1[u[ok]]
+                got.append((first[ok], u[ok], length))
+            self._counts[key] = got
+        return got
+
     def term_ranges(self, term: Term, k: int) -> list[tuple[int, int]]:
         """(first token, last token) of each occurrence of a term in unit k."""
         out = []
+        if self._disjoint():
+            for first, units, length in self._term_units(term):
+                a, b = np.searchsorted(units, (k, k + 1))
+                if b > a:
+                    out.extend((p, p + length - 1) for p in first[a:b].tolist())
+            return out
         for first, length, lo, hi in self._term_bounds(term):
             a, b = lo[k], hi[k]
             if b > a:
