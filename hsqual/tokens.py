@@ -310,7 +310,7 @@ def normalize_for_matching(text: str) -> str:
     table = _NORM_TABLE
     changed = []
     distinct: Iterable[str]
-    if len(text) > 4096:  # the distinct characters of a long text: counted as code points
+    if len(text) > 200_000:  # the distinct characters of a long text: counted as code points
         cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         distinct = map(chr, np.flatnonzero(np.bincount(cps[cps >= 128])).tolist())
     else:
@@ -551,13 +551,13 @@ def _with_written_forms(ids: np.ndarray, text: str, starts: list[int], ends: lis
     """``ids`` with each token (of ``which``, else every token) whose written form in ``text``
     is not its entry's replaced by the entry of that written form (a sixth field)."""
     vocab = vocabulary()
-    surfaces, lines = vocab.surfaces, vocab.lines
+    surfaces = vocab.surfaces
     out = ids.copy()
     for i in (range(len(ids)) if which is None else which):
         k = int(ids[i])
         written = text[starts[i]:ends[i]]
         if written != surfaces[k]:
-            out[i] = vocab.id_of("\t".join(lines[k].split("\t")[:5] + [written]))
+            out[i] = vocab.written_as(k, written)
     return out
 
 

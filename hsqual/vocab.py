@@ -110,6 +110,7 @@ class Vocabulary:
         self._key_index: dict[str, int] = {}
         self._numbers: dict[str, list] = {name: [] for name in _NUMBERS}
         self._arrays: dict[str, np.ndarray] = {}
+        self._written: dict[tuple[int, str], int] = {}
         self._by_key: dict[str, dict[int, list[int]]] = {"surface_key": {}, "lemma_key": {}, "base_key": {}}
         self._lock = threading.RLock()
 
@@ -159,6 +160,23 @@ class Vocabulary:
         ([0, 1], [1])
         """
         return self._by_key[field].get(key, [])
+
+    def written_as(self, entry: int, written: str) -> int:
+        """The id of ``entry`` with the written form ``written`` (its line with a sixth field).
+
+        Example
+        -------
+        >>> v = Vocabulary()
+        >>> g7 = v.id_of("G7\\tG7\\tG7\\t固有名詞\\t名詞")
+        >>> wide = v.written_as(g7, "Ｇ７")
+        >>> v.surfaces[wide], v.lemmas[wide], v.written_as(g7, "Ｇ７") == wide
+        ('Ｇ７', 'G7', True)
+        """
+        key = (entry, written)
+        got = self._written.get(key)
+        if got is None:
+            got = self._written[key] = self.id_of("\t".join(self.lines[entry].split("\t")[:5] + [written]))
+        return got
 
     def key_id(self, key: str) -> int | None:
         """The number of a normalised key, or None when no entry has it."""

@@ -582,7 +582,7 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
         return t1, ident[:-1], ident[1:], ident
     # what is left expands (… → ...) or combines with the character before (か + ゙ → が)
     combining, expanding = [], []
-    if len(t1) > 4096:  # the distinct characters of a long text: counted as code points
+    if len(t1) > 200_000:  # the distinct characters of a long text: counted as code points
         cps = np.frombuffer(t1.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         distinct: Any = map(chr, np.flatnonzero(np.bincount(cps[cps >= 128])).tolist())
     else:
