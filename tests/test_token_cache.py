@@ -17,8 +17,10 @@ TEXT = "人間の安全保障は、恐怖と欠乏からの自由を求める。
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("HSQUAL_CACHE_DIR", str(tmp_path / "cache"))
     ix._MEMORY.clear()
+    ix._ARRAYS.clear()
     yield tmp_path / "cache"
     ix._MEMORY.clear()
+    ix._ARRAYS.clear()
 
 
 def _no_tokenizer(monkeypatch):
@@ -137,3 +139,40 @@ def test_an_entry_is_written_again_after_the_cache_folder_was_removed(cache):
     entries = list(cache.rglob("*.tok"))
     assert len(entries) == 1 and not list(cache.rglob("*.tmp"))
     assert ix._read_entry(entries[0])["codes"].shape == (len(want[0]),)
+
+
+def test_the_sentences_of_a_document_are_split_once_then_read_back(cache, monkeypatch):
+    """apply_codebook's units (sentences of each segment) are kept like tokens: a later run
+    reads them instead of splitting again; an entry that does not fit its segments is split
+    again; the splitting code is part of the key."""
+    import hsqual.apply as A
+    import hsqual.segment
+
+    corpus = load_corpus(bundled_path("transcripts") / "ja")
+    doc = corpus.documents[0]
+    segs = corpus.segments_of(doc.doc_id)
+    first = A.units_of(corpus, doc, "sentence", "ja", segs)
+    want = [(a, b) for s in segs for a, b in hsqual.segment.units_of_segment(s, "sentence", language="ja")]
+    assert list(zip(first.starts, first.ends)) == want and len(want) > 20
+    entries = list(cache.rglob("*.arr"))
+    assert len(entries) == 1
+    ix._ARRAYS.clear()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("split again")
+
+    with monkeypatch.context() as m:
+        m.setattr(A, "units_of_segment", refuse)
+        again = A.units_of(corpus, doc, "sentence", "ja", segs)
+    assert again == first
+    # an entry whose units lie outside their segments is not used
+    packed = ix._read_entry(entries[0])
+    ix._write_entry(entries[0], dict(packed, ends=packed["ends"] + 10_000))
+    ix._ARRAYS.clear()
+    assert A.units_of(corpus, doc, "sentence", "ja", segs) == first
+    assert ix._read_entry(entries[0])["ends"].tolist() == packed["ends"].tolist()  # written again
+    # another splitter: another key
+    ix._ARRAYS.clear()
+    monkeypatch.setattr(A, "_SPLITTER", "another splitter")
+    A.units_of(corpus, doc, "sentence", "ja", segs)
+    assert len(list(cache.rglob("*.arr"))) == 2

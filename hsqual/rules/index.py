@@ -32,7 +32,8 @@ from ..tokens import SPACING_MARKS, TokenArrays, TokenIds
 from ..vocab import PUNCT_POS, norm_key, vocabulary
 from .syntax import LANGUAGES, Term
 
-__all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key"]
+__all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key",
+           "cached_arrays"]
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -881,3 +882,45 @@ def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
         if packed is not None:
             _write_entry(path, packed)
     return tokens
+
+
+#: Other arrays worked out from a text (e.g. the units of a document), kept as tokens are:
+#: key -> arrays, least recently used first; bounded in count.
+_ARRAYS: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
+_ARRAYS_LIMIT = 100_000
+
+
+def cached_arrays(key: str, compute, *, check=None) -> dict[str, np.ndarray]:
+    """Arrays worked out once and kept in memory and on disk like tokens (:func:`token_arrays`).
+
+    ``key`` names them (a hex digest of everything they depend on); ``compute()`` gives them
+    (a dict of 1-D int32/int64/uint8 arrays) when they are not kept; ``check(arrays)`` says
+    whether kept arrays are sound (an entry that is not is computed and written again).
+
+    Example
+    -------
+    >>> import hashlib, numpy as np
+    >>> key = hashlib.sha256(b"example: squares of 0..4").hexdigest()
+    >>> cached_arrays(key, lambda: {"squares": np.arange(5, dtype=np.int64) ** 2})["squares"].tolist()
+    [0, 1, 4, 9, 16]
+    >>> cached_arrays(key, lambda: {})["squares"].tolist()  # kept: not computed again
+    [0, 1, 4, 9, 16]
+    """
+    got = _ARRAYS.get(key)
+    if got is not None:
+        _ARRAYS.move_to_end(key)
+        return got
+    folder = cache_dir()
+    path = folder / key[:2] / (key + ".arr") if folder is not None else None
+    if path is not None:
+        got = _read_entry(path)
+        if got is not None and (check is None or check(got)):
+            _ARRAYS[key] = got
+            return got
+    got = compute()
+    _ARRAYS[key] = got
+    while len(_ARRAYS) > _ARRAYS_LIMIT:
+        _ARRAYS.popitem(last=False)
+    if path is not None:
+        _write_entry(path, got)
+    return got
