@@ -121,10 +121,14 @@ class UnitSet:
         """(first token, last token) of each occurrence of a term in unit k."""
         out = []
         if self._disjoint():
-            for first, units, length in self._term_units(term):
-                a, b = np.searchsorted(units, (k, k + 1))
-                if b > a:
-                    out.extend((p, p + length - 1) for p in first[a:b].tolist())
+            key = ("unit lists", term)
+            lists = self._counts.get(key)
+            if lists is None:
+                lists = self._counts[key] = [(f.tolist(), u.tolist(), n) for f, u, n in self._term_units(term)]
+            for first, units, length in lists:
+                a = bisect.bisect_left(units, k)
+                b = bisect.bisect_left(units, k + 1, a)
+                out.extend((p, p + length - 1) for p in first[a:b])
             return out
         for first, length, lo, hi in self._term_bounds(term):
             a, b = lo[k], hi[k]
