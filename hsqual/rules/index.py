@@ -122,10 +122,17 @@ def _compile_term(term: Term, language: str) -> tuple[tuple[_Elem, ...], ...]:
         if len(pieces) == 1:
             alts = _elems_of_piece(pieces[0], term.field, language, None)
         else:
-            seq: list[_Elem] = []
-            for piece in pieces:  # each piece by its token sequence (or itself when one token)
-                seq.extend(_elems_of_piece(piece, term.field, language, None)[-1])
-            alts = [tuple(seq)]
+            # each piece by its token sequence (or itself when one token); a glob piece the
+            # tokenizer splits ("当ては*": 当て + は*) may also be one token of the text
+            # (当てはまる): the phrase's ways to match are every combination of its pieces' ways
+            import itertools
+
+            ways = []
+            for piece in pieces:
+                piece_alts = _elems_of_piece(piece, term.field, language, None)
+                ways.append(piece_alts[::-1] if piece.startswith("*") or piece.endswith("*") else piece_alts[-1:])
+            combos = itertools.islice(itertools.product(*ways), 64)
+            alts = [tuple(e for part in combo for e in part) for combo in combos]
     else:
         piece = ("*" if term.suffix else "") + term.text + ("*" if term.prefix else "")
         alts = _elems_of_piece(piece, term.field, language, term.pos)
