@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -110,6 +111,7 @@ class Vocabulary:
         self._key_index: dict[str, int] = {}
         self._numbers: dict[str, list] = {name: [] for name in _NUMBERS}
         self._arrays: dict[str, np.ndarray] = {}
+        self._filled: dict[str, int] = {}
         self._written: dict[tuple[int, str], int] = {}
         self._by_key: dict[str, dict[int, list[int]]] = {"surface_key": {}, "lemma_key": {}, "base_key": {}}
         self._lock = threading.RLock()
@@ -226,13 +228,32 @@ class Vocabulary:
         ``base_key`` (numbers of :attr:`keys`), ``is_word``, ``is_space``, ``length``, or an
         object array of the strings ``surfaces``, ``lemmas``, ``bases``, ``pos1``, ``pos2``, ``pos``.
 
-        The arrays grow with the vocabulary (only the new entries are converted).
+        A read-only view; the arrays grow with the vocabulary (only the new entries are
+        converted, into room that doubles when it runs out).
         """
         with self._lock:
             n = len(self.lines)
             got = self._arrays.get(name)
-            if got is not None and len(got) == n:
-                return got
+            if got is not None and self._filled[name] == n:
+                return got[:n]
+            have = 0 if got is None else self._filled[name]
+            if name in _NUMBERS:
+                dtype: Any = _NUMBERS[name]
+                values: list = self._numbers[name]
+            elif name in _STRINGS:
+                dtype, values = object, getattr(self, name)
+            else:
+                raise KeyError(name)
+            if got is None or len(got) < n:
+                room = np.empty(max(n, 2 * (0 if got is None else len(got)), 1024), dtype=dtype)
+                if got is not None:
+                    room[:have] = got[:have]
+                got = self._arrays[name] = room
+            got.flags.writeable = True
+            got[have:n] = values[have:n]
+            got.flags.writeable = False  # the views handed out are read-only
+            self._filled[name] = n
+            return got[:n]
             have = 0 if got is None else len(got)
             if name in _NUMBERS:
                 new: np.ndarray = np.asarray(self._numbers[name][have:n], dtype=_NUMBERS[name])
