@@ -1,6 +1,5 @@
 """The token cache: a text is analysed once; later runs read its tokens from memory or disk."""
 
-import numpy as np
 import pytest
 
 import hsqual.tokens
