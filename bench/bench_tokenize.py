@@ -5,7 +5,8 @@ The bundled Japanese transcripts are repeated to about 1 MB of text and tokenise
 * ``raw parse``: fugashi's ``Tagger().parse(line)`` (UniDic's default string output), line by
   line — MeCab's own speed, the ceiling;
 * ``raw parse, hsqual format``: the same with the node format hsqual's tagger uses;
-* ``tokenize_arrays``: hsqual's fast path (parallel lists with offsets, lemmas, sentence ids);
+* ``tokenize_ids``: the rule engine's path (one vocabulary id per token, offsets as arrays);
+* ``tokenize_arrays``: hsqual's lists (parallel lists with offsets, lemmas, sentence ids);
 * ``tokenize_arrays(sentences=False)``: the same without sentence ids;
 * ``tokenize``: the fast path plus one ``Token`` per token;
 * ``per-node``: one fugashi node per token, reading ``feature.lemma`` etc. (the naive path).
@@ -25,7 +26,7 @@ import timeit
 import fugashi
 
 from hsqual.resources import bundled_path
-from hsqual.tokens import _get_tagger, _ja_nodes, _pieces, tokenize, tokenize_arrays
+from hsqual.tokens import _get_tagger, _ja_nodes, _pieces, tokenize, tokenize_arrays, tokenize_ids
 from hsqual.transcripts import load_corpus
 
 
@@ -44,6 +45,7 @@ def main(target: int = 1_000_000) -> None:
     runs = {
         "raw parse": lambda: [raw.parse(line) for line in lines],
         "raw parse, hsqual format": lambda: [ours.parse(line) for line in lines],
+        "tokenize_ids (rule engine)": lambda: tokenize_ids(text),
         "tokenize_arrays": lambda: tokenize_arrays(text, language="ja"),
         "tokenize_arrays(sentences=False)": lambda: tokenize_arrays(text, language="ja", sentences=False),
         "tokenize (Token objects)": lambda: tokenize(text, language="ja"),

@@ -57,6 +57,8 @@ Example
 from __future__ import annotations
 
 import bisect
+import hashlib
+import os
 import re
 import unicodedata
 import warnings
@@ -74,7 +76,7 @@ from .errors import ArgumentError
 from .parallel import ENGINES, check_speakers, code_batches
 from .params import excludes, only_with, validate_params
 from .segment import units_of_segment
-from .rules.index import DocIndex, JoinedIndex
+from .rules.index import DocIndex, JoinedIndex, cached_arrays
 from .rules.match import UnitSet, evaluate, merge_spans, possible_mask
 from .rules.rule import Rule, dependency_order, parse_codebook_rules
 from .rules.syntax import LANGUAGES, Meta, caret_error
@@ -238,6 +240,11 @@ def units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: list
     if unit == "document":
         first = segs[0].segment_id if segs else 1
         return _Units([0], [len(doc.text)], [first], [doc.meta.get("speaker")], [1])
+    if unit != "segment" and segs:  # sentences and paragraphs: split once, then kept
+        got = _split_units(segs, unit, language)
+        seg = got["segment"].tolist()
+        return _Units(got["starts"].tolist(), got["ends"].tolist(), [segs[i].segment_id for i in seg],
+                      [segs[i].speaker for i in seg], got["ordinal"].tolist())
     for s in segs:
         for n, (a, b) in enumerate(units_of_segment(s, unit, language=language), start=1):
             starts.append(a)
@@ -246,6 +253,63 @@ def units_of(corpus: Corpus, doc: Document, unit: str, language: str, segs: list
             speakers.append(s.speaker)
             ordinals.append(n)
     return _Units(starts, ends, seg_ids, speakers, ordinals)
+
+
+_SPLITTER: str | None = None
+
+
+def _splitter_version() -> str:
+    """What the units of a segment depend on besides its text: the splitting code
+    (:mod:`hsqual.segment`'s source) and the Unicode and Python versions."""
+    global _SPLITTER
+    if _SPLITTER is None:
+        import sys
+
+        from . import segment
+
+        try:
+            with open(segment.__file__, "rb") as f:
+                source = hashlib.sha256(f.read()).hexdigest()
+        except (OSError, TypeError):  # no source to read: nothing kept across runs
+            source = f"unread-{os.getpid()}-{id(segment)}"
+        _SPLITTER = f"{source} {unicodedata.unidata_version} {sys.version_info[0]}.{sys.version_info[1]}"
+    return _SPLITTER
+
+
+def _split_units(segs: list, unit: str, language: str) -> dict[str, np.ndarray]:
+    """The sentences (or paragraphs) of a document's segments: start, end, the segment's
+    number in ``segs`` and the unit's number within its segment; kept in the token cache
+    (:func:`hsqual.rules.index.cached_arrays`), keyed by the segments and the splitting code."""
+    h = hashlib.sha256(f"hsqual-units-1\0{unit}\0{language}\0{_splitter_version()}\0".encode())
+    for s in segs:
+        h.update(f"{s.start}\0{len(s.text)}\0".encode())
+        h.update(s.text.encode("utf-8", "surrogatepass"))
+
+    def compute():
+        starts, ends, seg, ordinal = [], [], [], []
+        for i, s in enumerate(segs):
+            for n, (a, b) in enumerate(units_of_segment(s, unit, language=language), start=1):
+                starts.append(a)
+                ends.append(b)
+                seg.append(i)
+                ordinal.append(n)
+        return {"starts": np.asarray(starts, dtype=np.int64), "ends": np.asarray(ends, dtype=np.int64),
+                "segment": np.asarray(seg, dtype=np.int32), "ordinal": np.asarray(ordinal, dtype=np.int32)}
+
+    def check(got):
+        if set(got) != {"starts", "ends", "segment", "ordinal"}:
+            return False
+        n = len(got["starts"])
+        if any(len(got[k]) != n for k in got):
+            return False
+        seg = got["segment"]
+        if n and (int(seg.min()) < 0 or int(seg.max()) >= len(segs) or int(got["ordinal"].min()) < 1):
+            return False
+        lo = np.fromiter((s.start for s in segs), dtype=np.int64, count=len(segs))[seg]
+        hi = lo + np.fromiter((len(s.text) for s in segs), dtype=np.int64, count=len(segs))[seg]
+        return bool(((lo <= got["starts"]) & (got["starts"] <= got["ends"]) & (got["ends"] <= hi)).all())
+
+    return cached_arrays(h.hexdigest(), compute, check=check)
 
 
 def segment_at(corpus: Corpus, doc_id: str, offset: int, default: int, segs: list | None = None) -> int:

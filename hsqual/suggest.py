@@ -11,8 +11,9 @@ codings table with coder ``"suggest"``: they are never mixed into the human codi
 recall and F1 under stratified K-fold cross-validation.
 
 Features are TF-IDF weights of content words: UniDic lemmas of nouns, verbs, adjectives and
-adverbs for Japanese (through :func:`hsqual.tokens.tokenize`), lower-cased words without
-English stop words for English. One logistic regression (``class_weight="balanced"``) is fitted
+adverbs for Japanese (a unit's are read from its document's tokens, analysed once and kept in
+the token cache that :func:`hsqual.apply_codebook` uses: the tokens lying wholly in the unit),
+lower-cased words without English stop words for English. One logistic regression (``class_weight="balanced"``) is fitted
 per code (one-vs-rest).
 
 Example
@@ -51,6 +52,8 @@ from .codings import CODINGS_COLUMNS, codings_frame, is_machine_coder
 from .corpus import Corpus
 from .errors import ArgumentError, CodingsError
 from .params import validate_params
+from .tokens import TokenIds
+from .vocab import vocabulary
 
 __all__ = [
     "SUGGEST_CODER",
@@ -125,10 +128,9 @@ def content_words(text: str, *, language: str = "en") -> list[str]:
     return list(_content_words_cached(text, language))
 
 
-def _analyzer(unit: tuple[str, str]) -> list[str]:
-    """TfidfVectorizer analyzer: a unit is a ``(language, text)`` pair."""
-    language, text = unit
-    return list(_content_words_cached(text, "ja" if language == "ja" else "en"))
+def _analyzer(unit: tuple[str, tuple[str, ...]]) -> list[str]:
+    """TfidfVectorizer analyzer: a unit is a ``(language, content words)`` pair."""
+    return list(unit[1])
 
 
 # -- units ---------------------------------------------------------------------------------
@@ -161,7 +163,56 @@ def _units(corpus: Corpus, unit: str) -> pd.DataFrame:
             rows.append({"key": (s.doc_id, s.segment_id), "doc_id": s.doc_id, "segment_id": s.segment_id,
                          "start": s.start, "end": s.end, "text": s.text,
                          "language": corpus.doc(s.doc_id).language})
-    return pd.DataFrame(rows, columns=["key", "doc_id", "segment_id", "start", "end", "text", "language"])
+    out = pd.DataFrame(rows, columns=["key", "doc_id", "segment_id", "start", "end", "text", "language"])
+    out["words"] = _unit_words(out, corpus)
+    return out
+
+
+def _unit_words(units: pd.DataFrame, corpus: Corpus) -> list[tuple[str, ...]]:
+    """The content words of each unit. A Japanese unit's are read from its document's tokens
+    (analysed once and cached, as the rules see them: the tokens lying wholly in the unit),
+    each vocabulary entry judged once; an English unit's from its text."""
+    from .rules.index import token_arrays
+
+    out: list[tuple[str, ...]] = [()] * len(units)
+    ja: dict[str, list[int]] = {}
+    for i, (doc_id, text, language) in enumerate(zip(units["doc_id"], units["text"], units["language"])):
+        if language == "ja":
+            ja.setdefault(doc_id, []).append(i)
+        else:
+            out[i] = _content_words_cached(text, "en")
+    if not ja:
+        return out
+    starts, ends = units["start"].to_numpy(), units["end"].to_numpy()
+    for doc_id, rows in ja.items():
+        tokens = token_arrays(corpus.doc(doc_id).text, "ja")
+        if not isinstance(tokens, TokenIds):  # pragma: no cover - Japanese tokens are ids
+            raise TypeError(f"Japanese tokens as {type(tokens).__name__}")
+        idx = np.asarray(rows)
+        i0 = np.searchsorted(tokens.starts, starts[idx], "left")
+        i1 = np.searchsorted(tokens.ends, ends[idx], "right")
+        ids = tokens.ids.tolist()
+        for i, a, b in zip(rows, i0.tolist(), i1.tolist()):
+            out[i] = tuple(w for w in map(_ja_content_word, ids[a:b]) if w)
+    return out
+
+
+_JA_WORDS: dict[int, str] = {}
+
+
+def _ja_content_word(entry: int) -> str:
+    """The content word of a vocabulary entry ("" when it is none), worked out once per entry."""
+    got = _JA_WORDS.get(entry)
+    if got is None:
+        v = vocabulary()
+        pos, pos2 = v.pos1[entry], v.pos2[entry]
+        got = ""
+        if pos in _JA_POS and (pos, pos2) not in _JA_SKIP_POS2:
+            lemma = _LOANWORD_TAIL.sub("", v.lemmas[entry] or v.surfaces[entry])
+            if lemma and lemma not in _JA_STOP:
+                got = lemma
+        _JA_WORDS[entry] = got
+    return got
 
 
 def _labels(codings: pd.DataFrame, corpus: Corpus, units: pd.DataFrame, unit: str, where: str) -> dict[tuple, set]:
@@ -379,8 +430,8 @@ def suggest_codes(
     if not isinstance(top_k, int) or top_k < 1:
         raise ArgumentError(f"{where}: top_k must be a whole number of at least 1, not {top_k!r}")
     units, labels, coded, codes = _training_units(codings, corpus, unit, codes, judged, where)
-    X_all = list(zip(units["language"], units["text"]))
-    X_train = list(zip(coded["language"], coded["text"]))
+    X_all = list(zip(units["language"], units["words"]))
+    X_train = list(zip(coded["language"], coded["words"]))
     skipped: dict[str, str] = {}
     learnt: list[str] = []
     candidates = []  # (unit index, code, score, memo)
@@ -630,7 +681,7 @@ def evaluate_suggestions(
         raise ArgumentError(f"{where}: cv must be a whole number of folds, at least 2, not {cv!r}")
     _, labels, coded, codes = _training_units(codings, corpus, unit, codes, judged, where)
     X = np.empty(len(coded), dtype=object)
-    X[:] = list(zip(coded["language"], coded["text"]))
+    X[:] = list(zip(coded["language"], coded["words"]))
     rows = []
     for code in codes:
         y = np.array([code in labels.get(k, ()) for k in coded["key"]], dtype=bool)

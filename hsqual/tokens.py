@@ -52,9 +52,10 @@ import numpy as np
 from .errors import ArgumentError
 from .params import validate_params
 from .segment import split_sentences
+from .vocab import strip_tail, vocabulary
 
-__all__ = ["Token", "TokenArrays", "tokenize", "tokenize_arrays", "tokenize_many", "normalize_for_matching",
-           "compose_marks", "SPACING_MARKS"]
+__all__ = ["Token", "TokenArrays", "TokenIds", "tokenize", "tokenize_arrays", "tokenize_ids", "tokenize_many",
+           "normalize_for_matching", "compose_marks", "SPACING_MARKS"]
 
 _LANGUAGES = ("en", "ja")
 
@@ -102,9 +103,6 @@ class TokenArrays:
     starts: list[int]
     ends: list[int]
     sentences: list[int]
-    #: Optional: for some string columns, (codes, distinct values) such that the column is
-    #: ``[values[c] for c in codes]`` (set by the token cache; lets an index skip hashing tokens).
-    coded: dict | None = None
 
     def __len__(self) -> int:
         return len(self.surfaces)
@@ -117,6 +115,65 @@ class TokenArrays:
         """Every token as a :class:`Token`."""
         return [Token(*row) for row in zip(self.surfaces, self.lemmas, self.bases, self.pos, self.pos2,
                                            self.starts, self.ends, self.sentences)]
+
+
+class TokenIds:
+    """The tokens of a Japanese text as ids of the process's :class:`~hsqual.vocab.Vocabulary`.
+
+    ``ids``, ``starts`` and ``ends`` are numpy arrays (one entry per token); the string columns
+    of :class:`TokenArrays` (``surfaces``, ``lemmas``, ``bases``, ``pos``, ``pos2``) are
+    looked up in the vocabulary when asked for.
+
+    Example
+    -------
+    >>> t = tokenize_ids("人間の安全保障")
+    >>> len(t), t.starts.tolist(), t.lemmas
+    (4, [0, 2, 3, 5], ['人間', 'の', '安全', '保障'])
+    >>> t.arrays().surfaces == tokenize_arrays("人間の安全保障", language="ja").surfaces
+    True
+    """
+
+    __slots__ = ("ids", "starts", "ends")
+
+    def __init__(self, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.ids = ids
+        self.starts = starts
+        self.ends = ends
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _column(self, name: str) -> list[str]:
+        if not len(self.ids):
+            return []
+        return vocabulary().array(name)[self.ids].tolist()
+
+    @property
+    def surfaces(self) -> list[str]:
+        return self._column("surfaces")
+
+    @property
+    def lemmas(self) -> list[str]:
+        return self._column("lemmas")
+
+    @property
+    def bases(self) -> list[str]:
+        return self._column("bases")
+
+    @property
+    def pos(self) -> list[str]:
+        """The first part-of-speech level of each token (as :attr:`TokenArrays.pos`)."""
+        return self._column("pos1")
+
+    @property
+    def pos2(self) -> list[str]:
+        return self._column("pos2")
+
+    def arrays(self, sentences: list[int] | None = None) -> TokenArrays:
+        """The same tokens as :class:`TokenArrays` (sentence numbers all 0 unless given)."""
+        n = len(self.ids)
+        return TokenArrays(self.surfaces, self.lemmas, self.bases, self.pos, self.pos2, self.starts.tolist(),
+                           self.ends.tolist(), sentences if sentences is not None else [0] * n)
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,8 +222,7 @@ def tokenize_arrays(text: str, *, language: str, sentences: bool = True) -> Toke
     """
     _check(text, language, "tokenize_arrays")
     if language == "ja":
-        with _LOCK:
-            arrays = _composed(_ja_arrays, text)
+        arrays = tokenize_ids(text).arrays()
     else:
         arrays = _composed(_en_arrays, text)
     return _with_sentences(text, arrays, language, sentences)
@@ -195,11 +251,45 @@ def tokenize_many(texts: Iterable[str], *, language: str, arrays: bool = False) 
     _check("", language, "tokenize_many")
     if language == "ja":
         with _LOCK:
-            raw = [_composed(_ja_arrays, t) for t in texts]
+            raw = [tokenize_ids(t).arrays() for t in texts]
     else:
         raw = [_composed(_en_arrays, t) for t in texts]
     out = [_with_sentences(t, a, language, True) for t, a in zip(texts, raw)]
     return out if arrays else [a.tokens() for a in out]
+
+
+def tokenize_ids(text: str) -> TokenIds:
+    """The tokens of a Japanese text as ids of the process's vocabulary, with offsets.
+
+    The fast path of the rule engine: MeCab's output for the text becomes one id per token
+    (:class:`~hsqual.vocab.Vocabulary`), with no Python object made per token.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    TokenIds
+
+    Example
+    -------
+    >>> t = tokenize_ids("ＧＨＡの活動")
+    >>> t.surfaces, t.lemmas, t.ends.tolist()
+    (['ＧＨＡ', 'の', '活動'], ['GHA', 'の', '活動'], [3, 4, 6])
+    """
+    _check(text, "ja", "tokenize_ids")
+    with _LOCK:
+        norm = normalize_for_matching(text)
+        composed, cstarts, cends = compose_marks(norm)
+        if cstarts is None or cends is None:
+            return _ja_ids(text, norm)
+        t = _ja_ids(composed)
+    if not len(t):
+        return t
+    starts = cstarts[t.starts]
+    ends = cends[t.ends - 1]
+    return TokenIds(_with_written_forms(t.ids, text, starts.tolist(), ends.tolist()), starts, ends)
 
 
 def normalize_for_matching(text: str) -> str:
@@ -219,7 +309,13 @@ def normalize_for_matching(text: str) -> str:
         return text
     table = _NORM_TABLE
     changed = []
-    for ch in set(text):
+    distinct: Iterable[str]
+    if len(text) > 200_000:  # the distinct characters of a long text: counted as code points
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        distinct = map(chr, np.flatnonzero(np.bincount(cps[cps >= 128])).tolist())
+    else:
+        distinct = set(text)
+    for ch in distinct:
         n = table.get(ch)
         if n is None:
             if ch.isascii():
@@ -315,7 +411,6 @@ def _composed(tokenizer, text: str) -> TokenArrays:
 _NORM_TABLE: dict[str, str] = {}
 _LOCK = threading.RLock()
 _TAGGER = None
-_FIELDS = 5
 # surface, lemma (f[7]), orthBase (f[10]), pos2, pos1 -- pos1 last: it is never empty, so the
 # output never ends in whitespace.
 _FORMAT = r"-O '' -F '%m\t%f[7]\t%f[10]\t%f[1]\t%f[0]\n' -U '%m\t\t\t%f[1]\t%f[0]\n' -E '' -B ''"
@@ -370,78 +465,59 @@ def _cut_long(line: str, offset: int):
         i = j
 
 
-def _strip_tail(lemma: str) -> str:
-    head, sep, tail = lemma.partition("-")
-    return head if (sep and head and tail and tail.isascii()) else lemma
-
-
-def _ja_arrays(text: str) -> TokenArrays:
+def _ja_ids(text: str, norm: str | None = None) -> TokenIds:
+    """Token ids and offsets of a text (no marks to compose): MeCab's formatted output, one
+    line per token, split once and looked up in the vocabulary. ``norm``: the text's
+    :func:`normalize_for_matching`, when already known."""
     tagger = _get_tagger()
-    norm = normalize_for_matching(text).replace("\x00", " ")
+    vocab = vocabulary()
+    norm = (normalize_for_matching(text) if norm is None else norm).replace("\x00", " ")
     parse = tagger.parse
-    # piece by piece, each field's strings shared between equal tokens: a long single-line
-    # text never holds MeCab's whole output, and a word met 10,000 times is one string
-    memo: dict[str, str] = {}
-    keep = memo.setdefault
-    surf: list[str] = []
-    lem: list[str] = []
-    base: list[str] = []
-    pos2: list[str] = []
-    pos1: list[str] = []
-    for _, piece in _pieces(norm):
-        out = parse(piece)
-        if not out:
-            continue
-        flat = out.replace("\n", "\t").split("\t")
-        if len(flat) % _FIELDS:
-            return _ja_nodes(text)
-        for col, k in ((surf, 0), (lem, 1), (base, 2), (pos2, 3), (pos1, 4)):
-            col.extend([keep(v, v) for v in flat[k::_FIELDS]])
-        del flat, out
-    blanks = []
-    if "空白" in pos1 or any(map(str.isspace, surf)):
-        blanks = [i for i, (p, s) in enumerate(zip(pos1, surf)) if p == "空白" or s.isspace()]
-    if blanks:  # whitespace tokens: drop
-        drop = set(blanks)
-        idx = [i for i in range(len(surf)) if i not in drop]
-        surf = [surf[i] for i in idx]
-        lem = [lem[i] for i in idx]
-        base = [base[i] for i in idx]
-        pos1 = [pos1[i] for i in idx]
-        pos2 = [pos2[i] for i in idx]
-    offsets = _offsets(norm, surf)
+    outs = [out for _, piece in _pieces(norm) if (out := parse(piece))]
+    # each piece's output ends without a line break (fugashi strips it): joined by one
+    lines = "\n".join(outs).split("\n") if outs else []
+    del outs
+    try:
+        ids = vocab.ids(lines)
+    except ArgumentError:  # an unexpected line: the reference path
+        return _ja_nodes(text)
+    del lines
+    if not len(ids):
+        return TokenIds(ids, np.empty(0, np.int64), np.empty(0, np.int64))
+    blank = vocab.array("is_space")[ids]
+    if blank.any():  # whitespace tokens: drop
+        ids = ids[~blank]
+    lens = vocab.array("length")[ids].astype(np.int64)
+    offsets = _offsets(norm, ids, lens)
     if offsets is None:
         return _ja_nodes(text)
     starts, ends = offsets
-    lem = _fill_empty(_strip_tails(lem), surf)
-    base = _fill_empty(base, surf)
-    surfaces = surf if norm == text else _original_surfaces(text, norm, surf, starts, ends)
-    return TokenArrays(surfaces, lem, base, pos1, pos2, starts, ends, [0] * len(starts))
+    if norm != text:
+        ids = _original_surfaces(text, norm, ids, starts, ends)
+    return TokenIds(ids, starts, ends)
 
 
-def _offsets(norm: str, surf: list[str]) -> tuple[list[int], list[int]] | None:
+def _offsets(norm: str, ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Start and end of each token in ``norm``, or None when the tokens do not spell it.
 
     The tokens spell the text with its whitespace left out (MeCab skips it): then the offsets
     follow from the token lengths and the positions of the non-whitespace characters, without
     searching for each token.
     """
+    surf = vocabulary().array("surfaces")[ids].tolist()
     if "".join(surf) == "".join(norm.split()):
-        if not surf:
-            return [], []
-        lens = np.fromiter(map(len, surf), dtype=np.int64, count=len(surf))
         cum = np.cumsum(lens)
         if not lens.all():  # pragma: no cover - MeCab gives no empty token
             return _search_offsets(norm, surf)
         if len(norm) == int(cum[-1]):  # no whitespace at all
-            return (cum - lens).tolist(), cum.tolist()
+            return cum - lens, cum
         chars = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
         kept = np.flatnonzero(~np.isin(chars, _WHITESPACE))  # offset of each non-space character
-        return kept[cum - lens].tolist(), (kept[cum - 1] + 1).tolist()
+        return kept[cum - lens], kept[cum - 1] + 1
     return _search_offsets(norm, surf)
 
 
-def _search_offsets(norm: str, surf: list[str]) -> tuple[list[int], list[int]] | None:
+def _search_offsets(norm: str, surf: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
     """Offsets found token by token; None when a token is not found after only whitespace."""
     starts: list[int] = []
     ends: list[int] = []
@@ -454,50 +530,45 @@ def _search_offsets(norm: str, surf: list[str]) -> tuple[list[int], list[int]] |
         pos = st + len(s)
         starts.append(st)
         ends.append(pos)
-    return starts, ends
+    return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
 
 
-def _original_surfaces(text: str, norm: str, surf: list[str], starts: list[int], ends: list[int]) -> list[str]:
-    """The tokens as written in ``text``: only tokens over a character normalisation changed
-    differ from ``surf`` (``norm`` has one character for each of ``text``)."""
-    if not surf:
-        return surf
+def _original_surfaces(text: str, norm: str, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``ids`` with each token over a character normalisation changed given its written form
+    in ``text`` (``norm`` has one character for each of ``text``)."""
     a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     b = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
     changed = np.flatnonzero(a != b)
-    hit = np.searchsorted(np.asarray(ends), changed, "right")  # the token each change may lie in
-    hit = np.unique(hit[hit < len(surf)])
-    out = list(surf)
-    for i in hit.tolist():
-        out[i] = text[starts[i]:ends[i]]
+    hit = np.searchsorted(ends, changed, "right")  # the token each change may lie in
+    hit = np.unique(hit[hit < len(ids)])
+    if not len(hit):
+        return ids
+    return _with_written_forms(ids, text, starts.tolist(), ends.tolist(), hit.tolist())
+
+
+def _with_written_forms(ids: np.ndarray, text: str, starts: list[int], ends: list[int],
+                        which: list[int] | None = None) -> np.ndarray:
+    """``ids`` with each token (of ``which``, else every token) whose written form in ``text``
+    is not its entry's replaced by the entry of that written form (a sixth field)."""
+    vocab = vocabulary()
+    surfaces = vocab.surfaces
+    out = ids.copy()
+    for i in (range(len(ids)) if which is None else which):
+        k = int(ids[i])
+        written = text[starts[i]:ends[i]]
+        if written != surfaces[k]:
+            out[i] = vocab.written_as(k, written)
     return out
 
 
-def _strip_tails(lemmas: list[str]) -> list[str]:
-    """``_strip_tail`` of every lemma, worked out once per distinct lemma."""
-    fixed = {x: y for x in set(lemmas) if "-" in x and (y := _strip_tail(x)) != x}
-    return list(map(fixed.get, lemmas, lemmas)) if fixed else lemmas
-
-
-def _fill_empty(values: list[str], fallback: list[str]) -> list[str]:
-    """``values`` with each empty string replaced by the value of ``fallback`` at its position."""
-    if "" not in values:
-        return values
-    values = list(values)
-    i = values.index("")
-    while True:
-        values[i] = fallback[i]
-        try:
-            i = values.index("", i + 1)
-        except ValueError:
-            return values
-
-
-def _ja_nodes(text: str) -> TokenArrays:
+def _ja_nodes(text: str) -> TokenIds:
     """The reference path: one fugashi node per token, offsets from ``white_space``."""
     tagger = _get_tagger()
+    vocab = vocabulary()
     norm = normalize_for_matching(text).replace("\x00", " ")
-    cols: list[list] = [[] for _ in range(8)]
+    ids: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for offset, piece in _pieces(norm):
         pos = offset
         for node in tagger(piece):
@@ -507,13 +578,17 @@ def _ja_nodes(text: str) -> TokenArrays:
             f = node.feature
             if f[0] == "空白" or surface.isspace():
                 continue
-            lemma = _strip_tail(f[7]) if len(f) > 7 and f[7] not in ("", "*") else surface
+            lemma = strip_tail(f[7]) if len(f) > 7 and f[7] not in ("", "*") else surface
             base = f[10] if len(f) > 10 and f[10] not in ("", "*") else surface
             pos2 = f[1] if len(f) > 1 and f[1] != "*" else ""
-            for col, value in zip(cols, (text[start:pos], lemma, base, f[0], pos2, start, pos, 0)):
-                col.append(value)
-    surfaces, lemmas, bases, pos1, pos2, starts, ends, sentences = cols
-    return TokenArrays(surfaces, lemmas, bases, pos1, pos2, starts, ends, sentences)
+            fields = [surface, lemma, base, pos2, f[0]]
+            if text[start:pos] != surface:
+                fields.append(text[start:pos])
+            ids.append(vocab.id_of("\t".join(fields)))
+            starts.append(start)
+            ends.append(pos)
+    return TokenIds(np.asarray(ids, dtype=np.int32), np.asarray(starts, dtype=np.int64),
+                    np.asarray(ends, dtype=np.int64))
 
 
 _EN_WORD = re.compile(r"\w+(?:['’\-]\w+)*")

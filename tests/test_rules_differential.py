@@ -183,10 +183,6 @@ ENGINE_BUGS = {
         "runs into the next sentence passes, against 'Add , sentence to require both in one sentence'",
     ('SEQ("letters but", ask, 3, sentence)', "It is written in letters. But if you ask."):
         "the same: only But and ask are compared, not letters",
-    ('"いる トピッ*"', "議論されているトピック"):
-        "inside a phrase of several pieces, a glob whose stem MeCab splits (トピッ → トピ|ッ) is tried only as the "
-        "split pieces, not as one token starting with the stem (\"トピッ*\" alone and トピッ* do match), against "
-        "'a stem MeCab splits is tried both ways'",
     ("ため >= 2", "平和のため"): "a count counts a token twice when it matches the word both by its written base "
                              "form and through the word's lemma (ため: base ため, lemma 為); 'counts the "
                              "term's occurrences in the unit'",

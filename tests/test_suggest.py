@@ -392,3 +392,37 @@ def test_an_empty_result_says_why(tmp_path):
     with pytest.warns(UserWarning, match="no code could be learnt: .* at least 3 needed"):
         s = suggest_codes(person, corpus, unit="sentence")
     assert "lower min_examples" in s.attrs["why_empty"]
+
+
+def test_japanese_units_read_their_words_from_the_token_cache(tmp_path, monkeypatch):
+    """The Japanese text is analysed once (by the rules or by a first call); later suggestions
+    read its tokens from the token cache, with the same result, and a unit's words are those of
+    its document's tokens lying wholly in the unit."""
+    import hsqual.tokens
+    from hsqual.rules import index as ix
+    from hsqual.suggest import content_words
+
+    monkeypatch.setenv("HSQUAL_CACHE_DIR", str(tmp_path / "cache"))
+    ix._MEMORY.clear()
+    corpus, manual = _sentence_study()
+    first = suggest_codes(manual, corpus, unit="sentence")
+    assert list(tmp_path.rglob("*.tok"))  # the Japanese document is in the disk cache
+    ix._MEMORY.clear()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the text was analysed again")
+
+    monkeypatch.setattr(hsqual.tokens, "tokenize_ids", refuse)
+    monkeypatch.setattr(hsqual.tokens, "tokenize_arrays", refuse)
+    again = suggest_codes(manual, corpus, unit="sentence")
+    ix._MEMORY.clear()
+    assert again.equals(first) and (again["doc_id"] == "int_ja").sum() >= 1
+    monkeypatch.undo()
+    # each sentence's words: here those of the sentence analysed alone
+    from hsqual.suggest import _units
+
+    units = _units(corpus, "sentence")
+    ja = units[units["language"] == "ja"]
+    assert len(ja) == 11  # 3 questions and 8 sentences of answers
+    for text, words in zip(ja["text"], ja["words"]):
+        assert list(words) == content_words(text, language="ja")

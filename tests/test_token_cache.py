@@ -1,6 +1,5 @@
 """The token cache: a text is analysed once; later runs read its tokens from memory or disk."""
 
-import numpy as np
 import pytest
 
 import hsqual.tokens
@@ -17,14 +16,17 @@ TEXT = "人間の安全保障は、恐怖と欠乏からの自由を求める。
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("HSQUAL_CACHE_DIR", str(tmp_path / "cache"))
     ix._MEMORY.clear()
+    ix._ARRAYS.clear()
     yield tmp_path / "cache"
     ix._MEMORY.clear()
+    ix._ARRAYS.clear()
 
 
 def _no_tokenizer(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the text was analysed again")
     monkeypatch.setattr(hsqual.tokens, "tokenize_arrays", refuse)
+    monkeypatch.setattr(hsqual.tokens, "tokenize_ids", refuse)
 
 
 def _columns(a):
@@ -34,7 +36,7 @@ def _columns(a):
 def test_a_text_is_analysed_once_then_read_from_memory_and_disk(cache, monkeypatch):
     want = hsqual.tokens.tokenize_arrays(TEXT, language="ja", sentences=False)
     first = ix.token_arrays(TEXT, "ja")
-    entries = list(cache.rglob("*.npz"))
+    entries = list(cache.rglob("*.tok"))
     assert len(entries) == 1 and entries[0].stem == ix.cache_key(TEXT, "ja")
     assert not list(cache.rglob("*.tmp"))
     _no_tokenizer(monkeypatch)
@@ -45,23 +47,25 @@ def test_a_text_is_analysed_once_then_read_from_memory_and_disk(cache, monkeypat
 
 def test_a_corrupt_entry_is_ignored_and_rewritten(cache):
     want = _columns(ix.token_arrays(TEXT, "ja"))
-    entry = next(cache.rglob("*.npz"))
-    for garbage in (b"", b"PK\x03\x04 not a zip", entry.read_bytes()[:50]):
+    entry = next(cache.rglob("*.tok"))
+    whole = entry.read_bytes()
+    for garbage in (b"", b"PK\x03\x04 not an entry", whole[:50], whole[:-3], whole + b"\0",
+                    whole.replace(b"int32", b"int16", 1)):
         entry.write_bytes(garbage)
+        assert ix._read_entry(entry) is None
         ix._MEMORY.clear()
         assert _columns(ix.token_arrays(TEXT, "ja")) == want
-        with np.load(entry, allow_pickle=False) as z:  # written again, whole
-            assert z["surfaces_codes"].shape == (len(want[0]),)
+        packed = ix._read_entry(entry)  # written again, whole
+        assert packed is not None and packed["codes"].shape == (len(want[0]),)
 
 
 def test_an_entry_that_does_not_fit_its_text_is_not_used(cache):
     want = _columns(ix.token_arrays(TEXT, "ja"))
-    entry = next(cache.rglob("*.npz"))
-    with np.load(entry, allow_pickle=False) as z:
-        packed = {k: z[k] for k in z.files}
+    entry = next(cache.rglob("*.tok"))
+    packed = ix._read_entry(entry)
     packed["ends"] = packed["ends"] + len(TEXT)  # offsets beyond the text
-    with open(entry, "wb") as f:
-        np.savez(f, **packed)
+    ix._write_entry(entry, packed)
+    assert ix._read_entry(entry)["ends"].tolist() == packed["ends"].tolist()
     ix._MEMORY.clear()
     assert _columns(ix.token_arrays(TEXT, "ja")) == want
 
@@ -85,7 +89,7 @@ def test_a_second_apply_codebook_reads_the_cache_and_codes_the_same(cache, monke
     corpus = load_corpus(bundled_path("transcripts") / "ja")
     cb = load_codebooks(bundled_codebooks())
     first = apply_codebook(corpus, cb, unit="sentence")
-    assert len(list(cache.rglob("*.npz"))) >= len(corpus.documents)
+    assert len(list(cache.rglob("*.tok"))) >= len(corpus.documents)
     ix._MEMORY.clear()
     _no_tokenizer(monkeypatch)
     again = apply_codebook(corpus, cb, unit="sentence")
@@ -93,21 +97,26 @@ def test_a_second_apply_codebook_reads_the_cache_and_codes_the_same(cache, monke
     assert again.drop(columns=["coded_at"], errors="ignore").equals(first.drop(columns=["coded_at"], errors="ignore"))
 
 
-def test_an_index_built_from_cached_codes_equals_one_built_from_strings(cache):
-    """Cached tokens carry each column as codes into its distinct values; the word lookup
-    tables built from them (without hashing a string per token) are those built from strings."""
+def test_an_index_built_from_cached_ids_equals_one_built_from_strings(cache):
+    """Cached tokens are ids of the process's vocabulary; the word lookup tables built from
+    them (keys worked out once per vocabulary entry) are those built from the token strings,
+    after a round trip through the disk too."""
     from hsqual.rules import DocIndex, JoinedIndex
+    from hsqual.tokens import TokenIds
 
-    texts = [TEXT, "", "ｺﾐｭﾆﾃｨの保護。コミュニティー", "データの保護"]
+    texts = [TEXT, "", "ｺﾐｭﾆﾃｨの保護。コミュニティー", "データの保護", "テ\u3099ータとＧ７、①"]
+    ix.token_arrays(texts[-1], "ja")
+    ix._MEMORY.clear()  # the last text read back from disk
     cached = [ix.token_arrays(t, "ja") for t in texts]
-    assert cached[0].coded and set(cached[0].coded) >= {"surfaces", "lemmas", "bases"}
-    codes, values = cached[0].coded["lemmas"]
-    assert [values[c] for c in codes] == cached[0].lemmas
+    assert all(isinstance(c, TokenIds) for c in cached)
     plain = [hsqual.tokens.tokenize_arrays(t, language="ja", sentences=False) for t in texts]
+    assert [_columns(c) for c in cached] == [_columns(p) for p in plain]
     for text, c, p in zip(texts, cached, plain):
         a, b = DocIndex(text, "ja", c), DocIndex(text, "ja", p)
+        assert a.word_no.tolist() == b.word_no.tolist() and a.pos == b.pos
         for name in ("word", "surface", "lemma", "base"):
             assert a._group(name).lists == b._group(name).lists
+            assert a._group(name).lists or not text  # not an empty comparison
     joined = JoinedIndex(texts, "ja")
     for name in ("word", "surface", "lemma", "base"):
         want: dict = {}
@@ -116,3 +125,53 @@ def test_an_index_built_from_cached_codes_equals_one_built_from_strings(cache):
             for key, positions in DocIndex(text, "ja", plain[k])._group(name).lists.items():
                 want.setdefault(key, []).extend(q + offset for q in positions)
         assert joined._group(name).lists == want
+
+
+def test_an_entry_is_written_again_after_the_cache_folder_was_removed(cache):
+    import shutil
+
+    want = _columns(ix.token_arrays(TEXT, "ja"))
+    assert len(list(cache.rglob("*.tok"))) == 1
+    shutil.rmtree(cache)
+    ix._MEMORY.clear()
+    assert _columns(ix.token_arrays(TEXT, "ja")) == want
+    entries = list(cache.rglob("*.tok"))
+    assert len(entries) == 1 and not list(cache.rglob("*.tmp"))
+    assert ix._read_entry(entries[0])["codes"].shape == (len(want[0]),)
+
+
+def test_the_sentences_of_a_document_are_split_once_then_read_back(cache, monkeypatch):
+    """apply_codebook's units (sentences of each segment) are kept like tokens: a later run
+    reads them instead of splitting again; an entry that does not fit its segments is split
+    again; the splitting code is part of the key."""
+    import hsqual.apply as A
+    import hsqual.segment
+
+    corpus = load_corpus(bundled_path("transcripts") / "ja")
+    doc = corpus.documents[0]
+    segs = corpus.segments_of(doc.doc_id)
+    first = A.units_of(corpus, doc, "sentence", "ja", segs)
+    want = [(a, b) for s in segs for a, b in hsqual.segment.units_of_segment(s, "sentence", language="ja")]
+    assert list(zip(first.starts, first.ends)) == want and len(want) > 20
+    entries = list(cache.rglob("*.arr"))
+    assert len(entries) == 1
+    ix._ARRAYS.clear()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("split again")
+
+    with monkeypatch.context() as m:
+        m.setattr(A, "units_of_segment", refuse)
+        again = A.units_of(corpus, doc, "sentence", "ja", segs)
+    assert again == first
+    # an entry whose units lie outside their segments is not used
+    packed = ix._read_entry(entries[0])
+    ix._write_entry(entries[0], dict(packed, ends=packed["ends"] + 10_000))
+    ix._ARRAYS.clear()
+    assert A.units_of(corpus, doc, "sentence", "ja", segs) == first
+    assert ix._read_entry(entries[0])["ends"].tolist() == packed["ends"].tolist()  # written again
+    # another splitter: another key
+    ix._ARRAYS.clear()
+    monkeypatch.setattr(A, "_SPLITTER", "another splitter")
+    A.units_of(corpus, doc, "sentence", "ja", segs)
+    assert len(list(cache.rglob("*.arr"))) == 2

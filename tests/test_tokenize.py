@@ -20,6 +20,16 @@ T = sys.modules["hsqual.tokens"]
 JA_CORPUS = load_corpus(bundled_path("transcripts") / "ja", unit="document")
 
 
+def _fast(text):
+    """The fast path (MeCab's formatted output, ids of the vocabulary) as lists."""
+    return T._ja_ids(text).arrays()
+
+
+def _nodes(text):
+    """The reference path (one fugashi node per token) as lists."""
+    return T._ja_nodes(text).arrays()
+
+
 @pytest.mark.parametrize("doc_id", JA_CORPUS.doc_ids)
 def test_every_token_of_the_bundled_texts_slices_back(doc_id):
     text = JA_CORPUS.doc(doc_id).text
@@ -37,7 +47,7 @@ def test_every_token_of_the_bundled_texts_slices_back(doc_id):
 def test_fast_path_equals_the_per_node_path(doc_id):
     text = JA_CORPUS.doc(doc_id).text
     with T._LOCK:
-        fast, nodes = T._ja_arrays(text), T._ja_nodes(text)
+        fast, nodes = _fast(text), _nodes(text)
     assert fast == nodes
 
 
@@ -45,7 +55,7 @@ def test_fast_path_equals_per_node_path_on_raw_pdf_text():
     raw = ("\n \n今、日本に求められる外交力とは \n\n①\nＧ\nＨ\nＡ\n\u3000インド太平洋（FOIP）の 4 月 3 日\r\n"
            "ｶﾀｶﾅ と ＡＢＣ、シリーズ-series\t x\x00y ㈱ Ⅱ")
     with T._LOCK:
-        assert T._ja_arrays(raw) == T._ja_nodes(raw)
+        assert _fast(raw) == _nodes(raw)
 
 
 def test_unidic_fields():
@@ -148,10 +158,10 @@ def test_package_attribute_stays_callable_after_module_import():
 
 def test_a_hyphen_in_an_unknown_word_is_not_a_loanword_tail():
     """Only a UniDic lemma's English tail is stripped ("シリーズ-series"), never an unknown word's own hyphen."""
-    for fast, nodes in ((T._ja_arrays(t), T._ja_nodes(t)) for t in ("。-", "abc-def", "シリーズを見る")):
+    for fast, nodes in ((_fast(t), _nodes(t)) for t in ("。-", "abc-def", "シリーズを見る")):
         assert fast == nodes
-    assert T._ja_arrays("。-").lemmas == ["。-"]
-    assert T._ja_arrays("シリーズ").lemmas == ["シリーズ"]
+    assert _fast("。-").lemmas == ["。-"]
+    assert _fast("シリーズ").lemmas == ["シリーズ"]
 
 
 def test_arguments_checked():
@@ -177,7 +187,7 @@ def test_fast_path_offsets_equal_the_per_node_path_on_mixed_text(text):
     # offsets come from token lengths when the tokens spell the text without its whitespace,
     # from a search otherwise; surfaces are re-read from the text only where normalising changed it
     with T._LOCK:
-        fast, nodes = T._ja_arrays(text), T._ja_nodes(text)
+        fast, nodes = _fast(text), _nodes(text)
     assert fast == nodes
     assert all(text[a:b] == s for s, a, b in zip(fast.surfaces, fast.starts, fast.ends))
 

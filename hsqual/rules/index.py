@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 import tempfile
-import zipfile
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ArgumentError
-from ..tokens import SPACING_MARKS
+from ..tokens import SPACING_MARKS, TokenArrays, TokenIds
+from ..vocab import PUNCT_POS, norm_key, vocabulary
 from .syntax import LANGUAGES, Term
 
-__all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key"]
+__all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key",
+           "cached_arrays"]
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -39,28 +41,6 @@ _EMPTY = np.empty(0, dtype=np.int64)
 # =========================================================================================
 # Matching: a document's tokens indexed once, every unit matched over token ranges
 # =========================================================================================
-
-
-_NORM_MEMO: dict[str, str] = {}
-
-
-def norm_key(s: str) -> str:
-    """Key for case- and width-insensitive comparison.
-
-    Example
-    -------
-    >>> norm_key("ＦＥＡＲ"), norm_key("Fear"), norm_key("ﾃﾞﾓ")
-    ('fear', 'fear', 'デモ')
-    """
-    if s.isascii():
-        return s.lower()
-    out = _NORM_MEMO.get(s)
-    if out is None:
-        out = unicodedata.normalize("NFKC", s).casefold()
-        if len(_NORM_MEMO) > 500_000:
-            _NORM_MEMO.clear()
-        _NORM_MEMO[s] = out
-    return out
 
 
 def _norm_surface(s: str) -> str:
@@ -142,10 +122,17 @@ def _compile_term(term: Term, language: str) -> tuple[tuple[_Elem, ...], ...]:
         if len(pieces) == 1:
             alts = _elems_of_piece(pieces[0], term.field, language, None)
         else:
-            seq: list[_Elem] = []
-            for piece in pieces:  # each piece by its token sequence (or itself when one token)
-                seq.extend(_elems_of_piece(piece, term.field, language, None)[-1])
-            alts = [tuple(seq)]
+            # each piece by its token sequence (or itself when one token); a glob piece the
+            # tokenizer splits ("当ては*": 当て + は*) may also be one token of the text
+            # (当てはまる): the phrase's ways to match are every combination of its pieces' ways
+            import itertools
+
+            ways = []
+            for piece in pieces:
+                piece_alts = _elems_of_piece(piece, term.field, language, None)
+                ways.append(piece_alts[::-1] if piece.startswith("*") or piece.endswith("*") else piece_alts[-1:])
+            combos = itertools.islice(itertools.product(*ways), 64)
+            alts = [tuple(e for part in combo for e in part) for combo in combos]
     else:
         piece = ("*" if term.suffix else "") + term.text + ("*" if term.prefix else "")
         alts = _elems_of_piece(piece, term.field, language, term.pos)
@@ -156,8 +143,18 @@ def _compile_term(term: Term, language: str) -> tuple[tuple[_Elem, ...], ...]:
     return out
 
 
+def _stable_argsort(values: np.ndarray, top: int) -> np.ndarray:
+    """A stable argsort of non-negative integers below ``top``: by radix, 16 bits at a time."""
+    if top <= 2**16:
+        return np.argsort(values.astype(np.uint16), kind="stable")
+    low = np.argsort((values & 0xFFFF).astype(np.uint16), kind="stable")
+    high = np.argsort((values[low] >> 16).astype(np.uint16), kind="stable")
+    return low[high]
+
+
 class _Lookup:
-    """Normalised word -> token positions of one token field (or several) of a document.
+    """Normalised word -> token positions of one token field (or several) of a document given
+    as lists of strings (English; see :class:`_EntryLookup` for Japanese tokens).
 
     Built per distinct form, not per token: each distinct form is normalised once, every token
     gets the number of its normalised form, and one sort groups the positions by word.
@@ -165,29 +162,20 @@ class _Lookup:
 
     def __init__(self, columns: list, norm) -> None:
         key_id: dict[str, int] = {}
-        ids_parts, pos_parts = [], []
-        first_ids = None
+        id_columns = []
         for col in columns:
-            if isinstance(col, tuple):  # (codes, distinct values): no string hashed per token
-                codes, vocab = col
-                keys = np.fromiter((key_id.setdefault(norm(form), len(key_id)) for form in vocab), dtype=np.int64,
-                                   count=len(vocab))
-                ids = keys[codes] if len(codes) else np.empty(0, dtype=np.int64)
-                n_tokens = len(codes)
-            else:
-                forms = dict.fromkeys(col)
-                for form in forms:
-                    forms[form] = key_id.setdefault(norm(form), len(key_id))
-                ids = np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col))
-                n_tokens = len(col)
-            if first_ids is None:
-                first_ids = ids
-                ids_parts.append(ids)
-                pos_parts.append(np.arange(n_tokens, dtype=np.int64))
-            else:  # a token is listed once under each of its distinct forms
-                other = np.flatnonzero(ids != first_ids)
-                ids_parts.append(ids[other])
-                pos_parts.append(other)
+            forms = dict.fromkeys(col)
+            for form in forms:
+                forms[form] = key_id.setdefault(norm(form), len(key_id))
+            id_columns.append(np.fromiter(map(forms.__getitem__, col), dtype=np.int64, count=len(col)))
+        n_keys = len(key_id)
+        self._key_id = key_id
+        first_ids = id_columns[0]
+        ids_parts, pos_parts = [first_ids], [np.arange(len(first_ids), dtype=np.int64)]
+        for ids in id_columns[1:]:  # a token is listed once under each of its distinct forms
+            other = np.flatnonzero(ids != first_ids)
+            ids_parts.append(ids[other])
+            pos_parts.append(other)
         ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
         pos = np.concatenate(pos_parts) if len(pos_parts) > 1 else pos_parts[0]
         if len(ids_parts) > 1:
@@ -196,46 +184,115 @@ class _Lookup:
             keep = np.ones(len(ids), dtype=bool)
             keep[1:] = (ids[1:] != ids[:-1]) | (pos[1:] != pos[:-1])
             ids, pos = ids[keep], pos[keep]
-        else:
-            order = np.argsort(ids, kind="stable")
+        else:  # stable: positions ascending within a word (a radix sort when the keys fit 16 bits)
+            order = _stable_argsort(ids, n_keys)
             ids, pos = ids[order], pos[order]
         self._positions = pos
-        self._bounds = np.searchsorted(ids, np.arange(len(key_id) + 1), "left").tolist()
-        self._key_id = key_id
+        bounds = np.zeros(n_keys + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ids, minlength=n_keys), out=bounds[1:])
+        self._bounds = bounds
         self._sorted: list[str] | None = None
         self._rsorted: list[tuple[str, str]] | None = None
+
+    def _words(self) -> dict[str, int]:
+        """Every word the document holds, and its number."""
+        return self._key_id
 
     @property
     def lists(self) -> dict[str, list[int]]:
         """Every word and the positions of its tokens (for inspection)."""
         b = self._bounds
-        return {k: self._positions[b[i]:b[i + 1]].tolist() for k, i in self._key_id.items()}
+        return {k: self._positions[b[i]:b[i + 1]].tolist() for k, i in self._words().items()}
 
     def get(self, key: str) -> np.ndarray | None:
         """Sorted positions of the tokens holding ``key`` (None when there are none)."""
         i = self._key_id.get(key)
         if i is None:
             return None
-        return self._positions[self._bounds[i]:self._bounds[i + 1]]
+        lo, hi = self._bounds[i], self._bounds[i + 1]
+        return self._positions[lo:hi] if hi > lo else None
 
     def glob(self, key: str, kind: str) -> list[str]:
         """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
         if kind == "prefix":
             if self._sorted is None:
-                self._sorted = sorted(self._key_id)
+                self._sorted = sorted(self._words())
             words = self._sorted
             lo = bisect.bisect_left(words, key)
             hi = bisect.bisect_left(words, key + "\U0010ffff")
             return words[lo:hi]
         if self._rsorted is None:
-            self._rsorted = sorted((w[::-1], w) for w in self._key_id)
+            self._rsorted = sorted((w[::-1], w) for w in self._words())
         rkey = key[::-1]
         lo = bisect.bisect_left(self._rsorted, (rkey,))
         hi = bisect.bisect_left(self._rsorted, (rkey + "\U0010ffff",))
         return [w for _, w in self._rsorted[lo:hi]]
 
 
-_PUNCT_POS = ("補助記号", "空白", "記号")
+class _EntryLookup:
+    """Normalised word -> token positions of a Japanese document, through the vocabulary.
+
+    The document's tokens are grouped by vocabulary entry once (one radix sort); a word's
+    positions are those of the entries whose key (``fields``: lemma, base form or written
+    form) is the word, which the vocabulary lists.
+    """
+
+    def __init__(self, by_entry: tuple[np.ndarray, np.ndarray], fields: tuple[str, ...]) -> None:
+        self._order, self._bounds = by_entry
+        self._fields = fields
+        self._sorted: list[str] | None = None
+        self._rsorted: list[tuple[str, str]] | None = None
+
+    def _words(self) -> dict[str, int]:
+        """Every word the document holds, and its number."""
+        vocab = vocabulary()
+        present = np.flatnonzero(np.diff(self._bounds) > 0)
+        keys = np.unique(np.concatenate([vocab.array(f)[present] for f in self._fields])).tolist()
+        return {vocab.keys[k]: k for k in keys}
+
+    @property
+    def lists(self) -> dict[str, list[int]]:
+        """Every word and the positions of its tokens (for inspection)."""
+        out = {}
+        for w in self._words():
+            got = self.get(w)
+            if got is not None:
+                out[w] = got.tolist()
+        return out
+
+    def get(self, key: str) -> np.ndarray | None:
+        """Sorted positions of the tokens holding ``key`` (None when there are none)."""
+        vocab = vocabulary()
+        k = vocab.key_id(key)
+        if k is None:
+            return None
+        entries = vocab.entries_with(self._fields[0], k)
+        if len(self._fields) > 1:
+            entries = list(dict.fromkeys(entries + [e for f in self._fields[1:] for e in vocab.entries_with(f, k)]))
+        bounds, order = self._bounds, self._order
+        n = len(bounds) - 1
+        parts = [order[bounds[e]:bounds[e + 1]] for e in entries if e < n and bounds[e + 1] > bounds[e]]
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return np.sort(np.concatenate(parts), kind="stable")  # sorted runs: merged
+
+    def glob(self, key: str, kind: str) -> list[str]:
+        """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
+        if kind == "prefix":
+            if self._sorted is None:
+                self._sorted = sorted(self._words())
+            words = self._sorted
+            lo = bisect.bisect_left(words, key)
+            hi = bisect.bisect_left(words, key + "\U0010ffff")
+            return words[lo:hi]
+        if self._rsorted is None:
+            self._rsorted = sorted((w[::-1], w) for w in self._words())
+        rkey = key[::-1]
+        lo = bisect.bisect_left(self._rsorted, (rkey,))
+        hi = bisect.bisect_left(self._rsorted, (rkey + "\U0010ffff",))
+        return [w for _, w in self._rsorted[lo:hi]]
 
 
 class DocIndex:
@@ -258,39 +315,70 @@ class DocIndex:
         self.language = language
         if tokens is None:
             tokens = token_arrays(text, language)
-        self.surface: list[str] = tokens.surfaces
-        # (codes, distinct values) per column when the tokens come with them (the token cache)
-        self._coded: dict[str, tuple[np.ndarray, list[str]]] = getattr(tokens, "coded", None) or {}
-        self.lemma: list[str] = tokens.lemmas
-        self.base: list[str] = tokens.bases
-        pos1 = tokens.pos
-        self._pos1, self._pos2 = pos1, tokens.pos2
-        self._pos: list[str] | None = None
         self.starts = np.asarray(tokens.starts, dtype=np.int64)
         self.ends = np.asarray(tokens.ends, dtype=np.int64)
-        # word number of each token: punctuation does not count in NEAR/SEQ distances
-        if language == "ja":
-            import pandas as pd
-
-            codes, uniques = pd.factorize(np.asarray(pos1, dtype=object)) if pos1 else (np.empty(0, np.int64), [])
-            word_pos = np.array([not str(u).startswith(_PUNCT_POS) for u in uniques], dtype=bool)
-            is_word = word_pos[codes] if len(codes) else np.empty(0, dtype=bool)
+        # Japanese tokens come as ids of the process's vocabulary (everything per token is an
+        # array lookup); tokens given as lists (English) are kept as lists
+        self._ids: np.ndarray | None = None
+        self._surface: list[str] | None = None
+        self._lemma: list[str] | None = None
+        self._base: list[str] | None = None
+        self._pos: list[str] | None = None
+        if isinstance(tokens, TokenIds):
+            self._ids = np.asarray(tokens.ids)
+            is_word = vocabulary().array("is_word")[self._ids]
         else:
-            is_word = np.fromiter((any(ch.isalnum() for ch in s) for s in self.surface), dtype=bool,
-                                  count=len(self.surface))
+            self._surface, self._lemma, self._base = tokens.surfaces, tokens.lemmas, tokens.bases
+            self._pos1, self._pos2 = tokens.pos, tokens.pos2
+            if language == "ja":  # word number of each token: punctuation does not count in NEAR/SEQ distances
+                word_pos = {p: not p.startswith(PUNCT_POS) for p in set(tokens.pos)}
+                is_word = np.fromiter(map(word_pos.__getitem__, tokens.pos), dtype=bool, count=len(tokens.pos))
+            else:
+                is_word = np.fromiter((any(ch.isalnum() for ch in s) for s in self._surface), dtype=bool,
+                                      count=len(self._surface))
         self.word_no = np.cumsum(is_word) - 1
         self.word_positions = np.flatnonzero(is_word)
         self._sentence: np.ndarray | None = None
-        self._groups: dict[str, dict[str, np.ndarray]] = {}
+        self._groups: dict[str, _Lookup | _EntryLookup] = {}
+        self._by_entry: tuple[np.ndarray, np.ndarray] | None = None
         self._elem_cache: dict[_Elem, np.ndarray] = {}
         self._hits_cache: dict[Term, list[tuple[np.ndarray, int]]] = {}
         self._norm_text: tuple[str, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _column(self, name: str) -> list[str]:
+        ids = self._ids
+        assert ids is not None
+        return vocabulary().array(name)[ids].tolist() if len(ids) else []
+
+    @property
+    def surface(self) -> list[str]:
+        """The written form of each token, as the text has it."""
+        if self._surface is None:
+            self._surface = self._column("surfaces")
+        return self._surface
+
+    @property
+    def lemma(self) -> list[str]:
+        """The lemma of each token (English: the lower-cased word)."""
+        if self._lemma is None:
+            self._lemma = self._column("lemmas")
+        return self._lemma
+
+    @property
+    def base(self) -> list[str]:
+        """The written base form of each token (English: the lower-cased word)."""
+        if self._base is None:
+            self._base = self._column("bases")
+        return self._base
 
     @property
     def pos(self) -> list[str]:
         """Part of speech of each token as ``pos1-pos2`` (``名詞-固有名詞``); empty in English."""
         if self._pos is None:
-            self._pos = [f"{a}-{b}" if b and b != "*" else a for a, b in zip(self._pos1, self._pos2)]
+            if self._ids is not None:
+                self._pos = self._column("pos")
+            else:
+                self._pos = [f"{a}-{b}" if b and b != "*" else a for a, b in zip(self._pos1, self._pos2)]
         return self._pos
 
     @property
@@ -304,25 +392,29 @@ class DocIndex:
         return self._sentence
 
     def __len__(self) -> int:
-        return len(self.surface)
+        return len(self.starts)
 
     # -- lookups --------------------------------------------------------------------------
-    def _group(self, name: str) -> _Lookup:
+    def _group(self, name: str) -> _Lookup | _EntryLookup:
         g = self._groups.get(name)
         if g is None:
-            coded = self._coded
-            lemma = coded.get("lemmas", self.lemma)
-            base = coded.get("bases", self.base)
-            if name == "word":  # lemma or written base form
-                g = _Lookup([lemma] if self.language == "en" else [lemma, base], norm_key)
-            elif name == "surface":  # case-folded; surface: filters the case afterwards
-                g = _Lookup([coded.get("surfaces", self.surface)], norm_key)
-            elif name == "lemma":
-                g = _Lookup([lemma], norm_key)
-            elif name == "base":
-                g = _Lookup([base], norm_key)
-            else:
+            if name not in ("word", "surface", "lemma", "base"):
                 raise KeyError(name)
+            if self._ids is not None:  # through the vocabulary: keys worked out once per entry
+                if self._by_entry is None:
+                    ids, top = self._ids, len(vocabulary())
+                    bounds = np.zeros(top + 1, dtype=np.int64)
+                    np.cumsum(np.bincount(ids, minlength=top), out=bounds[1:])
+                    self._by_entry = (_stable_argsort(ids, top), bounds)
+                fields = {"word": ("lemma_key", "base_key"), "surface": ("surface_key",), "lemma": ("lemma_key",),
+                          "base": ("base_key",)}[name]
+                g = _EntryLookup(self._by_entry, fields)
+            elif name == "word":  # lemma or written base form
+                g = _Lookup([self.lemma] if self.language == "en" else [self.lemma, self.base], norm_key)
+            elif name == "surface":  # case-folded; surface: filters the case afterwards
+                g = _Lookup([self.surface], norm_key)
+            else:
+                g = _Lookup([self.lemma if name == "lemma" else self.base], norm_key)
             self._groups[name] = g
         return g
 
@@ -404,8 +496,6 @@ class JoinedIndex(DocIndex):
     """
 
     def __init__(self, texts: list[str], language: str) -> None:
-        from ..tokens import TokenArrays
-
         texts = list(texts)
         bases, pos = [], 0
         for t in texts:
@@ -415,22 +505,22 @@ class JoinedIndex(DocIndex):
         self.texts, self.bases = texts, bases
         self._token_counts = [len(a) for a in parts]
 
-        def joined(name):
-            if len(parts) == 1:  # one long document: its lists as they are, not a copy
-                return getattr(parts[0], name)
-            return [x for a in parts for x in getattr(a, name)]
-
         def shifted(name):
             arrays = [np.asarray(getattr(a, name), dtype=np.int64) + b for a, b in zip(parts, bases)]
             return np.concatenate(arrays) if arrays else _EMPTY
 
-        coded = None
-        if parts and all(a.coded or not len(a) for a in parts):
-            empty = (np.empty(0, dtype=np.int64), [])
-            coded = {name: _join_coded([a.coded[name] if a.coded else empty for a in parts])
-                     for name in ("surfaces", "lemmas", "bases")}
-        tokens = TokenArrays(joined("surfaces"), joined("lemmas"), joined("bases"), joined("pos"), joined("pos2"),
-                             shifted("starts"), shifted("ends"), [], coded)
+        tokens: TokenIds | TokenArrays
+        if parts and all(isinstance(a, TokenIds) for a in parts):  # ids of the vocabulary: joined as arrays
+            ids = np.concatenate([a.ids for a in parts]) if len(parts) > 1 else parts[0].ids
+            tokens = TokenIds(ids, shifted("starts"), shifted("ends"))
+        else:
+            def joined(name):
+                if len(parts) == 1:  # one long document: its lists as they are, not a copy
+                    return getattr(parts[0], name)
+                return [x for a in parts for x in getattr(a, name)]
+
+            tokens = TokenArrays(joined("surfaces"), joined("lemmas"), joined("bases"), joined("pos"),
+                                 joined("pos2"), shifted("starts"), shifted("ends"), [])
         super().__init__("\n".join(texts), language, tokens)
 
     @property
@@ -452,6 +542,12 @@ class JoinedIndex(DocIndex):
         joining two texts stays a line break."""
         if self._norm_text is None and len(self.texts) == 1:  # no copies of one long text's maps
             self._norm_text = normalize_with_map(self.texts[0])
+        if self._norm_text is None and not any(t and (unicodedata.combining(t[0]) or t[0] in SPACING_MARKS)
+                                               for t in self.texts):
+            # normalising works character by character, except that a mark composes with the
+            # character before it: with no text starting with a mark, the joined text
+            # normalised at once is the texts normalised one by one and joined
+            self._norm_text = normalize_with_map(self.text)
         if self._norm_text is None:
             ntexts, n2o_s, n2o_e, o2n = [], [], [], []
             nbase = 0
@@ -459,10 +555,10 @@ class JoinedIndex(DocIndex):
                 nt, s, e, m = normalize_with_map(text)
                 last = k == len(self.texts) - 1
                 ntexts.append(nt)
-                n2o_s.append(s + base)
-                n2o_e.append(e + base)
+                n2o_s.append(s.astype(np.int64) + base)
+                n2o_e.append(e.astype(np.int64) + base)
                 # the text's own offsets, then the joining line break (or the end of everything)
-                o2n.append(m + nbase)
+                o2n.append(m.astype(np.int64) + nbase)
                 if not last:
                     sep = base + len(text)
                     n2o_s.append(np.array([sep], dtype=np.int64))
@@ -472,19 +568,6 @@ class JoinedIndex(DocIndex):
                                np.concatenate(n2o_e) if n2o_e else _EMPTY,
                                np.concatenate(o2n) if o2n else np.zeros(1, dtype=np.int64))
         return self._norm_text
-
-
-def _join_coded(columns: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, list[str]]:
-    """Coded columns of several texts as one: the distinct values of all, in order of first
-    appearance, and each text's codes translated (per distinct value, not per token)."""
-    if len(columns) == 1:
-        return columns[0]
-    index: dict[str, int] = {}
-    parts = []
-    for codes, vocab in columns:
-        local = np.fromiter((index.setdefault(v, len(index)) for v in vocab), dtype=np.int64, count=len(vocab))
-        parts.append(local[codes] if len(codes) else np.empty(0, dtype=np.int64))
-    return (np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)), list(index)
 
 
 def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
@@ -501,12 +584,18 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
 
     t1 = normalize_for_matching(text)  # one character for one: offsets unchanged
     n = len(text)
-    ident = np.arange(n + 1, dtype=np.int64)
+    itype = np.int32 if n < 2**30 else np.int64  # half the memory for the maps of a text below 1G characters
+    ident = np.arange(n + 1, dtype=itype)
     if unicodedata.is_normalized("NFKC", t1):
         return t1, ident[:-1], ident[1:], ident
     # what is left expands (… → ...) or combines with the character before (か + ゙ → が)
     combining, expanding = [], []
-    for ch in set(t1):
+    if len(t1) > 200_000:  # the distinct characters of a long text: counted as code points
+        cps = np.frombuffer(t1.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        distinct: Any = map(chr, np.flatnonzero(np.bincount(cps[cps >= 128])).tolist())
+    else:
+        distinct = set(t1)
+    for ch in distinct:
         if unicodedata.combining(ch) or ch in SPACING_MARKS:
             combining.append(ch)
         elif unicodedata.normalize("NFKC", ch) != ch:
@@ -519,7 +608,7 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
     pieces: list[str] = []
     n2o_start: list[np.ndarray] = []
     n2o_end: list[np.ndarray] = []
-    o2n = np.empty(n + 1, dtype=np.int64)
+    o2n = np.empty(n + 1, dtype=itype)
     pos = cur = 0
     for m in re.finditer("|".join(alts), t1, flags=re.S):
         a, b = m.span()
@@ -535,8 +624,8 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
         if len(composed) < b - a:
             chunk = composed
         pieces.append(chunk)
-        n2o_start.append(np.full(len(chunk), a, dtype=np.int64))
-        n2o_end.append(np.full(len(chunk), b, dtype=np.int64))
+        n2o_start.append(np.full(len(chunk), a, dtype=itype))
+        n2o_end.append(np.full(len(chunk), b, dtype=itype))
         o2n[a:b] = cur
         cur += len(chunk)
         pos = b
@@ -556,14 +645,16 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
 # =========================================================================================
 
 #: Bumped whenever tokenisation changes what it returns, so that older cache entries are not read.
-_CACHE_FORMAT = "hsqual-tokens-2"
-_COLUMNS = ("surfaces", "lemmas", "bases", "pos", "pos2")
-#: The in-memory cache: key -> compact columns, least recently used first; bounded in bytes.
-_MEMORY: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_CACHE_FORMAT = "hsqual-tokens-3"
+#: The in-memory cache: key -> the text's token ids (of this process's vocabulary), least
+#: recently used first; bounded in bytes.
+_MEMORY: OrderedDict[str, TokenIds] = OrderedDict()
 _MEMORY_LIMIT = 512 * 2**20
 _memory_bytes = 0
 _DICTIONARY: str | None = None
-_ENTRY_KEYS = {c + s for c in _COLUMNS for s in ("_codes", "_vocab")} | {"starts", "ends"}
+#: An entry on disk: the distinct token lines of the text (MeCab's output lines, see
+#: hsqual.vocab), NUL-separated UTF-8; each token's number among them; offsets.
+_ENTRY_KEYS = {"lines", "codes", "starts", "ends"}
 
 
 def _dictionary_version() -> str:
@@ -622,83 +713,126 @@ def cache_key(text: str, language: str) -> str:
     return h.hexdigest()
 
 
-def _pack(tokens) -> dict[str, Any] | None:
-    """Compact columns: per string column its distinct values (joined by NUL) and int32 codes."""
-    import pandas as pd
-
-    out: dict[str, Any] = {"_coded": {}}
-    for name in _COLUMNS:
-        col = getattr(tokens, name)
-        codes, uniques = pd.factorize(np.asarray(col, dtype=object)) if len(col) else (np.empty(0, np.int64), [])
-        vocab = list(uniques)
-        joined = "\0".join(vocab)
-        if joined.count("\0") != max(len(vocab) - 1, 0):  # a NUL inside a token: not cacheable
-            return None
-        out[name + "_codes"] = codes.astype(np.int32)
-        out[name + "_vocab"] = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-        out["_coded"][name] = (out[name + "_codes"], vocab)
-    out["starts"] = np.asarray(tokens.starts, dtype=np.int64)
-    out["ends"] = np.asarray(tokens.ends, dtype=np.int64)
-    return out
-
-
-def _unpack(packed: dict[str, Any], text: str):
-    """TokenArrays from compact columns, checked against the text (None when they do not fit)."""
-    from ..tokens import TokenArrays
-
-    starts, ends = packed["starts"], packed["ends"]
-    coded: dict[str, tuple[np.ndarray, list[str]]] = {}
-    n = len(starts)
-    if len(ends) != n or (n and (int(starts.min()) < 0 or int(ends.max()) > len(text))):
+def _pack(tokens: TokenIds) -> dict[str, Any] | None:
+    """An entry for disk: the text's distinct vocabulary lines once, and int32 numbers into them."""
+    lines = vocabulary().lines
+    uniq, codes = np.unique(tokens.ids, return_inverse=True)
+    joined = "\0".join(lines[i] for i in uniq.tolist())
+    if joined.count("\0") != max(len(uniq) - 1, 0):  # a NUL inside a token: not cacheable
         return None
-    cols = []
-    for name in _COLUMNS:
-        codes = packed[name + "_codes"]
-        if len(codes) != n:
-            return None
-        if not n:
-            cols.append([])
-            continue
-        words = bytes(packed[name + "_vocab"]).decode("utf-8", "surrogatepass").split("\0")
-        vocab = np.array(words, dtype=object)
-        if int(codes.min()) < 0 or int(codes.max()) >= len(vocab):
-            return None
-        cols.append(vocab[codes].tolist())
-        coded[name] = (codes, words)
-    surfaces, lemmas, bases, pos, pos2 = cols
-    return TokenArrays(surfaces, lemmas, bases, pos, pos2, starts, ends, [], coded if n else None)
+    wide = len(tokens) and int(tokens.ends[-1]) >= 2**31
+    offsets = np.int64 if wide else np.int32
+    return {"lines": np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8),
+            "codes": codes.astype(np.int32).reshape(-1), "starts": np.asarray(tokens.starts, dtype=offsets),
+            "ends": np.asarray(tokens.ends, dtype=offsets)}
 
 
-def _remember(key: str, packed: dict[str, Any]) -> None:
+def _unpack(packed: dict[str, Any], text: str) -> TokenIds | None:
+    """Token ids from an entry, checked against the text (None when they do not fit)."""
+    starts, ends, codes = packed["starts"], packed["ends"], packed["codes"]
+    n = len(starts)
+    if len(ends) != n or len(codes) != n or starts.ndim != 1 or ends.ndim != 1 or codes.ndim != 1:
+        return None
+    if not n:
+        return TokenIds(np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int64))
+    if int(starts.min()) < 0 or int(ends.max()) > len(text) or (ends < starts).any():
+        return None
+    try:
+        lines = bytes(packed["lines"]).decode("utf-8", "surrogatepass").split("\0")
+        local = vocabulary().ids(lines)
+    except (UnicodeDecodeError, ArgumentError):
+        return None
+    if int(codes.min()) < 0 or int(codes.max()) >= len(local):
+        return None
+    return TokenIds(local[codes], starts.astype(np.int64), ends.astype(np.int64))
+
+
+def _remember(key: str, tokens: TokenIds) -> None:
     global _memory_bytes
-    size = sum(a.nbytes for a in packed.values())
+    size = tokens.ids.nbytes + tokens.starts.nbytes + tokens.ends.nbytes
     if size > _MEMORY_LIMIT // 4:
         return
-    _MEMORY[key] = packed
+    _MEMORY[key] = tokens
     _memory_bytes += size
     while _memory_bytes > _MEMORY_LIMIT and _MEMORY:
         _, old = _MEMORY.popitem(last=False)
-        _memory_bytes -= sum(a.nbytes for a in old.values())
+        _memory_bytes -= old.ids.nbytes + old.starts.nbytes + old.ends.nbytes
+
+
+#: An entry file: this magic, the byte length of a JSON header, the header (each array's name,
+#: dtype and length, in order), then each array's bytes, every one starting at a multiple of 8.
+_MAGIC = b"HSQUALTOK3\0"
+_DTYPES = ("uint8", "int32", "int64")
 
 
 def _read_entry(path: Path) -> dict[str, Any] | None:
+    """An entry's arrays, or None when the file is missing or is not a whole entry."""
+    import json
+
     try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except FileNotFoundError:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
         return None
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+    except OSError:
+        return None
+    head = len(_MAGIC) + 4
+    if len(data) < head or not data.startswith(_MAGIC):
         return None  # a corrupt entry is ignored (and rewritten)
+    size = int.from_bytes(data[len(_MAGIC):head], "little")
+    try:
+        header = json.loads(data[head:head + size].decode("utf-8"))
+        out: dict[str, Any] = {}
+        pos = head + size
+        for name, dtype, n in header:
+            if dtype not in _DTYPES or not isinstance(n, int) or n < 0:
+                return None
+            pos += -pos % 8
+            nbytes = np.dtype(dtype).itemsize * n
+            if pos + nbytes > len(data):
+                return None
+            out[str(name)] = np.frombuffer(data, dtype=dtype, count=n, offset=pos)
+            pos += nbytes
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+    return out if pos == len(data) else None
+
+
+def _entry_bytes(packed: dict[str, Any]) -> bytes:
+    import json
+
+    arrays = {k: np.ascontiguousarray(v) for k, v in packed.items()}
+    header = json.dumps([[k, str(v.dtype), len(v)] for k, v in arrays.items()]).encode("utf-8")
+    parts = [_MAGIC, len(header).to_bytes(4, "little"), header]
+    pos = len(_MAGIC) + 4 + len(header)
+    for v in arrays.values():
+        pad = -pos % 8
+        parts.append(b"\0" * pad)
+        parts.append(v.tobytes())
+        pos += pad + v.nbytes
+    return b"".join(parts)
+
+
+_FOLDERS_MADE: set[Path] = set()
 
 
 def _write_entry(path: Path, packed: dict[str, Any]) -> None:
     """Write an entry atomically: a temporary file in the same folder, then renamed."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        if path.parent not in _FOLDERS_MADE:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _FOLDERS_MADE.add(path.parent)
+        tmp = str(path) + f".{os.getpid()}.{threading.get_ident()}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(tmp, flags, 0o600)
+        except FileExistsError:  # left by a process that died: a fresh name
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        except FileNotFoundError:  # the folder went away since: made again
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, flags, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, **packed)
+                f.write(_entry_bytes(packed))
             os.replace(tmp, path)
         except BaseException:
             try:
@@ -710,13 +844,15 @@ def _write_entry(path: Path, packed: dict[str, Any]) -> None:
         pass  # a read-only or full disk: the tokens are still used, only not kept
 
 
-def token_arrays(text: str, language: str):
+def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
     """The tokens of ``text`` (without sentence numbers), analysed once and then cached.
 
-    The tokens are kept in memory and, for Japanese, on disk under :func:`cache_dir`, keyed
-    by :func:`cache_key`; a later call with the same text (in this process or a later one)
-    reads them instead of running the tokenizer again. An entry that cannot be read or does
-    not fit its text is ignored and written again.
+    Japanese tokens are :class:`~hsqual.tokens.TokenIds` (ids of the process's vocabulary),
+    kept in memory and on disk under :func:`cache_dir`, keyed by :func:`cache_key`; a later
+    call with the same text (in this process or a later one) reads them instead of running the
+    tokenizer again. An entry that cannot be read or does not fit its text is ignored and
+    written again. English tokens are :class:`~hsqual.tokens.TokenArrays`, not cached (the
+    tokenizer is faster than a cache read).
 
     Example
     -------
@@ -726,33 +862,72 @@ def token_arrays(text: str, language: str):
     >>> token_arrays("権利が守られる。", "ja").lemmas == a.lemmas
     True
     """
-    from ..tokens import TokenArrays, tokenize_arrays
+    from ..tokens import tokenize_arrays, tokenize_ids
 
-    if language != "ja" or not text:  # English tokenises faster than a cache reads
+    if language != "ja":  # English tokenises faster than a cache reads
         return tokenize_arrays(text, language=language, sentences=False)
+    if not text:
+        return tokenize_ids(text)
     key = cache_key(text, language)
-    packed = _MEMORY.get(key)
-    if packed is not None:
+    got = _MEMORY.get(key)
+    if got is not None:
         _MEMORY.move_to_end(key)
-        got = _unpack(packed, text)
-        if got is not None:
-            return got
+        return got
     folder = cache_dir()
-    path = folder / key[:2] / (key + ".npz") if folder is not None else None
+    path = folder / key[:2] / (key + ".tok") if folder is not None else None
     if path is not None:
         packed = _read_entry(path)
         if packed is not None and set(packed) >= _ENTRY_KEYS:
             got = _unpack(packed, text)
             if got is not None:
-                _remember(key, packed)
+                _remember(key, got)
                 return got
-    tokens = tokenize_arrays(text, language=language, sentences=False)
-    packed = _pack(tokens)
-    if packed is None:
-        return tokens
-    coded = packed.pop("_coded")
-    _remember(key, packed)
+    tokens = tokenize_ids(text)
+    _remember(key, tokens)
     if path is not None:
-        _write_entry(path, packed)
-    return TokenArrays(tokens.surfaces, tokens.lemmas, tokens.bases, tokens.pos, tokens.pos2, tokens.starts,
-                       tokens.ends, tokens.sentences, coded if len(tokens) else None)
+        packed = _pack(tokens)
+        if packed is not None:
+            _write_entry(path, packed)
+    return tokens
+
+
+#: Other arrays worked out from a text (e.g. the units of a document), kept as tokens are:
+#: key -> arrays, least recently used first; bounded in count.
+_ARRAYS: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
+_ARRAYS_LIMIT = 100_000
+
+
+def cached_arrays(key: str, compute, *, check=None) -> dict[str, np.ndarray]:
+    """Arrays worked out once and kept in memory and on disk like tokens (:func:`token_arrays`).
+
+    ``key`` names them (a hex digest of everything they depend on); ``compute()`` gives them
+    (a dict of 1-D int32/int64/uint8 arrays) when they are not kept; ``check(arrays)`` says
+    whether kept arrays are sound (an entry that is not is computed and written again).
+
+    Example
+    -------
+    >>> import hashlib, numpy as np
+    >>> key = hashlib.sha256(b"example: squares of 0..4").hexdigest()
+    >>> cached_arrays(key, lambda: {"squares": np.arange(5, dtype=np.int64) ** 2})["squares"].tolist()
+    [0, 1, 4, 9, 16]
+    >>> cached_arrays(key, lambda: {})["squares"].tolist()  # kept: not computed again
+    [0, 1, 4, 9, 16]
+    """
+    got = _ARRAYS.get(key)
+    if got is not None:
+        _ARRAYS.move_to_end(key)
+        return got
+    folder = cache_dir()
+    path = folder / key[:2] / (key + ".arr") if folder is not None else None
+    if path is not None:
+        got = _read_entry(path)
+        if got is not None and (check is None or check(got)):
+            _ARRAYS[key] = got
+            return got
+    got = compute()
+    _ARRAYS[key] = got
+    while len(_ARRAYS) > _ARRAYS_LIMIT:
+        _ARRAYS.popitem(last=False)
+    if path is not None:
+        _write_entry(path, got)
+    return got

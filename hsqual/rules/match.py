@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -70,40 +71,86 @@ class UnitSet:
         self.code_spans[code_id] = spans
 
     # -- terms ------------------------------------------------------------------------------
+    def _term_bounds(self, term: Term) -> list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
+        """For each way a term matches: its occurrences' first tokens, its length, and for every
+        unit the run of those occurrences lying in the unit (start and end index)."""
+        key = ("bounds", term)
+        got = self._counts.get(key)
+        if got is None:
+            got = []
+            for first, length in self.index.hits(term):
+                lo = np.searchsorted(first, self.i0, "left")
+                hi = np.maximum(np.searchsorted(first, self.i1 - length + 1, "left"), lo)
+                got.append((first, length, lo, hi))
+            self._counts[key] = got
+        return got
+
     def term_counts(self, term: Term) -> np.ndarray:
         c = self._counts.get(term)
         if c is None:
             hits = self.index.hits(term)
             if not hits:
                 c = self._zeros
+            elif self._disjoint():  # each occurrence lies in at most one unit: found per occurrence
+                c = np.zeros(self.n, dtype=np.int64)
+                for _, units, _ in self._term_units(term):
+                    c += np.bincount(units, minlength=self.n)
             else:
                 c = np.zeros(self.n, dtype=np.int64)
-                for first, length in hits:
-                    lo = np.searchsorted(first, self.i0, "left")
-                    hi = np.searchsorted(first, self.i1 - length + 1, "left")
-                    c += np.maximum(hi - lo, 0)
+                for _, _, lo, hi in self._term_bounds(term):
+                    c += hi - lo
             self._counts[term] = c
         return c
+
+    def _term_units(self, term: Term) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """Units disjoint: for each way a term matches, the first tokens of its occurrences
+        lying in a unit, the unit of each (both ascending), and its length."""
+        key = ("units", term)
+        got = self._counts.get(key)
+        if got is None:
+            got = []
+            for first, length in self.index.hits(term):
+                u = np.searchsorted(self.i0, first, "right") - 1
+                ok = u >= 0
+                ok[ok] = first[ok] + (length - 1) < self.i1[u[ok]]
+                got.append((first[ok], u[ok], length))
+            self._counts[key] = got
+        return got
 
     def term_ranges(self, term: Term, k: int) -> list[tuple[int, int]]:
         """(first token, last token) of each occurrence of a term in unit k."""
         out = []
-        for first, length in self.index.hits(term):
-            lo = np.searchsorted(first, self.i0[k], "left")
-            hi = np.searchsorted(first, self.i1[k] - length + 1, "left")
-            out.extend((int(p), int(p) + length - 1) for p in first[lo:max(lo, hi)])
+        if self._disjoint():
+            key = ("unit lists", term)
+            lists = self._counts.get(key)
+            if lists is None:
+                lists = self._counts[key] = [(f.tolist(), u.tolist(), n) for f, u, n in self._term_units(term)]
+            for first, units, length in lists:
+                a = bisect.bisect_left(units, k)
+                b = bisect.bisect_left(units, k + 1, a)
+                out.extend((p, p + length - 1) for p in first[a:b])
+            return out
+        for first, length, lo, hi in self._term_bounds(term):
+            a, b = lo[k], hi[k]
+            if b > a:
+                out.extend((p, p + length - 1) for p in first[a:b].tolist())
         return out
 
     def group_ranges(self, group: tuple[Term, ...], k: int) -> list[tuple[int, int]]:
         """(first token, last token) of each occurrence of any term of a group in unit k, sorted
         and without repeats (the union of ``term_ranges`` over the group)."""
-        firsts, lasts = self._group_occurrences(group)
+        key = ("group lists", group)
+        got = self._counts.get(key)
+        if got is None:
+            f, la = self._group_occurrences(group)
+            got = self._counts[key] = (f.tolist(), la.tolist())
+        firsts, lasts = got
         i1 = int(self.i1[k])
         lo = bisect.bisect_left(firsts, int(self.i0[k]))
         hi = bisect.bisect_left(firsts, i1, lo)
         return [(a, b) for a, b in zip(firsts[lo:hi], lasts[lo:hi]) if b < i1]
 
-    def _group_occurrences(self, group: tuple[Term, ...]) -> tuple[list[int], list[int]]:
+    def _group_occurrences(self, group: tuple[Term, ...]) -> tuple[np.ndarray, np.ndarray]:
         """First and last token of every occurrence of any term of a group in the document,
         sorted by (first, last), without repeats."""
         key = ("group", group)
@@ -114,17 +161,116 @@ class UnitSet:
                 for first, length in self.index.hits(t):
                     firsts.append(first)
                     lasts.append(first + (length - 1))
-            if firsts:
+            if len(firsts) == 1:  # one way to match: sorted by first token, one length
+                got = (firsts[0], lasts[0])
+            elif firsts:
                 f, la = np.concatenate(firsts), np.concatenate(lasts)
                 order = np.lexsort((la, f))
                 f, la = f[order], la[order]
                 keep = np.ones(len(f), dtype=bool)
                 keep[1:] = (f[1:] != f[:-1]) | (la[1:] != la[:-1])
-                got = (f[keep].tolist(), la[keep].tolist())
+                got = (f[keep], la[keep])
             else:
-                got = ([], [])
+                got = (_EMPTY, _EMPTY)
             self._counts[key] = got
         return got
+
+    def _disjoint(self) -> bool:
+        """True when the units' token ranges are sorted and do not overlap (sentences,
+        segments, paragraphs): then an occurrence lies in at most one unit."""
+        got = self._counts.get("disjoint")
+        if got is None:
+            i0, i1 = self.i0, self.i1
+            got = bool(self.n == 0 or ((np.diff(i0) >= 0).all() and (i1[:-1] <= i0[1:]).all()))
+            self._counts["disjoint"] = got
+        return got
+
+    def _group_in_units(self, group: tuple[Term, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """First token, last token and unit of every occurrence of a group lying wholly in a
+        unit, sorted by (first, last) (units disjoint: see :meth:`_disjoint`)."""
+        key = ("in_units", group)
+        got = self._counts.get(key)
+        if got is None:
+            f, la = self._group_occurrences(group)
+            u = np.searchsorted(self.i0, f, "right") - 1
+            ok = u >= 0
+            ok[ok] = la[ok] < self.i1[u[ok]]
+            got = (f[ok], la[ok], u[ok])
+            self._counts[key] = got
+        return got
+
+    def near_units(self, node: Near) -> dict[int, list[tuple[int, int]]] | None:
+        """For every unit where a NEAR/SEQ node holds, the occurrences (token ranges) taking
+        part in a qualifying pair, sorted; worked out for the whole document at once.
+
+        None when the units overlap (then :func:`near_pairs` works unit by unit).
+        """
+        if not self._disjoint():
+            return None
+        key = ("near", node)
+        got = self._counts.get(key)
+        if got is None:
+            got = self._counts[key] = self._near_units(node)
+        return got
+
+    def _near_units(self, node: Near) -> dict[int, list[tuple[int, int]]]:
+        # As near_pairs, over every unit at once: an occurrence pairs only with occurrences of
+        # its own unit, so the unit number bounds each run of B as the sentence number does
+        # (combined with it into one non-decreasing key: sentence numbers restart per text).
+        a_first, a_last, a_unit = self._group_in_units(node.a)
+        b_first, b_last, b_unit = self._group_in_units(node.b)
+        if not len(a_first) or not len(b_first):
+            return {}
+        ix = self.index
+        wn = ix.word_no
+        n = node.n
+        if node.sentence:
+            sent = ix.sentence
+            scale = int(sent.max()) + 1 if len(sent) else 1
+
+            def region(pos, unit):
+                return unit * scale + sent[pos]
+        else:
+            def region(pos, unit):
+                return unit
+        a_used = np.zeros(len(a_first), dtype=bool)
+        # b after a: b_first in (a_last, ...], within n words, in a's unit (and sentence)
+        lo = np.searchsorted(b_first, a_last, "right")
+        hi = np.searchsorted(wn[b_first], wn[a_last] + n, "right")
+        hi = np.minimum(hi, np.searchsorted(region(b_first, b_unit), region(a_last, a_unit), "right"))
+        nb = len(b_first)
+
+        def covered(lo, hi):  # which of B lie in one of the runs [lo, hi)
+            cover = np.bincount(lo, minlength=nb + 1) - np.bincount(hi, minlength=nb + 1)
+            return np.cumsum(cover[:-1]) > 0
+
+        ok = hi > lo
+        a_used |= ok
+        used_b = covered(lo[ok], hi[ok])
+        if node.kind == "NEAR":  # b before a: b_last in [..., a_first), within n words, in a's unit (and sentence)
+            order = np.argsort(b_last, kind="stable")
+            bl = b_last[order]
+            hi = np.searchsorted(bl, a_first, "left")
+            lo = np.searchsorted(wn[bl], wn[a_first] - n, "left")
+            lo = np.maximum(lo, np.searchsorted(region(bl, b_unit[order]), region(a_first, a_unit), "left"))
+            ok = hi > lo
+            a_used |= ok
+            used_b[order[covered(lo[ok], hi[ok])]] = True
+        if not a_used.any():
+            return {}
+        units_with_pair = set(a_unit[a_used].tolist())
+        f = np.concatenate([a_first[a_used], b_first[used_b]])
+        la = np.concatenate([a_last[a_used], b_last[used_b]])
+        u = np.concatenate([a_unit[a_used], b_unit[used_b]])
+        order = np.lexsort((la, f))  # units are disjoint: sorted by first is sorted by unit
+        f, la, u = f[order], la[order], u[order]
+        keep = np.ones(len(f), dtype=bool)
+        keep[1:] = (f[1:] != f[:-1]) | (la[1:] != la[:-1])
+        out: dict[int, list[tuple[int, int]]] = {}
+        for k, a, b in zip(u[keep].tolist(), f[keep].tolist(), la[keep].tolist()):
+            if k in units_with_pair:
+                out.setdefault(k, []).append((a, b))
+        return out
 
     def term_spans(self, term: Term, k: int) -> list[tuple[int, int]]:
         ix = self.index
@@ -142,11 +288,23 @@ class UnitSet:
         starts, ends = self._bounds_in_normalized()
         return self.index.normalized()[0][starts[k]:ends[k]], starts[k]
 
+    def _whole_matches(self, rx: Regex, wide) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end of every match of ``wide`` (:func:`_whole_text_pattern` of ``rx``) in
+        the whole normalised text, found once."""
+        key = ("whole", rx)
+        got = self._counts.get(key)
+        if got is None:
+            spans = [m.span() for m in wide.finditer(self.index.normalized()[0])]
+            got = (np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans)),
+                   np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans)))
+            self._counts[key] = got
+        return got
+
     def regex_counts(self, rx: Regex, *, stop_at: int | None = None) -> np.ndarray:
         key = (rx, stop_at)
         c = self._counts.get(key)
         if c is None:
-            pat = rx.compiled
+            pat = _pattern(rx)
             ntext = self.index.normalized()[0]
             starts, ends = self._bounds_in_normalized()
             units = range(self.n)
@@ -155,18 +313,27 @@ class UnitSet:
                 # one search over the whole text: a unit holding a match overlaps a match of the
                 # whole text (the leftmost-first scan cannot pass a unit's match without one), so
                 # only the units a whole-text match overlaps are searched one by one
-                spans = [m.span() for m in wide.finditer(ntext)]
-                if not spans:
+                m_starts, m_ends = self._whole_matches(rx, wide)
+                if not len(m_starts):
                     self._counts[key] = c = np.zeros(self.n, dtype=np.int64)
                     return c
-                m_starts = np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans))
-                m_ends = np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans))
+                spans = m_starts
                 u_starts, u_ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
                 first = np.searchsorted(m_ends, u_starts, "right")  # first match ending after the unit's start
                 ok = first < len(spans)
                 ok[ok] = m_starts[first[ok]] < u_ends[ok]
+                c = np.zeros(self.n, dtype=np.int64)
+                if stop_at == 1 and wide is pat:
+                    # without assertions, a match of the whole text lying wholly in a unit is a
+                    # match in the unit: only units that a match crosses the edge of are searched
+                    inside = np.searchsorted(m_starts, u_starts, "left")  # first match starting in the unit
+                    has = inside < len(spans)
+                    has[has] = m_ends[inside[has]] <= u_ends[has]
+                    c[has] = 1
+                    ok &= ~has
                 units = np.flatnonzero(ok).tolist()
-            c = np.zeros(self.n, dtype=np.int64)
+            else:
+                c = np.zeros(self.n, dtype=np.int64)
             if stop_at == 1:
                 search = pat.search
                 for k in units:
@@ -185,7 +352,7 @@ class UnitSet:
         # the unit before: evidence is clamped to the unit's own characters
         lo, hi = int(self.starts[k]), int(self.ends[k])
         out = []
-        for m in rx.compiled.finditer(text):
+        for m in _pattern(rx).finditer(text):
             s, e = a + m.start(), a + m.end()
             if e > s:
                 out.append((min(max(int(n2o_start[s]), lo), hi), max(min(int(n2o_end[e - 1]), hi), lo)))
@@ -267,6 +434,11 @@ def unit_mask(node: Node, U: UnitSet) -> np.ndarray:
             m = m | unit_mask(item, U)
         return m
     if isinstance(node, Near):
+        found = U.near_units(node)
+        if found is not None:
+            out = np.zeros(U.n, dtype=bool)
+            out[list(found)] = True
+            return out
         cand = _group_mask(node.a, U)
         if cand.any():
             cand = cand & _group_mask(node.b, U)
@@ -288,6 +460,29 @@ _ASSERTIONS = re.compile(r"\^|\$|\\[AZbB]|\(\?<?[=!]")
 _WIDE: dict[tuple[str, str], Any] = {}
 
 
+_LITERALS: dict[tuple[str, str], Any] = {}
+_META = re.compile(r"[.^$*+?{}\[\]\\()]")
+
+
+def _pattern(rx: Regex):
+    """The compiled pattern of ``rx``: RE2's, or for a plain word or an alternation of plain
+    words (``/ODA|JICA/``, case-sensitive) Python's, which finds such words faster and finds
+    the same matches (both take the leftmost match, the first alternative that matches there)."""
+    key = (rx.pattern, rx.flags)
+    got = _LITERALS.get(key)
+    if got is None:
+        pattern = unicodedata.normalize("NFKC", rx.pattern)
+        words = pattern.split("|")
+        if rx.flags == "" and all(words) and not _META.search(pattern):
+            got = re.compile("|".join(map(re.escape, words)))
+        else:
+            got = rx.compiled
+        if len(_LITERALS) > 10_000:
+            _LITERALS.clear()
+        _LITERALS[key] = got
+    return got
+
+
 def _whole_text_pattern(rx: Regex):
     """A pattern whose matches in the whole text overlap every unit holding a match of ``rx``
     (None when there is none to search with).
@@ -298,7 +493,7 @@ def _whole_text_pattern(rx: Regex):
     Anchors and lookarounds hold only within a unit: None.
     """
     if not _ASSERTIONS.search(rx.pattern):
-        return rx.compiled
+        return _pattern(rx)
     key = (rx.pattern, rx.flags)
     if key not in _WIDE:
         wide = None
@@ -334,7 +529,7 @@ def _possible(node: Node, U: UnitSet) -> bool:
     if isinstance(node, Regex):
         if _ASSERTIONS.search(node.pattern):  # anchors and lookarounds may hold only in a unit
             return True
-        return node.compiled.search(U.index.normalized()[0]) is not None
+        return bool(len(U._whole_matches(node, _pattern(node))[0]))
     if isinstance(node, CodeRef):
         m = U.code_masks.get(node.code)
         return m is not None and bool(m.any())
@@ -381,6 +576,9 @@ def near_pairs(node: Near, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
     >>> near_pairs(parse_rule("NEAR(fear, want, 2)", language="en").root, U, 0)
     [(0, 0), (2, 2), (4, 4)]
     """
+    found = U.near_units(node)
+    if found is not None:
+        return found.get(k)
     A = _group_hits(node.a, U, k)
     B = _group_hits(node.b, U, k)
     if not A or not B:
