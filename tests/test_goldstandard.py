@@ -77,15 +77,19 @@ def test_counts_meet_the_minimums(units):
 def test_split_is_by_document(units):
     splits_per_doc = units.groupby("doc_id")["split"].nunique()
     assert (splits_per_doc == 1).all(), splits_per_doc[splits_per_doc > 1]
-    # about half of the new interviews of each language in each part
+    # about half of the first round's interviews of each language in each part; the second
+    # round's interviews are all heldout
     interviews = units[units["doc_id"].str.match(r"(en|ja)_")].drop_duplicates("doc_id")
     for language, docs in interviews.groupby("language"):
         n_test = (docs["split"] == "test").sum()
         assert abs(n_test - (len(docs) - n_test)) <= 1, language
+    second = units[units["doc_id"].str.match(r"(en|ja)2_")].drop_duplicates("doc_id")
+    assert set(second["split"]) == {"heldout"} and len(second) == 8
+    assert set(units.loc[units["split"] == "heldout", "doc_id"]) == set(second["doc_id"])
 
 
 def test_every_respondent_sentence_of_the_interviews_is_a_unit(units, sentences):
-    interviews = sentences[sentences["doc_id"].str.match(r"(en|ja)_")]
+    interviews = sentences[sentences["doc_id"].str.match(r"(en|ja)2?_")]
     respondents = interviews[~interviews["speaker"].isin(INTERVIEWERS)]
     got = set(zip(units["doc_id"], units["start"], units["end"]))
     assert set(zip(respondents["doc_id"], respondents["start"], respondents["end"])) <= got

@@ -147,6 +147,7 @@ def _rule_evaluations(study) -> dict:
     from ..codings import read_codings
     from ..corpus import Corpus, Segment
     from ..evaluate import evaluate_rules
+    from ..goldstandard import SPLITS
     from ..resources import bundled_path
     from ..transcripts import load_corpus
 
@@ -164,7 +165,7 @@ def _rule_evaluations(study) -> dict:
     auto = apply_codebook(held, study.codebook, unit="sentence")
     held_out = evaluate_rules(gold, auto, unit="sentence", corpus=units, codes=study.codebook.ids)
     return {"rules_vs_manual": on_excerpts, "rules_heldout_ja": held_out,
-            **{f"rules_gold_{split}": gold_evaluation(study.codebook, split=split) for split in ("dev", "test", "heldout")}}
+            **{f"rules_gold_{split}": gold_evaluation(study.codebook, split=split) for split in SPLITS}}
 
 
 def gold_evaluation(codebook, *, split: str):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 import hsqual
+from hsqual.goldstandard import SPLITS
 
 HERE = Path(__file__).resolve().parent
 
@@ -23,7 +24,7 @@ def agreement_table() -> pd.DataFrame:
     """The agreement of ``coder_a`` and ``coder_b`` per language and split, and over all units."""
     parts = []
     for language in ("en", "ja", None):
-        for split in ("dev", "test", "heldout", None):
+        for split in (*SPLITS, None):
             gold = hsqual.load_gold(language=language, split=split, folder=HERE)
             a, b = gold.coders["coder_a"], gold.coders["coder_b"]
             table = hsqual.agreement(a, b, unit="segment", corpus=gold.corpus)
