@@ -17,7 +17,7 @@ how coding scales with cores.
 
 Usage::
 
-    .venv/bin/python bench/bench_parallel.py [--kb 1000] [--jobs 2] [--repeat 3]
+    .venv/bin/python bench/bench_parallel.py [--kb 10000] [--jobs 2] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--kb", type=int, default=3000, help="corpus size in KB of text (default 3000)")
+    ap.add_argument("--kb", type=int, default=10000, help="corpus size in KB of text (default 10000)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes of the pool (default 2)")
     ap.add_argument("--repeat", type=int, default=3, help="timed rounds; the best time of each is kept")
     args = ap.parse_args(argv)
