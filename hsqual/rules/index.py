@@ -143,6 +143,28 @@ def _compile_term(term: Term, language: str) -> tuple[tuple[_Elem, ...], ...]:
     return out
 
 
+def _followed_by(first: np.ndarray, later: np.ndarray, j: int) -> np.ndarray:
+    """The positions ``p`` of ``first`` with ``p + j`` in ``later`` (both sorted, without
+    repeats): the shorter array looked up in the longer by binary search.
+
+    Example
+    -------
+    >>> _followed_by(np.array([1, 4, 7, 9]), np.array([3, 6, 10, 11]), 2).tolist()
+    [1, 4, 9]
+    """
+    if not len(first) or not len(later):
+        return _EMPTY
+    if len(first) <= len(later):
+        want = first + j
+        at = np.searchsorted(later, want)
+        at[at == len(later)] = 0
+        return first[later[at] == want]
+    want = later - j
+    at = np.searchsorted(first, want)
+    at[at == len(first)] = 0
+    return want[first[at] == want]
+
+
 def _stable_argsort(values: np.ndarray, top: int) -> np.ndarray:
     """A stable argsort of non-negative integers below ``top``: by radix, 16 bits at a time."""
     if top <= 2**16:
@@ -465,7 +487,7 @@ class DocIndex:
             for j, e in enumerate(elems[1:], 1):
                 if not len(first):
                     break
-                first = np.intersect1d(first, self.positions(e) - j, assume_unique=True)
+                first = _followed_by(first, self.positions(e), j)
             if len(first):
                 got.append((first, len(elems)))
         self._hits_cache[term] = got

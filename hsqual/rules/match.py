@@ -65,10 +65,15 @@ class UnitSet:
         self._zeros = np.zeros(self.n, dtype=np.int64)
         self._zeros.flags.writeable = False
         self._norm_bounds: tuple[list[int], list[int]] | None = None
+        # the unit mask of each rule node met so far, by the node's id (with the node, so that
+        # the id stays its own): kept for nodes naming no code, and apart for those that do
+        self._masks: dict[int, tuple[Node, np.ndarray]] = {}
+        self._ref_masks: dict[int, tuple[Node, np.ndarray]] = {}
 
     def set_code(self, code_id: str, mask: np.ndarray, spans: dict[int, list[tuple[int, int]]]) -> None:
         self.code_masks[code_id] = mask
         self.code_spans[code_id] = spans
+        self._ref_masks.clear()  # masks of nodes naming codes may change with the code
 
     # -- terms ------------------------------------------------------------------------------
     def _term_bounds(self, term: Term) -> list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
@@ -412,6 +417,25 @@ def unit_mask(node: Node, U: UnitSet) -> np.ndarray:
     >>> unit_mask(Term("want"), U).tolist(), unit_mask(Not(Term("want")), U).tolist()
     ([False, True], [True, False])
     """
+    key = id(node)
+    got = U._masks.get(key) or U._ref_masks.get(key)
+    if got is not None and got[0] is node:
+        return got[1]
+    m = _unit_mask(node, U)
+    (U._ref_masks if _names_code(node) else U._masks)[key] = (node, m)
+    return m
+
+
+def _names_code(node: Node) -> bool:
+    """True when a ``code:`` reference lies in the node (its mask may change as codes are set)."""
+    got = node.__dict__.get("_names_code")
+    if got is None:
+        got = any(isinstance(n, CodeRef) for n in node.walk())
+        object.__setattr__(node, "_names_code", got)
+    return got
+
+
+def _unit_mask(node: Node, U: UnitSet) -> np.ndarray:
     if isinstance(node, Term):
         return U.term_counts(node) > 0
     if isinstance(node, Regex):
@@ -673,7 +697,7 @@ def evaluate(node: Node, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
         ok = {">=": c >= node.n, ">": c > node.n, "==": c == node.n}[node.op]
         return sp if ok else None
     if isinstance(node, Not):
-        return [] if evaluate(node.item, U, k) is None else None
+        return None if unit_mask(node.item, U)[k] else []
     if isinstance(node, And):
         out: list[tuple[int, int]] = []
         for item in node.items:
@@ -685,6 +709,8 @@ def evaluate(node: Node, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
     if isinstance(node, Or):
         found = None
         for item in node.items:
+            if not unit_mask(item, U)[k]:  # the item does not match here
+                continue
             sp = evaluate(item, U, k)
             if sp is not None:
                 found = (found or []) + sp
