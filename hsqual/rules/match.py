@@ -32,6 +32,47 @@ __all__ = ["UnitSet", "unit_mask", "possible_mask", "near_pairs", "evaluate", "e
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
+class _NearFound:
+    """Where a NEAR/SEQ node holds over disjoint units: ``mask`` (one flag a unit) and the
+    occurrences taking part in a pair (unit, first and last token; sorted by unit, then by
+    first and last token), looked up unit by unit."""
+
+    def __init__(self, U: UnitSet, mask: np.ndarray, units: np.ndarray, firsts: np.ndarray,
+                 lasts: np.ndarray) -> None:
+        self.mask = mask
+        self._U = U
+        self._arrays = (units, firsts, lasts)
+        self._lists: tuple[list[int], list[int], list[int]] | None = None
+        self._spans: tuple[list[int], list[int]] | None = None
+
+    def _run(self, k: int) -> tuple[int, int]:
+        if self._lists is None:
+            self._lists = tuple(a.tolist() for a in self._arrays)  # type: ignore[assignment]
+        units = self._lists[0]  # type: ignore[index]
+        a = bisect.bisect_left(units, k)
+        return a, bisect.bisect_left(units, k + 1, a)
+
+    def get(self, k: int) -> list[tuple[int, int]] | None:
+        """The occurrences (first and last token) taking part in a pair in unit k, or None."""
+        if not self.mask[k]:
+            return None
+        a, b = self._run(k)
+        _, firsts, lasts = self._lists  # type: ignore[misc]
+        return list(zip(firsts[a:b], lasts[a:b]))
+
+    def spans(self, k: int) -> list[tuple[int, int]] | None:
+        """As :meth:`get`, as character spans."""
+        if not self.mask[k]:
+            return None
+        if self._spans is None:
+            ix = self._U.index
+            _, firsts, lasts = self._arrays
+            self._spans = (ix.starts[firsts].tolist(), ix.ends[lasts].tolist())
+        a, b = self._run(k)
+        starts, ends = self._spans
+        return list(zip(starts[a:b], ends[a:b]))
+
+
 class UnitSet:
     """The units (sentences, segments, ...) of one document, matched together.
 
@@ -204,9 +245,10 @@ class UnitSet:
             self._counts[key] = got
         return got
 
-    def near_units(self, node: Near) -> dict[int, list[tuple[int, int]]] | None:
-        """For every unit where a NEAR/SEQ node holds, the occurrences (token ranges) taking
-        part in a qualifying pair, sorted; worked out for the whole document at once.
+    def near_units(self, node: Near) -> _NearFound | None:
+        """Where a NEAR/SEQ node holds (a mask over the units) and, unit by unit, the
+        occurrences (token ranges) taking part in a qualifying pair, sorted; worked out for
+        the whole document at once.
 
         None when the units overlap (then :func:`near_pairs` works unit by unit).
         """
@@ -215,17 +257,18 @@ class UnitSet:
         key = ("near", node)
         got = self._counts.get(key)
         if got is None:
-            got = self._counts[key] = self._near_units(node)
+            got = self._counts[key] = _NearFound(self, *self._near_units(node))
         return got
 
-    def _near_units(self, node: Near) -> dict[int, list[tuple[int, int]]]:
+    def _near_units(self, node: Near) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # As near_pairs, over every unit at once: an occurrence pairs only with occurrences of
         # its own unit, so the unit number bounds each run of B as the sentence number does
         # (combined with it into one non-decreasing key: sentence numbers restart per text).
         a_first, a_last, a_unit = self._group_in_units(node.a)
         b_first, b_last, b_unit = self._group_in_units(node.b)
+        nothing = (np.zeros(self.n, dtype=bool), _EMPTY, _EMPTY, _EMPTY)
         if not len(a_first) or not len(b_first):
-            return {}
+            return nothing
         ix = self.index
         wn = ix.word_no
         n = node.n
@@ -262,8 +305,9 @@ class UnitSet:
             a_used |= ok
             used_b[order[covered(lo[ok], hi[ok])]] = True
         if not a_used.any():
-            return {}
-        units_with_pair = set(a_unit[a_used].tolist())
+            return nothing
+        units_with_pair = np.zeros(self.n, dtype=bool)
+        units_with_pair[a_unit[a_used]] = True
         f = np.concatenate([a_first[a_used], b_first[used_b]])
         la = np.concatenate([a_last[a_used], b_last[used_b]])
         u = np.concatenate([a_unit[a_used], b_unit[used_b]])
@@ -271,11 +315,8 @@ class UnitSet:
         f, la, u = f[order], la[order], u[order]
         keep = np.ones(len(f), dtype=bool)
         keep[1:] = (f[1:] != f[:-1]) | (la[1:] != la[:-1])
-        out: dict[int, list[tuple[int, int]]] = {}
-        for k, a, b in zip(u[keep].tolist(), f[keep].tolist(), la[keep].tolist()):
-            if k in units_with_pair:
-                out.setdefault(k, []).append((a, b))
-        return out
+        keep &= units_with_pair[u]
+        return units_with_pair, u[keep], f[keep], la[keep]
 
     def term_spans(self, term: Term, k: int) -> list[tuple[int, int]]:
         ix = self.index
@@ -460,9 +501,7 @@ def _unit_mask(node: Node, U: UnitSet) -> np.ndarray:
     if isinstance(node, Near):
         found = U.near_units(node)
         if found is not None:
-            out = np.zeros(U.n, dtype=bool)
-            out[list(found)] = True
-            return out
+            return found.mask
         cand = _group_mask(node.a, U)
         if cand.any():
             cand = cand & _group_mask(node.b, U)
@@ -716,6 +755,9 @@ def evaluate(node: Node, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
                 found = (found or []) + sp
         return found
     if isinstance(node, Near):
+        found = U.near_units(node)
+        if found is not None:
+            return found.spans(k)
         pairs = near_pairs(node, U, k)
         if pairs is None:
             return None
