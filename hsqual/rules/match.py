@@ -254,11 +254,11 @@ class UnitSet:
         """
         if not self._disjoint():
             return None
-        key = ("near", node)
+        key = ("near", id(node))  # by the node's id: hashing a node hashes every term of it
         got = self._counts.get(key)
-        if got is None:
-            got = self._counts[key] = _NearFound(self, *self._near_units(node))
-        return got
+        if got is None or got[0] is not node:
+            got = self._counts[key] = (node, _NearFound(self, *self._near_units(node)))
+        return got[1]
 
     def _near_units(self, node: Near) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # As near_pairs, over every unit at once: an occurrence pairs only with occurrences of
