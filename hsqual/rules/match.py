@@ -340,7 +340,12 @@ class UnitSet:
         key = ("whole", rx)
         got = self._counts.get(key)
         if got is None:
-            spans = [m.span() for m in wide.finditer(self.index.normalized()[0])]
+            text = self.index.normalized()[0]
+            needed = _required_words(rx)
+            if needed is not None and not any(w in text for w in needed):  # a plain search says: none
+                got = self._counts[key] = (_EMPTY, _EMPTY)
+                return got
+            spans = [m.span() for m in wide.finditer(text)]
             got = (np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans)),
                    np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans)))
             self._counts[key] = got
@@ -543,6 +548,86 @@ def _pattern(rx: Regex):
         if len(_LITERALS) > 10_000:
             _LITERALS.clear()
         _LITERALS[key] = got
+    return got
+
+
+_REQUIRED: dict[tuple[str, str], tuple[str, ...] | None] = {}
+
+
+def _required_words(rx: Regex) -> tuple[str, ...] | None:
+    """Words of which every match of ``rx`` (and of its :func:`_whole_text_pattern`) holds
+    one, so that a text holding none of them holds no match; None when there are none to say.
+
+    A plain word or alternation of plain words: the words. Else, in a case-sensitive
+    pattern without inline flags or alternation outside parentheses, the longest run of
+    letters and digits outside parentheses and brackets that no quantifier makes optional.
+
+    Example
+    -------
+    >>> _required_words(Regex("ODA|JICA")), _required_words(Regex("[3三]つの自由"))
+    (('ODA', 'JICA'), ('つの自由',))
+    >>> _required_words(Regex("人間の安全保障(」)?とは")), _required_words(Regex("a|b(c)")), _required_words(Regex("ab", "i"))
+    (('人間の安全保障',), None, None)
+    """
+    key = (rx.pattern, rx.flags)
+    if key in _REQUIRED:
+        return _REQUIRED[key]
+    pattern = unicodedata.normalize("NFKC", rx.pattern)
+    got: tuple[str, ...] | None = None
+    words = pattern.split("|")
+    if rx.flags == "" and all(words) and not _META.search(pattern):
+        got = tuple(words)
+    elif rx.flags == "" and "(?" not in pattern:
+        runs: list[str] = []
+        cur: list[str] = []
+        depth, i, ok = 0, 0, True
+        while i < len(pattern):
+            c = pattern[i]
+            if c in "?*+{":  # the atom before is optional or repeated: not a sure part of the run
+                if cur:
+                    cur.pop()
+                runs.append("".join(cur))
+                cur = []
+                if c == "{":
+                    close = pattern.find("}", i)
+                    if close < 0:
+                        ok = False
+                        break
+                    i = close
+            elif depth == 0 and c.isalnum():
+                cur.append(c)
+            else:
+                runs.append("".join(cur))
+                cur = []
+                if c == "\\":
+                    i += 1  # the escaped character
+                elif c == "[":  # a class: skipped to its closing bracket
+                    j = i + 1
+                    if j < len(pattern) and pattern[j] == "^":
+                        j += 1
+                    if j < len(pattern) and pattern[j] == "]":
+                        j += 1
+                    while j < len(pattern) and pattern[j] != "]":
+                        j += 2 if pattern[j] == "\\" else 1
+                    if j >= len(pattern):
+                        ok = False
+                        break
+                    i = j
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                elif c == "|" and depth == 0:
+                    ok = False
+                    break
+            i += 1
+        runs.append("".join(cur))
+        best = max(runs, key=len)
+        if ok and best:
+            got = (best,)
+    if len(_REQUIRED) > 10_000:
+        _REQUIRED.clear()
+    _REQUIRED[key] = got
     return got
 
 
