@@ -37,10 +37,10 @@ class _NearFound:
     occurrences taking part in a pair (unit, first and last token; sorted by unit, then by
     first and last token), looked up unit by unit."""
 
-    def __init__(self, U: UnitSet, mask: np.ndarray, units: np.ndarray, firsts: np.ndarray,
+    def __init__(self, index: DocIndex, mask: np.ndarray, units: np.ndarray, firsts: np.ndarray,
                  lasts: np.ndarray) -> None:
         self.mask = mask
-        self._U = U
+        self._index = index  # not the unit set, which keeps this: no cycle holds either alive
         self._arrays = (units, firsts, lasts)
         self._lists: tuple[list[int], list[int], list[int]] | None = None
         self._spans: tuple[list[int], list[int]] | None = None
@@ -65,7 +65,7 @@ class _NearFound:
         if not self.mask[k]:
             return None
         if self._spans is None:
-            ix = self._U.index
+            ix = self._index
             _, firsts, lasts = self._arrays
             self._spans = (ix.starts[firsts].tolist(), ix.ends[lasts].tolist())
         a, b = self._run(k)
@@ -147,6 +147,21 @@ class UnitSet:
                     c += hi - lo
             self._counts[term] = c
         return c
+
+    def term_mask(self, term: Term) -> np.ndarray:
+        """Which units hold an occurrence of a term (``term_counts(term) > 0``, kept; found
+        without counting when the units are disjoint)."""
+        key = ("mask", term)
+        m = self._counts.get(key)
+        if m is None:
+            if term in self._counts or not self._disjoint():
+                m = self.term_counts(term) > 0
+            else:
+                m = np.zeros(self.n, dtype=bool)
+                for _, units, _ in self._term_units(term):
+                    m[units] = True
+            self._counts[key] = m
+        return m
 
     def _term_units(self, term: Term) -> list[tuple[np.ndarray, np.ndarray, int]]:
         """Units disjoint: for each way a term matches, the first tokens of its occurrences
@@ -257,7 +272,7 @@ class UnitSet:
         key = ("near", id(node))  # by the node's id: hashing a node hashes every term of it
         got = self._counts.get(key)
         if got is None or got[0] is not node:
-            got = self._counts[key] = (node, _NearFound(self, *self._near_units(node)))
+            got = self._counts[key] = (node, _NearFound(self.index, *self._near_units(node)))
         return got[1]
 
     def _near_units(self, node: Near) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -463,6 +478,8 @@ def unit_mask(node: Node, U: UnitSet) -> np.ndarray:
     >>> unit_mask(Term("want"), U).tolist(), unit_mask(Not(Term("want")), U).tolist()
     ([False, True], [True, False])
     """
+    if isinstance(node, Term):  # kept by the unit set, shared by equal terms
+        return U.term_mask(node)
     key = id(node)
     got = U._masks.get(key) or U._ref_masks.get(key)
     if got is not None and got[0] is node:
@@ -482,8 +499,6 @@ def _names_code(node: Node) -> bool:
 
 
 def _unit_mask(node: Node, U: UnitSet) -> np.ndarray:
-    if isinstance(node, Term):
-        return U.term_counts(node) > 0
     if isinstance(node, Regex):
         return U.regex_counts(node, stop_at=1) > 0
     if isinstance(node, Count):
@@ -697,9 +712,9 @@ def possible_mask(node: Node, U: UnitSet) -> np.ndarray:
 
 
 def _group_mask(group: tuple[Term, ...], U: UnitSet) -> np.ndarray:
-    m = U.term_counts(group[0]) > 0
+    m = U.term_mask(group[0])
     for t in group[1:]:
-        m = m | (U.term_counts(t) > 0)
+        m = m | U.term_mask(t)
     return m
 
 
