@@ -20,6 +20,7 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 import unicodedata
@@ -33,7 +34,7 @@ from ..vocab import PUNCT_POS, norm_key, vocabulary
 from .syntax import LANGUAGES, Term
 
 __all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key",
-           "cached_arrays"]
+           "cached_arrays", "deferred_writes"]
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -866,6 +867,65 @@ def _write_entry(path: Path, packed: dict[str, Any]) -> None:
         pass  # a read-only or full disk: the tokens are still used, only not kept
 
 
+#: While :func:`deferred_writes` is open: the entries being written by its background thread.
+_PENDING: list | None = None
+_PENDING_LOCK = threading.Lock()
+_WRITER: Any = None
+
+
+def _store(path: Path, make) -> None:
+    """Write the entry ``make()`` gives (None: nothing to write) now, or in the background
+    while :func:`deferred_writes` is open."""
+    def write():
+        packed = make()
+        if packed is not None:
+            _write_entry(path, packed)
+
+    global _WRITER
+    with _PENDING_LOCK:
+        if _PENDING is not None:
+            if _WRITER is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hsqual-cache-writer")
+            _PENDING.append(_WRITER.submit(write))
+            return
+    write()
+
+
+@contextmanager
+def deferred_writes():
+    """Within the block, new cache entries (:func:`token_arrays`, :func:`cached_arrays`) are
+    written by a background thread, so that waiting on the disk overlaps the work; when the
+    block ends, every entry is on disk (or was not writable, as without the block).
+
+    Example
+    -------
+    >>> import hashlib, numpy as np
+    >>> key = hashlib.sha256(b"example: written in the background").hexdigest()
+    >>> with deferred_writes():
+    ...     got = cached_arrays(key, lambda: {"n": np.arange(3, dtype=np.int64)})
+    >>> folder = cache_dir()
+    >>> folder is None or (folder / key[:2] / (key + ".arr")).exists()  # on disk once the block ends
+    True
+    """
+    global _PENDING
+    with _PENDING_LOCK:
+        outer = _PENDING is not None
+        if not outer:
+            _PENDING = []
+    if outer:  # nested: the outermost block waits
+        yield
+        return
+    try:
+        yield
+    finally:
+        with _PENDING_LOCK:
+            pending, _PENDING = _PENDING, None
+        for f in pending or ():
+            f.result()
+
+
 def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
     """The tokens of ``text`` (without sentence numbers), analysed once and then cached.
 
@@ -907,9 +967,7 @@ def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
     tokens = tokenize_ids(text)
     _remember(key, tokens)
     if path is not None:
-        packed = _pack(tokens)
-        if packed is not None:
-            _write_entry(path, packed)
+        _store(path, lambda: _pack(tokens))
     return tokens
 
 
@@ -951,5 +1009,5 @@ def cached_arrays(key: str, compute, *, check=None) -> dict[str, np.ndarray]:
     while len(_ARRAYS) > _ARRAYS_LIMIT:
         _ARRAYS.popitem(last=False)
     if path is not None:
-        _write_entry(path, got)
+        _store(path, lambda: got)
     return got
