@@ -411,15 +411,43 @@ class UnitSet:
             self._counts[key] = c
         return c
 
+    def _matches_within(self, rx: Regex, k: int) -> list[tuple[int, int]] | None:
+        """The matches of a pattern without assertions in unit k (offsets in the normalised
+        text) read from its matches in the whole text, when none of these crosses an edge of
+        the unit; else None.
+
+        A path through the pattern that matches within the unit matches in the whole text, so
+        a whole-text scan that reaches the unit's start between matches finds, in the unit,
+        what a scan of the unit alone finds.
+        """
+        pat = _pattern(rx)
+        if _whole_text_pattern(rx) is not pat:
+            return None
+        key = ("whole lists", rx)
+        got = self._counts.get(key)
+        if got is None:
+            m_starts, m_ends = self._whole_matches(rx, pat)
+            got = self._counts[key] = (m_starts.tolist(), m_ends.tolist())
+        m_starts, m_ends = got
+        starts, ends = self._bounds_in_normalized()
+        us, ue = starts[k], ends[k]
+        i = bisect.bisect_right(m_ends, us)  # the first match ending after the unit's start
+        j = bisect.bisect_left(m_starts, ue, i)  # past the last match starting before its end
+        if i < j and (m_starts[i] < us or m_ends[j - 1] > ue):
+            return None
+        return list(zip(m_starts[i:j], m_ends[i:j]))
+
     def regex_spans(self, rx: Regex, k: int) -> list[tuple[int, int]]:
         _, n2o_start, n2o_end, _ = self.index.normalized()
-        text, a = self._unit_text(k)
         # a mark at the start of the unit composes with the character before it, which lies in
         # the unit before: evidence is clamped to the unit's own characters
         lo, hi = int(self.starts[k]), int(self.ends[k])
         out = []
-        for m in _pattern(rx).finditer(text):
-            s, e = a + m.start(), a + m.end()
+        found = self._matches_within(rx, k)
+        if found is None:
+            text, a = self._unit_text(k)
+            found = [(a + m.start(), a + m.end()) for m in _pattern(rx).finditer(text)]
+        for s, e in found:
             if e > s:
                 out.append((min(max(int(n2o_start[s]), lo), hi), max(min(int(n2o_end[e - 1]), hi), lo)))
             else:
