@@ -357,8 +357,9 @@ class DocIndex:
                 word_pos = {p: not p.startswith(PUNCT_POS) for p in set(tokens.pos)}
                 is_word = np.fromiter(map(word_pos.__getitem__, tokens.pos), dtype=bool, count=len(tokens.pos))
             else:
-                is_word = np.fromiter((any(ch.isalnum() for ch in s) for s in self._surface), dtype=bool,
-                                      count=len(self._surface))
+                # decided once per distinct written form (a text repeats its words)
+                word_form = {s: any(ch.isalnum() for ch in s) for s in set(self._surface)}
+                is_word = np.fromiter(map(word_form.__getitem__, self._surface), dtype=bool, count=len(self._surface))
         self.word_no = np.cumsum(is_word) - 1
         self.word_positions = np.flatnonzero(is_word)
         self._sentence: np.ndarray | None = None
