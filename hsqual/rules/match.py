@@ -357,7 +357,14 @@ class UnitSet:
         if got is None:
             text = self.index.normalized()[0]
             needed = _required_words(rx)
-            if needed is not None and not any(w in text for w in needed):  # a plain search says: none
+            if needed is not None and needed[0] == "(?i)":  # ASCII words, in any case
+                lowered = self._counts.get("lowered")
+                if lowered is None:
+                    lowered = self._counts["lowered"] = text.lower()
+                if not any(w in lowered for w in needed[1:]):
+                    got = self._counts[key] = (_EMPTY, _EMPTY)
+                    return got
+            elif needed is not None and not any(w in text for w in needed):  # a plain search says: none
                 got = self._counts[key] = (_EMPTY, _EMPTY)
                 return got
             spans = [m.span() for m in wide.finditer(text)]
@@ -601,9 +608,12 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
     """Words of which every match of ``rx`` (and of its :func:`_whole_text_pattern`) holds
     one, so that a text holding none of them holds no match; None when there are none to say.
 
-    A plain word or alternation of plain words: the words. Else, in a case-sensitive
-    pattern without inline flags or alternation outside parentheses, the longest run of
-    letters and digits outside parentheses and brackets that no quantifier makes optional.
+    A plain word or alternation of plain words: the words. Else, in a pattern without
+    inline flags or alternation outside parentheses, the longest run of letters and digits
+    outside parentheses and brackets that no quantifier makes optional. A pattern starting
+    with ``(?i)`` (and without other flags) gives ``"(?i)"`` and its run in lower case when the
+    run is ASCII: in NFKC text (the text searched) only ASCII letters fold to ASCII letters,
+    so a match holds the run in some case.
 
     Example
     -------
@@ -611,6 +621,8 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
     (('ODA', 'JICA'), ('つの自由',))
     >>> _required_words(Regex("人間の安全保障(」)?とは")), _required_words(Regex("a|b(c)")), _required_words(Regex("ab", "i"))
     (('人間の安全保障',), None, None)
+    >>> _required_words(Regex(r"(?i)\\bBottom[- ]up\\b"))
+    ('(?i)', 'bottom')
     """
     key = (rx.pattern, rx.flags)
     if key in _REQUIRED:
@@ -618,7 +630,10 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
     pattern = unicodedata.normalize("NFKC", rx.pattern)
     got: tuple[str, ...] | None = None
     words = pattern.split("|")
-    if rx.flags == "" and all(words) and not _META.search(pattern):
+    folded = pattern.startswith("(?i)")
+    if folded:
+        pattern = pattern[4:]
+    if rx.flags == "" and all(words) and not _META.search(pattern) and not folded:
         got = tuple(words)
     elif rx.flags == "" and "(?" not in pattern:
         runs: list[str] = []
@@ -666,8 +681,10 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
             i += 1
         runs.append("".join(cur))
         best = max(runs, key=len)
-        if ok and best:
+        if ok and best and not folded:
             got = (best,)
+        elif ok and best and best.isascii():
+            got = ("(?i)", best.lower())
     if len(_REQUIRED) > 10_000:
         _REQUIRED.clear()
     _REQUIRED[key] = got
