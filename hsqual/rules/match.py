@@ -334,8 +334,22 @@ class UnitSet:
         return units_with_pair, u[keep], f[keep], la[keep]
 
     def term_spans(self, term: Term, k: int) -> list[tuple[int, int]]:
+        """Character spans of the occurrences of a term in unit k."""
         ix = self.index
-        return [(int(ix.starts[a]), int(ix.ends[b])) for a, b in self.term_ranges(term, k)]
+        if not self._disjoint():
+            return [(int(ix.starts[a]), int(ix.ends[b])) for a, b in self.term_ranges(term, k)]
+        key = ("unit spans", term)
+        lists = self._counts.get(key)
+        if lists is None:
+            lists = self._counts[key] = [(u.tolist(), ix.starts[f].tolist(), ix.ends[f + (n - 1)].tolist())
+                                         for f, u, n in self._term_units(term)]
+        out: list[tuple[int, int]] = []
+        for units, starts, ends in lists:
+            a = bisect.bisect_left(units, k)
+            b = bisect.bisect_left(units, k + 1, a)
+            if b > a:
+                out.extend(zip(starts[a:b], ends[a:b]))
+        return out
 
     # -- regular expressions -------------------------------------------------------------------
     def _bounds_in_normalized(self) -> tuple[list[int], list[int]]:
