@@ -527,12 +527,14 @@ def unit_mask(node: Node, U: UnitSet) -> np.ndarray:
     >>> unit_mask(Term("want"), U).tolist(), unit_mask(Not(Term("want")), U).tolist()
     ([False, True], [True, False])
     """
-    if isinstance(node, Term):  # kept by the unit set, shared by equal terms
-        return U.term_mask(node)
     key = id(node)
     got = U._masks.get(key) or U._ref_masks.get(key)
     if got is not None and got[0] is node:
         return got[1]
+    if isinstance(node, Term):  # kept by the unit set, shared by equal terms
+        m = U.term_mask(node)
+        U._masks[key] = (node, m)
+        return m
     m = _unit_mask(node, U)
     (U._ref_masks if _names_code(node) else U._masks)[key] = (node, m)
     return m
