@@ -106,6 +106,7 @@ class UnitSet:
         self._zeros = np.zeros(self.n, dtype=np.int64)
         self._zeros.flags.writeable = False
         self._norm_bounds: tuple[list[int], list[int]] | None = None
+        self._lowered: str | None = None  # the normalised text in lower case
         # the unit mask of each rule node met so far, by the node's id (with the node, so that
         # the id stays its own): kept for nodes naming no code, and apart for those that do
         self._masks: dict[int, tuple[Node, np.ndarray]] = {}
@@ -372,9 +373,9 @@ class UnitSet:
             text = self.index.normalized()[0]
             needed = _required_words(rx)
             if needed is not None and needed[0] == "(?i)":  # ASCII words, in any case
-                lowered = self._counts.get("lowered")
-                if lowered is None:
-                    lowered = self._counts["lowered"] = text.lower()
+                if self._lowered is None:
+                    self._lowered = text.lower()
+                lowered = self._lowered
                 if not any(w in lowered for w in needed[1:]):
                     got = self._counts[key] = (_EMPTY, _EMPTY)
                     return got
