@@ -874,6 +874,17 @@ _PENDING_LOCK = threading.Lock()
 _WRITER: Any = None
 
 
+def _forget_writer() -> None:
+    """In a forked child: the parent's writer thread does not exist here, so neither do its
+    pending writes; a new thread is started when needed."""
+    global _PENDING, _PENDING_LOCK, _WRITER
+    _PENDING, _PENDING_LOCK, _WRITER = None, threading.Lock(), None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_writer)
+
+
 def _store(path: Path, make) -> None:
     """Write the entry ``make()`` gives (None: nothing to write) now, or in the background
     while :func:`deferred_writes` is open."""
@@ -909,8 +920,11 @@ def deferred_writes():
     >>> folder = cache_dir()
     >>> folder is None or (folder / key[:2] / (key + ".arr")).exists()  # on disk once the block ends
     True
+    >>> import threading
+    >>> any(t.name.startswith("hsqual-cache-writer") for t in threading.enumerate())  # and no thread left
+    False
     """
-    global _PENDING
+    global _PENDING, _WRITER
     with _PENDING_LOCK:
         outer = _PENDING is not None
         if not outer:
@@ -923,8 +937,13 @@ def deferred_writes():
     finally:
         with _PENDING_LOCK:
             pending, _PENDING = _PENDING, None
-        for f in pending or ():
-            f.result()
+            writer, _WRITER = _WRITER, None
+        try:
+            for f in pending or ():
+                f.result()
+        finally:
+            if writer is not None:  # no thread left behind (hsqual.parallel forks only a lone thread)
+                writer.shutdown(wait=True)
 
 
 def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
