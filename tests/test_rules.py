@@ -28,7 +28,7 @@ from hsqual.rules import (
     code_order,
     parse_rule,
 )
-from hsqual.rules.match import evidence, possible_mask, unit_mask
+from hsqual.rules.match import evaluate, evidence, possible_mask, unit_mask
 
 
 def en(text):
@@ -593,6 +593,30 @@ def test_regex_counts_from_one_search_of_the_whole_text_equal_a_search_of_every_
         assert units.regex_counts(node, stop_at=1).tolist() == [int(w > 0) for w in want]
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_regex_evidence_and_counts_with_shortcuts_equal_a_search_of_every_unit(seed):
+    """A unit's matches are read from the whole text's matches when none crosses the unit's
+    edges, and the whole-text search is skipped when the text lacks a word every match must
+    hold (case-insensitive for (?i) patterns): spans and counts must be those of a search of
+    every unit on its own, whether or not the words occur."""
+    import random
+
+    from hsqual.patterns import compile_regex
+
+    rng = random.Random(seed)
+    alphabet = ["aab .", "aabbcAB .", "AABBC .", "aabbc ."][seed % 4]  # c, capitals: in some texts only
+    text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 300)))
+    cuts = sorted({0, len(text), *(rng.randint(0, len(text)) for _ in range(rng.randint(0, 30)))})
+    units = UnitSet(DocIndex(text, "en"), cuts[:-1], cuts[1:], meta={})
+    for pattern in ["ab", "bc|ca", "a+bc", "[ab]bc", "(?i)abc?", "(?i)b+c", "(?i)\\bca", "cab?", "a(b|c)a"]:
+        node = parse_rule(f"/{pattern}/", language="en").root
+        rx = compile_regex(pattern)
+        want = [[(a + m.start(), a + m.end()) for m in rx.finditer(text[a:b])] for a, b in zip(cuts[:-1], cuts[1:])]
+        assert units.regex_counts(node).tolist() == [len(w) for w in want], (pattern, text)
+        assert units.regex_counts(node, stop_at=1).tolist() == [int(bool(w)) for w in want], (pattern, text)
+        assert [units.regex_spans(node, k) for k in range(len(want))] == want, (pattern, text)
+
+
 def test_a_plain_word_pattern_finds_what_re2_finds():
     """/ODA|JICA/ is searched with Python's re (faster for plain words): the same matches as
     RE2, on text as the matcher sees it (NFKC). Patterns and texts drawn from a fixed seed."""
@@ -613,3 +637,24 @@ def test_a_plain_word_pattern_finds_what_re2_finds():
         assert got == want, (rx.pattern, text)
         compared += bool(want) and _pattern(rx) is not rx.compiled
     assert compared > 100  # Python's re was used, and found matches
+
+
+def test_a_unit_set_is_freed_when_dropped_after_matching_near_and_masks():
+    """The rule engine's caches on a unit set (NEAR results, unit masks) hold no reference
+    back to it: a batch's unit set is freed as soon as it is dropped, not at some later
+    garbage collection (which left several batches' caches alive at once)."""
+    import gc
+    import weakref
+
+    text = "Fear and want. Want of fear and violence."
+    units = UnitSet(DocIndex(text, "en"), [0, 15], [14, 41], meta={})
+    root = parse_rule("NEAR(fear, want, 2) AND NOT violence OR /fear/", language="en").root
+    assert unit_mask(root, units).tolist() == [True, True]
+    assert evaluate(root, units, 0)
+    gone = weakref.ref(units)
+    gc.disable()
+    try:
+        del units
+        assert gone() is None
+    finally:
+        gc.enable()

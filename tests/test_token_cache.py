@@ -175,3 +175,26 @@ def test_the_sentences_of_a_document_are_split_once_then_read_back(cache, monkey
     monkeypatch.setattr(A, "_SPLITTER", "another splitter")
     A.units_of(corpus, doc, "sentence", "ja", segs)
     assert len(list(cache.rglob("*.arr"))) == 2
+
+
+def test_coding_writes_its_entries_in_the_background_and_leaves_no_thread(cache):
+    """apply_codebook writes new entries from a background thread: when it returns, every
+    entry (tokens and sentences of each document) is on disk, no temporary file is left and
+    no thread either (hsqual.parallel forks its workers only from a process with one thread)."""
+    import threading
+
+    from hsqual.corpus import Corpus, Document
+
+    corpus = Corpus([Document(f"d{i}", f"第{i}部。" + TEXT, {"language": "ja"}) for i in range(5)])
+    threads = threading.active_count()
+    df = apply_codebook(corpus, load_codebooks(bundled_codebooks()), unit="sentence")
+    assert len(df) > 0
+    assert threading.active_count() == threads
+    assert len(list(cache.rglob("*.tok"))) == 5 and len(list(cache.rglob("*.arr"))) == 5
+    assert not list(cache.rglob("*.tmp"))
+    ix._MEMORY.clear()
+    ix._ARRAYS.clear()
+    for d in corpus.documents:  # each entry whole: read back as the text's tokens
+        key = ix.cache_key(d.text, "ja")
+        packed = ix._read_entry(cache / key[:2] / (key + ".tok"))
+        assert packed is not None and ix._unpack(packed, d.text) is not None

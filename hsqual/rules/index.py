@@ -20,6 +20,7 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 import unicodedata
@@ -33,7 +34,7 @@ from ..vocab import PUNCT_POS, norm_key, vocabulary
 from .syntax import LANGUAGES, Term
 
 __all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key",
-           "cached_arrays"]
+           "cached_arrays", "deferred_writes"]
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -141,6 +142,28 @@ def _compile_term(term: Term, language: str) -> tuple[tuple[_Elem, ...], ...]:
         cache.clear()
     cache[term] = out
     return out
+
+
+def _followed_by(first: np.ndarray, later: np.ndarray, j: int) -> np.ndarray:
+    """The positions ``p`` of ``first`` with ``p + j`` in ``later`` (both sorted, without
+    repeats): the shorter array looked up in the longer by binary search.
+
+    Example
+    -------
+    >>> _followed_by(np.array([1, 4, 7, 9]), np.array([3, 6, 10, 11]), 2).tolist()
+    [1, 4, 9]
+    """
+    if not len(first) or not len(later):
+        return _EMPTY
+    if len(first) <= len(later):
+        want = first + j
+        at = np.searchsorted(later, want)
+        at[at == len(later)] = 0
+        return first[later[at] == want]
+    want = later - j
+    at = np.searchsorted(first, want)
+    at[at == len(first)] = 0
+    return want[first[at] == want]
 
 
 def _stable_argsort(values: np.ndarray, top: int) -> np.ndarray:
@@ -334,8 +357,9 @@ class DocIndex:
                 word_pos = {p: not p.startswith(PUNCT_POS) for p in set(tokens.pos)}
                 is_word = np.fromiter(map(word_pos.__getitem__, tokens.pos), dtype=bool, count=len(tokens.pos))
             else:
-                is_word = np.fromiter((any(ch.isalnum() for ch in s) for s in self._surface), dtype=bool,
-                                      count=len(self._surface))
+                # decided once per distinct written form (a text repeats its words)
+                word_form = {s: any(ch.isalnum() for ch in s) for s in set(self._surface)}
+                is_word = np.fromiter(map(word_form.__getitem__, self._surface), dtype=bool, count=len(self._surface))
         self.word_no = np.cumsum(is_word) - 1
         self.word_positions = np.flatnonzero(is_word)
         self._sentence: np.ndarray | None = None
@@ -465,7 +489,7 @@ class DocIndex:
             for j, e in enumerate(elems[1:], 1):
                 if not len(first):
                     break
-                first = np.intersect1d(first, self.positions(e) - j, assume_unique=True)
+                first = _followed_by(first, self.positions(e), j)
             if len(first):
                 got.append((first, len(elems)))
         self._hits_cache[term] = got
@@ -844,6 +868,84 @@ def _write_entry(path: Path, packed: dict[str, Any]) -> None:
         pass  # a read-only or full disk: the tokens are still used, only not kept
 
 
+#: While :func:`deferred_writes` is open: the entries being written by its background thread.
+_PENDING: list | None = None
+_PENDING_LOCK = threading.Lock()
+_WRITER: Any = None
+
+
+def _forget_writer() -> None:
+    """In a forked child: the parent's writer thread does not exist here, so neither do its
+    pending writes; a new thread is started when needed."""
+    global _PENDING, _PENDING_LOCK, _WRITER
+    _PENDING, _PENDING_LOCK, _WRITER = None, threading.Lock(), None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_writer)
+
+
+def _store(path: Path, make) -> None:
+    """Write the entry ``make()`` gives (None: nothing to write) now, or in the background
+    while :func:`deferred_writes` is open."""
+    def write():
+        packed = make()
+        if packed is not None:
+            _write_entry(path, packed)
+
+    global _WRITER
+    with _PENDING_LOCK:
+        if _PENDING is not None:
+            if _WRITER is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hsqual-cache-writer")
+            _PENDING.append(_WRITER.submit(write))
+            return
+    write()
+
+
+@contextmanager
+def deferred_writes():
+    """Within the block, new cache entries (:func:`token_arrays`, :func:`cached_arrays`) are
+    written by a background thread, so that waiting on the disk overlaps the work; when the
+    block ends, every entry is on disk (or was not writable, as without the block).
+
+    Example
+    -------
+    >>> import hashlib, numpy as np
+    >>> key = hashlib.sha256(b"example: written in the background").hexdigest()
+    >>> with deferred_writes():
+    ...     got = cached_arrays(key, lambda: {"n": np.arange(3, dtype=np.int64)})
+    >>> folder = cache_dir()
+    >>> folder is None or (folder / key[:2] / (key + ".arr")).exists()  # on disk once the block ends
+    True
+    >>> import threading
+    >>> any(t.name.startswith("hsqual-cache-writer") for t in threading.enumerate())  # and no thread left
+    False
+    """
+    global _PENDING, _WRITER
+    with _PENDING_LOCK:
+        outer = _PENDING is not None
+        if not outer:
+            _PENDING = []
+    if outer:  # nested: the outermost block waits
+        yield
+        return
+    try:
+        yield
+    finally:
+        with _PENDING_LOCK:
+            pending, _PENDING = _PENDING, None
+            writer, _WRITER = _WRITER, None
+        try:
+            for f in pending or ():
+                f.result()
+        finally:
+            if writer is not None:  # no thread left behind (hsqual.parallel forks only a lone thread)
+                writer.shutdown(wait=True)
+
+
 def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
     """The tokens of ``text`` (without sentence numbers), analysed once and then cached.
 
@@ -885,9 +987,7 @@ def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
     tokens = tokenize_ids(text)
     _remember(key, tokens)
     if path is not None:
-        packed = _pack(tokens)
-        if packed is not None:
-            _write_entry(path, packed)
+        _store(path, lambda: _pack(tokens))
     return tokens
 
 
@@ -929,5 +1029,5 @@ def cached_arrays(key: str, compute, *, check=None) -> dict[str, np.ndarray]:
     while len(_ARRAYS) > _ARRAYS_LIMIT:
         _ARRAYS.popitem(last=False)
     if path is not None:
-        _write_entry(path, got)
+        _store(path, lambda: got)
     return got

@@ -32,6 +32,47 @@ __all__ = ["UnitSet", "unit_mask", "possible_mask", "near_pairs", "evaluate", "e
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
+class _NearFound:
+    """Where a NEAR/SEQ node holds over disjoint units: ``mask`` (one flag a unit) and the
+    occurrences taking part in a pair (unit, first and last token; sorted by unit, then by
+    first and last token), looked up unit by unit."""
+
+    def __init__(self, index: DocIndex, mask: np.ndarray, units: np.ndarray, firsts: np.ndarray,
+                 lasts: np.ndarray) -> None:
+        self.mask = mask
+        self._index = index  # not the unit set, which keeps this: no cycle holds either alive
+        self._arrays = (units, firsts, lasts)
+        self._lists: tuple[list[int], list[int], list[int]] | None = None
+        self._spans: tuple[list[int], list[int]] | None = None
+
+    def _run(self, k: int) -> tuple[int, int]:
+        if self._lists is None:
+            self._lists = tuple(a.tolist() for a in self._arrays)  # type: ignore[assignment]
+        units = self._lists[0]  # type: ignore[index]
+        a = bisect.bisect_left(units, k)
+        return a, bisect.bisect_left(units, k + 1, a)
+
+    def get(self, k: int) -> list[tuple[int, int]] | None:
+        """The occurrences (first and last token) taking part in a pair in unit k, or None."""
+        if not self.mask[k]:
+            return None
+        a, b = self._run(k)
+        _, firsts, lasts = self._lists  # type: ignore[misc]
+        return list(zip(firsts[a:b], lasts[a:b]))
+
+    def spans(self, k: int) -> list[tuple[int, int]] | None:
+        """As :meth:`get`, as character spans."""
+        if not self.mask[k]:
+            return None
+        if self._spans is None:
+            ix = self._index
+            _, firsts, lasts = self._arrays
+            self._spans = (ix.starts[firsts].tolist(), ix.ends[lasts].tolist())
+        a, b = self._run(k)
+        starts, ends = self._spans
+        return list(zip(starts[a:b], ends[a:b]))
+
+
 class UnitSet:
     """The units (sentences, segments, ...) of one document, matched together.
 
@@ -65,10 +106,16 @@ class UnitSet:
         self._zeros = np.zeros(self.n, dtype=np.int64)
         self._zeros.flags.writeable = False
         self._norm_bounds: tuple[list[int], list[int]] | None = None
+        self._lowered: str | None = None  # the normalised text in lower case
+        # the unit mask of each rule node met so far, by the node's id (with the node, so that
+        # the id stays its own): kept for nodes naming no code, and apart for those that do
+        self._masks: dict[int, tuple[Node, np.ndarray]] = {}
+        self._ref_masks: dict[int, tuple[Node, np.ndarray]] = {}
 
     def set_code(self, code_id: str, mask: np.ndarray, spans: dict[int, list[tuple[int, int]]]) -> None:
         self.code_masks[code_id] = mask
         self.code_spans[code_id] = spans
+        self._ref_masks.clear()  # masks of nodes naming codes may change with the code
 
     # -- terms ------------------------------------------------------------------------------
     def _term_bounds(self, term: Term) -> list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
@@ -101,6 +148,21 @@ class UnitSet:
                     c += hi - lo
             self._counts[term] = c
         return c
+
+    def term_mask(self, term: Term) -> np.ndarray:
+        """Which units hold an occurrence of a term (``term_counts(term) > 0``, kept; found
+        without counting when the units are disjoint)."""
+        key = ("mask", term)
+        m = self._counts.get(key)
+        if m is None:
+            if term in self._counts or not self._disjoint():
+                m = self.term_counts(term) > 0
+            else:
+                m = np.zeros(self.n, dtype=bool)
+                for _, units, _ in self._term_units(term):
+                    m[units] = True
+            self._counts[key] = m
+        return m
 
     def _term_units(self, term: Term) -> list[tuple[np.ndarray, np.ndarray, int]]:
         """Units disjoint: for each way a term matches, the first tokens of its occurrences
@@ -199,28 +261,30 @@ class UnitSet:
             self._counts[key] = got
         return got
 
-    def near_units(self, node: Near) -> dict[int, list[tuple[int, int]]] | None:
-        """For every unit where a NEAR/SEQ node holds, the occurrences (token ranges) taking
-        part in a qualifying pair, sorted; worked out for the whole document at once.
+    def near_units(self, node: Near) -> _NearFound | None:
+        """Where a NEAR/SEQ node holds (a mask over the units) and, unit by unit, the
+        occurrences (token ranges) taking part in a qualifying pair, sorted; worked out for
+        the whole document at once.
 
         None when the units overlap (then :func:`near_pairs` works unit by unit).
         """
         if not self._disjoint():
             return None
-        key = ("near", node)
+        key = ("near", id(node))  # by the node's id: hashing a node hashes every term of it
         got = self._counts.get(key)
-        if got is None:
-            got = self._counts[key] = self._near_units(node)
-        return got
+        if got is None or got[0] is not node:
+            got = self._counts[key] = (node, _NearFound(self.index, *self._near_units(node)))
+        return got[1]
 
-    def _near_units(self, node: Near) -> dict[int, list[tuple[int, int]]]:
+    def _near_units(self, node: Near) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # As near_pairs, over every unit at once: an occurrence pairs only with occurrences of
         # its own unit, so the unit number bounds each run of B as the sentence number does
         # (combined with it into one non-decreasing key: sentence numbers restart per text).
         a_first, a_last, a_unit = self._group_in_units(node.a)
         b_first, b_last, b_unit = self._group_in_units(node.b)
+        nothing = (np.zeros(self.n, dtype=bool), _EMPTY, _EMPTY, _EMPTY)
         if not len(a_first) or not len(b_first):
-            return {}
+            return nothing
         ix = self.index
         wn = ix.word_no
         n = node.n
@@ -257,8 +321,9 @@ class UnitSet:
             a_used |= ok
             used_b[order[covered(lo[ok], hi[ok])]] = True
         if not a_used.any():
-            return {}
-        units_with_pair = set(a_unit[a_used].tolist())
+            return nothing
+        units_with_pair = np.zeros(self.n, dtype=bool)
+        units_with_pair[a_unit[a_used]] = True
         f = np.concatenate([a_first[a_used], b_first[used_b]])
         la = np.concatenate([a_last[a_used], b_last[used_b]])
         u = np.concatenate([a_unit[a_used], b_unit[used_b]])
@@ -266,15 +331,26 @@ class UnitSet:
         f, la, u = f[order], la[order], u[order]
         keep = np.ones(len(f), dtype=bool)
         keep[1:] = (f[1:] != f[:-1]) | (la[1:] != la[:-1])
-        out: dict[int, list[tuple[int, int]]] = {}
-        for k, a, b in zip(u[keep].tolist(), f[keep].tolist(), la[keep].tolist()):
-            if k in units_with_pair:
-                out.setdefault(k, []).append((a, b))
-        return out
+        keep &= units_with_pair[u]
+        return units_with_pair, u[keep], f[keep], la[keep]
 
     def term_spans(self, term: Term, k: int) -> list[tuple[int, int]]:
+        """Character spans of the occurrences of a term in unit k."""
         ix = self.index
-        return [(int(ix.starts[a]), int(ix.ends[b])) for a, b in self.term_ranges(term, k)]
+        if not self._disjoint():
+            return [(int(ix.starts[a]), int(ix.ends[b])) for a, b in self.term_ranges(term, k)]
+        key = ("unit spans", term)
+        lists = self._counts.get(key)
+        if lists is None:
+            lists = self._counts[key] = [(u.tolist(), ix.starts[f].tolist(), ix.ends[f + (n - 1)].tolist())
+                                         for f, u, n in self._term_units(term)]
+        out: list[tuple[int, int]] = []
+        for units, starts, ends in lists:
+            a = bisect.bisect_left(units, k)
+            b = bisect.bisect_left(units, k + 1, a)
+            if b > a:
+                out.extend(zip(starts[a:b], ends[a:b]))
+        return out
 
     # -- regular expressions -------------------------------------------------------------------
     def _bounds_in_normalized(self) -> tuple[list[int], list[int]]:
@@ -294,7 +370,19 @@ class UnitSet:
         key = ("whole", rx)
         got = self._counts.get(key)
         if got is None:
-            spans = [m.span() for m in wide.finditer(self.index.normalized()[0])]
+            text = self.index.normalized()[0]
+            needed = _required_words(rx)
+            if needed is not None and needed[0] == "(?i)":  # ASCII words, in any case
+                if self._lowered is None:
+                    self._lowered = text.lower()
+                lowered = self._lowered
+                if not any(w in lowered for w in needed[1:]):
+                    got = self._counts[key] = (_EMPTY, _EMPTY)
+                    return got
+            elif needed is not None and not any(w in text for w in needed):  # a plain search says: none
+                got = self._counts[key] = (_EMPTY, _EMPTY)
+                return got
+            spans = [m.span() for m in wide.finditer(text)]
             got = (np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans)),
                    np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans)))
             self._counts[key] = got
@@ -345,15 +433,43 @@ class UnitSet:
             self._counts[key] = c
         return c
 
+    def _matches_within(self, rx: Regex, k: int) -> list[tuple[int, int]] | None:
+        """The matches of a pattern without assertions in unit k (offsets in the normalised
+        text) read from its matches in the whole text, when none of these crosses an edge of
+        the unit; else None.
+
+        A path through the pattern that matches within the unit matches in the whole text, so
+        a whole-text scan that reaches the unit's start between matches finds, in the unit,
+        what a scan of the unit alone finds.
+        """
+        pat = _pattern(rx)
+        if _whole_text_pattern(rx) is not pat:
+            return None
+        key = ("whole lists", rx)
+        got = self._counts.get(key)
+        if got is None:
+            m_starts, m_ends = self._whole_matches(rx, pat)
+            got = self._counts[key] = (m_starts.tolist(), m_ends.tolist())
+        m_starts, m_ends = got
+        starts, ends = self._bounds_in_normalized()
+        us, ue = starts[k], ends[k]
+        i = bisect.bisect_right(m_ends, us)  # the first match ending after the unit's start
+        j = bisect.bisect_left(m_starts, ue, i)  # past the last match starting before its end
+        if i < j and (m_starts[i] < us or m_ends[j - 1] > ue):
+            return None
+        return list(zip(m_starts[i:j], m_ends[i:j]))
+
     def regex_spans(self, rx: Regex, k: int) -> list[tuple[int, int]]:
         _, n2o_start, n2o_end, _ = self.index.normalized()
-        text, a = self._unit_text(k)
         # a mark at the start of the unit composes with the character before it, which lies in
         # the unit before: evidence is clamped to the unit's own characters
         lo, hi = int(self.starts[k]), int(self.ends[k])
         out = []
-        for m in _pattern(rx).finditer(text):
-            s, e = a + m.start(), a + m.end()
+        found = self._matches_within(rx, k)
+        if found is None:
+            text, a = self._unit_text(k)
+            found = [(a + m.start(), a + m.end()) for m in _pattern(rx).finditer(text)]
+        for s, e in found:
             if e > s:
                 out.append((min(max(int(n2o_start[s]), lo), hi), max(min(int(n2o_end[e - 1]), hi), lo)))
             else:
@@ -412,8 +528,29 @@ def unit_mask(node: Node, U: UnitSet) -> np.ndarray:
     >>> unit_mask(Term("want"), U).tolist(), unit_mask(Not(Term("want")), U).tolist()
     ([False, True], [True, False])
     """
-    if isinstance(node, Term):
-        return U.term_counts(node) > 0
+    key = id(node)
+    got = U._masks.get(key) or U._ref_masks.get(key)
+    if got is not None and got[0] is node:
+        return got[1]
+    if isinstance(node, Term):  # kept by the unit set, shared by equal terms
+        m = U.term_mask(node)
+        U._masks[key] = (node, m)
+        return m
+    m = _unit_mask(node, U)
+    (U._ref_masks if _names_code(node) else U._masks)[key] = (node, m)
+    return m
+
+
+def _names_code(node: Node) -> bool:
+    """True when a ``code:`` reference lies in the node (its mask may change as codes are set)."""
+    got = node.__dict__.get("_names_code")
+    if got is None:
+        got = any(isinstance(n, CodeRef) for n in node.walk())
+        object.__setattr__(node, "_names_code", got)
+    return got
+
+
+def _unit_mask(node: Node, U: UnitSet) -> np.ndarray:
     if isinstance(node, Regex):
         return U.regex_counts(node, stop_at=1) > 0
     if isinstance(node, Count):
@@ -436,9 +573,7 @@ def unit_mask(node: Node, U: UnitSet) -> np.ndarray:
     if isinstance(node, Near):
         found = U.near_units(node)
         if found is not None:
-            out = np.zeros(U.n, dtype=bool)
-            out[list(found)] = True
-            return out
+            return found.mask
         cand = _group_mask(node.a, U)
         if cand.any():
             cand = cand & _group_mask(node.b, U)
@@ -480,6 +615,96 @@ def _pattern(rx: Regex):
         if len(_LITERALS) > 10_000:
             _LITERALS.clear()
         _LITERALS[key] = got
+    return got
+
+
+_REQUIRED: dict[tuple[str, str], tuple[str, ...] | None] = {}
+
+
+def _required_words(rx: Regex) -> tuple[str, ...] | None:
+    """Words of which every match of ``rx`` (and of its :func:`_whole_text_pattern`) holds
+    one, so that a text holding none of them holds no match; None when there are none to say.
+
+    A plain word or alternation of plain words: the words. Else, in a pattern without
+    inline flags or alternation outside parentheses, the longest run of letters and digits
+    outside parentheses and brackets that no quantifier makes optional. A pattern starting
+    with ``(?i)`` (and without other flags) gives ``"(?i)"`` and its run in lower case when the
+    run is ASCII: in NFKC text (the text searched) only ASCII letters fold to ASCII letters,
+    so a match holds the run in some case.
+
+    Example
+    -------
+    >>> _required_words(Regex("ODA|JICA")), _required_words(Regex("[3三]つの自由"))
+    (('ODA', 'JICA'), ('つの自由',))
+    >>> _required_words(Regex("人間の安全保障(」)?とは")), _required_words(Regex("a|b(c)")), _required_words(Regex("ab", "i"))
+    (('人間の安全保障',), None, None)
+    >>> _required_words(Regex(r"(?i)\\bBottom[- ]up\\b"))
+    ('(?i)', 'bottom')
+    """
+    key = (rx.pattern, rx.flags)
+    if key in _REQUIRED:
+        return _REQUIRED[key]
+    pattern = unicodedata.normalize("NFKC", rx.pattern)
+    got: tuple[str, ...] | None = None
+    words = pattern.split("|")
+    folded = pattern.startswith("(?i)")
+    if folded:
+        pattern = pattern[4:]
+    if rx.flags == "" and all(words) and not _META.search(pattern) and not folded:
+        got = tuple(words)
+    elif rx.flags == "" and "(?" not in pattern:
+        runs: list[str] = []
+        cur: list[str] = []
+        depth, i, ok = 0, 0, True
+        while i < len(pattern):
+            c = pattern[i]
+            if c in "?*+{":  # the atom before is optional or repeated: not a sure part of the run
+                if cur:
+                    cur.pop()
+                runs.append("".join(cur))
+                cur = []
+                if c == "{":
+                    close = pattern.find("}", i)
+                    if close < 0:
+                        ok = False
+                        break
+                    i = close
+            elif depth == 0 and c.isalnum():
+                cur.append(c)
+            else:
+                runs.append("".join(cur))
+                cur = []
+                if c == "\\":
+                    i += 1  # the escaped character
+                elif c == "[":  # a class: skipped to its closing bracket
+                    j = i + 1
+                    if j < len(pattern) and pattern[j] == "^":
+                        j += 1
+                    if j < len(pattern) and pattern[j] == "]":
+                        j += 1
+                    while j < len(pattern) and pattern[j] != "]":
+                        j += 2 if pattern[j] == "\\" else 1
+                    if j >= len(pattern):
+                        ok = False
+                        break
+                    i = j
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                elif c == "|" and depth == 0:
+                    ok = False
+                    break
+            i += 1
+        runs.append("".join(cur))
+        best = max(runs, key=len)
+        if ok and best and not folded:
+            got = (best,)
+        elif ok and best and best.isascii():
+            got = ("(?i)", best.lower())
+    if len(_REQUIRED) > 10_000:
+        _REQUIRED.clear()
+    _REQUIRED[key] = got
     return got
 
 
@@ -549,9 +774,9 @@ def possible_mask(node: Node, U: UnitSet) -> np.ndarray:
 
 
 def _group_mask(group: tuple[Term, ...], U: UnitSet) -> np.ndarray:
-    m = U.term_counts(group[0]) > 0
+    m = U.term_mask(group[0])
     for t in group[1:]:
-        m = m | (U.term_counts(t) > 0)
+        m = m | U.term_mask(t)
     return m
 
 
@@ -673,7 +898,7 @@ def evaluate(node: Node, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
         ok = {">=": c >= node.n, ">": c > node.n, "==": c == node.n}[node.op]
         return sp if ok else None
     if isinstance(node, Not):
-        return [] if evaluate(node.item, U, k) is None else None
+        return None if unit_mask(node.item, U)[k] else []
     if isinstance(node, And):
         out: list[tuple[int, int]] = []
         for item in node.items:
@@ -685,11 +910,16 @@ def evaluate(node: Node, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
     if isinstance(node, Or):
         found = None
         for item in node.items:
+            if not unit_mask(item, U)[k]:  # the item does not match here
+                continue
             sp = evaluate(item, U, k)
             if sp is not None:
                 found = (found or []) + sp
         return found
     if isinstance(node, Near):
+        found = U.near_units(node)
+        if found is not None:
+            return found.spans(k)
         pairs = near_pairs(node, U, k)
         if pairs is None:
             return None
