@@ -308,22 +308,21 @@ def normalize_for_matching(text: str) -> str:
     if text.isascii():
         return text
     table = _NORM_TABLE
+    same = _NORM_SAME
     changed = []
-    distinct: Iterable[str]
-    if len(text) > 200_000:  # the distinct characters of a long text: counted as code points
-        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        distinct = map(chr, np.flatnonzero(np.bincount(cps[cps >= 128])).tolist())
-    else:
-        distinct = set(text)
-    for ch in distinct:
+    # the distinct code points not yet known to stay as they are: the known ones are masked
+    # out with numpy, so only the few others are looked at one by one
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    for c in np.unique(cps[~same[cps]]).tolist():
+        ch = chr(c)
         n = table.get(ch)
         if n is None:
-            if ch.isascii():
-                continue
             n = unicodedata.normalize("NFKC", ch)
             n = table[ch] = n if (len(n) == 1 and not unicodedata.combining(n)) else ch
         if n != ch:
             changed.append((ch, n))
+        else:
+            same[c] = True
     for ch, n in changed:  # few distinct characters change: str.replace beats str.translate
         text = text.replace(ch, n)
     return text
@@ -409,6 +408,10 @@ def _composed(tokenizer, text: str) -> TokenArrays:
 # internals
 
 _NORM_TABLE: dict[str, str] = {}
+#: for each code point, whether normalize_for_matching is known to leave it as it is (ASCII
+#: from the start, other characters once met)
+_NORM_SAME = np.zeros(0x110000, dtype=bool)
+_NORM_SAME[:128] = True
 _LOCK = threading.RLock()
 _TAGGER = None
 # surface, lemma (f[7]), orthBase (f[10]), pos2, pos1 -- pos1 last: it is never empty, so the
@@ -418,6 +421,8 @@ _MAX_PIECE = 8192
 _LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 # every character str.isspace() (and str.split()) counts as whitespace
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+_IS_WHITESPACE = np.zeros(0x110000, dtype=bool)  # looked up by code point
+_IS_WHITESPACE[_WHITESPACE] = True
 
 
 def _get_tagger():
@@ -512,7 +517,7 @@ def _offsets(norm: str, ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, 
         if len(norm) == int(cum[-1]):  # no whitespace at all
             return cum - lens, cum
         chars = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
-        kept = np.flatnonzero(~np.isin(chars, _WHITESPACE))  # offset of each non-space character
+        kept = np.flatnonzero(~_IS_WHITESPACE[chars])  # offset of each non-space character
         return kept[cum - lens], kept[cum - 1] + 1
     return _search_offsets(norm, surf)
 
