@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -133,11 +134,16 @@ class Vocabulary:
             return np.fromiter(map(index.__getitem__, lines), dtype=np.int32, count=len(lines))
         except KeyError:
             pass
+        # new lines: the known ones looked up in one pass, the others added in order of first
+        # occurrence and filled in
+        out = np.fromiter(map(index.get, lines, repeat(-1)), dtype=np.int32, count=len(lines))
+        new = np.flatnonzero(out < 0).tolist()
         with self._lock:
-            for line in dict.fromkeys(lines):
-                if line not in index:
-                    self._add(line)
-        return np.fromiter(map(index.__getitem__, lines), dtype=np.int32, count=len(lines))
+            for i in new:
+                line = lines[i]
+                got = index.get(line)
+                out[i] = self._add(line) if got is None else got
+        return out
 
     def id_of(self, line: str) -> int:
         """The id of one line (added when new)."""
