@@ -421,6 +421,11 @@ def split_sentences(text: str, *, language: str) -> list[tuple[int, int]]:
 
 def _sentences(text: str, start: int, end: int, language: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
+    terms: list[tuple[int, str]] | None = None
+    if language == "ja":
+        # the sentence ends of the whole range, found once: none crosses a line break, so a
+        # piece's are those ending inside it (as a search of the piece alone finds them)
+        terms = [(m.end(), m.group()) for m in _JA_TERM.finditer(text, start, end)]
     for block in _blocks(text, start, end):
         # cut the block at hard line breaks
         piece_start = block[0][0]
@@ -434,9 +439,9 @@ def _sentences(text: str, start: int, end: int, language: str) -> list[tuple[int
             if not hard and (s == piece_start or _ends_sentence_line(text, block[i - 1])):
                 hard = _is_heading(text, s, e, language, text[ns:ne])
             if hard:
-                _split_piece(text, piece_start, e, language, out)
+                _split_piece(text, piece_start, e, language, out, terms)
                 piece_start = ns
-        _split_piece(text, piece_start, block[-1][1], language, out)
+        _split_piece(text, piece_start, block[-1][1], language, out, terms)
     return out
 
 
@@ -450,8 +455,9 @@ def _ends_sentence_line(text: str, line: tuple[int, int]) -> bool:
     return e > s and text[e - 1] in _SENTENCE_END
 
 
-def _split_piece(text: str, start: int, end: int, language: str, out: list) -> None:
-    cuts = _ja_cuts(text, start, end) if language == "ja" else _en_cuts(text, start, end)
+def _split_piece(text: str, start: int, end: int, language: str, out: list,
+                 terms: list[tuple[int, str]] | None = None) -> None:
+    cuts = _ja_cuts(text, start, end, terms) if language == "ja" else _en_cuts(text, start, end)
     prev = start
     for c in cuts:
         span = _trim(text, prev, c)
@@ -463,8 +469,13 @@ def _split_piece(text: str, start: int, end: int, language: str, out: list) -> N
         out.append(span)
 
 
-def _ja_cuts(text: str, start: int, end: int) -> list[int]:
-    cands = [(m.end(), m.group()) for m in _JA_TERM.finditer(text, start, end)]
+def _ja_cuts(text: str, start: int, end: int, terms: list[tuple[int, str]] | None = None) -> list[int]:
+    if terms is None:
+        cands = [(m.end(), m.group()) for m in _JA_TERM.finditer(text, start, end)]
+    else:  # the sentence ends of a range holding the piece: those ending inside it
+        lo = bisect.bisect_right(terms, (start, "\U0010ffff"))
+        hi = bisect.bisect_right(terms, (end, "\U0010ffff"), lo)
+        cands = terms[lo:hi]
     if not cands:
         return []
     # bracket pairs that open and close inside the piece
