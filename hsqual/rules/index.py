@@ -175,7 +175,34 @@ def _stable_argsort(values: np.ndarray, top: int) -> np.ndarray:
     return low[high]
 
 
-class _Lookup:
+class _WordLookup:
+    """What both word lookups share: the words of a document by prefix or suffix, from the
+    document's words (``_words``) sorted once on first use."""
+
+    _sorted: list[str] | None = None
+    _rsorted: list[tuple[str, str]] | None = None
+
+    def _words(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    def glob(self, key: str, kind: str) -> list[str]:
+        """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
+        if kind == "prefix":
+            if self._sorted is None:
+                self._sorted = sorted(self._words())
+            words = self._sorted
+            lo = bisect.bisect_left(words, key)
+            hi = bisect.bisect_left(words, key + "\U0010ffff")
+            return words[lo:hi]
+        if self._rsorted is None:
+            self._rsorted = sorted((w[::-1], w) for w in self._words())
+        rkey = key[::-1]
+        lo = bisect.bisect_left(self._rsorted, (rkey,))
+        hi = bisect.bisect_left(self._rsorted, (rkey + "\U0010ffff",))
+        return [w for _, w in self._rsorted[lo:hi]]
+
+
+class _Lookup(_WordLookup):
     """Normalised word -> token positions of one token field (or several) of a document given
     as lists of strings (English; see :class:`_EntryLookup` for Japanese tokens).
 
@@ -214,8 +241,6 @@ class _Lookup:
         bounds = np.zeros(n_keys + 1, dtype=np.int64)
         np.cumsum(np.bincount(ids, minlength=n_keys), out=bounds[1:])
         self._bounds = bounds
-        self._sorted: list[str] | None = None
-        self._rsorted: list[tuple[str, str]] | None = None
 
     def _words(self) -> dict[str, int]:
         """Every word the document holds, and its number."""
@@ -235,24 +260,8 @@ class _Lookup:
         lo, hi = self._bounds[i], self._bounds[i + 1]
         return self._positions[lo:hi] if hi > lo else None
 
-    def glob(self, key: str, kind: str) -> list[str]:
-        """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
-        if kind == "prefix":
-            if self._sorted is None:
-                self._sorted = sorted(self._words())
-            words = self._sorted
-            lo = bisect.bisect_left(words, key)
-            hi = bisect.bisect_left(words, key + "\U0010ffff")
-            return words[lo:hi]
-        if self._rsorted is None:
-            self._rsorted = sorted((w[::-1], w) for w in self._words())
-        rkey = key[::-1]
-        lo = bisect.bisect_left(self._rsorted, (rkey,))
-        hi = bisect.bisect_left(self._rsorted, (rkey + "\U0010ffff",))
-        return [w for _, w in self._rsorted[lo:hi]]
 
-
-class _EntryLookup:
+class _EntryLookup(_WordLookup):
     """Normalised word -> token positions of a Japanese document, through the vocabulary.
 
     The document's tokens are grouped by vocabulary entry once (one radix sort); a word's
@@ -263,8 +272,6 @@ class _EntryLookup:
     def __init__(self, by_entry: tuple[np.ndarray, np.ndarray], fields: tuple[str, ...]) -> None:
         self._order, self._bounds = by_entry
         self._fields = fields
-        self._sorted: list[str] | None = None
-        self._rsorted: list[tuple[str, str]] | None = None
 
     def _words(self) -> dict[str, int]:
         """Every word the document holds, and its number."""
@@ -300,22 +307,6 @@ class _EntryLookup:
         if len(parts) == 1:
             return parts[0]
         return np.sort(np.concatenate(parts), kind="stable")  # sorted runs: merged
-
-    def glob(self, key: str, kind: str) -> list[str]:
-        """The words starting (``prefix``) or ending (``suffix``) with ``key``."""
-        if kind == "prefix":
-            if self._sorted is None:
-                self._sorted = sorted(self._words())
-            words = self._sorted
-            lo = bisect.bisect_left(words, key)
-            hi = bisect.bisect_left(words, key + "\U0010ffff")
-            return words[lo:hi]
-        if self._rsorted is None:
-            self._rsorted = sorted((w[::-1], w) for w in self._words())
-        rkey = key[::-1]
-        lo = bisect.bisect_left(self._rsorted, (rkey,))
-        hi = bisect.bisect_left(self._rsorted, (rkey + "\U0010ffff",))
-        return [w for _, w in self._rsorted[lo:hi]]
 
 
 class DocIndex:
