@@ -52,7 +52,7 @@ import numpy as np
 from .errors import ArgumentError
 from .params import validate_params
 from .segment import split_sentences
-from .vocab import strip_tail, vocabulary
+from .vocab import vocabulary
 
 __all__ = ["Token", "TokenArrays", "TokenIds", "tokenize", "tokenize_arrays", "tokenize_ids", "tokenize_many",
            "normalize_for_matching", "compose_marks", "SPACING_MARKS"]
@@ -583,9 +583,10 @@ def _ja_nodes(text: str) -> TokenIds:
             f = node.feature
             if f[0] == "空白" or surface.isspace():
                 continue
-            lemma = strip_tail(f[7]) if len(f) > 7 and f[7] not in ("", "*") else surface
-            base = f[10] if len(f) > 10 and f[10] not in ("", "*") else surface
-            pos2 = f[1] if len(f) > 1 and f[1] != "*" else ""
+            # the line MeCab's formatted output gives (_FORMAT): the vocabulary fills the defaults
+            lemma = f[7] if len(f) > 7 else ""
+            base = f[10] if len(f) > 10 else ""
+            pos2 = f[1] if len(f) > 1 else ""
             fields = [surface, lemma, base, pos2, f[0]]
             if text[start:pos] != surface:
                 fields.append(text[start:pos])

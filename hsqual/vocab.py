@@ -80,8 +80,8 @@ class Vocabulary:
     """Distinct token analyses (MeCab output lines) and what matching needs of each, by id.
 
     A line is ``surface\\tlemma\\tbase\\tpos2\\tpos1`` as MeCab writes it: the written form,
-    UniDic's lemma (its loanword tail removed, the written form when empty), the written base
-    form (the written form when empty) and the part of speech. A sixth field, when there is
+    UniDic's lemma (its loanword tail removed; the written form when empty or ``*``, as for an
+    unknown word), the written base form (likewise) and the part of speech. A sixth field, when there is
     one, is the written form as the text has it where MeCab saw it normalised (``Ｇ７`` for
     ``G7``): the entry's ``surfaces`` and ``surface_key`` are then those of that form. Ids are
     given in order of first appearance and never change.
@@ -204,8 +204,11 @@ class Vocabulary:
             raise ArgumentError(f"a token line needs 5 tab-separated fields (surface, lemma, base, pos2, pos1) "
                                 f"and optionally the written form, not {len(fields)}: {line!r}")
         surface, lemma, base, pos2, pos1 = fields[:5]
-        lemma = strip_tail(lemma) or surface
-        base = base or surface
+        # an unknown word has no lemma or base ("" or "*"): its written form stands for both,
+        # and its own hyphens are not a loanword's tail
+        lemma = strip_tail(lemma) if lemma not in ("", "*") else surface
+        base = base if base not in ("", "*") else surface
+        pos2 = pos2 if pos2 != "*" else ""
         blank = pos1 == "空白" or surface.isspace()
         if len(fields) == 6:  # the written form as the text has it (MeCab saw it normalised)
             surface = fields[5]

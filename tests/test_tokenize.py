@@ -158,9 +158,10 @@ def test_package_attribute_stays_callable_after_module_import():
 
 def test_a_hyphen_in_an_unknown_word_is_not_a_loanword_tail():
     """Only a UniDic lemma's English tail is stripped ("シリーズ-series"), never an unknown word's own hyphen."""
-    for fast, nodes in ((_fast(t), _nodes(t)) for t in ("。-", "abc-def", "シリーズを見る")):
+    for fast, nodes in ((_fast(t), _nodes(t)) for t in ("。-", "abc-def", "シリーズを見る", "）--")):
         assert fast == nodes
     assert _fast("。-").lemmas == ["。-"]
+    assert _fast("）--").lemmas == _nodes("）--").lemmas == [")--"]  # normalised, hyphens kept
     assert _fast("シリーズ").lemmas == ["シリーズ"]
 
 
