@@ -20,7 +20,6 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 import unicodedata
@@ -34,7 +33,7 @@ from ..vocab import PUNCT_POS, norm_key, vocabulary
 from .syntax import LANGUAGES, Term
 
 __all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key",
-           "cached_arrays", "deferred_writes"]
+           "cached_arrays"]
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -730,9 +729,15 @@ def cache_key(text: str, language: str) -> str:
 
 def _pack(tokens: TokenIds) -> dict[str, Any] | None:
     """An entry for disk: the text's distinct vocabulary lines once, and int32 numbers into them."""
-    lines = vocabulary().lines
-    uniq, codes = np.unique(tokens.ids, return_inverse=True)
-    joined = "\0".join(lines[i] for i in uniq.tolist())
+    vocab = vocabulary()
+    lines = vocab.lines
+    # the distinct ids in order (marked in an array as long as the vocabulary: linear, where
+    # sorting the tokens is not), and each token's number among them
+    present = np.zeros(len(vocab), dtype=bool)
+    present[tokens.ids] = True
+    uniq = np.flatnonzero(present)
+    codes = (np.cumsum(present, dtype=np.int32) - 1)[tokens.ids]
+    joined = "\0".join([lines[i] for i in uniq.tolist()])
     if joined.count("\0") != max(len(uniq) - 1, 0):  # a NUL inside a token: not cacheable
         return None
     wide = len(tokens) and int(tokens.ends[-1]) >= 2**31
@@ -812,19 +817,24 @@ def _read_entry(path: Path) -> dict[str, Any] | None:
     return out if pos == len(data) else None
 
 
-def _entry_bytes(packed: dict[str, Any]) -> bytes:
+def _entry_parts(packed: dict[str, Any]) -> list:
+    """An entry file's bytes, as pieces to write one after another (the arrays' own memory,
+    not copies)."""
     import json
 
     arrays = {k: np.ascontiguousarray(v) for k, v in packed.items()}
     header = json.dumps([[k, str(v.dtype), len(v)] for k, v in arrays.items()]).encode("utf-8")
-    parts = [_MAGIC, len(header).to_bytes(4, "little"), header]
+    parts: list = [_MAGIC, len(header).to_bytes(4, "little"), header]
     pos = len(_MAGIC) + 4 + len(header)
     for v in arrays.values():
         pad = -pos % 8
-        parts.append(b"\0" * pad)
-        parts.append(v.tobytes())
+        if pad:
+            parts.append(b"\0" * pad)
+        if v.nbytes:
+            parts.append(memoryview(v).cast("B"))
         pos += pad + v.nbytes
-    return b"".join(parts)
+    return parts
+
 
 
 _FOLDERS_MADE: set[Path] = set()
@@ -832,6 +842,11 @@ _FOLDERS_MADE: set[Path] = set()
 
 def _write_entry(path: Path, packed: dict[str, Any]) -> None:
     """Write an entry atomically: a temporary file in the same folder, then renamed."""
+    _write_parts(path, _entry_parts(packed))
+
+
+def _write_parts(path: Path, parts: list) -> None:
+    """Write an entry's bytes (:func:`_entry_parts`) atomically."""
     try:
         if path.parent not in _FOLDERS_MADE:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -847,7 +862,7 @@ def _write_entry(path: Path, packed: dict[str, Any]) -> None:
             fd = os.open(tmp, flags, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(_entry_bytes(packed))
+                f.writelines(parts)
             os.replace(tmp, path)
         except BaseException:
             try:
@@ -859,82 +874,15 @@ def _write_entry(path: Path, packed: dict[str, Any]) -> None:
         pass  # a read-only or full disk: the tokens are still used, only not kept
 
 
-#: While :func:`deferred_writes` is open: the entries being written by its background thread.
-_PENDING: list | None = None
-_PENDING_LOCK = threading.Lock()
-_WRITER: Any = None
-
-
-def _forget_writer() -> None:
-    """In a forked child: the parent's writer thread does not exist here, so neither do its
-    pending writes; a new thread is started when needed."""
-    global _PENDING, _PENDING_LOCK, _WRITER
-    _PENDING, _PENDING_LOCK, _WRITER = None, threading.Lock(), None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_writer)
-
-
 def _store(path: Path, make) -> None:
-    """Write the entry ``make()`` gives (None: nothing to write) now, or in the background
-    while :func:`deferred_writes` is open."""
-    def write():
-        packed = make()
-        if packed is not None:
-            _write_entry(path, packed)
+    """Write the entry ``make()`` gives (None: nothing to write).
 
-    global _WRITER
-    with _PENDING_LOCK:
-        if _PENDING is not None:
-            if _WRITER is None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hsqual-cache-writer")
-            _PENDING.append(_WRITER.submit(write))
-            return
-    write()
-
-
-@contextmanager
-def deferred_writes():
-    """Within the block, new cache entries (:func:`token_arrays`, :func:`cached_arrays`) are
-    written by a background thread, so that waiting on the disk overlaps the work; when the
-    block ends, every entry is on disk (or was not writable, as without the block).
-
-    Example
-    -------
-    >>> import hashlib, numpy as np
-    >>> key = hashlib.sha256(b"example: written in the background").hexdigest()
-    >>> with deferred_writes():
-    ...     got = cached_arrays(key, lambda: {"n": np.arange(3, dtype=np.int64)})
-    >>> folder = cache_dir()
-    >>> folder is None or (folder / key[:2] / (key + ".arr")).exists()  # on disk once the block ends
-    True
-    >>> import threading
-    >>> any(t.name.startswith("hsqual-cache-writer") for t in threading.enumerate())  # and no thread left
-    False
+    Written as it is made: measured against writing from a background thread (which took
+    turns with the tokenizer for Python's global lock), this was the faster.
     """
-    global _PENDING, _WRITER
-    with _PENDING_LOCK:
-        outer = _PENDING is not None
-        if not outer:
-            _PENDING = []
-    if outer:  # nested: the outermost block waits
-        yield
-        return
-    try:
-        yield
-    finally:
-        with _PENDING_LOCK:
-            pending, _PENDING = _PENDING, None
-            writer, _WRITER = _WRITER, None
-        try:
-            for f in pending or ():
-                f.result()
-        finally:
-            if writer is not None:  # no thread left behind (hsqual.parallel forks only a lone thread)
-                writer.shutdown(wait=True)
+    packed = make()
+    if packed is not None:
+        _write_parts(path, _entry_parts(packed))
 
 
 def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
