@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hsqual.corpus import Corpus, Document, Segment
 from hsqual.segment import (
+    _JA_TERM,
     segment_corpus,
     segment_text,
     split_items,
@@ -245,3 +248,17 @@ def test_a_declared_speaker_whose_name_holds_a_full_stop_starts_a_turn():
     # the longest declared name wins
     turns = split_turns("Prof.: hi\n\nProf. W: yes", speakers=["Prof.", "Prof. W"])
     assert [name for *_, name in turns] == ["Prof.", "Prof. W"]
+
+
+_JA_TERM_PLAIN = re.compile(r"(?:[。！？!?]|(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])．)+[」』）)】〕〉》\"”’]*")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("。！？!?．aZ9９Ａｚ」』）)】\"”’あ .\n")), max_size=20),
+       st.integers(0, 20), st.integers(0, 20))
+def test_japanese_sentence_ends_are_the_plainly_written_pattern(text, pos, endpos):
+    """The sentence-end pattern, written to start with one set of characters for speed, finds
+    what its plain form (a run of 。！？!? and ． not after a letter or digit, then closers) does."""
+    pos, endpos = min(pos, len(text)), min(max(pos, endpos), len(text))
+    assert [m.span() for m in _JA_TERM.finditer(text, pos, endpos)] == \
+        [m.span() for m in _JA_TERM_PLAIN.finditer(text, pos, endpos)]
