@@ -76,6 +76,7 @@ from .errors import ArgumentError
 from .parallel import ENGINES, check_speakers, code_batches
 from .params import excludes, only_with, validate_params
 from .segment import units_of_segment
+from .gcpause import fewer_collections
 from .rules.index import DocIndex, JoinedIndex, cached_arrays
 from .rules.match import UnitSet, evaluate, merge_spans, possible_mask
 from .rules.rule import Rule, dependency_order, parse_codebook_rules
@@ -744,24 +745,25 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
             "match_spans": ";".join(f"{a}-{b}" for a, b in spans),
         })
 
-    for doc in docs:
-        lang = language or doc.language
-        if not compiled.codes_for(lang):
-            without.append(doc.doc_id)
-            continue
-        units = units_of(corpus, doc, unit, lang, segments[doc.doc_id])
-        if keep is not None:
-            units, left_out = _keep_units(units, keep)
-            n_left_out += left_out
-        n_units += len(units.starts)
-        if not units.starts:
-            continue
-        if lang != batch_lang or batch_chars >= _BATCH_CHARS:
-            flush()
-            batch_lang, batch_chars = lang, 0
-        batch.append((doc, units))
-        batch_chars += len(doc.text)
-    flush()
+    with fewer_collections():  # the loop makes many objects and little garbage
+        for doc in docs:
+            lang = language or doc.language
+            if not compiled.codes_for(lang):
+                without.append(doc.doc_id)
+                continue
+            units = units_of(corpus, doc, unit, lang, segments[doc.doc_id])
+            if keep is not None:
+                units, left_out = _keep_units(units, keep)
+                n_left_out += left_out
+            n_units += len(units.starts)
+            if not units.starts:
+                continue
+            if lang != batch_lang or batch_chars >= _BATCH_CHARS:
+                flush()
+                batch_lang, batch_chars = lang, 0
+            batch.append((doc, units))
+            batch_chars += len(doc.text)
+        flush()
     if rows:
         df = codings_frame(rows)
     else:
