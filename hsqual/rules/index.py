@@ -468,12 +468,23 @@ class DocIndex:
         return out
 
     def hits(self, term: Term) -> list[tuple[np.ndarray, int]]:
-        """For each way a term can match: the first-token positions of its occurrences, and its
-        length in tokens (ways that never occur are left out)."""
+        """For each length (in tokens) of a term's occurrences: the sorted first-token
+        positions of its occurrences of that length, and the length (lengths that never occur
+        are left out).
+
+        An occurrence is listed once, however many of the term's ways of matching find it: a
+        token that holds a word both as its written base form and through the word's lemma
+        (``ため``: base ため, lemma 為) is one occurrence, so counts and evidence count it once.
+
+        Example
+        -------
+        >>> [(first.tolist(), n) for first, n in DocIndex("平和のため", "ja").hits(Term("ため"))]
+        [([2], 1)]
+        """
         got = self._hits_cache.get(term)
         if got is not None:
             return got
-        got = []
+        by_length: dict[int, list[np.ndarray]] = {}
         for elems in _compile_term(term, self.language):
             first = self.positions(elems[0])
             for j, e in enumerate(elems[1:], 1):
@@ -481,7 +492,10 @@ class DocIndex:
                     break
                 first = _followed_by(first, self.positions(e), j)
             if len(first):
-                got.append((first, len(elems)))
+                by_length.setdefault(len(elems), []).append(first)
+        # ways of one length may find the same occurrence: merged, each occurrence once
+        got = [(parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts)), n)
+               for n, parts in by_length.items()]
         self._hits_cache[term] = got
         return got
 
