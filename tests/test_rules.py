@@ -469,6 +469,15 @@ def test_phrase_matches_other_inflections():
     assert words(text, ja('"守られる"').match(text)) == ["守られ"]
 
 
+def test_phrase_tokens_match_through_their_lemmas_unless_a_field_is_given():
+    text = "平和の為に、平和のために。"  # 為 (lemma 為, base 為), ため (lemma 為, base ため)
+    assert words(text, ja('"ために"').match(text)) == ["為に", "ために"]  # ため|に: ため also through 為
+    assert words(text, ja("ために").match(text)) == ["為に", "ために"]  # bare, split the same way
+    assert words(text, ja('base:"ために"').match(text)) == ["ために"]  # base: holds each token to its base form
+    assert words(text, ja('lemma:"ために"').match(text)) == ["為に", "ために"]
+    assert ja('"ために" == 2').match(text) is not None and ja('"ために" > 2').match(text) is None
+
+
 def test_japanese_glob_is_a_prefix_over_whole_tokens():
     text = "タイヤの工場がタイにある。タイミングが良い。"
     # documented behaviour: タイ* matches any token starting with タイ, not only Thailand

@@ -138,6 +138,15 @@ CASES = [
          "a glob piece in quotes over whole tokens: トピック starts with トピッ"),
     Case("ja", "という", "平和と言うこと", True,
          "という splits into と|いう, matched as a phrase; いう finds 言う through its lemma"),
+    Case("ja", '"人間のための安全"', "人間の為の安全", True,
+         "a phrase whose middle token differs in spelling: ため finds 為 through its lemma", evidence=["人間の為の安全"]),
+    Case("ja", "人間のための安全", "人間の為の安全", True, "the same, a bare word MeCab splits"),
+    Case("ja", "そのために", "其の為に", True, "every token through its lemma: その finds 其の, ため finds 為"),
+    Case("ja", '"子どもの権利"', "子供の権利", True, "子ども finds 子供 inside a phrase as it does alone"),
+    Case("ja", "という[pos=動詞]", "平和と言うこと", True, "the filter tests the last token, found through its lemma"),
+    Case("ja", "という[pos=名詞]", "平和と言うこと", False, "言う is a verb"),
+    Case("ja", '"ために" == 2', "平和のために、平和の為に", True, "a phrase found by base forms and through lemmas: two",
+         evidence=["ために", "為に"]),
     # --- POS filters, globs
     Case("ja", "守る[pos=名詞]", "人権を守る", False, "守る is a verb"),
     Case("ja", "守る[pos=動詞]", "人権を守る", True, "pos1 prefix"),
@@ -180,11 +189,6 @@ CASES = [
 # Real disagreements where the documentation is clear: the engine is wrong (it is being
 # rewritten; the case stays here, strict, until it is fixed).
 ENGINE_BUGS = {
-    ('"ために"', "平和の為に"): "a quoted phrase tokenised as a whole does not let its tokens match through their "
-                             "lemma (\"ため に\", two pieces, matches 為に; \"ために\" does not), against "
-                             "'each token is matched as a bare word of its written base form'",
-    ("という", "平和と言うこと"): "the same: a word MeCab splits is matched as the phrase of its tokens, but "
-                            "its tokens do not match through their lemma (いう does not find 言う)",
     ('NEAR(written, "letters but", 5, sentence)', "It is written in letters. But if you ask."):
         "', sentence' checks only the facing ends of the two occurrences (written / letters), so a phrase that "
         "runs into the next sentence passes, against 'Add , sentence to require both in one sentence'",
