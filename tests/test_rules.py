@@ -372,6 +372,22 @@ def test_near_sentence_option():
     assert en("NEAR(fear, violence, 3, sentence)").match(text) is None
 
 
+def test_near_sentence_needs_both_occurrences_whole_in_one_sentence():
+    text = "It is written in letters. But if you ask."
+    letters_but = en('NEAR(written, "letters but", 5, sentence)')
+    assert words(text, en('"letters but"').match(text)) == ["letters. But"]  # a phrase over the sentence end
+    assert letters_but.match(text) is None  # ... is in no one sentence
+    assert words(text, en('NEAR(written, "letters but", 5)').match(text)) == ["written", "letters. But"]
+    assert en('SEQ("letters but", ask, 3, sentence)').match(text) is None
+    either = en('NEAR(ask, ("letters but" | "if you"), 3, sentence)')
+    assert words(text, either.match(text)) == ["if you", "ask"]
+    # units that overlap are matched unit by unit (near_pairs), not all at once: the same
+    U = UnitSet(DocIndex(text, "en"), [0, 0], [len(text), len(text)], meta={})
+    assert unit_mask(letters_but.root, U).tolist() == [False, False]
+    assert words(text, evidence(either.root, U, 1)) == ["if you", "ask"]
+    assert words(text, evidence(en('NEAR(written, "letters but", 5)').root, U, 0)) == ["written", "letters. But"]
+
+
 def test_counts():
     assert words(EN, en("fear >= 3").match(EN)) == ["fear", "fear", "FEAR"]
     assert en("fear > 3").match(EN) is None
