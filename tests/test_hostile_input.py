@@ -247,7 +247,8 @@ def _pairs_by_definition(node, U, k):
                 first, second = b, a
             else:
                 continue
-            if wn[second[0]] - wn[first[1]] > node.n or (node.sentence and sent[first[1]] != sent[second[0]]):
+            # ', sentence': both occurrences, whole, in one sentence
+            if wn[second[0]] - wn[first[1]] > node.n or (node.sentence and sent[first[0]] != sent[second[1]]):
                 continue
             used.update((a, b))
     return sorted(used) if used else None
@@ -258,11 +259,12 @@ def test_near_and_seq_find_the_pairs_the_definition_finds(seed):
     from hsqual.rules.match import near_pairs
 
     rng = random.Random(seed)
-    words = ["fear", "want", "of", "violence", "people", ",", ".", "freedom from fear", "dignity"]
+    words = ["fear", "want", "of", "violence", "people", ",", ".", "freedom from fear", "dignity", "done. But"]
     text = " ".join(rng.choice(words) for _ in range(rng.randint(5, 400)))
     U = UnitSet(DocIndex(text, "en"), [0], [len(text)], meta={})
     for rule in ["NEAR(fear, (want | violence), 3)", "SEQ(fear, want, 2)", "NEAR((fear | people), fear, 1)",
-                 "NEAR(\"freedom from fear\", fear, 4, sentence)", "SEQ(want, (fear | dignity), 5, sentence)"]:
+                 "NEAR(\"freedom from fear\", fear, 4, sentence)", "SEQ(want, (fear | dignity), 5, sentence)",
+                 "NEAR((\"done but\" | want), fear, 3, sentence)", "SEQ(fear, \"done but\", 2, sentence)"]:
         node = parse_rule(rule, language="en").root
         assert isinstance(node, Near)
         assert near_pairs(node, U, 0) == _pairs_by_definition(node, U, 0), (rule, text)

@@ -372,6 +372,22 @@ def test_near_sentence_option():
     assert en("NEAR(fear, violence, 3, sentence)").match(text) is None
 
 
+def test_near_sentence_needs_both_occurrences_whole_in_one_sentence():
+    text = "It is written in letters. But if you ask."
+    letters_but = en('NEAR(written, "letters but", 5, sentence)')
+    assert words(text, en('"letters but"').match(text)) == ["letters. But"]  # a phrase over the sentence end
+    assert letters_but.match(text) is None  # ... is in no one sentence
+    assert words(text, en('NEAR(written, "letters but", 5)').match(text)) == ["written", "letters. But"]
+    assert en('SEQ("letters but", ask, 3, sentence)').match(text) is None
+    either = en('NEAR(ask, ("letters but" | "if you"), 3, sentence)')
+    assert words(text, either.match(text)) == ["if you", "ask"]
+    # units that overlap are matched unit by unit (near_pairs), not all at once: the same
+    U = UnitSet(DocIndex(text, "en"), [0, 0], [len(text), len(text)], meta={})
+    assert unit_mask(letters_but.root, U).tolist() == [False, False]
+    assert words(text, evidence(either.root, U, 1)) == ["if you", "ask"]
+    assert words(text, evidence(en('NEAR(written, "letters but", 5)').root, U, 0)) == ["written", "letters. But"]
+
+
 def test_counts():
     assert words(EN, en("fear >= 3").match(EN)) == ["fear", "fear", "FEAR"]
     assert en("fear > 3").match(EN) is None
@@ -467,6 +483,15 @@ def test_compound_written_bare_is_matched_as_a_phrase():
 def test_phrase_matches_other_inflections():
     text = "人権は守られた。"
     assert words(text, ja('"守られる"').match(text)) == ["守られ"]
+
+
+def test_phrase_tokens_match_through_their_lemmas_unless_a_field_is_given():
+    text = "平和の為に、平和のために。"  # 為 (lemma 為, base 為), ため (lemma 為, base ため)
+    assert words(text, ja('"ために"').match(text)) == ["為に", "ために"]  # ため|に: ため also through 為
+    assert words(text, ja("ために").match(text)) == ["為に", "ために"]  # bare, split the same way
+    assert words(text, ja('base:"ために"').match(text)) == ["ために"]  # base: holds each token to its base form
+    assert words(text, ja('lemma:"ために"').match(text)) == ["為に", "ために"]
+    assert ja('"ために" == 2').match(text) is not None and ja('"ために" > 2').match(text) is None
 
 
 def test_japanese_glob_is_a_prefix_over_whole_tokens():

@@ -73,7 +73,8 @@ Counts and proximity
 ``NEAR(a, b, N)`` holds when an occurrence of ``a`` and one of ``b`` stand within N words of
 each other, in either order (adjacent words are 1 apart; punctuation is not counted; the two
 must be different tokens). ``SEQ(a, b, N)`` also asks that ``a`` come first. Add
-``, sentence`` to require both in one sentence. ``a`` and ``b`` may be groups:
+``, sentence`` to require both in one sentence, each whole (a phrase that runs over a
+sentence end is in no one sentence). ``a`` and ``b`` may be groups:
 ``NEAR((fear | threat*), violen*, 5)``.
 
 ``NOT x`` matches a unit without ``x`` and contributes no evidence: ``保護 AND NOT 情報``

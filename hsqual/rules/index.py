@@ -50,17 +50,22 @@ def _norm_surface(s: str) -> str:
 
 @dataclass(frozen=True)
 class _Elem:
-    """One token position of a compiled term: field, key, glob and pos filter."""
+    """One token position of a compiled term: field, key, glob and pos filter.
+
+    ``lemma`` (a bare word's own lemma, when it differs from the word): a token whose lemma
+    is this matches too, so that one element holds both ways a bare word matches a token.
+    """
 
     field: str  # word | lemma | base | surface
     key: str
     glob: str | None = None  # None | "prefix" | "suffix"
     pos: str | None = None
+    lemma: str | None = None
 
     def __hash__(self) -> int:
         h = self.__dict__.get("_hash")
         if h is None:
-            h = hash((self.field, self.key, self.glob, self.pos))
+            h = hash((self.field, self.key, self.glob, self.pos, self.lemma))
             object.__setattr__(self, "_hash", h)
         return h
 
@@ -74,39 +79,83 @@ def _tokens_of(text: str, language: str) -> list:
     return tokenize_arrays(text, language=language, sentences=False).tokens()
 
 
+def _own_lemma(word: str, language: str) -> str | None:
+    """The lemma a bare word is also matched through (normalised), or None when it has none
+    of its own: the lemma of the word tokenised alone, when that is one token written as the
+    word and its lemma differs from the word (コミュニティ: コミュニティー; ため: 為).
+
+    Example
+    -------
+    >>> _own_lemma("ため", "ja"), _own_lemma("守る", "ja"), _own_lemma("人間の安全保障", "ja")
+    ('為', None, None)
+    """
+    return _alone(word, language)[1]
+
+
+def _alone(word: str, language: str) -> tuple[int, str | None]:
+    """How many tokens a word tokenised alone makes, and its own lemma (see :func:`_own_lemma`);
+    kept, as terms are."""
+    got = _ALONE.get((word, language))
+    if got is None:
+        toks = _tokens_of(word, language)
+        lemma = None
+        if len(toks) == 1 and toks[0].surface == word and toks[0].lemma and norm_key(toks[0].lemma) != norm_key(word):
+            lemma = norm_key(toks[0].lemma)
+        if len(_ALONE) > 100_000:
+            _ALONE.clear()
+        got = _ALONE[(word, language)] = (len(toks), lemma)
+    return got
+
+
+_ALONE: dict[tuple[str, str], tuple[int, str | None]] = {}
+
+
 def _elems_of_piece(piece: str, fieldname: str, language: str, pos: str | None) -> list[tuple[_Elem, ...]]:
     """Ways one space-free piece of a term can match (``*`` at an end makes a glob).
 
-    The first alternative is one token holding the whole piece; when the tokenizer splits the
-    piece into several tokens, the second is that token sequence (each token by its written
-    base form; a glob's last (first) token by the prefix (suffix) of its surface). A
-    ``[pos=...]`` filter applies to the single token, or to the last token of a sequence.
+    The first alternative is one token holding the whole piece (a bare word: as its lemma or
+    written base form, or through the word's own lemma, see :func:`_own_lemma`); when the
+    tokenizer splits the piece into several tokens, the second is that token sequence, each
+    token matched as a bare word of its written base form would be (by its base form, or
+    through that form's own lemma, or through the token's lemma when the form alone splits:
+    ``という`` is と|いう, and いう finds 言う); a glob's last (first) token by the prefix
+    (suffix) of its surface. ``lemma:``/``base:``/``surface:`` pieces hold each token to that
+    field. A ``[pos=...]`` filter applies to the single token, or to the last token of a
+    sequence.
+
+    Example
+    -------
+    >>> [[(e.field, e.key, e.lemma) for e in alt] for alt in _elems_of_piece("という", "word", "ja", None)]
+    [[('word', 'という', None)], [('word', 'と', None), ('word', 'いう', '言う')]]
     """
     glob = "prefix" if piece.endswith("*") else "suffix" if piece.startswith("*") else None
     stem = piece.strip("*")
     key_norm = _norm_surface if fieldname == "surface" else norm_key
-    alts = [(_Elem(fieldname, key_norm(stem), glob, pos),)]
+    bare = fieldname == "word" and glob is None
+    own = _own_lemma(stem, language) if bare and language == "ja" else None  # コミュニティ also finds コミュニティー
+    alts = [(_Elem(fieldname, key_norm(stem), glob, pos, own),)]
     toks = _tokens_of(stem, language)
-    if len(toks) == 1 and fieldname == "word" and glob is None and toks[0].surface == stem:
-        lemma = toks[0].lemma
-        if lemma and norm_key(lemma) != key_norm(stem):  # コミュニティ also finds コミュニティー
-            alts.append((_Elem("lemma", norm_key(lemma), None, pos),))
     if len(toks) > 1:
         elems = []
         for k, t in enumerate(toks):
+            lemma = None
             if fieldname == "lemma":
                 key = t.lemma or t.surface
             elif fieldname == "surface":
                 key = t.surface
             else:  # word, base
                 key = t.base or t.surface
+                if fieldname == "word" and language == "ja":  # a bare word of its base form
+                    n_alone, lemma = _alone(key, language)
+                    if n_alone != 1 and t.lemma and norm_key(t.lemma) != norm_key(key):
+                        lemma = norm_key(t.lemma)
             g = None
             if glob == "prefix" and k == len(toks) - 1:
-                g, key = "prefix", t.surface
+                g, key, lemma = "prefix", t.surface, None
             elif glob == "suffix" and k == 0:
-                g, key = "suffix", t.surface
+                g, key, lemma = "suffix", t.surface, None
             p = pos if k == len(toks) - 1 else None
-            elems.append(_Elem(fieldname, key_norm(key), g, p))
+            elems.append(_Elem(fieldname, key_norm(key), g, p, lemma))
         alts.append(tuple(elems))
     return alts
 
@@ -450,6 +499,10 @@ class DocIndex:
                     parts.append(arr)
             else:
                 parts.extend(g.get(w) for w in g.glob(key, elem.glob))
+        if elem.lemma is not None:  # a bare word, also through its own lemma
+            arr = self._group("lemma").get(elem.lemma)
+            if arr is not None:
+                parts.append(arr)
         if not parts:
             out = _EMPTY
         elif len(parts) == 1:
@@ -468,12 +521,23 @@ class DocIndex:
         return out
 
     def hits(self, term: Term) -> list[tuple[np.ndarray, int]]:
-        """For each way a term can match: the first-token positions of its occurrences, and its
-        length in tokens (ways that never occur are left out)."""
+        """For each length (in tokens) of a term's occurrences: the sorted first-token
+        positions of its occurrences of that length, and the length (lengths that never occur
+        are left out).
+
+        An occurrence is listed once, however many of the term's ways of matching find it: a
+        token that holds a word both as its written base form and through the word's lemma
+        (``ため``: base ため, lemma 為) is one occurrence, so counts and evidence count it once.
+
+        Example
+        -------
+        >>> [(first.tolist(), n) for first, n in DocIndex("平和のため", "ja").hits(Term("ため"))]
+        [([2], 1)]
+        """
         got = self._hits_cache.get(term)
         if got is not None:
             return got
-        got = []
+        by_length: dict[int, list[np.ndarray]] = {}
         for elems in _compile_term(term, self.language):
             first = self.positions(elems[0])
             for j, e in enumerate(elems[1:], 1):
@@ -481,7 +545,10 @@ class DocIndex:
                     break
                 first = _followed_by(first, self.positions(e), j)
             if len(first):
-                got.append((first, len(elems)))
+                by_length.setdefault(len(elems), []).append(first)
+        # ways of one length may find the same occurrence: merged, each occurrence once
+        got = [(parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts)), n)
+               for n, parts in by_length.items()]
         self._hits_cache[term] = got
         return got
 

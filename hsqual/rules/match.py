@@ -282,6 +282,10 @@ class UnitSet:
         # (combined with it into one non-decreasing key: sentence numbers restart per text).
         a_first, a_last, a_unit = self._group_in_units(node.a)
         b_first, b_last, b_unit = self._group_in_units(node.b)
+        if node.sentence:  # an occurrence running over a sentence end lies in no one sentence
+            sent = self.index.sentence
+            a_first, a_last, a_unit = _within_sentences(sent, a_first, a_last, a_unit)
+            b_first, b_last, b_unit = _within_sentences(sent, b_first, b_last, b_unit)
         nothing = (np.zeros(self.n, dtype=bool), _EMPTY, _EMPTY, _EMPTY)
         if not len(a_first) or not len(b_first):
             return nothing
@@ -780,6 +784,28 @@ def _group_mask(group: tuple[Term, ...], U: UnitSet) -> np.ndarray:
     return m
 
 
+def _within_sentences(sent: np.ndarray, first: np.ndarray, last: np.ndarray,
+                      *more: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The occurrences (first and last token, and any arrays running alongside) whose first
+    and last token lie in one sentence (``sent``: each token's sentence number).
+
+    ``, sentence`` in NEAR/SEQ asks for both occurrences, whole, in one sentence: a phrase
+    running over a sentence end pairs with nothing. Of the rest, the two facing ends of a
+    pair (the first occurrence's last token, the second's first) lying in one sentence puts
+    both occurrences in it.
+
+    Example
+    -------
+    >>> sent = np.array([0, 0, 1, 1])
+    >>> [a.tolist() for a in _within_sentences(sent, np.array([0, 1, 2]), np.array([1, 2, 3]))]
+    [[0, 2], [1, 3]]
+    """
+    keep = sent[first] == sent[last]
+    if keep.all():
+        return (first, last, *more)
+    return (first[keep], last[keep], *(m[keep] for m in more))
+
+
 def _group_hits(group: tuple[Term, ...], U: UnitSet, k: int) -> list[tuple[int, int]]:
     """(first token, last token) of every occurrence of any term of a group in unit k, sorted."""
     return U.group_ranges(group, k)
@@ -814,6 +840,17 @@ def near_pairs(node: Near, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
     a_last = np.fromiter((a[1] for a in A), dtype=np.int64, count=len(A))
     b_first = np.fromiter((b[0] for b in B), dtype=np.int64, count=len(B))  # sorted: B is sorted
     b_last = np.fromiter((b[1] for b in B), dtype=np.int64, count=len(B))
+    if sent is not None:  # an occurrence running over a sentence end lies in no one sentence
+        a_index = np.arange(len(A))
+        a_first, a_last, a_index = _within_sentences(sent, a_first, a_last, a_index)
+        if len(a_index) < len(A):
+            A = [A[i] for i in a_index.tolist()]
+        b_index = np.arange(len(B))
+        b_first, b_last, b_index = _within_sentences(sent, b_first, b_last, b_index)
+        if len(b_index) < len(B):
+            B = [B[i] for i in b_index.tolist()]
+        if not A or not B:
+            return None
     n = node.n
     a_used = np.zeros(len(A), dtype=bool)
     b_cover = np.zeros(len(B) + 1, dtype=np.int64)  # +1/-1 at the ends of each run of B used
