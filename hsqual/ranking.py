@@ -96,6 +96,12 @@ class Settings:
         Inverse regularisation of the logistic regression.
     center : bool
         Subtract the corpus mean from dense embeddings (and renormalise) before comparing.
+    by_language : bool
+        Standardise the codebook score and the model's score within each language rather than
+        over the whole corpus, so that a corpus mixing languages is read in both from the start
+        (a model that has learnt from one language's units tends to score that language
+        higher). Off by default: on ``dev`` it found more in the first 10% read (0.853 against
+        0.811) but saved less work at 95% recall (WSS@95 0.702 against 0.722).
     lexical_weight : float
         Share (0-1) of the codebook similarity taken from TF-IDF of character n-grams
         rather than from the embeddings (shared words as well as shared meaning).
@@ -125,6 +131,7 @@ class Settings:
     prior_halflife: float = 10.0
     C: float = 1.0
     center: bool = False
+    by_language: bool = False
     lexical_weight: float = 0.0
     lexical_features: float = 0.0
     neighbour_weight: float = 2.0
@@ -275,9 +282,17 @@ def _dense(X):
     return X.toarray() if hasattr(X, "toarray") else np.asarray(X)
 
 
-def _zscore(x: np.ndarray) -> np.ndarray:
-    sd = float(np.std(x))
-    return (x - float(np.mean(x))) / sd if sd > 1e-12 else np.zeros_like(x)
+def _zscore(x: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """``x`` standardised (mean 0, standard deviation 1), within each group when ``groups``
+    (a group number per element) is given."""
+    if groups is None:
+        sd = float(np.std(x))
+        return (x - float(np.mean(x))) / sd if sd > 1e-12 else np.zeros_like(x)
+    out = np.zeros(len(x), dtype=np.float64)
+    for g in np.unique(groups):
+        sel = groups == g
+        out[sel] = _zscore(np.asarray(x, dtype=np.float64)[sel])
+    return out
 
 
 @dataclass
@@ -292,6 +307,7 @@ class _Prepared:
     settings: Settings = DEFAULT_SETTINGS
     doc: np.ndarray | None = None   # document number of each unit
     pos: np.ndarray | None = None   # position of each unit within its document (text order)
+    groups: np.ndarray | None = None  # with settings.by_language: the language number of each unit
 
 
 def _near_accepted(prep: _Prepared, accepted: np.ndarray, reach: int) -> np.ndarray:
@@ -309,7 +325,8 @@ def _near_accepted(prep: _Prepared, accepted: np.ndarray, reach: int) -> np.ndar
     return out
 
 
-def _similarity(X, P, N, code_texts: dict, codes: list[str], settings: Settings, n: int):
+def _similarity(X, P, N, code_texts: dict, codes: list[str], settings: Settings, n: int,
+                groups: np.ndarray | None = None):
     """Per code: (z-scored codebook similarity, nearest text per unit, its similarity)."""
     out = {}
     ip = ineg = 0
@@ -320,14 +337,14 @@ def _similarity(X, P, N, code_texts: dict, codes: list[str], settings: Settings,
             best = S.argmax(axis=1)
             s_max = S[np.arange(n), best]
             s_mean = S.mean(axis=1)
-            score = _zscore(settings.max_weight * s_max + (1 - settings.max_weight) * s_mean)
+            score = _zscore(settings.max_weight * s_max + (1 - settings.max_weight) * s_mean, groups)
             nearest = ([f"{kinds[j]}: {pos_t[j]}" for j in best], s_max)
         else:
             score = np.zeros(n)
             nearest = ([""] * n, np.full(n, np.nan))
         if neg_t and n and settings.negative_weight:
             s_neg = _dense(X @ N[ineg:ineg + len(neg_t)].T).max(axis=1)
-            score = score - settings.negative_weight * _zscore(s_neg)
+            score = score - settings.negative_weight * _zscore(s_neg, groups)
         ip += len(pos_t)
         ineg += len(neg_t)
         out[c] = (np.asarray(score, dtype=np.float64), nearest)
@@ -363,14 +380,15 @@ def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], em
     flat_pos = [t for c in codes for t in code_texts[c][0]]
     flat_neg = [t for c in codes for t in code_texts[c][2]]
     embedder.fit(units["text"].tolist() + flat_pos + flat_neg)
+    groups = pd.factorize(units["language"])[0] if settings.by_language else None
     X, P, N = _vectors(embedder, units, flat_pos, flat_neg, settings)
-    sims = _similarity(X, P, N, code_texts, codes, settings, n)
+    sims = _similarity(X, P, N, code_texts, codes, settings, n, groups)
     lexical = None
     is_tfidf = embedder.name.startswith("tfidf")
     if not is_tfidf and (settings.lexical_weight or settings.lexical_features) and n:
         lex = TfidfEmbedder().fit(units["text"].tolist() + flat_pos + flat_neg)
         XL, PL, NL = _vectors(lex, units, flat_pos, flat_neg, settings)
-        lexical = _similarity(XL, PL, NL, code_texts, codes, settings, n)
+        lexical = _similarity(XL, PL, NL, code_texts, codes, settings, n, groups)
         if settings.lexical_features:
             from scipy import sparse
 
@@ -386,7 +404,7 @@ def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], em
             if k is not None and c in rule_cells:
                 rule_cells[c][0][k] = r
                 rule_cells[c][1][k] = m
-    prep = _Prepared(units=units, X=X, codes=codes, embedder_name=embedder.name, settings=settings)
+    prep = _Prepared(units=units, X=X, codes=codes, embedder_name=embedder.name, settings=settings, groups=groups)
     doc_num = pd.factorize(units["doc_id"])[0]
     order = np.lexsort((units["start"].to_numpy(), doc_num))
     in_doc = np.empty(n, dtype=np.int64)
@@ -398,7 +416,7 @@ def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], em
         score, nearest = sims[c]
         if lexical is not None and settings.lexical_weight:
             w = settings.lexical_weight
-            score = _zscore((1 - w) * score + w * lexical[c][0])
+            score = _zscore((1 - w) * score + w * lexical[c][0], groups)
         fired = np.array([bool(r) for r in rule_cells[c][0]], dtype=bool)
         prep.prior[c] = score + settings.rule_weight * fired
         prep.nearest[c] = nearest
@@ -457,7 +475,7 @@ def _score_code(prep: _Prepared, code: str, idx: np.ndarray, y: np.ndarray, *, r
     logit = model.decision_function(X)
     prob = 1.0 / (1.0 + np.exp(-logit))
     w = s.prior_weight * s.prior_halflife / (s.prior_halflife + len(idx))
-    return _zscore(logit) + w * prior + boost, prob
+    return _zscore(logit, prep.groups) + w * prior + boost, prob
 
 
 # ---------------------------------------------------------------------------------------

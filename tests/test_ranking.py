@@ -312,3 +312,40 @@ def test_nothing_to_rank_gives_an_empty_table(codebook):
     with pytest.raises(HsqualError, match="row 1 .*whole numbers, not nan"):
         hsqual.rank_units(one, codebook, embedder=Topic(),
                           decisions=decisions([("x", float("nan"), 18, "want", True)]))
+
+
+class Shifted(Topic):
+    """Topic words, with the Japanese texts' vectors pushed along a direction of their own (as a
+    language's own direction in a multilingual embedding can), away from the codebook's texts."""
+
+    name = "topic-words-shifted"
+
+    def encode(self, texts):
+        X = super().encode(texts)
+        ja = np.array([any("\u3040" <= c <= "\u30ff" for c in t) for t in texts])
+        X[ja, 2] += 3.0
+        return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def test_by_language_standardises_scores_within_each_language():
+    import dataclasses
+
+    from hsqual.ranking import DEFAULT_SETTINGS
+
+    docs = [Document(f"en{i}", s, {"language": "en"}) for i, s in enumerate(TOPICS["fear"] + TOPICS["none"])]
+    docs += [Document(f"ja{i}", f"これは{s}です", {"language": "ja"}) for i, s in enumerate(TOPICS["fear"] + TOPICS["none"])]
+    corpus = Corpus(docs)
+    cb = Codebook("t", [Code("fear", {"en": "Fear"}, definition={"en": "attack violence fear kill"})])
+    plain = hsqual.rank_units(corpus, cb, embedder=Shifted())
+    by_lang = hsqual.rank_units(corpus, cb, embedder=Shifted(),
+                                settings=dataclasses.replace(DEFAULT_SETTINGS, by_language=True))
+    first = plain.sort_values("rank")["language"].tolist()
+    assert first[:5] == ["en"] * 5  # one language's own direction puts all its units first ...
+    first = by_lang.sort_values("rank")["language"].tolist()
+    assert set(first[:5]) == {"en", "ja"}  # ... or neither comes first
+    for lang, part in by_lang.groupby("language"):  # the codebook score standardised per language
+        assert abs(part["prior"].mean()) < 1e-9 and abs(part["prior"].std(ddof=0) - 1) < 1e-9, lang
+    for lang in ("en", "ja"):  # within each language the order is the same either way
+        a = plain[plain["language"] == lang].sort_values("rank")["doc_id"].tolist()
+        b = by_lang[by_lang["language"] == lang].sort_values("rank")["doc_id"].tolist()
+        assert a == b
