@@ -505,21 +505,23 @@ def _ja_ids(text: str, norm: str | None = None) -> TokenIds:
 def _offsets(norm: str, ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Start and end of each token in ``norm``, or None when the tokens do not spell it.
 
-    The tokens spell the text with its whitespace left out (MeCab skips it): then the offsets
-    follow from the token lengths and the positions of the non-whitespace characters, without
-    searching for each token.
+    MeCab's tokens are pieces of the text, in order, with whitespace skipped. So when no token
+    holds whitespace and their lengths add up to the number of the text's other characters,
+    they spell exactly those characters: the offsets follow from the token lengths and the
+    positions of the non-whitespace characters, without comparing or searching strings.
+    Otherwise each token is searched for.
     """
-    surf = vocabulary().array("surfaces")[ids].tolist()
-    if "".join(surf) == "".join(norm.split()):
+    vocab = vocabulary()
+    if not vocab.array("has_space")[ids].any() and lens.all():
         cum = np.cumsum(lens)
-        if not lens.all():  # pragma: no cover - MeCab gives no empty token
-            return _search_offsets(norm, surf)
-        if len(norm) == int(cum[-1]):  # no whitespace at all
+        total = int(cum[-1])
+        if len(norm) == total:  # no whitespace at all
             return cum - lens, cum
-        chars = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
+        chars = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         kept = np.flatnonzero(~_IS_WHITESPACE[chars])  # offset of each non-space character
-        return kept[cum - lens], kept[cum - 1] + 1
-    return _search_offsets(norm, surf)
+        if len(kept) == total:
+            return kept[cum - lens], kept[cum - 1] + 1
+    return _search_offsets(norm, vocab.array("surfaces")[ids].tolist())
 
 
 def _search_offsets(norm: str, surf: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -548,19 +550,20 @@ def _original_surfaces(text: str, norm: str, ids: np.ndarray, starts: np.ndarray
     hit = np.unique(hit[hit < len(ids)])
     if not len(hit):
         return ids
-    return _with_written_forms(ids, text, starts.tolist(), ends.tolist(), hit.tolist())
+    return _with_written_forms(ids, text, starts[hit].tolist(), ends[hit].tolist(), hit.tolist())
 
 
 def _with_written_forms(ids: np.ndarray, text: str, starts: list[int], ends: list[int],
                         which: list[int] | None = None) -> np.ndarray:
     """``ids`` with each token (of ``which``, else every token) whose written form in ``text``
-    is not its entry's replaced by the entry of that written form (a sixth field)."""
+    is not its entry's replaced by the entry of that written form (a sixth field);
+    ``starts`` and ``ends`` are those of the tokens of ``which`` (else of every token)."""
     vocab = vocabulary()
     surfaces = vocab.surfaces
     out = ids.copy()
-    for i in (range(len(ids)) if which is None else which):
+    for i, a, b in zip(range(len(ids)) if which is None else which, starts, ends):
         k = int(ids[i])
-        written = text[starts[i]:ends[i]]
+        written = text[a:b]
         if written != surfaces[k]:
             out[i] = vocab.written_as(k, written)
     return out

@@ -72,7 +72,7 @@ def strip_tail(lemma: str) -> str:
 
 #: Per-entry numbers kept as arrays: name -> numpy dtype.
 _NUMBERS = {"surface_key": np.int32, "lemma_key": np.int32, "base_key": np.int32, "is_word": np.bool_,
-            "is_space": np.bool_, "length": np.int32}
+            "is_space": np.bool_, "has_space": np.bool_, "length": np.int32}
 _STRINGS = ("surfaces", "lemmas", "bases", "pos1", "pos2", "pos")
 
 
@@ -227,6 +227,7 @@ class Vocabulary:
             self._by_key[name].setdefault(k, []).append(i)
         numbers["is_word"].append(not pos1.startswith(PUNCT_POS))
         numbers["is_space"].append(blank)
+        numbers["has_space"].append(any(c.isspace() for c in fields[0]))
         numbers["length"].append(len(fields[0]))  # in the text MeCab saw
         self._index[line] = i
         return i
@@ -234,7 +235,8 @@ class Vocabulary:
     # -- per-entry arrays ----------------------------------------------------------------------
     def array(self, name: str) -> np.ndarray:
         """A per-entry array, as long as the vocabulary: ``surface_key``, ``lemma_key``,
-        ``base_key`` (numbers of :attr:`keys`), ``is_word``, ``is_space``, ``length``, or an
+        ``base_key`` (numbers of :attr:`keys`), ``is_word``, ``is_space`` (all whitespace),
+        ``has_space`` (some whitespace, in the form MeCab saw), ``length``, or an
         object array of the strings ``surfaces``, ``lemmas``, ``bases``, ``pos1``, ``pos2``, ``pos``.
 
         A read-only view; the arrays grow with the vocabulary (only the new entries are
