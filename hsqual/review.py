@@ -617,6 +617,15 @@ def _number(value) -> float | None:
     return None if math.isnan(f) else f
 
 
+def _offset(value, name: str, item) -> int:
+    """A decision's start or end as an int; a whole number only (12.0 is 12, 12.5 is refused)."""
+    if isinstance(value, Integral) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)) and float(value).is_integer():
+        return int(value)
+    raise ArgumentError(f"a decision's {name} must be a whole number, not {value!r} (in {item!r})")
+
+
 # -- the session -------------------------------------------------------------------------------
 
 class ReviewSession:
@@ -986,12 +995,29 @@ class ReviewSession:
         else:
             if isinstance(item, str) or not isinstance(item, Sequence) or len(item) != 4:
                 raise ArgumentError(f"a decision is on a ReviewItem or a (doc_id, start, end, code) tuple, not {item!r}")
-            key = (item[0], int(item[1]), int(item[2]), item[3])
+            key = (item[0], _offset(item[1], "start", item), _offset(item[2], "end", item), item[3])
         if key[3] not in self.codes:
             raise ReviewError(f"code {key[3]!r} is not one of this review's codes: {', '.join(self.codes)}")
         if (key[0], key[1], key[2]) not in self._unit_index:
-            raise ReviewError(f"{key[0]} {key[1]}-{key[2]} is not a {self.unit} of the corpus")
+            if key[0] not in self.corpus:
+                raise ReviewError(f"unknown document {key[0]!r}; this corpus has {', '.join(self.corpus.doc_ids[:5])}"
+                                  + (" ..." if len(self.corpus) > 5 else ""))
+            raise ReviewError(f"{key[0]} {key[1]}-{key[2]} is not a {self.unit} of the corpus; "
+                              f"{self._units_near(key[0], key[1], key[2])}")
         return key
+
+    def _units_near(self, doc_id: str, start: int, end: int) -> str:
+        """The units of a document overlapping (or else nearest to) a span, for an error message."""
+        idx = self._by_doc.get(doc_id, [])
+        spans = [(int(self._units["start"].iat[i]), int(self._units["end"].iat[i])) for i in idx]
+        near = [ab for ab in spans if ab[0] < max(end, start + 1) and ab[1] > start]
+        if not near and spans:
+            near = [min(spans, key=lambda ab: min(abs(ab[0] - start), abs(ab[1] - end)))]
+        if not near:
+            return f"{doc_id} has no {self.unit}"
+        text = self.corpus.doc(doc_id).text
+        shown = ", ".join(f"{a}-{b} {text[a:b][:60]!r}" for a, b in near[:3]) + (" ..." if len(near) > 3 else "")
+        return f"the {self.unit}(s) there: {shown} (a decision names a unit as next_units gives it)"
 
     def decide(self, item, verdict: str) -> dict:
         """Record a verdict on a unit for a code, in the log on disk, before returning.

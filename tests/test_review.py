@@ -20,7 +20,7 @@ import hsqual
 from hsqual.cli import build_parser, main
 from hsqual.codebook import load_codebooks
 from hsqual.codings import codings_frame, read_codings
-from hsqual.errors import ReviewError
+from hsqual.errors import ArgumentError, ReviewError
 from hsqual.resources import bundled_codebooks
 from hsqual.review import ReviewLogWarning, ReviewSession, calibrate, read_review_log
 from hsqual.widgets import review_widget
@@ -197,6 +197,37 @@ def test_a_contradicting_verdict_through_the_api_is_refused_and_not_logged(corpu
         s.reject(item)
     assert len(lines_of(log)) == 1
     assert s.accept(item)["line"] == 1 and len(lines_of(log)) == 1     # the same verdict again changes nothing
+
+
+@pytest.mark.parametrize("offsets, error, message", [
+    ((0.5, 12.7), ArgumentError, r"start must be a whole number, not 0\.5"),
+    (("x", 12), ArgumentError, r"start must be a whole number, not 'x'"),
+    ((None, 12), ArgumentError, r"start must be a whole number, not None"),
+    ((True, 12), ArgumentError, r"start must be a whole number, not True"),
+])
+def test_a_decision_on_offsets_that_are_not_whole_numbers_is_refused_and_not_logged(
+        corpus, codebook, tmp_path, offsets, error, message):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    with pytest.raises(error, match=message):
+        s.accept(("int21", *offsets, "freedoms.fear"))
+    assert not log.exists() and s.found() == 0
+
+
+def test_a_decision_on_a_span_that_is_no_unit_names_the_units_there(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    text = corpus.doc("int21").text
+    start = text.index("Landmines still kill")
+    with pytest.raises(ReviewError) as err:
+        s.accept(("int21", start, start + 9, "freedoms.fear"))
+    end = start + len("Landmines still kill children in the fields.")
+    assert f"int21 {start}-{start + 9} is not a sentence of the corpus" in str(err.value)
+    assert f"{start}-{end} 'Landmines still kill children in the fields.'" in str(err.value)
+    with pytest.raises(ReviewError, match="unknown document 'int99'; this corpus has int21"):
+        s.accept(("int99", 0, 5, "freedoms.fear"))
+    assert s.accept(("int21", float(start), float(end), "freedoms.fear"))["quote"] == text[start:end]  # 12.0 is 12
+    assert len(lines_of(log)) == 1
 
 
 @pytest.mark.parametrize("change, message", [
