@@ -1225,10 +1225,15 @@ class ReviewSession:
         return n
 
     def _open_units(self, code: str) -> int:
-        decided = sum(1 for k in self._verdict if k[3] == code)
-        excluded = sum(1 for d, g in zip(self._units["doc_id"], self._units["segment_id"])
-                       if (d, int(g)) in self._excluded) if self._excluded else 0
-        return len(self._units) - excluded - decided
+        """Units still to read for a code: neither decided nor in a left-out speaker's turn.
+
+        A decision on a left-out unit (made before the speaker was left out) is not subtracted
+        a second time.
+        """
+        decided = {k[:3] for k in self._verdict if k[3] == code}
+        return sum(1 for d, g, a, b in zip(self._units["doc_id"], self._units["segment_id"],
+                                           self._units["start"], self._units["end"])
+                   if (d, int(g)) not in self._excluded and (d, int(a), int(b)) not in decided)
 
     def stop_advice(self, code: str | None = None) -> StopAdvice:
         """Whether reading on for a code (or for every code) is unlikely to find more.

@@ -392,6 +392,27 @@ def test_turns_of_a_speaker_can_be_left_out(corpus, codebook, tmp_path):
         session_of(corpus, codebook, tmp_path / "other.jsonl", exclude_speakers="Moderator")
 
 
+def test_units_left_to_read_count_a_decided_unit_of_a_left_out_speaker_once(corpus, codebook, tmp_path):
+    """A log made before the interviewer was left out: the unread count matches the units still shown."""
+    log = tmp_path / "review.jsonl"
+    first = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    text = corpus.doc("int21").text
+    for question in ("What does human security mean in your work?", "And beyond violence?",
+                     "How do you report this?"):
+        first.reject(("int21", text.index(question), text.index(question) + len(question), "freedoms.fear"))
+    first.reject(first.next_units(1)[0])
+    again = session_of(corpus, codebook, log, codes=["freedoms.fear"], exclude_speakers="Interviewer")
+    still = again.next_units(200)
+    assert len(still) == 8                       # 9 respondent sentences, 1 rejected
+    assert again.progress()["unread"].tolist() == [8]
+    for item in still[:-1]:
+        again.reject(item)
+    assert again.progress()["unread"].tolist() == [1]
+    assert not again.stop_advice()               # one sentence is still to read
+    again.reject(still[-1])
+    assert again.stop_advice().reason == "no unit is left to read for 'freedoms.fear'"
+
+
 def run_cli(args, answers, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO(answers))
     status = main(["review", *args])
