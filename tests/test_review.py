@@ -443,6 +443,26 @@ def test_the_command_reads_answers_from_piped_input_and_logs_them(corpus, codebo
     assert len(read_codings(out_csv)) == 2                             # its own earlier output is replaced
 
 
+@pytest.mark.parametrize("stdin", ["none", "closed"])
+def test_the_command_with_no_input_to_read_ends_as_at_end_of_input(corpus, tmp_path, monkeypatch, capsys, stdin):
+    """`hsqual review ... 0<&-` (Python's sys.stdin is then None) or a closed stream: no traceback."""
+    log = tmp_path / "review.jsonl"
+    write_log(log, [record(corpus, "Landmines still kill children in the fields.")])
+    before = log.read_bytes()
+    stream = None
+    if stdin == "closed":
+        stream = io.StringIO("a\n")
+        stream.close()
+    monkeypatch.setattr(sys, "stdin", stream)
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", str(tmp_path / "interviews")]
+    status = main(["review", *args])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    assert "(end of input)" in out.out and f"log: {log} (1 decision(s))" in out.out
+    assert log.read_bytes() == before
+
+
 def test_the_command_refuses_to_replace_a_persons_codings(corpus, tmp_path, monkeypatch, capsys):
     out_csv = tmp_path / "manual.csv"
     hsqual.write_codings(codings_frame([{"doc_id": "int21", "segment_id": 1, "code": "freedoms.want", "start": 0,

@@ -134,8 +134,8 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
     from ..review import ReviewSession
     from ..transcripts import load_corpus
 
-    inp = stdin or sys.stdin
-    out = stdout or sys.stdout
+    inp = stdin if stdin is not None else sys.stdin      # None when the command runs with stdin closed
+    out = stdout if stdout is not None else sys.stdout
     codebook = load_codebooks(args.codebook)
     corpus = load_corpus(args.transcripts)
     if args.code:
@@ -184,10 +184,12 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
         while answer is None:
             print("accept / reject / skip / quit [a/r/s/q]? ", end="", file=out, flush=True)
             try:
-                line = inp.readline()
+                line = inp.readline() if inp is not None else ""
             except KeyboardInterrupt:        # Ctrl-C: as quit (every verdict is in the log already)
                 answer = "quit"
                 break
+            except (ValueError, OSError):    # a closed or unreadable input: as its end
+                line = ""
             if not line:
                 answer = "eof"
                 break
