@@ -782,19 +782,44 @@ class ReviewSession:
         self._by_doc: dict[str, list[int]] = {}
         for i, d in enumerate(self._units["doc_id"]):
             self._by_doc.setdefault(d, []).append(i)
-        log_table = read_review_log(self.log_path, corpus=corpus, codebook=codebook, unit=unit)
-        self.unreadable = list(log_table.attrs.get("unreadable", []))
-        self._records: list[dict] = log_table.to_dict("records")
+        self.unreadable = []
+        self._records: list[dict] = []
         self._verdict: dict[tuple, tuple[str, int]] = {}   # (doc, start, end, code) -> (accept/reject, line)
         self._skipped: set[tuple] = set()
-        self._next_line = self._count_lines()
-        for rec in self._records:
-            self._note(rec)
+        self._log_size = -1
+        self._read_log()
         self._ranking: pd.DataFrame | None = None
         self._embedder = None
         self._fitted_on = -1
 
     # -- the log ---------------------------------------------------------------------------
+    def _size_on_disk(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return -1
+
+    def _read_log(self) -> None:
+        """(Re-)read every decision of the log on disk: this session's and any other's.
+
+        A line that cannot be read is warned about once per session, not at every re-read.
+        """
+        known = {n for n, _ in self.unreadable}
+        size = self._size_on_disk()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ReviewLogWarning)
+            table = read_review_log(self.log_path, corpus=self.corpus, codebook=self.codebook, unit=self.unit)
+        self.unreadable = list(table.attrs.get("unreadable", []))
+        for n, message in self.unreadable:
+            if n not in known:
+                warnings.warn(message, ReviewLogWarning, stacklevel=3)
+        self._records = table.to_dict("records")
+        self._verdict, self._skipped = {}, set()
+        for rec in self._records:
+            self._note(rec)
+        self._next_line = self._count_lines()
+        self._log_size = size
+
     def _count_lines(self) -> int:
         """The line number the next decision will have in the log."""
         if not self.log_path.exists():
@@ -1055,6 +1080,16 @@ class ReviewSession:
         if verdict not in VERDICTS:
             raise ArgumentError(f"decide: verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
         key = self._key(item)
+        from .writers import lock_file
+
+        # another session on the same log (a second notebook, say) may have written since: its
+        # lines are read first, under the log's lock, so no verdict contradicts one on disk
+        with lock_file(self.log_path):
+            if self._size_on_disk() != self._log_size:
+                self._read_log()
+            return self._decide_locked(key, verdict)
+
+    def _decide_locked(self, key: tuple[str, int, int, str], verdict: str) -> dict:
         earlier = self._verdict.get(key)
         if earlier is not None:
             if verdict == earlier[0]:
@@ -1082,8 +1117,9 @@ class ReviewSession:
         from .writers import append_line
 
         append_line(json.dumps(record, ensure_ascii=False), self.log_path)
-        # the line number from the file itself, so it stays right if another session appended too
+        # the line number from the file itself (read under the lock, so no other line came between)
         record["line"] = self._next_line = self._count_lines() - 1
+        self._log_size = self._size_on_disk()
         self._records.append(record)
         self._note(record)
         return record

@@ -199,6 +199,29 @@ def test_a_contradicting_verdict_through_the_api_is_refused_and_not_logged(corpu
     assert s.accept(item)["line"] == 1 and len(lines_of(log)) == 1     # the same verdict again changes nothing
 
 
+def test_two_sessions_on_one_log_see_each_others_decisions_and_never_contradict(corpus, codebook, tmp_path):
+    """Two notebooks open on the same log: the second cannot write a verdict the first contradicts."""
+    log = tmp_path / "review.jsonl"
+    a = session_of(corpus, codebook, log, reviewer="tanaka")
+    b = session_of(corpus, codebook, log, reviewer="sato")
+    item = a.next_units(1, code="freedoms.fear")[0]
+    a.accept(item)
+    with pytest.raises(ReviewError, match=r"was accepted for 'freedoms.fear' on line 1; it cannot be rejected too") as err:
+        b.reject(item)
+    assert err.value.path == str(log)
+    assert len(lines_of(log)) == 1
+    assert b.accept(item)["line"] == 1 and len(lines_of(log)) == 1      # already accepted: nothing written
+    assert b.found("freedoms.fear") == 1
+    assert item.key not in {i.key for i in b.next_units(50, code="freedoms.fear")}
+    other = b.next_units(1, code="freedoms.fear")[0]
+    assert b.reject(other)["line"] == 2
+    assert a.accept(a.next_units(1, code="freedoms.want")[0])["line"] == 3
+    assert a.decisions["accepted"].tolist() == [True, False, True]
+    again = session_of(corpus, codebook, log)                          # the log opens: nothing contradicts
+    assert again.decisions.values.tolist() == a.decisions.values.tolist()
+    assert [c for c in again.codings()["coder"]] == ["tanaka", "tanaka"]
+
+
 @pytest.mark.parametrize("offsets, error, message", [
     ((0.5, 12.7), ArgumentError, r"start must be a whole number, not 0\.5"),
     (("x", 12), ArgumentError, r"start must be a whole number, not 'x'"),
