@@ -258,6 +258,8 @@ def read_review_log(
     p = Path(path)
     if unit is not None and unit not in _UNITS:
         raise ArgumentError(f"read_review_log: unit must be one of {', '.join(_UNITS)}, not {unit!r}")
+    if p.is_dir():
+        raise ReviewError("is a folder; the review log is a file (JSON Lines), e.g. review.jsonl in it", path=p)
     if not p.exists():
         out = pd.DataFrame(columns=_LOG_COLUMNS)
         out.attrs["unreadable"] = []

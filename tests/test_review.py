@@ -619,3 +619,12 @@ def test_the_estimate_does_not_stop_a_review_unless_asked(corpus, codebook, tmp_
     args = build_parser().parse_args(["review", "--codebook", "codebooks", "--log", "x.jsonl", "--reviewer", "t",
                                       "t.md"])
     assert args.stop_below == 0
+
+
+def test_a_log_that_is_a_folder_is_an_error_naming_it(corpus, codebook, tmp_path):
+    with pytest.raises(ReviewError, match=r"is a folder; the review log is a file \(JSON Lines\)") as err:
+        session_of(corpus, codebook, tmp_path)
+    assert err.value.path == str(tmp_path)
+    with pytest.raises(ReviewError, match="is a folder"):
+        read_review_log(tmp_path)
+
