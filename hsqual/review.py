@@ -741,7 +741,7 @@ class ReviewSession:
                                  ("min_decisions", min_decisions, 0), ("refit_every", refit_every, 1)):
             if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
                 raise ArgumentError(f"{where}: {name} must be a whole number of at least {low}, not {value!r}")
-        if isinstance(stop_below, bool) or not isinstance(stop_below, Real) or stop_below < 0:
+        if isinstance(stop_below, bool) or not isinstance(stop_below, Real) or not stop_below >= 0:   # NaN too
             raise ArgumentError(f"{where}: stop_below must be a number of units, at least 0, not {stop_below!r}")
         if isinstance(codes, str):
             codes = [codes]

@@ -628,3 +628,8 @@ def test_a_log_that_is_a_folder_is_an_error_naming_it(corpus, codebook, tmp_path
     with pytest.raises(ReviewError, match="is a folder"):
         read_review_log(tmp_path)
 
+
+@pytest.mark.parametrize("value", [math.nan, -1.0, "2"])
+def test_stop_below_must_be_a_number_of_units(corpus, codebook, tmp_path, value):
+    with pytest.raises(ArgumentError, match=f"stop_below must be a number of units, at least 0, not {value!r}"):
+        session_of(corpus, codebook, tmp_path / "r.jsonl", stop_below=value)
