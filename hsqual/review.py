@@ -1421,9 +1421,10 @@ class ReviewSession:
         2
         """
         from .codings import CODINGS_COLUMNS
-        from .writers import write_table
+        from .writers import TABLE_SUFFIXES, check_output_path, write_table
 
         target = Path(path)
+        check_output_path(target, suffixes=TABLE_SUFFIXES)    # a known suffix, not a folder, before reading it
         table = self.codings(existing)
         if target.exists() and not replace:
             if target.suffix.lower() == ".csv":

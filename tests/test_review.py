@@ -486,6 +486,22 @@ def test_the_command_with_no_input_to_read_ends_as_at_end_of_input(corpus, tmp_p
     assert log.read_bytes() == before
 
 
+@pytest.mark.parametrize("name, message", [
+    ("tanaka.txt", "tanaka.txt: cannot tell the format from the suffix '.txt'; expected .csv, .xlsx or .parquet"),
+    ("interviews", "interviews: cannot tell the format from the suffix ''"),
+    ("folder.csv", "folder.csv: is a folder; give a file name"),
+])
+def test_the_command_checks_the_codings_file_before_the_review_starts(corpus, tmp_path, monkeypatch, capsys,
+                                                                        name, message):
+    log = tmp_path / "r.jsonl"
+    (tmp_path / "folder.csv").mkdir()
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", "--codings-out", str(tmp_path / name), str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
+    assert status == 1 and message in out.err
+    assert "accept / reject / skip" not in out.out and not log.exists()     # no answer asked for in vain
+
+
 def test_the_command_refuses_to_replace_a_persons_codings(corpus, tmp_path, monkeypatch, capsys):
     out_csv = tmp_path / "manual.csv"
     hsqual.write_codings(codings_frame([{"doc_id": "int21", "segment_id": 1, "code": "freedoms.want", "start": 0,
@@ -633,3 +649,15 @@ def test_a_log_that_is_a_folder_is_an_error_naming_it(corpus, codebook, tmp_path
 def test_stop_below_must_be_a_number_of_units(corpus, codebook, tmp_path, value):
     with pytest.raises(ArgumentError, match=f"stop_below must be a number of units, at least 0, not {value!r}"):
         session_of(corpus, codebook, tmp_path / "r.jsonl", stop_below=value)
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "interviews", "folder.parquet"])
+def test_writing_codings_to_a_file_that_is_no_table_is_an_error_and_leaves_it(corpus, codebook, tmp_path, name):
+    """Before, an existing notes.txt or folder was read as parquet: a pyarrow traceback."""
+    s = session_of(corpus, codebook, tmp_path / "r.jsonl")
+    s.accept(s.next_units(1)[0])
+    (tmp_path / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    (tmp_path / "folder.parquet").mkdir()
+    with pytest.raises(hsqual.errors.OutputError, match=f"{name}: (cannot tell the format|is a folder)"):
+        s.write_codings(tmp_path / name)
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "my notes\n"
