@@ -198,6 +198,10 @@ def _check_record(obj, line: int, path) -> dict:
         v = obj.get(k)
         if v is not None and (isinstance(v, bool) or not isinstance(v, Real)):
             raise ReviewError(f"{k!r} must be a number or null, found {v!r}", path=path, line=line)
+    p = obj.get("probability")
+    if p is not None and not math.isnan(p) and not 0 <= p <= 1:
+        # the estimate of what is left calibrates on these: one out of range would stop it, unnamed
+        raise ReviewError(f"'probability' must be a number from 0 to 1 or null, found {p!r}", path=path, line=line)
     return {k: obj.get(k) for k in LOG_FIELDS}
 
 

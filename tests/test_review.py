@@ -263,6 +263,8 @@ def test_a_decision_on_a_span_that_is_no_unit_names_the_units_there(corpus, code
     ({"unit": "segment"}, "open the session with unit='segment'"),
     ({"unit": "chapter"}, "'unit' must be one of sentence, window, segment or null"),
     ({"reviewer": ""}, "'reviewer' must be a non-empty string"),
+    ({"probability": 1.5}, "'probability' must be a number from 0 to 1 or null, found 1.5"),
+    ({"probability": math.inf}, "'probability' must be a number from 0 to 1 or null, found inf"),
 ])
 def test_a_malformed_decision_is_an_error_naming_its_line(corpus, codebook, tmp_path, change, message):
     log = tmp_path / "review.jsonl"
