@@ -1381,9 +1381,8 @@ class ReviewSession:
             key = (rec["doc_id"], int(rec["start"]), int(rec["end"]), rec["code"])
             if rec["verdict"] != "accept" or self._verdict.get(key, (None, -1))[1] != int(rec["line"]):
                 continue
-            seg = rec.get("segment_id")
-            if seg is None:
-                seg = int(self._units["segment_id"].iat[self._unit_index[key[:3]]])
+            # the unit's segment in the corpus, not the line's (which may be null, or wrong if edited)
+            seg = int(self._units["segment_id"].iat[self._unit_index[key[:3]]])
             row_key = (rec["doc_id"], int(seg), rec["code"], int(rec["start"]), int(rec["end"]), rec["reviewer"])
             if row_key in have:
                 continue

@@ -315,6 +315,19 @@ def test_accepted_units_become_the_reviewers_codings_and_nobody_elses_rows_chang
     assert len(sato.codings(out)) == len(out)                          # no row twice
 
 
+def test_an_accepted_units_coding_is_in_the_units_own_segment_whatever_the_log_says(corpus, codebook, tmp_path):
+    """The span decides the segment: a log line with a wrong segment_id (edited by hand) gives no bad coding."""
+    log = tmp_path / "review.jsonl"
+    wrong = record(corpus, "Children lack food and clean water.", code="freedoms.want")   # segment_id 2 there
+    write_log(log, [wrong, {**record(corpus, "Health clinics are far away.", code="freedoms.want"),
+                            "segment_id": None}])
+    s = session_of(corpus, codebook, log)
+    out = s.codings()
+    segment = next(g.segment_id for g in corpus.segments if g.start <= wrong["start"] < g.end)
+    assert segment != 2 and out["segment_id"].tolist() == [segment, segment]
+    assert hsqual.check_codings(out, corpus, codebook).empty
+
+
 def test_writing_codings_never_replaces_another_persons_file_unless_asked(corpus, codebook, tmp_path):
     s = session_of(corpus, codebook, tmp_path / "review.jsonl")
     s.accept(s.next_units(1)[0])
