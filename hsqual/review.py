@@ -277,7 +277,8 @@ def read_review_log(
             continue
         last = n == len(lines)
         try:
-            obj = json.loads(raw.decode("utf-8"))
+            # a byte order mark, as some editors write when the log is edited by hand, is no part of line 1
+            obj = json.loads(raw.decode("utf-8-sig" if n == 1 else "utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             why = ("the last line is cut short (a write interrupted by a crash?)" if last
                    else f"not a JSON object ({exc.__class__.__name__}: {exc})")

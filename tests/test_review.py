@@ -178,6 +178,20 @@ def test_a_garbage_middle_line_is_reported_with_its_number_and_the_others_kept(c
     assert table["quote"].tolist() == [one["quote"], three["quote"]]
 
 
+def test_a_log_saved_by_an_editor_with_a_byte_order_mark_and_crlf_keeps_every_decision(corpus, codebook, tmp_path):
+    """The log edited by hand (a wrong line removed) in an editor that writes a BOM and CRLF line ends."""
+    log = tmp_path / "review.jsonl"
+    write_log(log, [record(corpus, "Violence against civilians drove families from their villages."),
+                    record(corpus, "Landmines still kill children in the fields.", verdict="reject")])
+    log.write_bytes(b"\xef\xbb\xbf" + log.read_bytes().replace(b"\n", b"\r\n"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReviewLogWarning)
+        s = session_of(corpus, codebook, log)
+    assert s.unreadable == [] and s.decisions["accepted"].tolist() == [True, False]
+    assert s.codings()["quote"].tolist() == ["Violence against civilians drove families from their villages."]
+    assert s.accept(s.next_units(1)[0])["line"] == 3
+
+
 def test_contradictory_decisions_in_the_log_are_refused_naming_the_line(corpus, codebook, tmp_path):
     log = tmp_path / "review.jsonl"
     sentence = "Landmines still kill children in the fields."
