@@ -226,7 +226,7 @@ def _check_decisions(decisions, units: pd.DataFrame, codebook: Codebook) -> pd.D
             if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)) or a != int(a) or b != int(b):
                 raise ValueError
             a, b = int(a), int(b)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):     # OverflowError: int(inf)
             raise HsqualError(f"{what}: start and end must be whole numbers, not {row['start']!r}, {row['end']!r}") from None
         doc = row["doc_id"]
         if doc not in docs:

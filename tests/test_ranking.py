@@ -168,6 +168,8 @@ def test_one_sided_decisions_fall_back_to_the_codebook_and_say_so(corpus, codebo
     ([("want0", 0, 26, "want", True), ("want1", 0, 22, "want", False), ("want0", 0, 26, "want", False)],
      r"row 3 \(index 2\): contradicts row 1: want0 0-26 is both accepted and rejected for code 'want'"),
     ([("want0", "a", 26, "want", True)], r"row 1 .*start and end must be whole numbers"),
+    ([("want0", 0, 26, "want", True), ("want1", 0, float("inf"), "want", False)],
+     r"row 2 \(index 1\): start and end must be whole numbers, not 0, inf"),     # not an OverflowError
 ])
 def test_bad_decisions_name_the_row(corpus, codebook, rows, message):
     with pytest.raises(HsqualError, match=message):
