@@ -762,7 +762,7 @@ def _gold_labels(gold: pd.DataFrame, units: pd.DataFrame, unit: str, where: str)
     if not isinstance(gold, pd.DataFrame):
         raise ArgumentError(f"{where}: gold must be a codings table (DataFrame), not {type(gold).__name__}")
     g = codings_frame(gold)
-    g = g[[not is_machine_coder(c) for c in g["coder"]]]
+    g = g[np.array([not is_machine_coder(c) for c in g["coder"]], dtype=bool)]   # an empty list would pick columns
     unknown = sorted(set(g["doc_id"]) - set(units["doc_id"]))
     if unknown:
         raise HsqualError(f"{where}: gold codings name document(s) with no unit in the corpus: {', '.join(unknown[:10])}")
@@ -882,7 +882,12 @@ def simulate_review(corpus: Corpus, codebook: Codebook, gold: pd.DataFrame, *, u
     labels = _gold_labels(gold, units, unit, where)
     if codes is None:
         codes = [c for c in codebook.ids if c in labels]
+        if not codes:
+            raise HsqualError(f"{where}: the gold coding holds no person's coding of a code of the codebook (rows "
+                              "of machine coders are left out); nothing to replay (codes=[...] replays codes anyway)")
     codes = _check_codes(codes, codebook, where)
+    if not codes:
+        raise ArgumentError(f"{where}: codes is empty; name at least one code to replay")
     prep = _prepare(corpus, codebook, unit, codes, emb, settings)
     from sklearn.metrics import average_precision_score
 

@@ -254,6 +254,19 @@ def test_simulation_finds_the_topics_and_reports_per_language(codebook):
     assert "(mean)" not in set(pc["code"])
 
 
+@pytest.mark.parametrize("coders", [[], ["rules"]])
+def test_simulation_with_no_persons_coding_to_replay_says_so(corpus, codebook, coders):
+    """An empty gold table (or one of machine codings only) was a KeyError 'doc_id'."""
+    gold = codings_frame([{"doc_id": "want0", "segment_id": 1, "code": "want", "start": 0, "end": 5,
+                           "quote": TOPICS["want"][0][:5], "coder": c} for c in coders])
+    with pytest.raises(HsqualError, match=r"simulate_review: the gold coding holds no person's coding of a code "
+                                          r"of the codebook \(rows of machine coders are left out\); nothing to replay"):
+        simulate_review(corpus, codebook, gold, embedder=Topic())
+    sim = quiet(simulate_review, corpus, codebook, gold, embedder=Topic(), codes=["want"])   # asked for: figures NaN
+    assert sim.per_code[["code", "language", "n_positive"]].values.tolist() == [["want", "all", 0], ["want", "en", 0]]
+    assert sim.per_code["recall@10%"].isna().all()
+
+
 def test_simulation_refuses_gold_outside_the_corpus(corpus, codebook):
     gold = codings_frame([{"doc_id": "elsewhere", "segment_id": 1, "code": "want", "start": 0, "end": 3,
                            "quote": "abc", "coder": "gold"}])
