@@ -876,6 +876,12 @@ def simulate_review(corpus: Corpus, codebook: Codebook, gold: pd.DataFrame, *, u
     _check_common(corpus, codebook, unit, where)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ArgumentError(f"{where}: batch must be a whole number of units, at least 1, not {batch!r}")
+    fractions = tuple(fractions)
+    bad = [f for f in fractions if isinstance(f, bool) or not isinstance(f, (int, float, np.integer, np.floating))
+           or not 0 < f <= 1]      # NaN fails 0 < f too
+    if bad:
+        raise ArgumentError(f"{where}: fractions must be shares of the units read, each above 0 and at most 1 "
+                            f"(0.1 for 10 %), not {bad[0]!r}")
     settings = settings or DEFAULT_SETTINGS
     emb = _resolve_embedder(embedder)
     units = _unit_table(corpus, unit)

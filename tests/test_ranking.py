@@ -267,6 +267,16 @@ def test_simulation_with_no_persons_coding_to_replay_says_so(corpus, codebook, c
     assert sim.per_code["recall@10%"].isna().all()
 
 
+@pytest.mark.parametrize("fractions", [(float("nan"),), (0.1, 2), (0,), (-0.1,), ("a",), (True,)])
+def test_simulation_refuses_reading_fractions_that_are_no_share(corpus, codebook, fractions):
+    """NaN was a bare ValueError, 2 gave a column 'recall@200%'."""
+    gold = codings_frame([{"doc_id": "want0", "segment_id": 1, "code": "want", "start": 0, "end": 5,
+                           "quote": TOPICS["want"][0][:5], "coder": "gold"}])
+    with pytest.raises(hsqual.errors.ArgumentError, match=r"simulate_review: fractions must be shares of the "
+                                                          r"units read, each above 0 and at most 1"):
+        simulate_review(corpus, codebook, gold, embedder=Topic(), fractions=fractions)
+
+
 def test_simulation_refuses_gold_outside_the_corpus(corpus, codebook):
     gold = codings_frame([{"doc_id": "elsewhere", "segment_id": 1, "code": "want", "start": 0, "end": 3,
                            "quote": "abc", "coder": "gold"}])
