@@ -1003,6 +1003,7 @@ class ReviewSession:
             raise ArgumentError(f"next_units: n must be a whole number of at least 1, not {n!r}")
         if code is not None and code not in self.codes:
             raise ArgumentError(f"next_units: code {code!r} is not one of this review's codes: {', '.join(self.codes)}")
+        self._catch_up()          # units another session on the same log decided are not offered again
         ranking = self._rank()
         if code is not None:
             ranking = ranking[ranking["code"] == code]
@@ -1095,6 +1096,15 @@ class ReviewSession:
             if self._size_on_disk() != self._log_size:
                 self._read_log()
             return self._decide_locked(key, verdict)
+
+    def _catch_up(self) -> None:
+        """Read the log again if another session wrote to it since this one last read or wrote it."""
+        if self._size_on_disk() == self._log_size:
+            return
+        from .writers import lock_file
+
+        with lock_file(self.log_path):      # no line half-written by the other session is read
+            self._read_log()
 
     def _decide_locked(self, key: tuple[str, int, int, str], verdict: str) -> dict:
         earlier = self._verdict.get(key)

@@ -236,6 +236,46 @@ def test_two_sessions_on_one_log_see_each_others_decisions_and_never_contradict(
     assert [c for c in again.codings()["coder"]] == ["tanaka", "tanaka"]
 
 
+def test_a_session_does_not_offer_a_unit_another_session_on_its_log_decided(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    a = session_of(corpus, codebook, log, reviewer="tanaka", codes=["freedoms.fear"])
+    b = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"])
+    first = b.next_units(1)[0]
+    a.reject(first)
+    assert b.next_units(1)[0].key != first.key
+    assert b.progress()[["rejected", "rejections_in_a_row"]].values.tolist() == [[1, 1]]
+
+
+class AnswersWhileAnotherSessionDecides(io.StringIO):
+    """Piped answers; before the first is read, another session on the same log accepts the unit shown."""
+
+    def __init__(self, answers, other, output):
+        super().__init__(answers)
+        self.other, self.output = other, output
+
+    def readline(self, *args):
+        if self.other is not None:
+            shown = self.output.getvalue()
+            item = next(i for i in self.other.next_units(50) if f"{i.doc_id} {i.start}-{i.end} " in shown)
+            self.other.accept(item)
+            self.other = None
+        return super().readline(*args)
+
+
+def test_the_command_reports_a_verdict_another_session_contradicts_and_goes_on(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    other = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"])
+    args = build_parser().parse_args(
+        ["review", "--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder",
+         "tfidf", "--code", "freedoms.fear", str(tmp_path / "interviews")])
+    out = io.StringIO()
+    status = args.func(args, stdin=AnswersWhileAnotherSessionDecides("r\nr\nq\n", other, out), stdout=out)
+    assert status == 0
+    assert "not recorded: " in out.getvalue() and "was accepted for 'freedoms.fear' on line 1" in out.getvalue()
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "reject"]
+    assert f"log: {log} (2 decision(s))" in out.getvalue()
+
+
 @pytest.mark.parametrize("offsets, error, message", [
     ((0.5, 12.7), ArgumentError, r"start must be a whole number, not 0\.5"),
     (("x", 12), ArgumentError, r"start must be a whole number, not 'x'"),

@@ -131,6 +131,7 @@ def _summary(session, out) -> None:
 def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
     """Run ``hsqual review``: load, then show a unit and read a verdict until quit or end of input."""
     from ..codebook import load_codebooks
+    from ..errors import ReviewError
     from ..review import ReviewSession
     from ..transcripts import load_corpus
 
@@ -205,7 +206,11 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
         if answer in ("quit", "eof"):
             print("\n(end of input)" if answer == "eof" else "", file=out)
             break
-        session.decide(item, answer)
+        try:
+            session.decide(item, answer)
+        except ReviewError as exc:       # another session on the same log gave the other verdict meanwhile
+            print(f"    not recorded: {exc}", file=out)
+            continue
         advice = session.stop_advice(item.code)
         print(f"    {_DONE[answer]} · found {session.found(item.code)} for {item.code} · "
               f"{_left(session.estimate_remaining(item.code))}", file=out)
