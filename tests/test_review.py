@@ -630,6 +630,21 @@ def test_the_widget_switches_code(corpus, codebook, tmp_path):
     assert json.loads(lines_of(tmp_path / "review.jsonl")[0])["code"] == "freedoms.want"
 
 
+def test_the_widget_clears_an_error_once_the_log_reads_again(corpus, codebook, tmp_path):
+    """A log another session broke is shown as an error; once it is mended the error goes with the next refresh."""
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, batch_size=2)
+    w = review_widget(s)
+    w.buttons[0]["accept"].click()
+    good = log.read_bytes()
+    log.write_bytes(good + json.dumps({**json.loads(good), "verdict": "reject"}).encode() + b"\n")
+    w.code_picker.value = "freedoms.want"
+    assert "on line 1" in w.message.value and w.items == []
+    log.write_bytes(good)                                          # mended by hand
+    w.code_picker.value = "freedoms.fear"
+    assert w.message.value == "" and len(w.items) == 2
+
+
 def test_windows_are_sentences_ranked_with_their_neighbours(corpus, codebook, tmp_path):
     log = tmp_path / "review.jsonl"
     s = session_of(corpus, codebook, log, unit="window")
