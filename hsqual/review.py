@@ -13,7 +13,10 @@ and synced to disk before :meth:`ReviewSession.decide` returns), so a crash or a
 kernel loses nothing; a session opened on the same log resumes where the last one stopped.
 A line records the reviewer, the time (UTC), the unit's document, segment and offsets, the
 code, the verdict, the unit's text (``quote``, so a unit whose transcript changed since is
-detected) and the rank's score and probability when the unit was shown.
+detected) and the rank's score and probability when the unit was shown. Two sessions open on the
+same log (a second notebook, the command beside the widget) see each other's verdicts: a
+decision is written under an exclusive lock on the log after reading what the other session
+wrote, so a unit never gets both verdicts and is not offered again once decided.
 
 Accepted units become human codings (``coder`` = the reviewer's name) with
 :meth:`ReviewSession.codings`; nobody's rows are changed or removed.
