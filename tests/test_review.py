@@ -571,6 +571,21 @@ def test_the_command_checks_the_codings_file_before_the_review_starts(corpus, tm
     assert "accept / reject / skip" not in out.out and not log.exists()     # no answer asked for in vain
 
 
+def test_the_command_reports_a_cut_log_line_once_in_its_own_words(corpus, tmp_path, monkeypatch, capsys):
+    """Not also as a Python warning quoting hsqual's source line."""
+    log = tmp_path / "review.jsonl"
+    cut = json.dumps(record(corpus, "Children lack food and clean water."))[:50]
+    write_log(log, [record(corpus, "Landmines still kill children in the fields.")], tail=cut)
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", str(tmp_path / "interviews")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status, out = run_cli(args, "q\n", monkeypatch, capsys)
+    assert status == 0
+    assert not [w for w in caught if issubclass(w.category, ReviewLogWarning)]
+    assert out.out.count("review.jsonl:2: the last line is cut short") == 1
+
+
 def test_the_command_refuses_to_replace_a_persons_codings(corpus, tmp_path, monkeypatch, capsys):
     out_csv = tmp_path / "manual.csv"
     hsqual.write_codings(codings_frame([{"doc_id": "int21", "segment_id": 1, "code": "freedoms.want", "start": 0,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from .inputs import add_inputs
 
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
     """Run ``hsqual review``: load, then show a unit and read a verdict until quit or end of input."""
     from ..codebook import load_codebooks
     from ..errors import ReviewError
-    from ..review import ReviewSession
+    from ..review import ReviewLogWarning, ReviewSession
     from ..transcripts import load_corpus
 
     inp = stdin if stdin is not None else sys.stdin      # None when the command runs with stdin closed
@@ -150,10 +151,13 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
                   "--to codebook.html for the codes", file=sys.stderr)
             return 2
     try:
-        session = ReviewSession(corpus, codebook, log=args.log, reviewer=args.reviewer, unit=args.unit,
-                                codes=args.code, context=args.context, stop_after_rejections=args.stop_after,
-                                stop_below=args.stop_below, batch_size=1, exclude_speakers=args.exclude_speaker,
-                                rank_options={"embedder": args.embedder} if args.embedder else None)
+        with warnings.catch_warnings():
+            # the lines of the log that cannot be read are printed below, in the command's words
+            warnings.simplefilter("ignore", ReviewLogWarning)
+            session = ReviewSession(corpus, codebook, log=args.log, reviewer=args.reviewer, unit=args.unit,
+                                    codes=args.code, context=args.context, stop_after_rejections=args.stop_after,
+                                    stop_below=args.stop_below, batch_size=1, exclude_speakers=args.exclude_speaker,
+                                    rank_options={"embedder": args.embedder} if args.embedder else None)
     except ValueError as exc:
         from ..errors import HsqualError
 
