@@ -632,7 +632,7 @@ def _offset(value, name: str, item) -> int:
     if isinstance(value, Integral) and not isinstance(value, (bool, np.bool_)):
         return int(value)
     if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)) and float(value).is_integer():
-        return int(value)
+        return int(float(value))
     raise ArgumentError(f"a decision's {name} must be a whole number, not {value!r} (in {item!r})")
 
 
@@ -710,6 +710,7 @@ class ReviewSession:
     _units: pd.DataFrame
     _unit_index: dict[tuple[str, int, int], int]
     _next_line: int
+    _log_size: int
     _embedder: Any
     _fitted_on: int
 
