@@ -735,7 +735,8 @@ def lock_file(path: str | os.PathLike) -> Iterator[Path]:
     For a log that several processes append to: a reader that must see every line written so
     far before it appends its own takes the lock around both, and a second process taking the
     lock waits until the first is done. The lock is advisory (``flock``): it keeps out only
-    those who take it too. Where ``fcntl`` is missing (Windows) no lock is taken.
+    those who take it too. Where ``fcntl`` is missing (Windows), or the file system refuses
+    locks (some network shares), the block runs without one.
 
     Parameters
     ----------
@@ -767,8 +768,13 @@ def lock_file(path: str | os.PathLike) -> Iterator[Path]:
     with open(target, "ab") as fh:
         if new:
             _sync_folder(target.parent)
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            locked = True
+        except OSError:          # a file system without locks (some network shares): go on without
+            locked = False
         try:
             yield target
         finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            if locked:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

@@ -236,6 +236,21 @@ def test_two_sessions_on_one_log_see_each_others_decisions_and_never_contradict(
     assert [c for c in again.codings()["coder"]] == ["tanaka", "tanaka"]
 
 
+def test_a_log_on_a_file_system_without_locks_still_takes_every_decision(corpus, codebook, tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    log = tmp_path / "share" / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    items = s.next_units(2)
+    assert s.accept(items[0])["line"] == 1 and s.reject(items[1])["line"] == 2
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "reject"]
+
+
 def test_a_session_does_not_offer_a_unit_another_session_on_its_log_decided(corpus, codebook, tmp_path):
     log = tmp_path / "review.jsonl"
     a = session_of(corpus, codebook, log, reviewer="tanaka", codes=["freedoms.fear"])
