@@ -709,6 +709,7 @@ class ReviewSession:
     _excluded: set[tuple[str, int]]
     _units: pd.DataFrame
     _unit_index: dict[tuple[str, int, int], int]
+    _left_out: set[tuple[str, int, int]]
     _next_line: int
     _log_size: int
     _embedder: Any
@@ -790,6 +791,10 @@ class ReviewSession:
         self._units = _unit_table(corpus, unit)
         self._unit_index = {(d, int(a), int(b)): i for i, (d, a, b) in
                             enumerate(zip(self._units["doc_id"], self._units["start"], self._units["end"]))}
+        #: the units in turns of the speakers left out, as (doc_id, start, end)
+        self._left_out = {(d, int(a), int(b)) for d, g, a, b in zip(self._units["doc_id"], self._units["segment_id"],
+                                                                   self._units["start"], self._units["end"])
+                          if (d, int(g)) in self._excluded} if self._excluded else set()
         self._by_doc: dict[str, list[int]] = {}
         for i, d in enumerate(self._units["doc_id"]):
             self._by_doc.setdefault(d, []).append(i)
@@ -1287,10 +1292,8 @@ class ReviewSession:
         A decision on a left-out unit (made before the speaker was left out) is not subtracted
         a second time.
         """
-        decided = {k[:3] for k in self._verdict if k[3] == code}
-        return sum(1 for d, g, a, b in zip(self._units["doc_id"], self._units["segment_id"],
-                                           self._units["start"], self._units["end"])
-                   if (d, int(g)) not in self._excluded and (d, int(a), int(b)) not in decided)
+        decided = sum(1 for k in self._verdict if k[3] == code and k[:3] not in self._left_out)
+        return len(self._units) - len(self._left_out) - decided
 
     def stop_advice(self, code: str | None = None) -> StopAdvice:
         """Whether reading on for a code (or for every code) is unlikely to find more.
