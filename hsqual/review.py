@@ -90,6 +90,7 @@ import html
 import json
 import math
 import os
+import re
 import warnings
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
@@ -502,12 +503,10 @@ def _highlights(row: Mapping, quote: str, start: int) -> tuple[tuple[int, int], 
             words = [w for chunk in value.split(" … ") for w in chunk.replace(";", ",").split(",")]
         else:
             continue
-        lowered = quote.lower()
         for w in {w.strip() for w in words if w.strip()}:
-            i = lowered.find(w.lower())
-            while i >= 0:
-                spans.append((i, i + len(w)))
-                i = lowered.find(w.lower(), i + len(w))
+            # matched in the quote itself: lowering it first would shift offsets after a letter
+            # whose lower case is two characters ('İ')
+            spans.extend(m.span() for m in re.finditer(re.escape(w), quote, flags=re.IGNORECASE))
     spans.sort()
     merged: list[list[int]] = []
     for a, b in spans:

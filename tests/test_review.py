@@ -491,6 +491,17 @@ def test_the_evidence_of_a_rule_is_marked_in_the_unit(corpus, codebook, tmp_path
         assert f"rule: {row.rule}" in item.evidence_lines()
 
 
+def test_evidence_words_are_marked_where_they_are_after_letters_that_lower_to_two(tmp_path):
+    """'İ'.lower() is two characters: offsets found in the lowered text marked 'ear ' for 'fear'."""
+    corpus = hsqual.Corpus([hsqual.Document("d", "In İstanbul people fear violence. Bread.")])
+    cb = hsqual.Codebook("b", [hsqual.Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})])
+    s = ReviewSession(corpus, cb, log=tmp_path / "r.jsonl", reviewer="me", embedder="tfidf")
+    item = s.next_units(1)[0]
+    assert item.quote == "In İstanbul people fear violence."
+    assert [item.quote[a:b] for a, b in item.highlights] == ["fear"]
+    assert item.marked() == "In İstanbul people [fear] violence."
+
+
 def test_turns_of_a_speaker_can_be_left_out(corpus, codebook, tmp_path):
     s = session_of(corpus, codebook, tmp_path / "review.jsonl", exclude_speakers="Interviewer")
     quotes = {i.quote for i in s.next_units(200)}
