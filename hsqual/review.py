@@ -288,11 +288,24 @@ def read_review_log(
                    else f"not a JSON object ({exc.__class__.__name__}: {exc})")
             message = f"{p}:{n}: {why}; the line is left in the file and not used"
             unreadable.append((n, message))
-            warnings.warn(message, ReviewLogWarning, stacklevel=2)
             continue
         rec = _check_record(obj, n, p)
         rec["line"] = n
         records.append(rec)
+    if not records:
+        # a file of another kind (a codings table given as the log, say), not a log whose writes were cut:
+        # refused before a decision is appended to it
+        # (zero bytes are what a crash can leave in place of a write: not foreign)
+        bare = [(n, raw.strip(b" \t\r\x00").removeprefix(b"\xef\xbb\xbf")) for n, raw in enumerate(lines, 1)]
+        foreign = [(n, raw) for n, raw in bare if raw and not raw.startswith(b"{")]
+        if foreign:
+            n, raw = foreign[0]
+            shown = raw.decode("utf-8", errors="replace").strip()
+            raise ReviewError(f"not a review log: no line of it is a decision (one JSON object a line, as hsqual "
+                              f"writes them), this one reads {shown[:60]!r}; give the review's log, or a new file "
+                              "name to start one", path=p, line=n)
+    for _, message in unreadable:
+        warnings.warn(message, ReviewLogWarning, stacklevel=2)
     out = pd.DataFrame(records, columns=_LOG_COLUMNS)
     if len(out):
         out = out.astype({"line": "int64", "start": "int64", "end": "int64"})

@@ -192,6 +192,24 @@ def test_a_log_saved_by_an_editor_with_a_byte_order_mark_and_crlf_keeps_every_de
     assert s.accept(s.next_units(1)[0])["line"] == 3
 
 
+@pytest.mark.parametrize("text", [
+    "doc_id,segment_id,code,start,end,quote,coder\nint21,2,freedoms.fear,0,5,Inter,kim\n",   # a codings table
+    "---\nid: int21\n---\nRespondent: hello\n",                                          # a transcript
+])
+def test_a_file_that_is_no_review_log_is_refused_and_left_as_it_is(corpus, codebook, tmp_path, monkeypatch,
+                                                                   capsys, text):
+    """--log and --codings-out side by side: a codings table given as the log got a JSON line appended."""
+    mine = tmp_path / "mine.csv"
+    mine.write_text(text, encoding="utf-8")
+    with pytest.raises(ReviewError, match=r"mine\.csv:1: not a review log: no line of it is a decision"):
+        session_of(corpus, codebook, mine)
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(mine), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
+    assert status == 1 and "not a review log" in out.err
+    assert mine.read_text(encoding="utf-8") == text
+
+
 def test_contradictory_decisions_in_the_log_are_refused_naming_the_line(corpus, codebook, tmp_path):
     log = tmp_path / "review.jsonl"
     sentence = "Landmines still kill children in the fields."
@@ -786,3 +804,12 @@ def test_writing_codings_to_a_file_that_is_no_table_is_an_error_and_leaves_it(co
     with pytest.raises(hsqual.errors.OutputError, match=f"{name}: (cannot tell the format|is a folder)"):
         s.write_codings(tmp_path / name)
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_a_log_whose_only_write_a_crash_cut_or_zeroed_is_still_a_log(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    for tail in (json.dumps(record(corpus, "Health clinics are far away."))[:40], "\0" * 64):
+        log.write_text(tail, encoding="utf-8")
+        with pytest.warns(ReviewLogWarning, match="review.jsonl:1: "):
+            s = session_of(corpus, codebook, log)
+        assert s.accept(s.next_units(1)[0])["line"] == 2 and lines_of(log)[0] == tail
