@@ -1457,6 +1457,8 @@ class ReviewSession:
         from .writers import TABLE_SUFFIXES, check_output_path, write_table
 
         target = Path(path)
+        if target.resolve() == self.log_path.resolve():
+            raise ReviewError("is this review's log; write the codings to another file", path=target)
         check_output_path(target, suffixes=TABLE_SUFFIXES)    # a known suffix, not a folder, before reading it
         table = self.codings(existing)
         if target.exists() and not replace:

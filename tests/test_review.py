@@ -630,6 +630,22 @@ def test_the_command_reports_a_cut_log_line_once_in_its_own_words(corpus, tmp_pa
     assert out.out.count("review.jsonl:2: the last line is cut short") == 1
 
 
+def test_the_codings_are_never_written_over_the_review_log(corpus, codebook, tmp_path, monkeypatch, capsys):
+    log = tmp_path / "review.csv"
+    s = session_of(corpus, codebook, log)
+    s.accept(s.next_units(1)[0])
+    before = log.read_bytes()
+    with pytest.raises(ReviewError, match=r"review\.csv: is this review's log; write the codings to another file"):
+        s.write_codings(log, replace=True)
+    assert log.read_bytes() == before
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", "--codings-out", str(tmp_path / "." / "review.csv"), "--force",
+            str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
+    assert status == 1 and "is this review's log" in out.err and "accept / reject" not in out.out
+    assert log.read_bytes() == before
+
+
 def test_the_command_refuses_to_replace_a_persons_codings(corpus, tmp_path, monkeypatch, capsys):
     out_csv = tmp_path / "manual.csv"
     hsqual.write_codings(codings_frame([{"doc_id": "int21", "segment_id": 1, "code": "freedoms.want", "start": 0,

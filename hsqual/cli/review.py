@@ -139,8 +139,12 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
     inp = stdin if stdin is not None else sys.stdin      # None when the command runs with stdin closed
     out = stdout if stdout is not None else sys.stdout
     if args.codings_out:
+        from pathlib import Path
+
         from ..writers import TABLE_SUFFIXES, check_output_path
 
+        if Path(args.codings_out).resolve() == Path(args.log).resolve():
+            raise ReviewError("is this review's log; write the codings to another file", path=args.codings_out)
         check_output_path(args.codings_out, suffixes=TABLE_SUFFIXES)   # before the review, not after it
     codebook = load_codebooks(args.codebook)
     corpus = load_corpus(args.transcripts)
