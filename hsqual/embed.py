@@ -277,6 +277,12 @@ class FunctionEmbedder(Embedder):
         if out.ndim != 2 or out.shape[0] != len(texts):
             raise ArgumentError(f"embedder {self.name!r}: encode returned shape {out.shape} for {len(texts)} text(s); "
                              "expected one row per text")
+        finite = np.isfinite(out).all(axis=1)
+        if not finite.all():
+            i = int(np.flatnonzero(~finite)[0])
+            raise ArgumentError(f"embedder {self.name!r}: encode returned a vector that is not all numbers (NaN or "
+                                f"infinite) for text {i + 1} of {len(texts)} ({texts[i][:60]!r}); the ranking "
+                                "needs a number in every place")
         return normalise(out)
 
 

@@ -235,7 +235,7 @@ def _check_decisions(decisions, units: pd.DataFrame, codebook: Codebook) -> pd.D
             if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)) or a != int(a) or b != int(b):
                 raise ValueError
             a, b = int(a), int(b)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):     # OverflowError: int(inf)
             raise HsqualError(f"{what}: start and end must be whole numbers, not {row['start']!r}, {row['end']!r}") from None
         doc = row["doc_id"]
         if doc not in docs:
@@ -782,7 +782,7 @@ def _gold_labels(gold: pd.DataFrame, units: pd.DataFrame, unit: str, where: str)
     if not isinstance(gold, pd.DataFrame):
         raise ArgumentError(f"{where}: gold must be a codings table (DataFrame), not {type(gold).__name__}")
     g = codings_frame(gold)
-    g = g[[not is_machine_coder(c) for c in g["coder"]]]
+    g = g[np.array([not is_machine_coder(c) for c in g["coder"]], dtype=bool)]   # an empty list would pick columns
     unknown = sorted(set(g["doc_id"]) - set(units["doc_id"]))
     if unknown:
         raise HsqualError(f"{where}: gold codings name document(s) with no unit in the corpus: {', '.join(unknown[:10])}")
@@ -896,13 +896,24 @@ def simulate_review(corpus: Corpus, codebook: Codebook, gold: pd.DataFrame, *, u
     _check_common(corpus, codebook, unit, where)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ArgumentError(f"{where}: batch must be a whole number of units, at least 1, not {batch!r}")
+    fractions = tuple(fractions)
+    bad = [f for f in fractions if isinstance(f, bool) or not isinstance(f, (int, float, np.integer, np.floating))
+           or not 0 < f <= 1]      # NaN fails 0 < f too
+    if bad:
+        raise ArgumentError(f"{where}: fractions must be shares of the units read, each above 0 and at most 1 "
+                            f"(0.1 for 10 %), not {bad[0]!r}")
     settings = settings or DEFAULT_SETTINGS
     emb = _resolve_embedder(embedder)
     units = _unit_table(corpus, unit)
     labels = _gold_labels(gold, units, unit, where)
     if codes is None:
         codes = [c for c in codebook.ids if c in labels]
+        if not codes:
+            raise HsqualError(f"{where}: the gold coding holds no person's coding of a code of the codebook (rows "
+                              "of machine coders are left out); nothing to replay (codes=[...] replays codes anyway)")
     codes = _check_codes(codes, codebook, where)
+    if not codes:
+        raise ArgumentError(f"{where}: codes is empty; name at least one code to replay")
     prep = _prepare(corpus, codebook, unit, codes, emb, settings)
     from sklearn.metrics import average_precision_score
 

@@ -13,7 +13,10 @@ and synced to disk before :meth:`ReviewSession.decide` returns), so a crash or a
 kernel loses nothing; a session opened on the same log resumes where the last one stopped.
 A line records the reviewer, the time (UTC), the unit's document, segment and offsets, the
 code, the verdict, the unit's text (``quote``, so a unit whose transcript changed since is
-detected) and the rank's score and probability when the unit was shown.
+detected) and the rank's score and probability when the unit was shown. Two sessions open on the
+same log (a second notebook, the command beside the widget) see each other's verdicts: a
+decision is written under an exclusive lock on the log after reading what the other session
+wrote, so a unit never gets both verdicts and is not offered again once decided.
 
 Accepted units become human codings (``coder`` = the reviewer's name) with
 :meth:`ReviewSession.codings`; nobody's rows are changed or removed.
@@ -87,6 +90,7 @@ import html
 import json
 import math
 import os
+import re
 import warnings
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
@@ -198,6 +202,10 @@ def _check_record(obj, line: int, path) -> dict:
         v = obj.get(k)
         if v is not None and (isinstance(v, bool) or not isinstance(v, Real)):
             raise ReviewError(f"{k!r} must be a number or null, found {v!r}", path=path, line=line)
+    p = obj.get("probability")
+    if p is not None and not math.isnan(p) and not 0 <= p <= 1:
+        # the estimate of what is left calibrates on these: one out of range would stop it, unnamed
+        raise ReviewError(f"'probability' must be a number from 0 to 1 or null, found {p!r}", path=path, line=line)
     return {k: obj.get(k) for k in LOG_FIELDS}
 
 
@@ -258,6 +266,8 @@ def read_review_log(
     p = Path(path)
     if unit is not None and unit not in _UNITS:
         raise ArgumentError(f"read_review_log: unit must be one of {', '.join(_UNITS)}, not {unit!r}")
+    if p.is_dir():
+        raise ReviewError("is a folder; the review log is a file (JSON Lines), e.g. review.jsonl in it", path=p)
     if not p.exists():
         out = pd.DataFrame(columns=_LOG_COLUMNS)
         out.attrs["unreadable"] = []
@@ -271,17 +281,31 @@ def read_review_log(
             continue
         last = n == len(lines)
         try:
-            obj = json.loads(raw.decode("utf-8"))
+            # a byte order mark, as some editors write when the log is edited by hand, is no part of line 1
+            obj = json.loads(raw.decode("utf-8-sig" if n == 1 else "utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             why = ("the last line is cut short (a write interrupted by a crash?)" if last
                    else f"not a JSON object ({exc.__class__.__name__}: {exc})")
             message = f"{p}:{n}: {why}; the line is left in the file and not used"
             unreadable.append((n, message))
-            warnings.warn(message, ReviewLogWarning, stacklevel=2)
             continue
         rec = _check_record(obj, n, p)
         rec["line"] = n
         records.append(rec)
+    if not records:
+        # a file of another kind (a codings table given as the log, say), not a log whose writes were cut:
+        # refused before a decision is appended to it
+        # (zero bytes are what a crash can leave in place of a write: not foreign)
+        bare = [(n, raw.strip(b" \t\r\x00").removeprefix(b"\xef\xbb\xbf")) for n, raw in enumerate(lines, 1)]
+        foreign = [(n, raw) for n, raw in bare if raw and not raw.startswith(b"{")]
+        if foreign:
+            n, raw = foreign[0]
+            shown = raw.decode("utf-8", errors="replace").strip()
+            raise ReviewError(f"not a review log: no line of it is a decision (one JSON object a line, as hsqual "
+                              f"writes them), this one reads {shown[:60]!r}; give the review's log, or a new file "
+                              "name to start one", path=p, line=n)
+    for _, message in unreadable:
+        warnings.warn(message, ReviewLogWarning, stacklevel=2)
     out = pd.DataFrame(records, columns=_LOG_COLUMNS)
     if len(out):
         out = out.astype({"line": "int64", "start": "int64", "end": "int64"})
@@ -492,12 +516,10 @@ def _highlights(row: Mapping, quote: str, start: int) -> tuple[tuple[int, int], 
             words = [w for chunk in value.split(" … ") for w in chunk.replace(";", ",").split(",")]
         else:
             continue
-        lowered = quote.lower()
         for w in {w.strip() for w in words if w.strip()}:
-            i = lowered.find(w.lower())
-            while i >= 0:
-                spans.append((i, i + len(w)))
-                i = lowered.find(w.lower(), i + len(w))
+            # matched in the quote itself: lowering it first would shift offsets after a letter
+            # whose lower case is two characters ('İ')
+            spans.extend(m.span() for m in re.finditer(re.escape(w), quote, flags=re.IGNORECASE))
     spans.sort()
     merged: list[list[int]] = []
     for a, b in spans:
@@ -617,6 +639,15 @@ def _number(value) -> float | None:
     return None if math.isnan(f) else f
 
 
+def _offset(value, name: str, item) -> int:
+    """A decision's start or end as an int; a whole number only (12.0 is 12, 12.5 is refused)."""
+    if isinstance(value, Integral) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)) and float(value).is_integer():
+        return int(float(value))
+    raise ArgumentError(f"a decision's {name} must be a whole number, not {value!r} (in {item!r})")
+
+
 # -- the session -------------------------------------------------------------------------------
 
 class ReviewSession:
@@ -690,7 +721,9 @@ class ReviewSession:
     _excluded: set[tuple[str, int]]
     _units: pd.DataFrame
     _unit_index: dict[tuple[str, int, int], int]
+    _left_out: set[tuple[str, int, int]]
     _next_line: int
+    _log_size: int
     _embedder: Any
     _fitted_on: int
 
@@ -730,7 +763,7 @@ class ReviewSession:
                                  ("min_decisions", min_decisions, 0), ("refit_every", refit_every, 1)):
             if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
                 raise ArgumentError(f"{where}: {name} must be a whole number of at least {low}, not {value!r}")
-        if isinstance(stop_below, bool) or not isinstance(stop_below, Real) or stop_below < 0:
+        if isinstance(stop_below, bool) or not isinstance(stop_below, Real) or not stop_below >= 0:   # NaN too
             raise ArgumentError(f"{where}: stop_below must be a number of units, at least 0, not {stop_below!r}")
         if isinstance(codes, str):
             codes = [codes]
@@ -770,22 +803,51 @@ class ReviewSession:
         self._units = _unit_table(corpus, unit)
         self._unit_index = {(d, int(a), int(b)): i for i, (d, a, b) in
                             enumerate(zip(self._units["doc_id"], self._units["start"], self._units["end"]))}
+        #: the units in turns of the speakers left out, as (doc_id, start, end)
+        self._left_out = {(d, int(a), int(b)) for d, g, a, b in zip(self._units["doc_id"], self._units["segment_id"],
+                                                                   self._units["start"], self._units["end"])
+                          if (d, int(g)) in self._excluded} if self._excluded else set()
         self._by_doc: dict[str, list[int]] = {}
         for i, d in enumerate(self._units["doc_id"]):
             self._by_doc.setdefault(d, []).append(i)
-        log_table = read_review_log(self.log_path, corpus=corpus, codebook=codebook, unit=unit)
-        self.unreadable = list(log_table.attrs.get("unreadable", []))
-        self._records: list[dict] = log_table.to_dict("records")
+        self.unreadable = []
+        self._records: list[dict] = []
         self._verdict: dict[tuple, tuple[str, int]] = {}   # (doc, start, end, code) -> (accept/reject, line)
         self._skipped: set[tuple] = set()
-        self._next_line = self._count_lines()
-        for rec in self._records:
-            self._note(rec)
+        self._log_size = -1
+        self._read_log()
         self._ranking: pd.DataFrame | None = None
         self._embedder = None
         self._fitted_on = -1
 
     # -- the log ---------------------------------------------------------------------------
+    def _size_on_disk(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return -1
+
+    def _read_log(self) -> None:
+        """(Re-)read every decision of the log on disk: this session's and any other's.
+
+        A line that cannot be read is warned about once per session, not at every re-read.
+        """
+        known = {n for n, _ in self.unreadable}
+        size = self._size_on_disk()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ReviewLogWarning)
+            table = read_review_log(self.log_path, corpus=self.corpus, codebook=self.codebook, unit=self.unit)
+        self.unreadable = list(table.attrs.get("unreadable", []))
+        for n, message in self.unreadable:
+            if n not in known:
+                warnings.warn(message, ReviewLogWarning, stacklevel=3)
+        self._records = table.to_dict("records")
+        self._verdict, self._skipped = {}, set()
+        for rec in self._records:
+            self._note(rec)
+        self._next_line = self._count_lines()
+        self._log_size = size
+
     def _count_lines(self) -> int:
         """The line number the next decision will have in the log."""
         if not self.log_path.exists():
@@ -962,6 +1024,7 @@ class ReviewSession:
             raise ArgumentError(f"next_units: n must be a whole number of at least 1, not {n!r}")
         if code is not None and code not in self.codes:
             raise ArgumentError(f"next_units: code {code!r} is not one of this review's codes: {', '.join(self.codes)}")
+        self._catch_up()          # units another session on the same log decided are not offered again
         ranking = self._rank()
         if code is not None:
             ranking = ranking[ranking["code"] == code]
@@ -986,12 +1049,29 @@ class ReviewSession:
         else:
             if isinstance(item, str) or not isinstance(item, Sequence) or len(item) != 4:
                 raise ArgumentError(f"a decision is on a ReviewItem or a (doc_id, start, end, code) tuple, not {item!r}")
-            key = (item[0], int(item[1]), int(item[2]), item[3])
+            key = (item[0], _offset(item[1], "start", item), _offset(item[2], "end", item), item[3])
         if key[3] not in self.codes:
             raise ReviewError(f"code {key[3]!r} is not one of this review's codes: {', '.join(self.codes)}")
         if (key[0], key[1], key[2]) not in self._unit_index:
-            raise ReviewError(f"{key[0]} {key[1]}-{key[2]} is not a {self.unit} of the corpus")
+            if key[0] not in self.corpus:
+                raise ReviewError(f"unknown document {key[0]!r}; this corpus has {', '.join(self.corpus.doc_ids[:5])}"
+                                  + (" ..." if len(self.corpus) > 5 else ""))
+            raise ReviewError(f"{key[0]} {key[1]}-{key[2]} is not a {self.unit} of the corpus; "
+                              f"{self._units_near(key[0], key[1], key[2])}")
         return key
+
+    def _units_near(self, doc_id: str, start: int, end: int) -> str:
+        """The units of a document overlapping (or else nearest to) a span, for an error message."""
+        idx = self._by_doc.get(doc_id, [])
+        spans = [(int(self._units["start"].iat[i]), int(self._units["end"].iat[i])) for i in idx]
+        near = [ab for ab in spans if ab[0] < max(end, start + 1) and ab[1] > start]
+        if not near and spans:
+            near = [min(spans, key=lambda ab: min(abs(ab[0] - start), abs(ab[1] - end)))]
+        if not near:
+            return f"{doc_id} has no {self.unit}"
+        text = self.corpus.doc(doc_id).text
+        shown = ", ".join(f"{a}-{b} {text[a:b][:60]!r}" for a, b in near[:3]) + (" ..." if len(near) > 3 else "")
+        return f"the {self.unit}(s) there: {shown} (a decision names a unit as next_units gives it)"
 
     def decide(self, item, verdict: str) -> dict:
         """Record a verdict on a unit for a code, in the log on disk, before returning.
@@ -1029,6 +1109,25 @@ class ReviewSession:
         if verdict not in VERDICTS:
             raise ArgumentError(f"decide: verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
         key = self._key(item)
+        from .writers import lock_file
+
+        # another session on the same log (a second notebook, say) may have written since: its
+        # lines are read first, under the log's lock, so no verdict contradicts one on disk
+        with lock_file(self.log_path):
+            if self._size_on_disk() != self._log_size:
+                self._read_log()
+            return self._decide_locked(key, verdict)
+
+    def _catch_up(self) -> None:
+        """Read the log again if another session wrote to it since this one last read or wrote it."""
+        if self._size_on_disk() == self._log_size:
+            return
+        from .writers import lock_file
+
+        with lock_file(self.log_path):      # no line half-written by the other session is read
+            self._read_log()
+
+    def _decide_locked(self, key: tuple[str, int, int, str], verdict: str) -> dict:
         earlier = self._verdict.get(key)
         if earlier is not None:
             if verdict == earlier[0]:
@@ -1056,8 +1155,9 @@ class ReviewSession:
         from .writers import append_line
 
         append_line(json.dumps(record, ensure_ascii=False), self.log_path)
-        # the line number from the file itself, so it stays right if another session appended too
+        # the line number from the file itself (read under the lock, so no other line came between)
         record["line"] = self._next_line = self._count_lines() - 1
+        self._log_size = self._size_on_disk()
         self._records.append(record)
         self._note(record)
         return record
@@ -1199,10 +1299,13 @@ class ReviewSession:
         return n
 
     def _open_units(self, code: str) -> int:
-        decided = sum(1 for k in self._verdict if k[3] == code)
-        excluded = sum(1 for d, g in zip(self._units["doc_id"], self._units["segment_id"])
-                       if (d, int(g)) in self._excluded) if self._excluded else 0
-        return len(self._units) - excluded - decided
+        """Units still to read for a code: neither decided nor in a left-out speaker's turn.
+
+        A decision on a left-out unit (made before the speaker was left out) is not subtracted
+        a second time.
+        """
+        decided = sum(1 for k in self._verdict if k[3] == code and k[:3] not in self._left_out)
+        return len(self._units) - len(self._left_out) - decided
 
     def stop_advice(self, code: str | None = None) -> StopAdvice:
         """Whether reading on for a code (or for every code) is unlikely to find more.
@@ -1308,9 +1411,8 @@ class ReviewSession:
             key = (rec["doc_id"], int(rec["start"]), int(rec["end"]), rec["code"])
             if rec["verdict"] != "accept" or self._verdict.get(key, (None, -1))[1] != int(rec["line"]):
                 continue
-            seg = rec.get("segment_id")
-            if seg is None:
-                seg = int(self._units["segment_id"].iat[self._unit_index[key[:3]]])
+            # the unit's segment in the corpus, not the line's (which may be null, or wrong if edited)
+            seg = int(self._units["segment_id"].iat[self._unit_index[key[:3]]])
             row_key = (rec["doc_id"], int(seg), rec["code"], int(rec["start"]), int(rec["end"]), rec["reviewer"])
             if row_key in have:
                 continue
@@ -1352,9 +1454,12 @@ class ReviewSession:
         2
         """
         from .codings import CODINGS_COLUMNS
-        from .writers import write_table
+        from .writers import TABLE_SUFFIXES, check_output_path, write_table
 
         target = Path(path)
+        if target.resolve() == self.log_path.resolve():
+            raise ReviewError("is this review's log; write the codings to another file", path=target)
+        check_output_path(target, suffixes=TABLE_SUFFIXES)    # a known suffix, not a folder, before reading it
         table = self.codings(existing)
         if target.exists() and not replace:
             if target.suffix.lower() == ".csv":

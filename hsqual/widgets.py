@@ -101,6 +101,7 @@ class ReviewWidget:
     def refresh(self) -> None:
         """Re-rank and show the next units (called after the last unit shown gets its verdict)."""
         w = self._w
+        self.message.value = ""            # an error of an earlier refresh is no longer true
         try:
             self.items = self.session.next_units(self.n, code=self.code)
         except HsqualError as exc:

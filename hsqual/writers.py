@@ -56,7 +56,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["FileState", "atomic_write", "atomic_folder", "check_output_path", "clean_stale_temporaries", "file_state",
-           "staged_file", "staged_folder", "write_text", "write_table", "write_sheets", "append_line", "TABLE_SUFFIXES", "FORMULA_STARTS"]
+           "staged_file", "staged_folder", "write_text", "write_table", "write_sheets", "append_line", "lock_file",
+           "TABLE_SUFFIXES", "FORMULA_STARTS"]
 
 #: Suffixes :func:`write_table` writes.
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -713,10 +714,67 @@ def append_line(line: str, path: str | os.PathLike, *, encoding: str = "utf-8") 
         fh.flush()
         os.fsync(fh.fileno())
     if new:
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(target.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        _sync_folder(target.parent)
     return target
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a new file's name in ``folder`` durable (where the system allows it)."""
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def lock_file(path: str | os.PathLike) -> Iterator[Path]:
+    """Hold an exclusive lock on a file (created if missing) while the ``with`` block runs.
+
+    For a log that several processes append to: a reader that must see every line written so
+    far before it appends its own takes the lock around both, and a second process taking the
+    lock waits until the first is done. The lock is advisory (``flock``): it keeps out only
+    those who take it too. Where ``fcntl`` is missing (Windows), or the file system refuses
+    locks (some network shares), the block runs without one.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file; its folder is created when missing.
+
+    Yields
+    ------
+    Path
+        The file's path.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "review.jsonl"
+    >>> with lock_file(p):
+    ...     _ = append_line('{"a": 1}', p)
+    >>> p.read_text()
+    '{"a": 1}\\n'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:          # pragma: no cover - Windows
+        yield target
+        return
+    new = not target.exists()
+    with open(target, "ab") as fh:
+        if new:
+            _sync_folder(target.parent)
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            locked = True
+        except OSError:          # a file system without locks (some network shares): go on without
+            locked = False
+        try:
+            yield target
+        finally:
+            if locked:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

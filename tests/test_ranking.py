@@ -168,6 +168,8 @@ def test_one_sided_decisions_fall_back_to_the_codebook_and_say_so(corpus, codebo
     ([("want0", 0, 26, "want", True), ("want1", 0, 22, "want", False), ("want0", 0, 26, "want", False)],
      r"row 3 \(index 2\): contradicts row 1: want0 0-26 is both accepted and rejected for code 'want'"),
     ([("want0", "a", 26, "want", True)], r"row 1 .*start and end must be whole numbers"),
+    ([("want0", 0, 26, "want", True), ("want1", 0, float("inf"), "want", False)],
+     r"row 2 \(index 1\): start and end must be whole numbers, not 0, inf"),     # not an OverflowError
 ])
 def test_bad_decisions_name_the_row(corpus, codebook, rows, message):
     with pytest.raises(HsqualError, match=message):
@@ -250,6 +252,29 @@ def test_simulation_finds_the_topics_and_reports_per_language(codebook):
     assert s["language"].tolist() == ["all", "en", "ja"]
     assert s["n_codes"].tolist() == [1, 1, 0]  # ja has one positive, below min_positives=3
     assert "(mean)" not in set(pc["code"])
+
+
+@pytest.mark.parametrize("coders", [[], ["rules"]])
+def test_simulation_with_no_persons_coding_to_replay_says_so(corpus, codebook, coders):
+    """An empty gold table (or one of machine codings only) was a KeyError 'doc_id'."""
+    gold = codings_frame([{"doc_id": "want0", "segment_id": 1, "code": "want", "start": 0, "end": 5,
+                           "quote": TOPICS["want"][0][:5], "coder": c} for c in coders])
+    with pytest.raises(HsqualError, match=r"simulate_review: the gold coding holds no person's coding of a code "
+                                          r"of the codebook \(rows of machine coders are left out\); nothing to replay"):
+        simulate_review(corpus, codebook, gold, embedder=Topic())
+    sim = quiet(simulate_review, corpus, codebook, gold, embedder=Topic(), codes=["want"])   # asked for: figures NaN
+    assert sim.per_code[["code", "language", "n_positive"]].values.tolist() == [["want", "all", 0], ["want", "en", 0]]
+    assert sim.per_code["recall@10%"].isna().all()
+
+
+@pytest.mark.parametrize("fractions", [(float("nan"),), (0.1, 2), (0,), (-0.1,), ("a",), (True,)])
+def test_simulation_refuses_reading_fractions_that_are_no_share(corpus, codebook, fractions):
+    """NaN was a bare ValueError, 2 gave a column 'recall@200%'."""
+    gold = codings_frame([{"doc_id": "want0", "segment_id": 1, "code": "want", "start": 0, "end": 5,
+                           "quote": TOPICS["want"][0][:5], "coder": "gold"}])
+    with pytest.raises(hsqual.errors.ArgumentError, match=r"simulate_review: fractions must be shares of the "
+                                                          r"units read, each above 0 and at most 1"):
+        simulate_review(corpus, codebook, gold, embedder=Topic(), fractions=fractions)
 
 
 def test_simulation_refuses_gold_outside_the_corpus(corpus, codebook):

@@ -20,7 +20,7 @@ import hsqual
 from hsqual.cli import build_parser, main
 from hsqual.codebook import load_codebooks
 from hsqual.codings import codings_frame, read_codings
-from hsqual.errors import ReviewError
+from hsqual.errors import ArgumentError, ReviewError
 from hsqual.resources import bundled_codebooks
 from hsqual.review import ReviewLogWarning, ReviewSession, calibrate, read_review_log
 from hsqual.widgets import review_widget
@@ -178,6 +178,38 @@ def test_a_garbage_middle_line_is_reported_with_its_number_and_the_others_kept(c
     assert table["quote"].tolist() == [one["quote"], three["quote"]]
 
 
+def test_a_log_saved_by_an_editor_with_a_byte_order_mark_and_crlf_keeps_every_decision(corpus, codebook, tmp_path):
+    """The log edited by hand (a wrong line removed) in an editor that writes a BOM and CRLF line ends."""
+    log = tmp_path / "review.jsonl"
+    write_log(log, [record(corpus, "Violence against civilians drove families from their villages."),
+                    record(corpus, "Landmines still kill children in the fields.", verdict="reject")])
+    log.write_bytes(b"\xef\xbb\xbf" + log.read_bytes().replace(b"\n", b"\r\n"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReviewLogWarning)
+        s = session_of(corpus, codebook, log)
+    assert s.unreadable == [] and s.decisions["accepted"].tolist() == [True, False]
+    assert s.codings()["quote"].tolist() == ["Violence against civilians drove families from their villages."]
+    assert s.accept(s.next_units(1)[0])["line"] == 3
+
+
+@pytest.mark.parametrize("text", [
+    "doc_id,segment_id,code,start,end,quote,coder\nint21,2,freedoms.fear,0,5,Inter,kim\n",   # a codings table
+    "---\nid: int21\n---\nRespondent: hello\n",                                          # a transcript
+])
+def test_a_file_that_is_no_review_log_is_refused_and_left_as_it_is(corpus, codebook, tmp_path, monkeypatch,
+                                                                   capsys, text):
+    """--log and --codings-out side by side: a codings table given as the log got a JSON line appended."""
+    mine = tmp_path / "mine.csv"
+    mine.write_text(text, encoding="utf-8")
+    with pytest.raises(ReviewError, match=r"mine\.csv:1: not a review log: no line of it is a decision"):
+        session_of(corpus, codebook, mine)
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(mine), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
+    assert status == 1 and "not a review log" in out.err
+    assert mine.read_text(encoding="utf-8") == text
+
+
 def test_contradictory_decisions_in_the_log_are_refused_naming_the_line(corpus, codebook, tmp_path):
     log = tmp_path / "review.jsonl"
     sentence = "Landmines still kill children in the fields."
@@ -199,6 +231,115 @@ def test_a_contradicting_verdict_through_the_api_is_refused_and_not_logged(corpu
     assert s.accept(item)["line"] == 1 and len(lines_of(log)) == 1     # the same verdict again changes nothing
 
 
+def test_two_sessions_on_one_log_see_each_others_decisions_and_never_contradict(corpus, codebook, tmp_path):
+    """Two notebooks open on the same log: the second cannot write a verdict the first contradicts."""
+    log = tmp_path / "review.jsonl"
+    a = session_of(corpus, codebook, log, reviewer="tanaka")
+    b = session_of(corpus, codebook, log, reviewer="sato")
+    item = a.next_units(1, code="freedoms.fear")[0]
+    a.accept(item)
+    with pytest.raises(ReviewError, match=r"was accepted for 'freedoms.fear' on line 1; it cannot be rejected too") as err:
+        b.reject(item)
+    assert err.value.path == str(log)
+    assert len(lines_of(log)) == 1
+    assert b.accept(item)["line"] == 1 and len(lines_of(log)) == 1      # already accepted: nothing written
+    assert b.found("freedoms.fear") == 1
+    assert item.key not in {i.key for i in b.next_units(50, code="freedoms.fear")}
+    other = b.next_units(1, code="freedoms.fear")[0]
+    assert b.reject(other)["line"] == 2
+    assert a.accept(a.next_units(1, code="freedoms.want")[0])["line"] == 3
+    assert a.decisions["accepted"].tolist() == [True, False, True]
+    again = session_of(corpus, codebook, log)                          # the log opens: nothing contradicts
+    assert again.decisions.values.tolist() == a.decisions.values.tolist()
+    assert [c for c in again.codings()["coder"]] == ["tanaka", "tanaka"]
+
+
+def test_a_log_on_a_file_system_without_locks_still_takes_every_decision(corpus, codebook, tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    log = tmp_path / "share" / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    items = s.next_units(2)
+    assert s.accept(items[0])["line"] == 1 and s.reject(items[1])["line"] == 2
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "reject"]
+
+
+def test_a_session_does_not_offer_a_unit_another_session_on_its_log_decided(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    a = session_of(corpus, codebook, log, reviewer="tanaka", codes=["freedoms.fear"])
+    b = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"])
+    first = b.next_units(1)[0]
+    a.reject(first)
+    assert b.next_units(1)[0].key != first.key
+    assert b.progress()[["rejected", "rejections_in_a_row"]].values.tolist() == [[1, 1]]
+
+
+class AnswersWhileAnotherSessionDecides(io.StringIO):
+    """Piped answers; before the first is read, another session on the same log accepts the unit shown."""
+
+    def __init__(self, answers, other, output):
+        super().__init__(answers)
+        self.other, self.output = other, output
+
+    def readline(self, *args):
+        if self.other is not None:
+            shown = self.output.getvalue()
+            item = next(i for i in self.other.next_units(50) if f"{i.doc_id} {i.start}-{i.end} " in shown)
+            self.other.accept(item)
+            self.other = None
+        return super().readline(*args)
+
+
+def test_the_command_reports_a_verdict_another_session_contradicts_and_goes_on(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    other = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"])
+    args = build_parser().parse_args(
+        ["review", "--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder",
+         "tfidf", "--code", "freedoms.fear", str(tmp_path / "interviews")])
+    out = io.StringIO()
+    status = args.func(args, stdin=AnswersWhileAnotherSessionDecides("r\nr\nq\n", other, out), stdout=out)
+    assert status == 0
+    assert "not recorded: " in out.getvalue() and "was accepted for 'freedoms.fear' on line 1" in out.getvalue()
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "reject"]
+    assert f"log: {log} (2 decision(s))" in out.getvalue()
+
+
+@pytest.mark.parametrize("offsets, error, message", [
+    ((0.5, 12.7), ArgumentError, r"start must be a whole number, not 0\.5"),
+    (("x", 12), ArgumentError, r"start must be a whole number, not 'x'"),
+    ((None, 12), ArgumentError, r"start must be a whole number, not None"),
+    ((True, 12), ArgumentError, r"start must be a whole number, not True"),
+])
+def test_a_decision_on_offsets_that_are_not_whole_numbers_is_refused_and_not_logged(
+        corpus, codebook, tmp_path, offsets, error, message):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    with pytest.raises(error, match=message):
+        s.accept(("int21", *offsets, "freedoms.fear"))
+    assert not log.exists() and s.found() == 0
+
+
+def test_a_decision_on_a_span_that_is_no_unit_names_the_units_there(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    text = corpus.doc("int21").text
+    start = text.index("Landmines still kill")
+    with pytest.raises(ReviewError) as err:
+        s.accept(("int21", start, start + 9, "freedoms.fear"))
+    end = start + len("Landmines still kill children in the fields.")
+    assert f"int21 {start}-{start + 9} is not a sentence of the corpus" in str(err.value)
+    assert f"{start}-{end} 'Landmines still kill children in the fields.'" in str(err.value)
+    with pytest.raises(ReviewError, match="unknown document 'int99'; this corpus has int21"):
+        s.accept(("int99", 0, 5, "freedoms.fear"))
+    assert s.accept(("int21", float(start), float(end), "freedoms.fear"))["quote"] == text[start:end]  # 12.0 is 12
+    assert len(lines_of(log)) == 1
+
+
 @pytest.mark.parametrize("change, message", [
     ({"code": "freedoms.feer"}, "unknown code 'freedoms.feer'"),
     ({"doc_id": "int99"}, "unknown document 'int99'"),
@@ -209,6 +350,8 @@ def test_a_contradicting_verdict_through_the_api_is_refused_and_not_logged(corpu
     ({"unit": "segment"}, "open the session with unit='segment'"),
     ({"unit": "chapter"}, "'unit' must be one of sentence, window, segment or null"),
     ({"reviewer": ""}, "'reviewer' must be a non-empty string"),
+    ({"probability": 1.5}, "'probability' must be a number from 0 to 1 or null, found 1.5"),
+    ({"probability": math.inf}, "'probability' must be a number from 0 to 1 or null, found inf"),
 ])
 def test_a_malformed_decision_is_an_error_naming_its_line(corpus, codebook, tmp_path, change, message):
     log = tmp_path / "review.jsonl"
@@ -257,6 +400,19 @@ def test_accepted_units_become_the_reviewers_codings_and_nobody_elses_rows_chang
         assert text[r.start:r.end] == r.quote and r.rule == "" and r.memo.startswith("accepted in review (review.jsonl line")
     assert hsqual.check_codings(out, corpus, codebook).empty
     assert len(sato.codings(out)) == len(out)                          # no row twice
+
+
+def test_an_accepted_units_coding_is_in_the_units_own_segment_whatever_the_log_says(corpus, codebook, tmp_path):
+    """The span decides the segment: a log line with a wrong segment_id (edited by hand) gives no bad coding."""
+    log = tmp_path / "review.jsonl"
+    wrong = record(corpus, "Children lack food and clean water.", code="freedoms.want")   # segment_id 2 there
+    write_log(log, [wrong, {**record(corpus, "Health clinics are far away.", code="freedoms.want"),
+                            "segment_id": None}])
+    s = session_of(corpus, codebook, log)
+    out = s.codings()
+    segment = next(g.segment_id for g in corpus.segments if g.start <= wrong["start"] < g.end)
+    assert segment != 2 and out["segment_id"].tolist() == [segment, segment]
+    assert hsqual.check_codings(out, corpus, codebook).empty
 
 
 def test_writing_codings_never_replaces_another_persons_file_unless_asked(corpus, codebook, tmp_path):
@@ -353,12 +509,44 @@ def test_the_evidence_of_a_rule_is_marked_in_the_unit(corpus, codebook, tmp_path
         assert f"rule: {row.rule}" in item.evidence_lines()
 
 
+def test_evidence_words_are_marked_where_they_are_after_letters_that_lower_to_two(tmp_path):
+    """'İ'.lower() is two characters: offsets found in the lowered text marked 'ear ' for 'fear'."""
+    corpus = hsqual.Corpus([hsqual.Document("d", "In İstanbul people fear violence. Bread.")])
+    cb = hsqual.Codebook("b", [hsqual.Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})])
+    s = ReviewSession(corpus, cb, log=tmp_path / "r.jsonl", reviewer="me", embedder="tfidf")
+    item = s.next_units(1)[0]
+    assert item.quote == "In İstanbul people fear violence."
+    assert [item.quote[a:b] for a, b in item.highlights] == ["fear"]
+    assert item.marked() == "In İstanbul people [fear] violence."
+
+
 def test_turns_of_a_speaker_can_be_left_out(corpus, codebook, tmp_path):
     s = session_of(corpus, codebook, tmp_path / "review.jsonl", exclude_speakers="Interviewer")
     quotes = {i.quote for i in s.next_units(200)}
     assert "How do you report this?" not in quotes and "Health clinics are far away." in quotes
     with pytest.raises(ValueError, match="no turn of speaker.*'Moderator'"):
         session_of(corpus, codebook, tmp_path / "other.jsonl", exclude_speakers="Moderator")
+
+
+def test_units_left_to_read_count_a_decided_unit_of_a_left_out_speaker_once(corpus, codebook, tmp_path):
+    """A log made before the interviewer was left out: the unread count matches the units still shown."""
+    log = tmp_path / "review.jsonl"
+    first = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    text = corpus.doc("int21").text
+    for question in ("What does human security mean in your work?", "And beyond violence?",
+                     "How do you report this?"):
+        first.reject(("int21", text.index(question), text.index(question) + len(question), "freedoms.fear"))
+    first.reject(first.next_units(1)[0])
+    again = session_of(corpus, codebook, log, codes=["freedoms.fear"], exclude_speakers="Interviewer")
+    still = again.next_units(200)
+    assert len(still) == 8                       # 9 respondent sentences, 1 rejected
+    assert again.progress()["unread"].tolist() == [8]
+    for item in still[:-1]:
+        again.reject(item)
+    assert again.progress()["unread"].tolist() == [1]
+    assert not again.stop_advice()               # one sentence is still to read
+    again.reject(still[-1])
+    assert again.stop_advice().reason == "no unit is left to read for 'freedoms.fear'"
 
 
 def run_cli(args, answers, monkeypatch, capsys):
@@ -389,6 +577,73 @@ def test_the_command_reads_answers_from_piped_input_and_logs_them(corpus, codebo
     recs2 = [json.loads(x) for x in lines_of(log)]
     assert len(recs2) == 4 and recs2[3]["quote"] not in {r["quote"] for r in recs}
     assert len(read_codings(out_csv)) == 2                             # its own earlier output is replaced
+
+
+@pytest.mark.parametrize("stdin", ["none", "closed"])
+def test_the_command_with_no_input_to_read_ends_as_at_end_of_input(corpus, tmp_path, monkeypatch, capsys, stdin):
+    """`hsqual review ... 0<&-` (Python's sys.stdin is then None) or a closed stream: no traceback."""
+    log = tmp_path / "review.jsonl"
+    write_log(log, [record(corpus, "Landmines still kill children in the fields.")])
+    before = log.read_bytes()
+    stream = None
+    if stdin == "closed":
+        stream = io.StringIO("a\n")
+        stream.close()
+    monkeypatch.setattr(sys, "stdin", stream)
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", str(tmp_path / "interviews")]
+    status = main(["review", *args])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    assert "(end of input)" in out.out and f"log: {log} (1 decision(s))" in out.out
+    assert log.read_bytes() == before
+
+
+@pytest.mark.parametrize("name, message", [
+    ("tanaka.txt", "tanaka.txt: cannot tell the format from the suffix '.txt'; expected .csv, .xlsx or .parquet"),
+    ("interviews", "interviews: cannot tell the format from the suffix ''"),
+    ("folder.csv", "folder.csv: is a folder; give a file name"),
+])
+def test_the_command_checks_the_codings_file_before_the_review_starts(corpus, tmp_path, monkeypatch, capsys,
+                                                                        name, message):
+    log = tmp_path / "r.jsonl"
+    (tmp_path / "folder.csv").mkdir()
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", "--codings-out", str(tmp_path / name), str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
+    assert status == 1 and message in out.err
+    assert "accept / reject / skip" not in out.out and not log.exists()     # no answer asked for in vain
+
+
+def test_the_command_reports_a_cut_log_line_once_in_its_own_words(corpus, tmp_path, monkeypatch, capsys):
+    """Not also as a Python warning quoting hsqual's source line."""
+    log = tmp_path / "review.jsonl"
+    cut = json.dumps(record(corpus, "Children lack food and clean water."))[:50]
+    write_log(log, [record(corpus, "Landmines still kill children in the fields.")], tail=cut)
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", str(tmp_path / "interviews")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status, out = run_cli(args, "q\n", monkeypatch, capsys)
+    assert status == 0
+    assert not [w for w in caught if issubclass(w.category, ReviewLogWarning)]
+    assert out.out.count("review.jsonl:2: the last line is cut short") == 1
+
+
+def test_the_codings_are_never_written_over_the_review_log(corpus, codebook, tmp_path, monkeypatch, capsys):
+    log = tmp_path / "review.csv"
+    s = session_of(corpus, codebook, log)
+    s.accept(s.next_units(1)[0])
+    before = log.read_bytes()
+    with pytest.raises(ReviewError, match=r"review\.csv: is this review's log; write the codings to another file"):
+        s.write_codings(log, replace=True)
+    assert log.read_bytes() == before
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", "--codings-out", str(tmp_path / "." / "review.csv"), "--force",
+            str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
+    assert status == 1 and "is this review's log" in out.err and "accept / reject" not in out.out
+    assert log.read_bytes() == before
 
 
 def test_the_command_refuses_to_replace_a_persons_codings(corpus, tmp_path, monkeypatch, capsys):
@@ -448,6 +703,21 @@ def test_the_widget_switches_code(corpus, codebook, tmp_path):
     assert len(w.items) == 4 and {i.code for i in w.items} == {"freedoms.want"}
     w.buttons[0]["accept"].click()
     assert json.loads(lines_of(tmp_path / "review.jsonl")[0])["code"] == "freedoms.want"
+
+
+def test_the_widget_clears_an_error_once_the_log_reads_again(corpus, codebook, tmp_path):
+    """A log another session broke is shown as an error; once it is mended the error goes with the next refresh."""
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, batch_size=2)
+    w = review_widget(s)
+    w.buttons[0]["accept"].click()
+    good = log.read_bytes()
+    log.write_bytes(good + json.dumps({**json.loads(good), "verdict": "reject"}).encode() + b"\n")
+    w.code_picker.value = "freedoms.want"
+    assert "on line 1" in w.message.value and w.items == []
+    log.write_bytes(good)                                          # mended by hand
+    w.code_picker.value = "freedoms.fear"
+    assert w.message.value == "" and len(w.items) == 2
 
 
 def test_windows_are_sentences_ranked_with_their_neighbours(corpus, codebook, tmp_path):
@@ -524,3 +794,38 @@ def test_the_estimate_does_not_stop_a_review_unless_asked(corpus, codebook, tmp_
     args = build_parser().parse_args(["review", "--codebook", "codebooks", "--log", "x.jsonl", "--reviewer", "t",
                                       "t.md"])
     assert args.stop_below == 0
+
+
+def test_a_log_that_is_a_folder_is_an_error_naming_it(corpus, codebook, tmp_path):
+    with pytest.raises(ReviewError, match=r"is a folder; the review log is a file \(JSON Lines\)") as err:
+        session_of(corpus, codebook, tmp_path)
+    assert err.value.path == str(tmp_path)
+    with pytest.raises(ReviewError, match="is a folder"):
+        read_review_log(tmp_path)
+
+
+@pytest.mark.parametrize("value", [math.nan, -1.0, "2"])
+def test_stop_below_must_be_a_number_of_units(corpus, codebook, tmp_path, value):
+    with pytest.raises(ArgumentError, match=f"stop_below must be a number of units, at least 0, not {value!r}"):
+        session_of(corpus, codebook, tmp_path / "r.jsonl", stop_below=value)
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "interviews", "folder.parquet"])
+def test_writing_codings_to_a_file_that_is_no_table_is_an_error_and_leaves_it(corpus, codebook, tmp_path, name):
+    """Before, an existing notes.txt or folder was read as parquet: a pyarrow traceback."""
+    s = session_of(corpus, codebook, tmp_path / "r.jsonl")
+    s.accept(s.next_units(1)[0])
+    (tmp_path / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    (tmp_path / "folder.parquet").mkdir()
+    with pytest.raises(hsqual.errors.OutputError, match=f"{name}: (cannot tell the format|is a folder)"):
+        s.write_codings(tmp_path / name)
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_a_log_whose_only_write_a_crash_cut_or_zeroed_is_still_a_log(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    for tail in (json.dumps(record(corpus, "Health clinics are far away."))[:40], "\0" * 64):
+        log.write_text(tail, encoding="utf-8")
+        with pytest.warns(ReviewLogWarning, match="review.jsonl:1: "):
+            s = session_of(corpus, codebook, log)
+        assert s.accept(s.next_units(1)[0])["line"] == 2 and lines_of(log)[0] == tail

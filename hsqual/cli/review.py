@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from .inputs import add_inputs
 
@@ -131,11 +132,20 @@ def _summary(session, out) -> None:
 def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
     """Run ``hsqual review``: load, then show a unit and read a verdict until quit or end of input."""
     from ..codebook import load_codebooks
-    from ..review import ReviewSession
+    from ..errors import ReviewError
+    from ..review import ReviewLogWarning, ReviewSession
     from ..transcripts import load_corpus
 
-    inp = stdin or sys.stdin
-    out = stdout or sys.stdout
+    inp = stdin if stdin is not None else sys.stdin      # None when the command runs with stdin closed
+    out = stdout if stdout is not None else sys.stdout
+    if args.codings_out:
+        from pathlib import Path
+
+        from ..writers import TABLE_SUFFIXES, check_output_path
+
+        if Path(args.codings_out).resolve() == Path(args.log).resolve():
+            raise ReviewError("is this review's log; write the codings to another file", path=args.codings_out)
+        check_output_path(args.codings_out, suffixes=TABLE_SUFFIXES)   # before the review, not after it
     codebook = load_codebooks(args.codebook)
     corpus = load_corpus(args.transcripts)
     if args.code:
@@ -145,10 +155,13 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
                   "--to codebook.html for the codes", file=sys.stderr)
             return 2
     try:
-        session = ReviewSession(corpus, codebook, log=args.log, reviewer=args.reviewer, unit=args.unit,
-                                codes=args.code, context=args.context, stop_after_rejections=args.stop_after,
-                                stop_below=args.stop_below, batch_size=1, exclude_speakers=args.exclude_speaker,
-                                rank_options={"embedder": args.embedder} if args.embedder else None)
+        with warnings.catch_warnings():
+            # the lines of the log that cannot be read are printed below, in the command's words
+            warnings.simplefilter("ignore", ReviewLogWarning)
+            session = ReviewSession(corpus, codebook, log=args.log, reviewer=args.reviewer, unit=args.unit,
+                                    codes=args.code, context=args.context, stop_after_rejections=args.stop_after,
+                                    stop_below=args.stop_below, batch_size=1, exclude_speakers=args.exclude_speaker,
+                                    rank_options={"embedder": args.embedder} if args.embedder else None)
     except ValueError as exc:
         from ..errors import HsqualError
 
@@ -184,10 +197,12 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
         while answer is None:
             print("accept / reject / skip / quit [a/r/s/q]? ", end="", file=out, flush=True)
             try:
-                line = inp.readline()
+                line = inp.readline() if inp is not None else ""
             except KeyboardInterrupt:        # Ctrl-C: as quit (every verdict is in the log already)
                 answer = "quit"
                 break
+            except (ValueError, OSError):    # a closed or unreadable input: as its end
+                line = ""
             if not line:
                 answer = "eof"
                 break
@@ -199,7 +214,11 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
         if answer in ("quit", "eof"):
             print("\n(end of input)" if answer == "eof" else "", file=out)
             break
-        session.decide(item, answer)
+        try:
+            session.decide(item, answer)
+        except ReviewError as exc:       # another session on the same log gave the other verdict meanwhile
+            print(f"    not recorded: {exc}", file=out)
+            continue
         advice = session.stop_advice(item.code)
         print(f"    {_DONE[answer]} · found {session.found(item.code)} for {item.code} · "
               f"{_left(session.estimate_remaining(item.code))}", file=out)
