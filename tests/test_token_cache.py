@@ -1,5 +1,6 @@
 """The token cache: a text is analysed once; later runs read its tokens from memory or disk."""
 
+import numpy as np
 import pytest
 
 import hsqual.tokens
@@ -50,7 +51,7 @@ def test_a_corrupt_entry_is_ignored_and_rewritten(cache):
     entry = next(cache.rglob("*.tok"))
     whole = entry.read_bytes()
     for garbage in (b"", b"PK\x03\x04 not an entry", whole[:50], whole[:-3], whole + b"\0",
-                    whole.replace(b"int32", b"int16", 1)):
+                    whole.replace(b'"uint8"', b'"int16"', 1)):  # a type entries never hold
         entry.write_bytes(garbage)
         assert ix._read_entry(entry) is None
         ix._MEMORY.clear()
@@ -63,9 +64,9 @@ def test_an_entry_that_does_not_fit_its_text_is_not_used(cache):
     want = _columns(ix.token_arrays(TEXT, "ja"))
     entry = next(cache.rglob("*.tok"))
     packed = ix._read_entry(entry)
-    packed["ends"] = packed["ends"] + len(TEXT)  # offsets beyond the text
+    packed["gaps"] = packed["gaps"] + 200  # tokens beyond the text's end
     ix._write_entry(entry, packed)
-    assert ix._read_entry(entry)["ends"].tolist() == packed["ends"].tolist()
+    assert ix._read_entry(entry)["gaps"].tolist() == packed["gaps"].tolist()
     ix._MEMORY.clear()
     assert _columns(ix.token_arrays(TEXT, "ja")) == want
 
@@ -177,10 +178,10 @@ def test_the_sentences_of_a_document_are_split_once_then_read_back(cache, monkey
     assert len(list(cache.rglob("*.arr"))) == 2
 
 
-def test_coding_writes_its_entries_in_the_background_and_leaves_no_thread(cache):
-    """apply_codebook writes new entries from a background thread: when it returns, every
-    entry (tokens and sentences of each document) is on disk, no temporary file is left and
-    no thread either (hsqual.parallel forks its workers only from a process with one thread)."""
+def test_coding_writes_its_entries_and_leaves_no_thread(cache):
+    """When apply_codebook returns, every new entry (tokens and sentences of each document)
+    is on disk, whole, no temporary file is left and no thread either (hsqual.parallel forks
+    its workers only from a process with one thread)."""
     import threading
 
     from hsqual.corpus import Corpus, Document
@@ -198,3 +199,25 @@ def test_coding_writes_its_entries_in_the_background_and_leaves_no_thread(cache)
         key = ix.cache_key(d.text, "ja")
         packed = ix._read_entry(cache / key[:2] / (key + ".tok"))
         assert packed is not None and ix._unpack(packed, d.text) is not None
+
+
+def test_an_entry_keeps_about_four_bytes_a_token_and_gives_back_every_offset(cache):
+    """Numbers of lines, gaps and lengths in the narrowest unsigned types: an entry of a long
+    text takes about 4 bytes a token (12 as int32 lines and offsets), and reads back to the
+    same ids and offsets; wider values take wider types."""
+    text = "\n\n".join(d.text for d in load_corpus(bundled_path("transcripts") / "ja").documents)
+    first = ix.token_arrays(text, "ja")
+    key = ix.cache_key(text, "ja")
+    packed = ix._read_entry(cache / key[:2] / (key + ".tok"))
+    assert len(first) > 5_000 and len(packed["lines"]) > 0
+    # more than 255 distinct lines, none more than 255 characters before or long
+    assert {k: str(v.dtype) for k, v in packed.items()} == {"lines": "uint8", "codes": "uint16", "gaps": "uint8",
+                                                          "lengths": "uint8"}
+    assert (packed["codes"].nbytes + packed["gaps"].nbytes + packed["lengths"].nbytes) == 4 * len(first)
+    again = ix._unpack(packed, text)
+    assert again.ids.tolist() == first.ids.tolist()
+    assert again.starts.tolist() == first.starts.tolist() and again.ends.tolist() == first.ends.tolist()
+    assert all(text[a:b] for a, b in zip(again.starts, again.ends))
+    wide = ix._narrow(np.array([0, 300, 70_000]))
+    assert str(wide.dtype) == "uint32" and wide.tolist() == [0, 300, 70_000]
+    assert str(ix._narrow(np.array([2**33])).dtype) == "int64"

@@ -726,7 +726,7 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
 # =========================================================================================
 
 #: Bumped whenever tokenisation changes what it returns, so that older cache entries are not read.
-_CACHE_FORMAT = "hsqual-tokens-3"
+_CACHE_FORMAT = "hsqual-tokens-4"
 #: The in-memory cache: key -> the text's token ids (of this process's vocabulary), least
 #: recently used first; bounded in bytes.
 _MEMORY: OrderedDict[str, TokenIds] = OrderedDict()
@@ -735,7 +735,7 @@ _memory_bytes = 0
 _DICTIONARY: str | None = None
 #: An entry on disk: the distinct token lines of the text (MeCab's output lines, see
 #: hsqual.vocab), NUL-separated UTF-8; each token's number among them; offsets.
-_ENTRY_KEYS = {"lines", "codes", "starts", "ends"}
+_ENTRY_KEYS = {"lines", "codes", "gaps", "lengths"}
 
 
 def _dictionary_version() -> str:
@@ -794,8 +794,20 @@ def cache_key(text: str, language: str) -> str:
     return h.hexdigest()
 
 
+def _narrow(a: np.ndarray) -> np.ndarray:
+    """A non-negative integer array in the narrowest unsigned type holding its largest value
+    (int64 from 2**32 on)."""
+    top = int(a.max()) if len(a) else 0
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return a.astype(dtype)
+    return a.astype(np.int64)
+
+
 def _pack(tokens: TokenIds) -> dict[str, Any] | None:
-    """An entry for disk: the text's distinct vocabulary lines once, and int32 numbers into them."""
+    """An entry for disk: the text's distinct vocabulary lines once; for each token the number
+    of its line among them, the characters between it and the token before, and its length,
+    each in the narrowest unsigned type that holds it (about 4 bytes a token: 12 as offsets)."""
     vocab = vocabulary()
     lines = vocab.lines
     # the distinct ids in order (marked in an array as long as the vocabulary: linear, where
@@ -803,26 +815,32 @@ def _pack(tokens: TokenIds) -> dict[str, Any] | None:
     present = np.zeros(len(vocab), dtype=bool)
     present[tokens.ids] = True
     uniq = np.flatnonzero(present)
-    codes = (np.cumsum(present, dtype=np.int32) - 1)[tokens.ids]
+    codes = (np.cumsum(present, dtype=np.int64) - 1)[tokens.ids]
     joined = "\0".join([lines[i] for i in uniq.tolist()])
     if joined.count("\0") != max(len(uniq) - 1, 0):  # a NUL inside a token: not cacheable
         return None
-    wide = len(tokens) and int(tokens.ends[-1]) >= 2**31
-    offsets = np.int64 if wide else np.int32
+    starts = np.asarray(tokens.starts, dtype=np.int64)
+    ends = np.asarray(tokens.ends, dtype=np.int64)
+    gaps = starts - np.concatenate(([0], ends[:-1]))
+    lengths = ends - starts
+    if len(gaps) and (int(gaps.min()) < 0 or int(lengths.min()) < 0):  # pragma: no cover - tokens never overlap
+        return None
     return {"lines": np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8),
-            "codes": codes.astype(np.int32).reshape(-1), "starts": np.asarray(tokens.starts, dtype=offsets),
-            "ends": np.asarray(tokens.ends, dtype=offsets)}
+            "codes": _narrow(codes), "gaps": _narrow(gaps), "lengths": _narrow(lengths)}
 
 
 def _unpack(packed: dict[str, Any], text: str) -> TokenIds | None:
     """Token ids from an entry, checked against the text (None when they do not fit)."""
-    starts, ends, codes = packed["starts"], packed["ends"], packed["codes"]
-    n = len(starts)
-    if len(ends) != n or len(codes) != n or starts.ndim != 1 or ends.ndim != 1 or codes.ndim != 1:
+    gaps, lengths, codes = packed["gaps"], packed["lengths"], packed["codes"]
+    n = len(codes)
+    if len(gaps) != n or len(lengths) != n or gaps.ndim != 1 or lengths.ndim != 1 or codes.ndim != 1:
         return None
     if not n:
         return TokenIds(np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int64))
-    if int(starts.min()) < 0 or int(ends.max()) > len(text) or (ends < starts).any():
+    lengths = lengths.astype(np.int64)
+    ends = np.cumsum(gaps.astype(np.int64) + lengths)
+    starts = ends - lengths
+    if int(gaps.min()) < 0 or int(lengths.min()) < 0 or int(ends[-1]) > len(text):
         return None
     try:
         lines = bytes(packed["lines"]).decode("utf-8", "surrogatepass").split("\0")
@@ -831,7 +849,7 @@ def _unpack(packed: dict[str, Any], text: str) -> TokenIds | None:
         return None
     if int(codes.min()) < 0 or int(codes.max()) >= len(local):
         return None
-    return TokenIds(local[codes], starts.astype(np.int64), ends.astype(np.int64))
+    return TokenIds(local[codes], starts, ends)
 
 
 def _remember(key: str, tokens: TokenIds) -> None:
@@ -849,7 +867,7 @@ def _remember(key: str, tokens: TokenIds) -> None:
 #: An entry file: this magic, the byte length of a JSON header, the header (each array's name,
 #: dtype and length, in order), then each array's bytes, every one starting at a multiple of 8.
 _MAGIC = b"HSQUALTOK3\0"
-_DTYPES = ("uint8", "int32", "int64")
+_DTYPES = ("uint8", "uint16", "uint32", "int32", "int64")
 
 
 def _read_entry(path: Path) -> dict[str, Any] | None:
