@@ -829,3 +829,23 @@ def test_a_log_whose_only_write_a_crash_cut_or_zeroed_is_still_a_log(corpus, cod
         with pytest.warns(ReviewLogWarning, match="review.jsonl:1: "):
             s = session_of(corpus, codebook, log)
         assert s.accept(s.next_units(1)[0])["line"] == 2 and lines_of(log)[0] == tail
+
+
+def test_the_command_passes_by_language_on_to_the_ranking(corpus, tmp_path, monkeypatch, capsys):
+    import hsqual.review
+
+    seen = []
+
+    class Recording(hsqual.review.ReviewSession):
+        def __init__(self, *args, **kwargs):
+            seen.append(kwargs.get("rank_options"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(hsqual.review, "ReviewSession", Recording)  # as the command imports it
+    base = ["--codebook", str(ROOT / "codebooks"), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", str(tmp_path / "interviews")]
+    for extra in ([], ["--by-language"]):
+        status, out = run_cli(["--log", str(tmp_path / f"r{len(extra)}.jsonl"), *extra, *base], "q\n", monkeypatch, capsys)
+        assert status == 0, out.err
+    assert seen[0] == {"embedder": "tfidf"}
+    assert seen[1]["embedder"] == "tfidf" and seen[1]["settings"].by_language is True

@@ -72,6 +72,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--stop-below", type=float, default=0.0, metavar="X",
                    help="also suggest stopping a code when fewer than X units are estimated left "
                         "(default: 0, off: the estimate can fall too soon on a small corpus)")
+    p.add_argument("--by-language", action="store_true",
+                   help="rank each language's units against each other (for a review that finds nothing "
+                        "more in one language of a mixed corpus; off by default, see the README)")
     p.add_argument("--codings-out", metavar="FILE", help="write the accepted codings here (.csv, .xlsx, .parquet)")
     p.add_argument("--force", action="store_true",
                    help="let --codings-out replace a file holding rows the new table lacks")
@@ -79,6 +82,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="transcript files (.md, .txt, .csv, .docx) or folders of them")
     p.set_defaults(func=run)
     return p
+
+
+def _rank_options(args) -> dict | None:
+    """The options the command passes on to the ranking (None: the defaults)."""
+    options: dict = {}
+    if args.embedder:
+        options["embedder"] = args.embedder
+    if args.by_language:
+        import dataclasses
+
+        from ..ranking import DEFAULT_SETTINGS
+
+        options["settings"] = dataclasses.replace(DEFAULT_SETTINGS, by_language=True)
+    return options or None
 
 
 _ANSWERS = {"a": "accept", "accept": "accept", "r": "reject", "reject": "reject", "s": "skip", "skip": "skip",
@@ -161,7 +178,7 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
             session = ReviewSession(corpus, codebook, log=args.log, reviewer=args.reviewer, unit=args.unit,
                                     codes=args.code, context=args.context, stop_after_rejections=args.stop_after,
                                     stop_below=args.stop_below, batch_size=1, exclude_speakers=args.exclude_speaker,
-                                    rank_options={"embedder": args.embedder} if args.embedder else None)
+                                    rank_options=_rank_options(args))
     except ValueError as exc:
         from ..errors import HsqualError
 
