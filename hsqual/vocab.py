@@ -265,18 +265,6 @@ class Vocabulary:
             got.flags.writeable = False  # the views handed out are read-only
             self._filled[name] = n
             return got[:n]
-            have = 0 if got is None else len(got)
-            if name in _NUMBERS:
-                new: np.ndarray = np.asarray(self._numbers[name][have:n], dtype=_NUMBERS[name])
-            elif name in _STRINGS:
-                new = np.empty(n - have, dtype=object)
-                new[:] = getattr(self, name)[have:n]
-            else:
-                raise KeyError(name)
-            got = new if got is None else np.concatenate([got, new])
-            got.flags.writeable = False
-            self._arrays[name] = got
-            return got
 
 
 _VOCABULARY = Vocabulary()

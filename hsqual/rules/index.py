@@ -74,9 +74,17 @@ _TERM_CACHE: dict[str, dict[Term, tuple[tuple[_Elem, ...], ...]]] = {}
 
 
 def _tokens_of(text: str, language: str) -> list:
-    from ..tokens import tokenize_arrays
+    """The tokens of a term's text (sentence numbers 0). Japanese tokens are read from the
+    vocabulary's lists: a codebook's terms add new entries one or two at a time, and its
+    arrays would be brought up to date for each."""
+    from ..tokens import Token, tokenize_arrays, tokenize_ids
 
-    return tokenize_arrays(text, language=language, sentences=False).tokens()
+    if language != "ja":
+        return tokenize_arrays(text, language=language, sentences=False).tokens()
+    t = tokenize_ids(text)
+    v = vocabulary()
+    return [Token(v.surfaces[i], v.lemmas[i], v.bases[i], v.pos1[i], v.pos2[i], a, b, 0)
+            for i, a, b in zip(t.ids.tolist(), t.starts.tolist(), t.ends.tolist())]
 
 
 def _own_lemma(word: str, language: str) -> str | None:
