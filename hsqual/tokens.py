@@ -586,11 +586,9 @@ def _ja_nodes(text: str) -> TokenIds:
             f = node.feature
             if f[0] == "空白" or surface.isspace():
                 continue
-            # the line MeCab's formatted output gives (_FORMAT): the vocabulary fills the defaults
-            lemma = f[7] if len(f) > 7 else ""
-            base = f[10] if len(f) > 10 else ""
-            pos2 = f[1] if len(f) > 1 else ""
-            fields = [surface, lemma, base, pos2, f[0]]
+            # the line MeCab's formatted output gives (_FORMAT), which writes nothing for a
+            # field that is "*": the vocabulary fills the defaults
+            fields = [surface, *(f[k] if len(f) > k and f[k] != "*" else "" for k in (7, 10, 1)), f[0]]
             if text[start:pos] != surface:
                 fields.append(text[start:pos])
             ids.append(vocab.id_of("\t".join(fields)))
