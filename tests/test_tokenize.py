@@ -72,6 +72,19 @@ def test_the_per_node_path_gives_the_fast_paths_vocabulary_entries():
     assert nodes.ids.tolist() == fast.ids.tolist()
 
 
+def test_a_lone_surrogate_is_a_token_of_its_own_and_offsets_survive_it():
+    """A lone surrogate (half of a pair lost on the way, '\\ud83d' in JSON) has no UTF-8 form
+    for MeCab: MeCab is given U+FFFD in its place, and the token is the text as it is."""
+    text = "平和\ud800の安全\u3000保障\udc80。"
+    toks = tokenize(text, language="ja")
+    assert [t.surface for t in toks] == [text[t.start:t.end] for t in toks]
+    assert "".join(t.surface for t in toks) == "".join(text.split())
+    assert [t.surface for t in toks if t.surface in ("\ud800", "\udc80")] == ["\ud800", "\udc80"]
+    assert {"平和", "安全", "保障"} <= {t.lemma for t in toks}
+    with T._LOCK:
+        assert _fast(text) == _nodes(text)
+
+
 def test_unidic_fields():
     toks = tokenize("平和のためにシリーズを議論した。", language="ja")
     got = [(t.surface, t.lemma, t.base, t.pos, t.pos2) for t in toks]
