@@ -478,7 +478,11 @@ def _ja_ids(text: str, norm: str | None = None) -> TokenIds:
     vocab = vocabulary()
     norm = (normalize_for_matching(text) if norm is None else norm).replace("\x00", " ")
     parse = tagger.parse
-    outs = [out for _, piece in _pieces(norm) if (out := parse(piece))]
+    try:
+        outs = [out for _, piece in _pieces(norm) if (out := parse(piece))]
+    except UnicodeEncodeError:  # a lone surrogate: U+FFFD in its place (see _for_mecab)
+        norm = _for_mecab(norm)
+        outs = [out for _, piece in _pieces(norm) if (out := parse(piece))]
     # each piece's output ends without a line break (fugashi strips it): joined by one
     lines = "\n".join(outs).split("\n") if outs else []
     del outs
@@ -543,8 +547,8 @@ def _search_offsets(norm: str, surf: list[str]) -> tuple[np.ndarray, np.ndarray]
 def _original_surfaces(text: str, norm: str, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """``ids`` with each token over a character normalisation changed given its written form
     in ``text`` (``norm`` has one character for each of ``text``)."""
-    a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    b = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
+    a = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    b = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     changed = np.flatnonzero(a != b)
     hit = np.searchsorted(ends, changed, "right")  # the token each change may lie in
     hit = np.unique(hit[hit < len(ids)])
@@ -569,11 +573,21 @@ def _with_written_forms(ids: np.ndarray, text: str, starts: list[int], ends: lis
     return out
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _for_mecab(norm: str) -> str:
+    """``norm`` with each lone surrogate (half of a pair lost on the way; it has no UTF-8
+    form, and MeCab reads UTF-8) replaced by U+FFFD, one character for one: MeCab makes a
+    token of it, and its written form in the text is the surrogate."""
+    return _SURROGATE.sub("\ufffd", norm)
+
+
 def _ja_nodes(text: str) -> TokenIds:
     """The reference path: one fugashi node per token, offsets from ``white_space``."""
     tagger = _get_tagger()
     vocab = vocabulary()
-    norm = normalize_for_matching(text).replace("\x00", " ")
+    norm = _for_mecab(normalize_for_matching(text).replace("\x00", " "))
     ids: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -586,11 +600,9 @@ def _ja_nodes(text: str) -> TokenIds:
             f = node.feature
             if f[0] == "空白" or surface.isspace():
                 continue
-            # the line MeCab's formatted output gives (_FORMAT): the vocabulary fills the defaults
-            lemma = f[7] if len(f) > 7 else ""
-            base = f[10] if len(f) > 10 else ""
-            pos2 = f[1] if len(f) > 1 else ""
-            fields = [surface, lemma, base, pos2, f[0]]
+            # the line MeCab's formatted output gives (_FORMAT), which writes nothing for a
+            # field that is "*": the vocabulary fills the defaults
+            fields = [surface, *(f[k] if len(f) > k and f[k] != "*" else "" for k in (7, 10, 1)), f[0]]
             if text[start:pos] != surface:
                 fields.append(text[start:pos])
             ids.append(vocab.id_of("\t".join(fields)))

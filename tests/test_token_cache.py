@@ -71,6 +71,27 @@ def test_an_entry_that_does_not_fit_its_text_is_not_used(cache):
     assert _columns(ix.token_arrays(TEXT, "ja")) == want
 
 
+def test_an_entry_whose_offsets_wrap_around_is_not_used(cache):
+    """Gaps and lengths of a damaged entry (int64: a type entries may hold) that add up past
+    2**63 wrap around to offsets that look in range; the entry is refused, not read as
+    tokens at negative or huge offsets."""
+    want = _columns(ix.token_arrays(TEXT, "ja"))
+    entry = next(cache.rglob("*.tok"))
+    packed = dict(ix._read_entry(entry))
+    n = len(packed["codes"])
+    gaps = np.zeros(n, dtype=np.int64)
+    gaps[:2] = 2**63 - 1  # 2**64 - 2 in all: the running end wraps back to -2, then on from there
+    lengths = np.ones(n, dtype=np.int64)
+    lengths[:2] = 0
+    packed["gaps"], packed["lengths"] = gaps, lengths
+    ends = np.cumsum(gaps + lengths)
+    assert 0 <= int(ends[-1]) <= len(TEXT) and int(ends[1]) < 0  # what the wrap-around looks like
+    assert ix._unpack(packed, TEXT) is None
+    ix._write_entry(entry, packed)
+    ix._MEMORY.clear()
+    assert _columns(ix.token_arrays(TEXT, "ja")) == want
+
+
 def test_the_key_follows_the_text_the_language_and_the_dictionary(monkeypatch):
     key = ix.cache_key(TEXT, "ja")
     assert key != ix.cache_key(TEXT + "。", "ja") and key != ix.cache_key(TEXT, "en")

@@ -15,6 +15,7 @@ from hsqual.errors import ArgumentError, OptionError
 from hsqual.resources import bundled_path
 from hsqual.tokens import Token, TokenArrays, normalize_for_matching, tokenize, tokenize_arrays, tokenize_many
 from hsqual.transcripts import load_corpus
+from hsqual.vocab import vocabulary
 
 T = sys.modules["hsqual.tokens"]
 JA_CORPUS = load_corpus(bundled_path("transcripts") / "ja", unit="document")
@@ -56,6 +57,32 @@ def test_fast_path_equals_per_node_path_on_raw_pdf_text():
            "ｶﾀｶﾅ と ＡＢＣ、シリーズ-series\t x\x00y ㈱ Ⅱ")
     with T._LOCK:
         assert _fast(raw) == _nodes(raw)
+
+
+def test_the_per_node_path_gives_the_fast_paths_vocabulary_entries():
+    """MeCab's formatted output writes nothing for a field that is ``*`` (全's pos2, a
+    conjunction's): the per-node path writes its line the same way, so both paths give one
+    vocabulary entry, not two entries of one analysis."""
+    text = "全！で\x1eで、た。"
+    with T._LOCK:
+        fast, nodes = T._ja_ids(text), T._ja_nodes(text)
+    vocab = vocabulary()
+    assert "全\t全\t全\t\t接頭辞" in [vocab.lines[i] for i in fast.ids.tolist()]
+    assert [vocab.lines[i] for i in nodes.ids.tolist()] == [vocab.lines[i] for i in fast.ids.tolist()]
+    assert nodes.ids.tolist() == fast.ids.tolist()
+
+
+def test_a_lone_surrogate_is_a_token_of_its_own_and_offsets_survive_it():
+    """A lone surrogate (half of a pair lost on the way, '\\ud83d' in JSON) has no UTF-8 form
+    for MeCab: MeCab is given U+FFFD in its place, and the token is the text as it is."""
+    text = "平和\ud800の安全\u3000保障\udc80。"
+    toks = tokenize(text, language="ja")
+    assert [t.surface for t in toks] == [text[t.start:t.end] for t in toks]
+    assert "".join(t.surface for t in toks) == "".join(text.split())
+    assert [t.surface for t in toks if t.surface in ("\ud800", "\udc80")] == ["\ud800", "\udc80"]
+    assert {"平和", "安全", "保障"} <= {t.lemma for t in toks}
+    with T._LOCK:
+        assert _fast(text) == _nodes(text)
 
 
 def test_unidic_fields():

@@ -845,10 +845,16 @@ def _unpack(packed: dict[str, Any], text: str) -> TokenIds | None:
         return None
     if not n:
         return TokenIds(np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int64))
+    # no more tokens than characters, none starting or running past the text's end: then
+    # every running end is at most 2 * len(text) ** 2 and the sums below cannot wrap around
+    # (a damaged entry's int64 gaps could add up past 2**63 to ends that look in range)
+    m = len(text)
+    if n > m or int(gaps.min()) < 0 or int(lengths.min()) < 0 or int(gaps.max()) > m or int(lengths.max()) > m:
+        return None
     lengths = lengths.astype(np.int64)
     ends = np.cumsum(gaps.astype(np.int64) + lengths)
     starts = ends - lengths
-    if int(gaps.min()) < 0 or int(lengths.min()) < 0 or int(ends[-1]) > len(text):
+    if int(ends[-1]) > m or (m >= 2**31 and bool((np.diff(ends) < 0).any())):
         return None
     try:
         lines = bytes(packed["lines"]).decode("utf-8", "surrogatepass").split("\0")
