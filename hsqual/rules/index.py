@@ -818,12 +818,17 @@ def _pack(tokens: TokenIds) -> dict[str, Any] | None:
     each in the narrowest unsigned type that holds it (about 4 bytes a token: 12 as offsets)."""
     vocab = vocabulary()
     lines = vocab.lines
-    # the distinct ids in order (marked in an array as long as the vocabulary: linear, where
-    # sorting the tokens is not), and each token's number among them
-    present = np.zeros(len(vocab), dtype=bool)
-    present[tokens.ids] = True
-    uniq = np.flatnonzero(present)
-    codes = (np.cumsum(present, dtype=np.int64) - 1)[tokens.ids]
+    # the distinct ids in order, and each token's number among them: for a text of many tokens
+    # marked in an array as long as the vocabulary (linear, where sorting the tokens is not);
+    # for a short text, whose tokens are few beside a large vocabulary, by sorting them
+    if 8 * len(tokens.ids) < len(vocab):
+        uniq, codes = np.unique(tokens.ids, return_inverse=True)
+        codes = codes.reshape(-1)
+    else:
+        present = np.zeros(len(vocab), dtype=bool)
+        present[tokens.ids] = True
+        uniq = np.flatnonzero(present)
+        codes = (np.cumsum(present, dtype=np.int64) - 1)[tokens.ids]
     joined = "\0".join([lines[i] for i in uniq.tolist()])
     if joined.count("\0") != max(len(uniq) - 1, 0):  # a NUL inside a token: not cacheable
         return None
