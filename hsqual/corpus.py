@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -29,6 +30,7 @@ from .errors import ArgumentError, TranscriptError
 __all__ = ["Document", "Segment", "Corpus", "SEGMENT_KINDS"]
 
 SEGMENT_KINDS = ("document", "turn", "paragraph", "sentence", "item", "excerpt")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NO_META: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -61,6 +63,13 @@ class Document:
             raise TranscriptError(f"a document id must be a non-empty string, not {self.doc_id!r}")
         if not isinstance(self.text, str):
             raise TranscriptError(f"document {self.doc_id!r}: text must be a string, not {type(self.text).__name__}")
+        bad = _SURROGATE.search(self.text)
+        if bad is not None:  # no character: no table, file or regular expression can hold it
+            line = self.text.count("\n", 0, bad.start()) + 1
+            raise TranscriptError(
+                f"document {self.doc_id!r}: the text holds a lone surrogate (U+{ord(bad.group()):04X}) at offset "
+                f"{bad.start()} (line {line}), which is no character; decode the source with errors='replace' "
+                f"(U+FFFD in its place) or mend the text")
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
     @property

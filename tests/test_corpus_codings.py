@@ -106,3 +106,16 @@ def test_codings_frame_requires_whole_number_offsets():
     with pytest.raises(CodingsError, match="column 'start' must hold whole numbers"):
         codings_frame(pd.DataFrame([{"doc_id": "d", "segment_id": 1, "code": "c", "start": "x", "end": 1,
                                      "quote": "", "coder": "me"}]))
+
+
+def test_a_document_with_a_lone_surrogate_is_refused_naming_its_place():
+    """A lone surrogate (what decoding with errors='surrogateescape' leaves) is no character:
+    no codings table, file or regular expression could hold it, so the document says where."""
+    from hsqual.corpus import Document
+    from hsqual.errors import TranscriptError
+
+    with pytest.raises(TranscriptError, match=r"document 'd': the text holds a lone surrogate \(U\+DC80\) at "
+                                              r"offset 6 \(line 2\), which is no character; decode the source "
+                                              r"with errors='replace'"):
+        Document("d", "人間の\n安全\udc80保障", {"language": "ja"})
+    assert Document("d", "人間の\n安全\ufffd保障").text[6] == "\ufffd"  # the replacement character is one
