@@ -290,10 +290,11 @@ def _zscore(x: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
     if groups is None:
         sd = float(np.std(x))
         return (x - float(np.mean(x))) / sd if sd > 1e-12 else np.zeros_like(x)
+    x = np.asarray(x, dtype=np.float64)
     out = np.zeros(len(x), dtype=np.float64)
     for g in np.unique(groups):
         sel = groups == g
-        out[sel] = _zscore(np.asarray(x, dtype=np.float64)[sel])
+        out[sel] = _zscore(x[sel])
     return out
 
 

@@ -219,7 +219,7 @@ class Vocabulary:
         self.bases.append(base)
         self.pos1.append(pos1)
         self.pos2.append(pos2)
-        self.pos.append(f"{pos1}-{pos2}" if pos2 and pos2 != "*" else pos1)
+        self.pos.append(f"{pos1}-{pos2}" if pos2 else pos1)
         numbers = self._numbers
         for name, form in (("surface_key", surface), ("lemma_key", lemma), ("base_key", base)):
             k = self._key(form)

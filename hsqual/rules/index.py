@@ -895,9 +895,7 @@ def _read_entry(path: Path) -> dict[str, Any] | None:
 
     try:
         data = path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        return None
-    except OSError:
+    except OSError:  # missing, a folder, unreadable
         return None
     head = len(_MAGIC) + 4
     if len(data) < head or not data.startswith(_MAGIC):
@@ -940,17 +938,13 @@ def _entry_parts(packed: dict[str, Any]) -> list:
     return parts
 
 
-
 _FOLDERS_MADE: set[Path] = set()
 
 
 def _write_entry(path: Path, packed: dict[str, Any]) -> None:
-    """Write an entry atomically: a temporary file in the same folder, then renamed."""
-    _write_parts(path, _entry_parts(packed))
-
-
-def _write_parts(path: Path, parts: list) -> None:
-    """Write an entry's bytes (:func:`_entry_parts`) atomically."""
+    """Write an entry atomically (a temporary file in the same folder, then renamed), as it is
+    made: measured against writing from a background thread (which took turns with the
+    tokenizer for Python's global lock), this was the faster."""
     try:
         if path.parent not in _FOLDERS_MADE:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -966,7 +960,7 @@ def _write_parts(path: Path, parts: list) -> None:
             fd = os.open(tmp, flags, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.writelines(parts)
+                f.writelines(_entry_parts(packed))
             os.replace(tmp, path)
         except BaseException:
             try:
@@ -976,17 +970,6 @@ def _write_parts(path: Path, parts: list) -> None:
             raise
     except OSError:
         pass  # a read-only or full disk: the tokens are still used, only not kept
-
-
-def _store(path: Path, make) -> None:
-    """Write the entry ``make()`` gives (None: nothing to write).
-
-    Written as it is made: measured against writing from a background thread (which took
-    turns with the tokenizer for Python's global lock), this was the faster.
-    """
-    packed = make()
-    if packed is not None:
-        _write_parts(path, _entry_parts(packed))
 
 
 def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
@@ -1030,7 +1013,9 @@ def token_arrays(text: str, language: str) -> TokenIds | TokenArrays:
     tokens = tokenize_ids(text)
     _remember(key, tokens)
     if path is not None:
-        _store(path, lambda: _pack(tokens))
+        packed = _pack(tokens)
+        if packed is not None:
+            _write_entry(path, packed)
     return tokens
 
 
@@ -1072,5 +1057,5 @@ def cached_arrays(key: str, compute, *, check=None) -> dict[str, np.ndarray]:
     while len(_ARRAYS) > _ARRAYS_LIMIT:
         _ARRAYS.popitem(last=False)
     if path is not None:
-        _store(path, lambda: got)
+        _write_entry(path, got)
     return got
