@@ -531,12 +531,15 @@ def _highlights(row: Mapping, quote: str, start: int) -> tuple[tuple[int, int], 
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p) - np.log1p(-p)
+    from scipy.special import logit
+
+    return logit(np.clip(p, 1e-6, 1 - 1e-6))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    from scipy.special import expit
+
+    return expit(z)
 
 
 #: Spread of the priors on the calibration (log-odds): how far a few verdicts may move it.
