@@ -21,6 +21,8 @@ What it does (see ``README.md`` in this folder):
    in the order listed) and the first ``ceil(n / 2)`` go to ``test``, the rest to ``dev``.
 5. The interviews of ``HELDOUT`` were written and coded after the rules had been revised on
    both ``dev`` and ``test``; all their respondent sentences are split ``heldout``.
+6. The interviews of ``HELDOUT2`` were written and coded apart from the rules' third revision
+   (on ``dev``, ``test`` and ``heldout``); all their respondent sentences are split ``heldout2``.
 """
 
 from __future__ import annotations
@@ -62,10 +64,17 @@ HELDOUT: dict[str, list[str]] = {
     "en": ["en2_city_multicultural", "en2_correspondent_myanmar", "en2_defence_analyst", "en2_disaster_doctor"],
     "ja": ["ja2_business_federation", "ja2_migrant_lawyer", "ja2_noto_reporter", "ja2_undp_sahel"],
 }
+#: Interviews written and coded apart from the rules' revision on ``dev``, ``test`` and ``heldout``.
+HELDOUT2: dict[str, list[str]] = {
+    "en": ["en3_agronomist_south_sudan", "en3_former_sdf_officer", "en3_osaka_social_worker",
+           "en3_unhcr_protection_officer"],
+    "ja": ["ja3_city_welfare_officer", "ja3_former_jocv", "ja3_fukushima_evacuee_npo", "ja3_wfp_staff"],
+}
 
 
 def draw_split(seed: int = SEED) -> dict[str, str]:
-    """``doc_id -> "dev" | "test" | "heldout"`` for the interviews (the seeded draw, then ``HELDOUT``)."""
+    """``doc_id -> "dev" | "test" | "heldout" | "heldout2"`` for the interviews (the seeded draw, then
+    ``HELDOUT`` and ``HELDOUT2``)."""
     rng = np.random.default_rng(seed)
     split = {}
     for language in ("en", "ja"):
@@ -76,6 +85,8 @@ def draw_split(seed: int = SEED) -> dict[str, str]:
                 split[doc] = "test" if i < n_test else "dev"
     for docs in HELDOUT.values():
         split.update(dict.fromkeys(docs, "heldout"))
+    for docs in HELDOUT2.values():
+        split.update(dict.fromkeys(docs, "heldout2"))
     return split
 
 
@@ -93,6 +104,7 @@ def interview_units(split: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     corpus = hsqual.load_corpus(TRANSCRIPTS / "interviews", unit="sentence")
     docs = {d.doc_id for d in corpus}
     grouped = {d for g in GROUPS.values() for ds in g.values() for d in ds} | {d for ds in HELDOUT.values() for d in ds}
+    grouped |= {d for ds in HELDOUT2.values() for d in ds}
     if docs != grouped:
         raise SystemExit(f"interviews and GROUPS differ: {sorted(docs ^ grouped)}")
     seg = corpus.segments_frame()
