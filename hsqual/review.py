@@ -1419,6 +1419,10 @@ class ReviewSession:
         key = self._key(item) if item is not None else None
         from .writers import lock_file
 
+        if not self.log_path.exists():
+            # nothing stands in a log that is not there: refused without creating it (as the lock would)
+            self._read_log()
+            return self._undo_locked(key)
         with lock_file(self.log_path):
             if self._size_on_disk() != self._log_size:
                 self._read_log()
