@@ -101,8 +101,9 @@ class ReviewWidget:
         self.status = widgets.HTML()
         self.message = widgets.HTML()
         self.body = widgets.VBox()
-        self.widget = widgets.VBox([widgets.HBox([self.code_picker, self.undo_button]), self.status, self.body,
-                                    self.message])
+        # the message (what an undo withdrew, an error) above the units, where it is seen without scrolling
+        self.widget = widgets.VBox([widgets.HBox([self.code_picker, self.undo_button]), self.status, self.message,
+                                    self.body])
         self.items: list[ReviewItem] = []
         self.buttons: list[dict] = []
         self._done: list[str | None] = []
