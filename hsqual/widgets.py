@@ -127,8 +127,23 @@ class ReviewWidget:
     def undo(self) -> None:
         """Withdraw the reviewer's last verdict still standing and show that unit again, first.
 
-        What the button does. The message under the units says what was withdrawn (or why
-        nothing was).
+        What the "Undo last" button does. The message above the units says what was withdrawn
+        (or why nothing was).
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> from hsqual.codebook import Code, Codebook
+        >>> from hsqual.corpus import Corpus, Document
+        >>> from hsqual.review import ReviewSession
+        >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]),
+        ...                   Codebook("b", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})]),
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf", batch_size=1)
+        >>> w = ReviewWidget(s)
+        >>> w.buttons[0]["reject"].click()          # 'Fear.' rejected by mistake; 'Bread.' comes
+        >>> w.undo()
+        >>> w.items[0].quote, w.message.value.split(" (")[0]
+        ('Fear.', '↶ withdrew the rejection of d 0-5 for <code>fear</code>')
         """
         try:
             record = self.session.undo()
