@@ -18,6 +18,13 @@ same log (a second notebook, the command beside the widget) see each other's ver
 decision is written under an exclusive lock on the log after reading what the other session
 wrote, so a unit never gets both verdicts and is not offered again once decided.
 
+A verdict given by mistake is taken back with :meth:`ReviewSession.undo`: it appends a line
+whose ``verdict`` is ``"undo"`` (:data:`LOG_VERDICTS`), which withdraws the verdict (accept,
+reject or skip) standing on that unit and code; the unit is open again and may get either
+verdict. The log keeps both lines, so the review's history stays in the file. Read in file
+order, a log is refused at a line that accepts a unit for a code another line rejected with no
+undo between them, and at an undo where no verdict stands.
+
 Accepted units become human codings (``coder`` = the reviewer's name) with
 :meth:`ReviewSession.codings`; nobody's rows are changed or removed.
 
@@ -82,6 +89,15 @@ Example
 1
 >>> session.codings()[["doc_id", "code", "quote", "coder"]].values.tolist()
 [['d1', 'fear', 'People fear violence.', 'tanaka']]
+
+The rejection was a misclick: withdrawn, the unit is open again, and accepted.
+
+>>> session.undo()["withdrawn"]["quote"]
+'Landmines kill.'
+>>> _ = session.accept(session.next_units(1)[0]); session.found()
+2
+>>> session.log["verdict"].tolist()          # the whole history stays in the log
+['accept', 'reject', 'undo', 'accept']
 """
 
 from __future__ import annotations
@@ -111,6 +127,7 @@ from .params import validate_params
 
 __all__ = [
     "VERDICTS",
+    "LOG_VERDICTS",
     "LOG_FIELDS",
     "ReviewLogWarning",
     "ReviewItem",
@@ -121,6 +138,9 @@ __all__ = [
 ]
 
 VERDICTS = ("accept", "reject", "skip")
+#: what the ``verdict`` of a log line may hold: a verdict, or ``"undo"``, which withdraws the verdict
+#: standing on the line's unit and code (see :meth:`ReviewSession.undo`)
+LOG_VERDICTS = (*VERDICTS, "undo")
 #: the keys of one review log line, in the order they are written
 LOG_FIELDS = ("time", "reviewer", "doc_id", "segment_id", "start", "end", "unit", "code", "verdict", "quote",
               "score", "probability")
@@ -195,8 +215,8 @@ def _check_record(obj, line: int, path) -> dict:
                           path=path, line=line)
     if obj.get("time") is not None and not isinstance(obj["time"], str):
         raise ReviewError(f"'time' must be an ISO 8601 string or null, found {obj['time']!r}", path=path, line=line)
-    if obj["verdict"] not in VERDICTS:
-        raise ReviewError(f"'verdict' must be one of {', '.join(VERDICTS)}, found {obj['verdict']!r}",
+    if obj["verdict"] not in LOG_VERDICTS:
+        raise ReviewError(f"'verdict' must be one of {', '.join(LOG_VERDICTS)}, found {obj['verdict']!r}",
                           path=path, line=line)
     for k in ("score", "probability"):
         v = obj.get(k)
@@ -209,6 +229,68 @@ def _check_record(obj, line: int, path) -> dict:
     return {k: obj.get(k) for k in LOG_FIELDS}
 
 
+class _Standing:
+    """What stands on each (unit, code) after the log lines read so far, in file order.
+
+    An accept or reject stands from its first line until an undo withdraws it (the same verdict
+    given again adds nothing); a skip stands while no accept or reject does, and its latest line
+    is the one that stands; an undo withdraws whichever stands, leaving the unit open.
+    """
+
+    def __init__(self) -> None:
+        #: (doc_id, start, end, code) -> (accept/reject, line)
+        self.verdict: dict[tuple, tuple[str, int]] = {}
+        #: (doc_id, start, end, code) -> line of the skip standing on it
+        self.skipped: dict[tuple, int] = {}
+        #: (doc_id, start, end, code) -> line of its latest undo
+        self.undone: dict[tuple, int] = {}
+        #: accepts and rejects that came to stand, and that an undo withdrew, so far
+        self.added = 0
+        self.withdrawn = 0
+
+    def line_of(self, key: tuple) -> int | None:
+        """The line of the verdict (or skip) standing on a unit and code; None when it is open."""
+        if key in self.verdict:
+            return self.verdict[key][1]
+        return self.skipped.get(key)
+
+    def note(self, key: tuple, verdict: str, line: int) -> str | None:
+        """Take one line into account; returns why it cannot stand (a contradiction, an undo of nothing)."""
+        if verdict == "undo":
+            if key in self.verdict:
+                del self.verdict[key]
+                self.withdrawn += 1
+            elif key in self.skipped:
+                del self.skipped[key]
+            else:
+                return _nothing_to_undo(key, self.undone.get(key))
+            self.undone[key] = line
+            return None
+        if verdict == "skip":
+            if key not in self.verdict:
+                self.skipped[key] = line
+            return None
+        seen = self.verdict.get(key)
+        if seen is not None:
+            if seen[0] == verdict:
+                return None
+            return (f"{key[0]} {key[1]}-{key[2]} is {verdict}ed for {key[3]!r} here but was {seen[0]}ed "
+                    f"on line {seen[1]}; a unit is either accepted or rejected for a code until an undo "
+                    "withdraws the verdict (remove the wrong line by hand, or put an undo line for the unit "
+                    "and code between them)")
+        self.skipped.pop(key, None)
+        self.verdict[key] = (verdict, line)
+        self.added += 1
+        return None
+
+
+def _nothing_to_undo(key: tuple, undone_on: int | None) -> str:
+    why = (f"its last verdict was withdrawn already, on line {undone_on}" if undone_on is not None
+           else "no accept, reject or skip on it comes before")
+    return (f"nothing to undo: {key[0]} {key[1]}-{key[2]} has no verdict standing for {key[3]!r} ({why}); "
+            "an undo withdraws the verdict standing on its unit and code")
+
+
 @validate_params(choices={"unit": _UNITS})
 def read_review_log(
     path: str | os.PathLike,
@@ -219,12 +301,17 @@ def read_review_log(
 ) -> pd.DataFrame:
     """Read a review log (JSON Lines), checking every decision it records.
 
+    The lines are read in file order. A line whose ``verdict`` is ``"undo"`` withdraws the
+    verdict (accept, reject or skip) standing on its unit and code, so a later line may give the
+    unit another verdict; every line stays in the table.
+
     A line that is not JSON (cut short by a crash, or garbled) is reported with a
     :class:`ReviewLogWarning` naming the file and line, and left out of the table; the file is
     never changed, so nothing in it is lost. A line that is JSON but not a decision (a missing
-    key, a wrong type, an unknown verdict), a decision on a document, unit or code the corpus
-    and codebook do not have, a unit whose text is no longer the ``quote`` logged with it (the
-    transcript changed since), or a unit and code both accepted and rejected, is a
+    key, a wrong type, a verdict not in :data:`LOG_VERDICTS`), a decision on a document, unit or
+    code the corpus and codebook do not have, a unit whose text is no longer the ``quote``
+    logged with it (the transcript changed since), a unit and code accepted and rejected with
+    no undo between, or an undo where no verdict stands on its unit and code, is a
     :class:`~hsqual.errors.ReviewError` naming the line.
 
     Parameters
@@ -242,9 +329,9 @@ def read_review_log(
     Returns
     -------
     DataFrame
-        One row per decision read, in file order: ``line`` (1-based line number), then
-        :data:`LOG_FIELDS`. ``attrs["unreadable"]`` lists ``(line, message)`` for the lines
-        left out.
+        One row per line read (verdicts and undos), in file order: ``line`` (1-based line
+        number), then :data:`LOG_FIELDS`. ``attrs["unreadable"]`` lists ``(line, message)`` for
+        the lines left out.
 
     Example
     -------
@@ -262,6 +349,17 @@ def read_review_log(
     [2, 3]
     >>> log.attrs["unreadable"][1][1].split(": ", 1)[1]
     'the last line is cut short (a write interrupted by a crash?); the line is left in the file and not used'
+
+    An accept withdrawn by an undo, then a reject: valid. An undo with nothing standing is not.
+
+    >>> _ = p.write_text("\\n".join([good, good.replace('"accept"', '"undo"'), good.replace('"accept"', '"reject"')]))
+    >>> read_review_log(p)["verdict"].tolist()
+    ['accept', 'undo', 'reject']
+    >>> _ = p.write_text("\\n".join([good, good.replace('"accept"', '"undo"'), good.replace('"accept"', '"undo"')]))
+    >>> read_review_log(p)
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.ReviewError: ...review.jsonl:3: nothing to undo: d1 0-5 has no verdict standing for 'fear' (its last verdict was withdrawn already, on line 2); an undo withdraws the verdict standing on its unit and code
     """
     p = Path(path)
     if unit is not None and unit not in _UNITS:
@@ -320,7 +418,7 @@ def _check_against(log: pd.DataFrame, path: Path, corpus, codebook, unit) -> Non
     if corpus is not None and unit is not None:
         table = _unit_table(corpus, unit)
         spans = set(zip(table["doc_id"], table["start"].tolist(), table["end"].tolist()))
-    verdicts: dict[tuple, tuple[str, int]] = {}
+    standing = _Standing()
     for rec in log.to_dict("records"):
         n = int(rec["line"])
         doc_id, start, end, code = rec["doc_id"], int(rec["start"]), int(rec["end"]), rec["code"]
@@ -343,16 +441,9 @@ def _check_against(log: pd.DataFrame, path: Path, corpus, codebook, unit) -> Non
             if spans is not None and (doc_id, start, end) not in spans:
                 raise ReviewError(f"unknown unit: {doc_id} {start}-{end} is not a {unit} of the corpus",
                                   path=path, line=n)
-        verdict = rec["verdict"]
-        if verdict == "skip":
-            continue
-        key = (doc_id, start, end, code)
-        seen = verdicts.get(key)
-        if seen is not None and seen[0] != verdict:
-            raise ReviewError(f"{doc_id} {start}-{end} is {verdict}ed for {code!r} here but was {seen[0]}ed "
-                              f"on line {seen[1]}; a unit is either accepted or rejected for a code "
-                              "(remove the wrong line by hand)", path=path, line=n)
-        verdicts.setdefault(key, (verdict, n))
+        problem = standing.note((doc_id, start, end, code), rec["verdict"], n)
+        if problem is not None:
+            raise ReviewError(problem, path=path, line=n)
 
 
 # -- what is shown -----------------------------------------------------------------------------
@@ -642,6 +733,11 @@ def _number(value) -> float | None:
     return None if math.isnan(f) else f
 
 
+def _key_of(rec: Mapping) -> tuple[str, int, int, str]:
+    """``(doc_id, start, end, code)`` of a log record: what it decides."""
+    return (rec["doc_id"], int(rec["start"]), int(rec["end"]), rec["code"])
+
+
 def _offset(value, name: str, item) -> int:
     """A decision's start or end as an int; a whole number only (12.0 is 12, 12.5 is refused)."""
     if isinstance(value, Integral) and not isinstance(value, (bool, np.bool_)):
@@ -728,7 +824,10 @@ class ReviewSession:
     _next_line: int
     _log_size: int
     _embedder: Any
-    _fitted_on: int
+    _fitted_on: tuple[int, int]
+    _state: _Standing
+    _verdict: dict[tuple, tuple[str, int]]
+    _skipped: dict[tuple, int]
 
     def __init__(
         self,
@@ -815,13 +914,11 @@ class ReviewSession:
             self._by_doc.setdefault(d, []).append(i)
         self.unreadable = []
         self._records: list[dict] = []
-        self._verdict: dict[tuple, tuple[str, int]] = {}   # (doc, start, end, code) -> (accept/reject, line)
-        self._skipped: set[tuple] = set()
         self._log_size = -1
         self._read_log()
         self._ranking: pd.DataFrame | None = None
         self._embedder = None
-        self._fitted_on = -1
+        self._fitted_on = (-1, -1)
 
     # -- the log ---------------------------------------------------------------------------
     def _size_on_disk(self) -> int:
@@ -845,7 +942,10 @@ class ReviewSession:
             if n not in known:
                 warnings.warn(message, ReviewLogWarning, stacklevel=3)
         self._records = table.to_dict("records")
-        self._verdict, self._skipped = {}, set()
+        self._state = _Standing()
+        # what stands on each unit and code: (doc, start, end, code) -> (accept/reject, line), and
+        # -> line of the skip standing on it
+        self._verdict, self._skipped = self._state.verdict, self._state.skipped
         for rec in self._records:
             self._note(rec)
         self._next_line = self._count_lines()
@@ -862,17 +962,18 @@ class ReviewSession:
         return n + 1 if data.endswith(b"\n") else n + 2
 
     def _note(self, rec: Mapping) -> None:
-        key = (rec["doc_id"], int(rec["start"]), int(rec["end"]), rec["code"])
-        if rec["verdict"] == "skip":
-            if key not in self._verdict:
-                self._skipped.add(key)
-            return
-        self._skipped.discard(key)
-        self._verdict.setdefault(key, (rec["verdict"], int(rec["line"])))
+        # the log was checked when read (and a new line before it was written): nothing to refuse here
+        self._state.note(_key_of(rec), rec["verdict"], int(rec["line"]))
+
+    def _stands(self, rec: Mapping) -> bool:
+        """Whether a log line is the verdict (or skip) standing on its unit and code."""
+        return rec["verdict"] != "undo" and self._state.line_of(_key_of(rec)) == int(rec["line"])
 
     @property
     def log(self) -> pd.DataFrame:
-        """Every decision read from or written to the log, in order (``line`` and :data:`LOG_FIELDS`).
+        """Every line read from or written to the log, in order (``line`` and :data:`LOG_FIELDS`).
+
+        Undos and the verdicts they withdrew included: the log keeps the review's history.
 
         Example
         -------
@@ -891,7 +992,8 @@ class ReviewSession:
     def decisions(self) -> pd.DataFrame:
         """The accepted and rejected units as :func:`hsqual.rank_units` takes them.
 
-        Columns ``doc_id, start, end, code, accepted`` (bool), one row per unit and code.
+        Columns ``doc_id, start, end, code, accepted`` (bool), one row per unit and code; a
+        verdict withdrawn by :meth:`undo` is not among them.
 
         Example
         -------
@@ -910,8 +1012,10 @@ class ReviewSession:
 
     # -- ranking ---------------------------------------------------------------------------
     def _rank(self) -> pd.DataFrame:
-        if self._ranking is not None and (len(self._verdict) - self._fitted_on < self.refit_every):
-            return self._ranking
+        added, withdrawn = self._state.added, self._state.withdrawn
+        if (self._ranking is not None and withdrawn == self._fitted_on[1]
+                and 0 <= added - self._fitted_on[0] < self.refit_every):
+            return self._ranking        # an undo refits at once: the model must not keep a withdrawn verdict
         import hsqual
 
         if self._embedder is None:
@@ -939,7 +1043,7 @@ class ReviewSession:
         ascending = ([True] if "rank" in ranking.columns else []) + [False, True, True, True]
         ranking = ranking.sort_values(by, ascending=ascending, kind="stable").reset_index(drop=True)
         self._ranking = ranking
-        self._fitted_on = len(self._verdict)
+        self._fitted_on = (added, withdrawn)
         return ranking
 
     @property
@@ -1093,7 +1197,8 @@ class ReviewSession:
         Raises
         ------
         ReviewError
-            When the unit was already given the other verdict for the code.
+            When the unit was already given the other verdict for the code (withdraw it first
+            with :meth:`undo`).
 
         Example
         -------
@@ -1107,7 +1212,9 @@ class ReviewSession:
         >>> s.decide(("d", 0, 5, "fear"), "reject")
         Traceback (most recent call last):
         ...
-        hsqual.errors.ReviewError: ...r.jsonl: d 0-5 was accepted for 'fear' on line 1; it cannot be rejected too
+        hsqual.errors.ReviewError: ...r.jsonl: d 0-5 was accepted for 'fear' on line 1; it cannot be rejected too (undo the accept first)
+        >>> _ = s.undo(); s.decide(("d", 0, 5, "fear"), "reject")["line"]
+        3
         """
         if verdict not in VERDICTS:
             raise ArgumentError(f"decide: verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
@@ -1137,10 +1244,16 @@ class ReviewSession:
                 return next(r for r in self._records if int(r["line"]) == earlier[1])
             if verdict != "skip":
                 raise ReviewError(f"{key[0]} {key[1]}-{key[2]} was {earlier[0]}ed for {key[3]!r} on line {earlier[1]}; "
-                                  f"it cannot be {verdict}ed too", path=self.log_path)
+                                  f"it cannot be {verdict}ed too (undo the {earlier[0]} first)", path=self.log_path)
             return next(r for r in self._records if int(r["line"]) == earlier[1])
-        doc_id, start, end, code = key
         shown = self._find_rank_row(key)
+        return self._append(key, verdict, score=_number(shown.get("score")) if shown else None,
+                            probability=_number(shown.get(PROBABILITY)) if shown else None)
+
+    def _append(self, key: tuple[str, int, int, str], verdict: str, *, score: float | None,
+                probability: float | None) -> dict:
+        """Write one line to the log (under its lock) and take it into account; returns it with its ``line``."""
+        doc_id, start, end, code = key
         record = {
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "reviewer": self.reviewer,
@@ -1152,8 +1265,8 @@ class ReviewSession:
             "code": code,
             "verdict": verdict,
             "quote": self.corpus.doc(doc_id).text[start:end],
-            "score": _number(shown.get("score")) if shown else None,
-            "probability": _number(shown.get(PROBABILITY)) if shown else None,
+            "score": score,
+            "probability": probability,
         }
         from .writers import append_line
 
@@ -1217,6 +1330,151 @@ class ReviewSession:
         """
         return self.decide(item, "skip")
 
+    # -- undo ------------------------------------------------------------------------------
+    def _last_standing(self) -> dict | None:
+        """The most recent line of this reviewer that still stands, on one of the session's codes."""
+        for rec in reversed(self._records):
+            if rec["reviewer"] == self.reviewer and rec["code"] in self.codes and self._stands(rec):
+                return rec
+        return None
+
+    def last_verdict(self) -> dict | None:
+        """The verdict :meth:`undo` withdraws when called without a unit, or None when there is none.
+
+        The most recent verdict (accept, reject or skip) this session's reviewer gave on one of
+        its codes that no undo has withdrawn, read from the log (so what another session on the
+        same log wrote counts, and a resumed session sees the verdicts of the one before).
+
+        Returns
+        -------
+        dict or None
+            The verdict's log record (with its ``line``).
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> from hsqual.codebook import Code, Codebook
+        >>> from hsqual.corpus import Corpus, Document
+        >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
+        >>> s.last_verdict() is None
+        True
+        >>> _ = s.accept(("d", 0, 5, "fear")); _ = s.skip(("d", 6, 12, "fear"))
+        >>> s.last_verdict()["verdict"], s.last_verdict()["line"]
+        ('skip', 2)
+        """
+        self._catch_up()
+        rec = self._last_standing()
+        return dict(rec) if rec is not None else None
+
+    def undo(self, item=None) -> dict:
+        """Withdraw a verdict: the unit is open again for its code, as if it had never been decided.
+
+        An undo is a line of its own in the log (``verdict`` ``"undo"``), written and synced
+        before returning, under the log's lock after reading what another session wrote (as
+        :meth:`decide`); the verdict it withdraws stays in the file. From then on the unit is
+        offered again by :meth:`next_units` (in its rank, not among the skipped), and
+        :attr:`decisions`, :meth:`found`, :meth:`codings`, :meth:`progress`, the rejections in
+        a row and the estimate of what is left no longer count the verdict; the ranking refits.
+
+        Parameters
+        ----------
+        item : ReviewItem or (doc_id, start, end, code), optional
+            Withdraw the verdict (accept, reject or skip; anyone's) standing on this unit and
+            code. Default: the most recent verdict still standing that this session's reviewer
+            gave (see :meth:`last_verdict`), so repeated undos go back one verdict at a time.
+
+        Returns
+        -------
+        dict
+            The undo's log record (with its ``line``), and under ``"withdrawn"`` the record of
+            the verdict it withdrew (with its ``line``).
+
+        Raises
+        ------
+        ReviewError
+            When no verdict stands on the unit and code (never given, or withdrawn already),
+            or, without ``item``, when the reviewer has no verdict standing.
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> from hsqual.codebook import Code, Codebook
+        >>> from hsqual.corpus import Corpus, Document
+        >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]), Codebook("b", [Code(id="fear", label={"en": "F"})]),
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
+        >>> _ = s.accept(("d", 6, 12, "fear"))           # a misclick
+        >>> record = s.undo()
+        >>> record["verdict"], record["line"], record["withdrawn"]["verdict"], record["withdrawn"]["line"]
+        ('undo', 2, 'accept', 1)
+        >>> s.found(), s.codings().empty
+        (0, True)
+        >>> s.reject(("d", 6, 12, "fear"))["line"]
+        3
+        >>> s.undo(("d", 0, 5, "fear"))
+        Traceback (most recent call last):
+        ...
+        hsqual.errors.ReviewError: ...r.jsonl: nothing to undo: d 0-5 has no verdict standing for 'fear' (no accept, reject or skip on it comes before); an undo withdraws the verdict standing on its unit and code
+        """
+        key = self._key(item) if item is not None else None
+        from .writers import lock_file
+
+        if not self.log_path.exists():
+            # nothing stands in a log that is not there: refused without creating it (as the lock would)
+            self._read_log()
+            return self._undo_locked(key)
+        with lock_file(self.log_path):
+            if self._size_on_disk() != self._log_size:
+                self._read_log()
+            return self._undo_locked(key)
+
+    def _undo_locked(self, key: tuple[str, int, int, str] | None) -> dict:
+        if key is None:
+            last = self._last_standing()
+            if last is None:
+                given = any(r["reviewer"] == self.reviewer and r["code"] in self.codes and r["verdict"] != "undo"
+                            for r in self._records)
+                raise ReviewError(f"nothing to undo: {self.reviewer} has no verdict standing on "
+                                  f"{'this review' if len(self.codes) > 1 else repr(self.codes[0])} in the log"
+                                  + (" (every one was withdrawn already)" if given else ""), path=self.log_path)
+            key = _key_of(last)
+        line = self._state.line_of(key)
+        if line is None:
+            raise ReviewError(_nothing_to_undo(key, self._state.undone.get(key)), path=self.log_path)
+        withdrawn = next(dict(r) for r in self._records if int(r["line"]) == line)
+        record = self._append(key, "undo", score=None, probability=None)
+        return {**record, "withdrawn": withdrawn}
+
+    def item(self, unit) -> ReviewItem:
+        """A unit and code as :meth:`next_units` shows it (context, evidence), decided or not.
+
+        For showing a unit again, after :meth:`undo` say.
+
+        Parameters
+        ----------
+        unit : ReviewItem or (doc_id, start, end, code)
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> from hsqual.codebook import Code, Codebook
+        >>> from hsqual.corpus import Corpus, Document
+        >>> s = ReviewSession(Corpus([Document("d", "Fear of war. Bread.")]),
+        ...                   Codebook("b", [Code(id="fear", label={"en": "F"}, rules={"en": ("fear",)})]),
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf")
+        >>> item = s.item(("d", 0, 12, "fear"))
+        >>> item.marked(), item.after
+        ('[Fear] of war.', 'Bread.')
+        """
+        key = self._key(unit)
+        self._rank()
+        row = self._find_rank_row(key)
+        if row is None:              # in a left-out speaker's turn: not ranked
+            doc_id, start, end, code = key
+            row = {"doc_id": doc_id, "start": start, "end": end, "code": code, "score": math.nan,
+                   "segment_id": int(self._units["segment_id"].iat[self._unit_index[(doc_id, start, end)]])}
+        return self._item(row)
+
     # -- counts, estimate, stopping --------------------------------------------------------
     def _codes_arg(self, code) -> list[str]:
         if code is None:
@@ -1278,8 +1536,8 @@ class ReviewSession:
         open_ = np.array([k not in self._verdict for k in keys], dtype=bool)
         shown, verdicts = [], []
         for rec in self._records:
-            key = (rec["doc_id"], int(rec["start"]), int(rec["end"]), rec["code"])
-            if rec["code"] != code or rec["verdict"] == "skip" or self._verdict.get(key, (None, -1))[1] != int(rec["line"]):
+            # the verdicts standing: not a skip, not one an undo withdrew, not an accept given twice
+            if rec["code"] != code or rec["verdict"] not in ("accept", "reject") or not self._stands(rec):
                 continue
             p = _number(rec.get("probability"))
             if p is None:
@@ -1291,10 +1549,13 @@ class ReviewSession:
         return float(np.sum(_sigmoid(b + a * _logit(left[~np.isnan(left)]))))
 
     def _streak(self, code: str) -> int:
-        """Rejections in a row, most recent first, among the verdicts on a code (skips ignored)."""
+        """Rejections in a row, most recent first, among the verdicts standing on a code (skips ignored).
+
+        A verdict an undo withdrew counts neither way, as if it had never been given.
+        """
         n = 0
         for rec in reversed(self._records):
-            if rec["code"] != code or rec["verdict"] == "skip":
+            if rec["code"] != code or rec["verdict"] not in ("accept", "reject") or not self._stands(rec):
                 continue
             if rec["verdict"] != "reject":
                 break
@@ -1411,9 +1672,9 @@ class ReviewSession:
         have = set(zip(base["doc_id"], base["segment_id"], base["code"], base["start"], base["end"], base["coder"]))
         rows = []
         for rec in self._records:
-            key = (rec["doc_id"], int(rec["start"]), int(rec["end"]), rec["code"])
-            if rec["verdict"] != "accept" or self._verdict.get(key, (None, -1))[1] != int(rec["line"]):
+            if rec["verdict"] != "accept" or not self._stands(rec):      # withdrawn by an undo, or given twice
                 continue
+            key = _key_of(rec)
             # the unit's segment in the corpus, not the line's (which may be null, or wrong if edited)
             seg = int(self._units["segment_id"].iat[self._unit_index[key[:3]]])
             row_key = (rec["doc_id"], int(seg), rec["code"], int(rec["start"]), int(rec["end"]), rec["reviewer"])

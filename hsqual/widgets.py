@@ -4,7 +4,9 @@
 with the units around them and the evidence words marked, three buttons under each, how
 many units were found so far, the estimate of how many remain and the stopping advice. Each
 click writes the decision to the session's log before anything else happens; when every unit
-shown has a verdict, the session re-ranks and the next few are shown.
+shown has a verdict, the session re-ranks and the next few are shown. "Undo last" withdraws
+the reviewer's last verdict still standing (:meth:`hsqual.review.ReviewSession.undo`) and
+shows that unit again, first.
 
 Needs ``ipywidgets`` (``pip install "hsqual[review]"``).
 
@@ -22,6 +24,9 @@ Example
 >>> w.buttons[0]["accept"].click()
 >>> session.log[["verdict", "quote"]].values.tolist()
 [['accept', 'Fear of war.']]
+>>> w.undo_button.click()                        # a misclick: the unit is open again
+>>> session.found(), w.items[0].quote, w.buttons[0]["accept"].disabled
+(0, 'Fear of war.', False)
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from .review import ReviewItem, ReviewSession
 __all__ = ["ReviewWidget", "review_widget"]
 
 _VERDICT_TEXT = {"accept": "✔ accepted", "reject": "✘ rejected", "skip": "↷ skipped (comes back later)"}
+_WITHDRAWN_TEXT = {"accept": "acceptance", "reject": "rejection", "skip": "skip"}
 
 
 class ReviewWidget:
@@ -49,8 +55,13 @@ class ReviewWidget:
         The units shown.
     buttons : list of dict
         Per unit shown, its ``"accept"``, ``"reject"`` and ``"skip"`` buttons.
+    undo_button : ipywidgets.Button
+        "Undo last": withdraws the reviewer's last verdict still standing and shows that unit
+        again; disabled when there is none.
     status : ipywidgets.HTML
         Found so far, estimate of what remains, the stopping advice.
+    message : ipywidgets.HTML
+        What the last undo withdrew, or an error.
 
     Example
     -------
@@ -84,10 +95,15 @@ class ReviewWidget:
         options = [("every code", None)] + [(f"{session.codebook.label(c)} ({c})", c) for c in session.codes]
         self.code_picker = widgets.Dropdown(options=options, value=code, description="code")
         self.code_picker.observe(lambda change: self.refresh(), names="value")
+        self.undo_button = widgets.Button(description="Undo last", icon="undo",
+                                          tooltip="withdraw your last verdict and show that unit again")
+        self.undo_button.on_click(lambda _b: self.undo())
         self.status = widgets.HTML()
         self.message = widgets.HTML()
         self.body = widgets.VBox()
-        self.widget = widgets.VBox([self.code_picker, self.status, self.body, self.message])
+        # the message (what an undo withdrew, an error) above the units, where it is seen without scrolling
+        self.widget = widgets.VBox([widgets.HBox([self.code_picker, self.undo_button]), self.status, self.message,
+                                    self.body])
         self.items: list[ReviewItem] = []
         self.buttons: list[dict] = []
         self._done: list[str | None] = []
@@ -100,13 +116,61 @@ class ReviewWidget:
 
     def refresh(self) -> None:
         """Re-rank and show the next units (called after the last unit shown gets its verdict)."""
-        w = self._w
         self.message.value = ""            # an error of an earlier refresh is no longer true
         try:
-            self.items = self.session.next_units(self.n, code=self.code)
+            items = self.session.next_units(self.n, code=self.code)
         except HsqualError as exc:
-            self.items = []
-            self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+            items = []
+            self._error(exc)
+        self._show(items)
+
+    def undo(self) -> None:
+        """Withdraw the reviewer's last verdict still standing and show that unit again, first.
+
+        What the "Undo last" button does. The message above the units says what was withdrawn
+        (or why nothing was).
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> from hsqual.codebook import Code, Codebook
+        >>> from hsqual.corpus import Corpus, Document
+        >>> from hsqual.review import ReviewSession
+        >>> s = ReviewSession(Corpus([Document("d", "Fear. Bread.")]),
+        ...                   Codebook("b", [Code(id="fear", label={"en": "Fear"}, rules={"en": ("fear",)})]),
+        ...                   log=pathlib.Path(tempfile.mkdtemp()) / "r.jsonl", reviewer="me", embedder="tfidf", batch_size=1)
+        >>> w = ReviewWidget(s)
+        >>> w.buttons[0]["reject"].click()          # 'Fear.' rejected by mistake; 'Bread.' comes
+        >>> w.undo()
+        >>> w.items[0].quote, w.message.value.split(" (")[0]
+        ('Fear.', '↶ withdrew the rejection of d 0-5 for <code>fear</code>')
+        """
+        try:
+            record = self.session.undo()
+        except HsqualError as exc:
+            self._error(exc)
+            self._update_status()
+            return
+        withdrawn = record["withdrawn"]
+        said = (f"↶ withdrew the {_WITHDRAWN_TEXT[withdrawn['verdict']]} of {html.escape(withdrawn['doc_id'])} "
+                f"{withdrawn['start']}-{withdrawn['end']} for <code>{html.escape(withdrawn['code'])}</code> "
+                f"(log line {withdrawn['line']}, undone on line {record['line']})")
+        try:
+            again = self.session.item((withdrawn["doc_id"], withdrawn["start"], withdrawn["end"], withdrawn["code"]))
+            rest = [i for i in self.session.next_units(self.n, code=self.code) if i.key != again.key]
+        except HsqualError as exc:       # withdrawn all the same; the log or ranking failed after it
+            self._show([])
+            self.message.value = f'{said}<br><span style="color:#b00">{html.escape(str(exc))}</span>'
+            return
+        self._show([again, *rest][:self.n])
+        self.message.value = f"{said}: “{html.escape(again.quote[:80])}” is shown again, first"
+
+    def _error(self, exc: Exception) -> None:
+        self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+
+    def _show(self, items: list[ReviewItem]) -> None:
+        w = self._w
+        self.items = items
         self.buttons, self._done, boxes = [], [], []
         for i, item in enumerate(self.items):
             row = {v: w.Button(description=v.capitalize(), button_style=style, tooltip=f"{v} this unit for {item.code}")
@@ -128,6 +192,10 @@ class ReviewWidget:
 
     def _update_status(self) -> None:
         s, code = self.session, self.code
+        try:
+            self.undo_button.disabled = s.last_verdict() is None
+        except HsqualError:          # the log does not read (the message says why): nothing to undo from it
+            self.undo_button.disabled = True
         advice = s.stop_advice(code)
         colour = "#060" if advice.stop else "#444"
         estimate = s.estimate_remaining(code)
@@ -143,7 +211,7 @@ class ReviewWidget:
         try:
             self.session.decide(self.items[i], verdict)
         except HsqualError as exc:
-            self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+            self._error(exc)
             return
         self._done[i] = verdict
         for button in self.buttons[i].values():

@@ -564,7 +564,7 @@ def test_the_command_reads_answers_from_piped_input_and_logs_them(corpus, codebo
     assert status == 0, out.err
     recs = [json.loads(x) for x in lines_of(log)]
     assert [r["verdict"] for r in recs] == ["accept", "reject", "skip"]
-    assert "please answer a, r, s or q (not 'maybe')" in out.out
+    assert "please answer a, r, s, u or q (not 'maybe')" in out.out
     assert "freedoms.fear — Freedom from fear" in out.out and "definition:" in out.out
     assert f"log: {log} (3 decision(s))" in out.out
     assert "freedoms.fear: 1 accepted, 1 rejected, 1 skipped" in out.out
@@ -849,3 +849,263 @@ def test_the_command_passes_by_language_on_to_the_ranking(corpus, tmp_path, monk
         assert status == 0, out.err
     assert seen[0] == {"embedder": "tfidf"}
     assert seen[1]["embedder"] == "tfidf" and seen[1]["settings"].by_language is True
+
+
+# -- undo ---------------------------------------------------------------------------------------
+
+def span(corpus, sentence, code="freedoms.fear"):
+    start = corpus.doc("int21").text.index(sentence)
+    return ("int21", start, start + len(sentence), code)
+
+
+VIOLENCE = "Violence against civilians drove families from their villages."
+LANDMINES = "Landmines still kill children in the fields."
+BUDGET = "The budget is reviewed by the board."
+
+
+def test_an_undo_is_a_line_of_its_own_and_the_log_reads_back_the_same(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    s.accept(span(corpus, VIOLENCE))
+    s.accept(span(corpus, LANDMINES))
+    record = s.undo()
+    assert (record["verdict"], record["line"], record["quote"]) == ("undo", 3, LANDMINES)
+    assert (record["withdrawn"]["verdict"], record["withdrawn"]["line"]) == ("accept", 2)
+    on_disk = [json.loads(x) for x in lines_of(log)]
+    assert [r["verdict"] for r in on_disk] == ["accept", "accept", "undo"]
+    assert on_disk[2] == {k: v for k, v in record.items() if k not in ("line", "withdrawn")}
+    assert list(on_disk[2]) == list(hsqual.review.LOG_FIELDS)
+    table = read_review_log(log, corpus=corpus, codebook=codebook, unit="sentence")
+    assert table[["line", "verdict", "quote"]].values.tolist() == [[1, "accept", VIOLENCE], [2, "accept", LANDMINES],
+                                                                   [3, "undo", LANDMINES]]
+    assert s.log.values.tolist() == table.values.tolist()
+    again = session_of(corpus, codebook, log)
+    assert again.decisions.values.tolist() == s.decisions.values.tolist() == [[*span(corpus, VIOLENCE), True]]
+    assert hsqual.review.VERDICTS == ("accept", "reject", "skip")
+    assert hsqual.review.LOG_VERDICTS == ("accept", "reject", "skip", "undo")
+
+
+def test_undoing_an_accept_takes_the_coding_and_the_decision_away(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    queue = [i.key for i in s.next_units(100)]
+    wrong = s.next_units(1)[0]
+    s.accept(wrong)
+    s.reject(span(corpus, BUDGET))
+    assert s.codings()["quote"].tolist() == [wrong.quote] and s.found() == 1
+    s.undo(wrong)
+    assert s.codings().empty and s.found() == 0
+    assert s.decisions.values.tolist() == [[*span(corpus, BUDGET), False]]
+    assert s.progress()[["accepted", "rejected", "skipped", "unread"]].values.tolist() == [[0, 1, 0, len(queue) - 1]]
+    assert s.ranking.set_index(["start"])["verdict"][wrong.start] == ""
+    assert s.next_units(1)[0].key == wrong.key               # open again, in its rank (not last, as a skip)
+    resumed = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    assert resumed.codings().empty and resumed.found() == 0
+    assert resumed.decisions.values.tolist() == s.decisions.values.tolist()
+
+
+def test_undo_without_a_unit_goes_back_through_the_reviewers_own_verdicts_skips_included(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    other = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"])
+    s.accept(span(corpus, VIOLENCE))
+    s.skip(span(corpus, LANDMINES))
+    other.reject(span(corpus, BUDGET))                        # sato's: not tanaka's to undo by default
+    assert s.last_verdict()["quote"] == LANDMINES
+    assert s.undo()["withdrawn"]["quote"] == LANDMINES        # the skip: the unit is fresh again
+    assert s.progress()["skipped"].tolist() == [0]
+    assert s.undo()["withdrawn"]["quote"] == VIOLENCE
+    assert s.last_verdict() is None
+    with pytest.raises(ReviewError, match=r"review\.jsonl: nothing to undo: tanaka has no verdict standing on "
+                                          r"'freedoms.fear' in the log \(every one was withdrawn already\)"):
+        s.undo()
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "skip", "reject", "undo", "undo"]
+    assert s.decisions.values.tolist() == [[*span(corpus, BUDGET), False]]      # sato's reject stands
+
+
+def test_accept_undo_reject_is_no_contradiction_but_accept_reject_still_is(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    s.accept(span(corpus, LANDMINES))
+    with pytest.raises(ReviewError, match="it cannot be rejected too \\(undo the accept first\\)"):
+        s.reject(span(corpus, LANDMINES))
+    s.undo(span(corpus, LANDMINES))
+    assert s.reject(span(corpus, LANDMINES))["line"] == 3
+    resumed = session_of(corpus, codebook, log)
+    assert resumed.decisions.values.tolist() == [[*span(corpus, LANDMINES), False]]
+    assert resumed.progress().set_index("code").loc["freedoms.fear", ["accepted", "rejected"]].tolist() == [0, 1]
+    # written by hand: accept, undo, reject, then an accept with no undo before it
+    write_log(log, [record(corpus, LANDMINES), record(corpus, LANDMINES, verdict="undo"),
+                    record(corpus, LANDMINES, verdict="reject"), record(corpus, LANDMINES, verdict="accept")])
+    with pytest.raises(ReviewError) as err:
+        session_of(corpus, codebook, log)
+    assert err.value.line == 4 and str(err.value).startswith(f"{log}:4: ")
+    assert "is accepted for 'freedoms.fear' here but was rejected on line 3" in str(err.value)
+
+
+@pytest.mark.parametrize("lines, bad, why", [
+    (["undo"], 2, "no accept, reject or skip on it comes before"),
+    (["accept", "undo", "undo"], 4, "its last verdict was withdrawn already, on line 3"),
+    (["skip", "undo", "undo"], 4, "its last verdict was withdrawn already, on line 3"),
+])
+def test_an_undo_where_no_verdict_stands_is_an_error_naming_its_line(corpus, codebook, tmp_path, lines, bad, why):
+    log = tmp_path / "review.jsonl"
+    write_log(log, [record(corpus, LANDMINES, verdict="accept", reviewer="sato")]
+              + [record(corpus, VIOLENCE, verdict=v) for v in lines])     # line 1: another unit, accepted
+    with pytest.raises(ReviewError) as err:
+        read_review_log(log, corpus=corpus, codebook=codebook, unit="sentence")
+    assert err.value.line == bad
+    start = corpus.doc("int21").text.index(VIOLENCE)
+    assert str(err.value) == (f"{log}:{bad}: nothing to undo: int21 {start}-{start + len(VIOLENCE)} has no verdict "
+                              f"standing for 'freedoms.fear' ({why}); an undo withdraws the verdict standing on its "
+                              "unit and code")
+    with pytest.raises(ReviewError, match=f":{bad}: nothing to undo"):
+        session_of(corpus, codebook, log)
+
+
+def test_an_undo_through_the_api_where_nothing_stands_is_refused_and_not_logged(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    with pytest.raises(ReviewError, match=r"nothing to undo: tanaka has no verdict standing on this review in the log$"):
+        s.undo()
+    assert not log.exists()
+    s.accept(span(corpus, VIOLENCE))
+    start = corpus.doc("int21").text.index(LANDMINES)
+    with pytest.raises(ReviewError, match=rf"review\.jsonl: nothing to undo: int21 {start}-{start + len(LANDMINES)} "
+                                          r"has no verdict standing for 'freedoms.fear' \(no accept"):
+        s.undo(span(corpus, LANDMINES))
+    s.undo(span(corpus, VIOLENCE))
+    with pytest.raises(ReviewError, match=r"withdrawn already, on line 2"):
+        s.undo(span(corpus, VIOLENCE))
+    with pytest.raises(ReviewError, match="is not a sentence of the corpus"):
+        s.undo(("int21", start, start + 3, "freedoms.fear"))
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "undo"]
+
+
+def test_an_undo_reads_what_another_session_wrote_first(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    a = session_of(corpus, codebook, log, reviewer="tanaka")
+    b = session_of(corpus, codebook, log, reviewer="sato")
+    a.accept(span(corpus, LANDMINES))
+    assert b.undo(span(corpus, LANDMINES))["withdrawn"]["reviewer"] == "tanaka"   # anyone's, named
+    with pytest.raises(ReviewError, match="every one was withdrawn already"):
+        a.undo()
+    assert a.found() == 0 and a.reject(span(corpus, LANDMINES))["line"] == 3     # no contradiction: it was withdrawn
+    assert [json.loads(x)["reviewer"] for x in lines_of(log)] == ["tanaka", "sato", "tanaka"]
+
+
+def test_a_withdrawn_rejection_is_not_in_the_streak_and_a_withdrawn_accept_does_not_break_it(corpus, codebook,
+                                                                                          tmp_path):
+    s = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.fear"], stop_after_rejections=3)
+    items = s.next_units(5)
+    for item in items[:3]:
+        s.reject(item)
+    assert s.stop_advice().reason == "the last 3 verdicts on 'freedoms.fear' were rejections"
+    s.undo()
+    assert s.progress()[["rejected", "rejections_in_a_row", "stop"]].values.tolist() == [[2, 2, False]]
+    s.accept(items[3])
+    s.undo()                                                  # the accept withdrawn: as if never given
+    assert s.progress()["rejections_in_a_row"].tolist() == [2]
+    s.reject(items[4])
+    assert s.stop_advice().reason == "the last 3 verdicts on 'freedoms.fear' were rejections"
+    resumed = session_of(corpus, codebook, tmp_path / "review.jsonl", codes=["freedoms.fear"], stop_after_rejections=3)
+    assert resumed.progress()[["rejected", "rejections_in_a_row", "stop"]].values.tolist() == [[3, 3, True]]
+
+
+@pytest.mark.parametrize("refit_every", [1, 50])
+def test_after_an_undo_the_ranking_and_estimate_are_those_without_the_withdrawn_verdict(corpus, codebook, tmp_path,
+                                                                                        refit_every):
+    """An undo refits at once, whatever refit_every says: the model must not keep a withdrawn verdict."""
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, codes=["freedoms.want"], refit_every=refit_every)
+    s.ranking                                                 # ranked before any decision
+    water = span(corpus, "Children lack food and clean water.", "freedoms.want")
+    budget = span(corpus, BUDGET, "freedoms.want")
+    hunger = span(corpus, "Poverty and hunger matter as much.", "freedoms.want")
+    s.accept(water); s.reject(budget)
+    clean = tmp_path / "clean.jsonl"                          # the log as it would be without the misclick
+    clean.write_text(log.read_text(encoding="utf-8"), encoding="utf-8")
+    s.accept(hunger)
+    before = s.ranking.set_index(["start"])["score"].to_dict()
+    s.undo()
+    after = s.ranking.set_index(["start"])["score"].to_dict()
+    c = session_of(corpus, codebook, clean, codes=["freedoms.want"])
+    expected = c.ranking.set_index(["start"])["score"].to_dict()
+    assert before != pytest.approx(expected)                  # (three decisions, or none with refit_every=50)
+    assert after == pytest.approx(expected)
+    assert s.estimate_remaining() == pytest.approx(c.estimate_remaining())
+    assert not math.isnan(c.estimate_remaining())
+    assert s.next_units(3) == c.next_units(3)
+    resumed = session_of(corpus, codebook, log, codes=["freedoms.want"])
+    assert resumed.ranking.set_index(["start"])["score"].to_dict() == pytest.approx(expected)
+    assert resumed.estimate_remaining() == pytest.approx(c.estimate_remaining())
+
+
+def test_the_widget_undo_button_withdraws_the_last_verdict_and_shows_the_unit_again(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, batch_size=3)
+    w = review_widget(s, code="freedoms.fear")
+    assert w.undo_button.disabled and w.undo_button.description == "Undo last"      # nothing to undo yet
+    first = list(w.items)
+    w.buttons[0]["accept"].click()
+    w.buttons[1]["reject"].click()
+    assert not w.undo_button.disabled and s.found() == 1
+    w.buttons[0]["skip"].click()                             # a decided unit ignores more clicks, undo or not
+    w.undo_button.click()                                    # the reject of the second unit
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "reject", "undo"]
+    assert w.items[0].key == first[1].key and first[0].key not in {i.key for i in w.items}
+    assert first[2].key in {i.key for i in w.items}          # the undecided unit is still shown
+    assert all(not b.disabled for row in w.buttons for b in row.values())
+    assert "withdrew the rejection of int21" in w.message.value and "log line 2, undone on line 3" in w.message.value
+    w.undo_button.click()                                    # then the accept before it
+    assert s.found() == 0 and s.codings().empty and w.items[0].key == first[0].key
+    assert "withdrew the acceptance" in w.message.value and "found so far: <b>0</b>" in w.status.value
+    assert w.undo_button.disabled                            # nothing of tanaka's stands
+    w.buttons[0]["reject"].click()                           # decided anew: no contradiction
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "reject", "undo", "undo", "reject"]
+    assert s.decisions.values.tolist() == [[*first[0].key, False]]
+    assert not w.undo_button.disabled and w.message.value == ""
+
+
+def test_the_widget_says_why_nothing_was_undone(corpus, codebook, tmp_path):
+    """Another session withdrew the verdict while the button was still enabled."""
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, batch_size=2)
+    w = review_widget(s)
+    w.buttons[0]["accept"].click()
+    session_of(corpus, codebook, log, reviewer="sato").undo(w.items[0])
+    assert not w.undo_button.disabled
+    w.undo_button.click()
+    assert "nothing to undo: tanaka has no verdict standing" in w.message.value and w.undo_button.disabled
+    assert len(lines_of(log)) == 2
+
+
+def test_the_command_undoes_the_last_verdict_and_asks_about_that_unit_again(corpus, codebook, tmp_path, monkeypatch,
+                                                                           capsys):
+    log = tmp_path / "review.jsonl"
+    out_csv = tmp_path / "tanaka.csv"
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", "--codings-out", str(out_csv), str(tmp_path / "interviews")]
+    status, out = run_cli(args, "u\na\nundo\nr\nq\n", monkeypatch, capsys)
+    assert status == 0, out.err
+    recs = [json.loads(x) for x in lines_of(log)]
+    assert [r["verdict"] for r in recs] == ["accept", "undo", "reject"]
+    assert len({(r["start"], r["quote"]) for r in recs}) == 1        # the same unit, asked about again
+    assert "nothing undone: " in out.out and "nothing to undo: tanaka has no verdict standing" in out.out
+    assert out.out.count("[1] freedoms.fear") == 1                   # a refused undo asks again, not shows again
+    assert (f"withdrew your acceptance of int21 {recs[0]['start']}-{recs[0]['end']} for freedoms.fear "
+            "(log line 1; the undo is line 2); that unit again:") in out.out
+    shown = out.out.split("that unit again:")[1]
+    assert shown.lstrip().startswith("[3] freedoms.fear")            # [2] was the next unit, left unanswered
+    assert f"int21 {recs[0]['start']}-{recs[0]['end']} " in shown.split("accept / reject")[0]
+    assert "freedoms.fear: 0 accepted, 1 rejected, 0 skipped" in out.out
+    assert f"log: {log} (2 decision(s), 1 undo)" in out.out
+    assert read_codings(out_csv).empty                               # the withdrawn accept is no coding
+    status, out = run_cli(args, "q\n", monkeypatch, capsys)
+    assert "(resumed: 2 decision(s), 1 undo)" in out.out
+
+
+def test_the_command_help_lists_undo(capsys):
+    with pytest.raises(SystemExit):
+        main(["review", "--help"])
+    assert "u  undo: withdraw your last verdict" in capsys.readouterr().out

@@ -32,7 +32,9 @@ One unit at a time is shown with the units around it, the words behind its rank 
 and the code's label and definition. Answer with a line:
   a  accept: the unit carries the code        r  reject: it does not
   s  skip: decide later (it comes back last)  q  quit
-Every answer is appended to the log (--log, JSON Lines) at once; run the same command again to
+  u  undo: withdraw your last verdict still standing (again: the one before) and show that unit again
+Every answer is appended to the log (--log, JSON Lines) at once, an undo too (as a line of its
+own: the verdict it withdraws stays in the log); run the same command again to
 resume where you stopped. The ranking learns from each accept and reject. The command says
 when reading on is unlikely to find more (--stop-after rejections in a row, or, if given,
 fewer than --stop-below units estimated left); you decide whether to stop. At quit or the end of the input
@@ -99,10 +101,11 @@ def _rank_options(args) -> dict | None:
 
 
 _ANSWERS = {"a": "accept", "accept": "accept", "r": "reject", "reject": "reject", "s": "skip", "skip": "skip",
-            "q": "quit", "quit": "quit"}
+            "u": "undo", "undo": "undo", "q": "quit", "quit": "quit"}
 
 
 _DONE = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
+_WITHDRAWN = {"accept": "acceptance", "reject": "rejection", "skip": "skip"}
 
 
 def _left(estimate: float) -> str:
@@ -134,6 +137,12 @@ def _show(item, n: int, out) -> None:
             print(f"    · {line if len(line) <= 200 else line[:199] + '…'}", file=out)
 
 
+def _lines(log) -> str:
+    """How many lines the log holds, in words: ``3 decision(s)``, ``4 decision(s), 1 undo``."""
+    undos = int((log["verdict"] == "undo").sum())
+    return f"{len(log) - undos} decision(s)" + (f", {undos} undo" + ("s" if undos > 1 else "") if undos else "")
+
+
 def _summary(session, out) -> None:
     progress = session.progress()
     shown = progress[(progress["accepted"] + progress["rejected"] + progress["skipped"]) > 0]
@@ -143,7 +152,7 @@ def _summary(session, out) -> None:
     for r in shown.itertuples():
         print(f"  {r.code}: {r.accepted} accepted, {r.rejected} rejected, {r.skipped} skipped; "
               f"{_left(r.estimate_remaining)}", file=out)
-    print(f"log: {session.log_path} ({len(session.log)} decision(s))", file=out)
+    print(f"log: {session.log_path} ({_lines(session.log)})", file=out)
 
 
 def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
@@ -196,23 +205,28 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
         print(f"hsqual review: error: {exc}", file=sys.stderr)
         return 2
     print(f"documents: {len(corpus)}   codes: {len(session.codes)}   reviewer: {session.reviewer}   "
-          f"log: {session.log_path}" + (f" (resumed: {len(session.log)} decision(s))" if len(session.log) else ""),
+          f"log: {session.log_path}" + (f" (resumed: {_lines(session.log)})" if len(session.log) else ""),
           file=out)
     for n, message in session.unreadable:
         print(f"warning: {message}", file=out)
     told_stop = False
     count = 0
+    again = None          # the unit an undo opened again: shown next
+    undone: dict = {}     # the last undo's record
     while True:
-        items = session.next_units(1)
-        if not items:
-            print("\nevery unit has a verdict.", file=out)
-            break
-        item = items[0]
+        if again is not None:
+            item, again = again, None
+        else:
+            items = session.next_units(1)
+            if not items:
+                print("\nevery unit has a verdict.", file=out)
+                break
+            item = items[0]
         count += 1
         _show(item, count, out)
         answer = None
         while answer is None:
-            print("accept / reject / skip / quit [a/r/s/q]? ", end="", file=out, flush=True)
+            print("accept / reject / skip / undo / quit [a/r/s/u/q]? ", end="", file=out, flush=True)
             try:
                 line = inp.readline() if inp is not None else ""
             except KeyboardInterrupt:        # Ctrl-C: as quit (every verdict is in the log already)
@@ -227,10 +241,22 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
                 print(line.strip(), file=out)   # piped answers shown, so the transcript reads as a dialogue
             answer = _ANSWERS.get(line.strip().lower())
             if answer is None:
-                print(f"\n    please answer a, r, s or q (not {line.strip()!r})", file=out)
+                print(f"\n    please answer a, r, s, u or q (not {line.strip()!r})", file=out)
+            elif answer == "undo":
+                try:
+                    undone = session.undo()
+                except ReviewError as exc:    # nothing of this reviewer's stands: this unit is asked again
+                    print(f"    nothing undone: {exc}", file=out)
+                    answer = None
         if answer in ("quit", "eof"):
             print("\n(end of input)" if answer == "eof" else "", file=out)
             break
+        if answer == "undo":
+            w = undone["withdrawn"]
+            print(f"    withdrew your {_WITHDRAWN[w['verdict']]} of {w['doc_id']} {w['start']}-{w['end']} for {w['code']} "
+                  f"(log line {w['line']}; the undo is line {undone['line']}); that unit again:", file=out)
+            again = session.item((w["doc_id"], w["start"], w["end"], w["code"]))
+            continue
         try:
             session.decide(item, answer)
         except ReviewError as exc:       # another session on the same log gave the other verdict meanwhile
