@@ -92,8 +92,12 @@ class ReviewWidget:
         self._w = widgets
         self.session = session
         self.n = n or session.batch_size
-        options = [("every code", None)] + [(f"{session.codebook.label(c)} ({c})", c) for c in session.codes]
-        self.code_picker = widgets.Dropdown(options=options, value=code, description="code")
+        if code is not None and code not in session.codes:
+            raise ArgumentError(f"review_widget: code {code!r} is not one of the review's codes: "
+                                f"{', '.join(session.codes[:8])}" + (" ..." if len(session.codes) > 8 else ""))
+        # "every code" is the empty string in the menu: a menu whose value is None shows no label
+        options = [("every code", "")] + [(f"{session.codebook.label(c)} ({c})", c) for c in session.codes]
+        self.code_picker = widgets.Dropdown(options=options, value=code or "", description="code")
         self.code_picker.observe(lambda change: self.refresh(), names="value")
         self.undo_button = widgets.Button(description="Undo last", icon="undo",
                                           tooltip="withdraw your last verdict and show that unit again")
@@ -112,7 +116,7 @@ class ReviewWidget:
     @property
     def code(self) -> str | None:
         """The code reviewed (``None``: every code of the session)."""
-        return self.code_picker.value
+        return self.code_picker.value or None
 
     def refresh(self) -> None:
         """Re-rank and show the next units (called after the last unit shown gets its verdict)."""

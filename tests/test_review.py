@@ -699,10 +699,15 @@ def test_the_widget_switches_code(corpus, codebook, tmp_path):
     s = session_of(corpus, codebook, tmp_path / "review.jsonl", batch_size=4)
     w = review_widget(s)
     assert {i.code for i in w.items} <= set(CODES)
+    assert w.code is None and w.code_picker.label == "every code"     # the menu shows what is reviewed
     w.code_picker.value = "freedoms.want"
     assert len(w.items) == 4 and {i.code for i in w.items} == {"freedoms.want"}
     w.buttons[0]["accept"].click()
     assert json.loads(lines_of(tmp_path / "review.jsonl")[0])["code"] == "freedoms.want"
+    w.code_picker.value = ""
+    assert w.code is None and w.code_picker.label == "every code"
+    with pytest.raises(ValueError, match="'nope' is not one of the review's codes"):
+        review_widget(s, code="nope")
 
 
 def test_the_widget_clears_an_error_once_the_log_reads_again(corpus, codebook, tmp_path):
