@@ -46,8 +46,8 @@ code is common, and applied to the rest, below every probability it was fitted o
 reviews of ``freedoms.fear``, ``.want`` and ``.dignity`` (``bench/review_stopping.py``) show
 it off by an order of magnitude either way: early on it runs high (130-250 estimated where
 5-27 were left, ``dev``); at the stop it said 4.6, 6.6 and 1.7 where none were left (``dev``),
-0.8, 4.4 and 2.8 where 0, 1 and 2 were (``test``), and 2.5, 6.1 and 23.9 where 4, 1 and 0 were
-(``heldout``); in notebook 04 it fell to 0.2 with 6 of 9 sentences unread.
+0.8, 4.4 and 5.8 where 0, 1 and 2 were (``test``), 12.2, 3.1 and 5.2 where 0, 1 and 2 were
+(``heldout``), and 0.7, 1.0 and 15.5 where 0, 1 and 6 were (``heldout2``).
 
 When to stop
 ------------
@@ -61,8 +61,9 @@ numbers are options of the session):
   with the rules of the time: after 20 the review of ``freedoms.dignity`` stopped having found
   5 of its 12 sentences. With the rules as they are now, 20 and 40 both find every sentence
   there (reading 12-29 % and 17-34 % of the units); on the ``heldout`` interviews 40 stopped
-  the reviews of ``freedoms.fear`` and ``.want`` with 4 of 12 and 1 of 7 sentences unread: a
-  code with few units can reach 40 rejections before its last one;
+  the reviews of ``freedoms.want`` and ``.dignity`` with 1 of 7 and 2 of 23 sentences unread,
+  on ``heldout2`` those of ``.want`` and ``.dignity`` with 1 of 34 and 6 of 38: 40 rejections
+  in a row can come before a code's last sentence;
 * ``stop_below`` is set above 0 (it is 0, off, by default), at least ``min_decisions`` units
   were decided and the estimate of what is left fell below ``stop_below`` units. Off by
   default because the estimate can fall far below the truth (see "How many are left");
