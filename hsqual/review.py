@@ -1652,7 +1652,10 @@ class ReviewSession:
         Each accepted unit is a row with ``coder`` = the reviewer who accepted it (as the log
         records), the unit's span and text, an empty ``rule`` and a ``memo`` naming the log
         line and the score. A row the coder already has in ``existing`` (same document,
-        segment, code, span) is not added twice; no row of ``existing`` is changed or removed.
+        segment, code, span) is not added twice; no row of ``existing`` is changed or removed,
+        except a row this review wrote for an accept that an undo has withdrawn since (its
+        ``memo`` names this log and the accept's line, its coder and unit are the accept's):
+        a withdrawn accept leaves no coding behind.
 
         Example
         -------
@@ -1669,6 +1672,8 @@ class ReviewSession:
         [['kurusu2015', ''], ['me', 'accepted in review (r.jsonl line 1)']]
         """
         base = codings_frame(existing) if existing is not None else codings_frame()
+        if len(base):
+            base = base[~self._withdrawn_rows(base)].reset_index(drop=True)
         have = set(zip(base["doc_id"], base["segment_id"], base["code"], base["start"], base["end"], base["coder"]))
         rows = []
         for rec in self._records:
@@ -1691,13 +1696,35 @@ class ReviewSession:
             return base.copy()
         return codings_frame(pd.concat([base, codings_frame(rows)], ignore_index=True))
 
+    def _withdrawn_rows(self, table: pd.DataFrame) -> np.ndarray:
+        """Which rows of a codings table this review wrote for an accept an undo has withdrawn since.
+
+        A row is one when its ``memo`` is the one :meth:`codings` gives (naming this log and a
+        line) and that line is an accept, no longer standing, by the row's coder on its unit and code.
+        """
+        by_line = {int(r["line"]): r for r in self._records}
+        pattern = re.compile(r"accepted in review \((.+) line (\d+)[;)]")
+        out = np.zeros(len(table), dtype=bool)
+        for i, (memo, doc_id, code, start, end, coder) in enumerate(zip(
+                table["memo"], table["doc_id"], table["code"], table["start"], table["end"], table["coder"])):
+            m = pattern.match(str(memo))
+            if m is None or m.group(1) != self.log_path.name:
+                continue
+            rec = by_line.get(int(m.group(2)))
+            if (rec is None or rec["verdict"] != "accept" or self._stands(rec) or rec["reviewer"] != coder
+                    or _key_of(rec) != (doc_id, int(start), int(end), code)):
+                continue
+            out[i] = True
+        return out
+
     def write_codings(self, path: str | os.PathLike, *, existing: pd.DataFrame | None = None,
                       replace: bool = False) -> Path:
         """Write :meth:`codings` to a table file (atomically, through :mod:`hsqual.writers`).
 
         An existing file is replaced only when every row it holds is in the new table (a
-        re-write of this review's output, or ``existing=read_codings(path)`` to add to it),
-        or when ``replace=True``; otherwise a :class:`~hsqual.errors.ReviewError` says whose
+        re-write of this review's output, or ``existing=read_codings(path)`` to add to it) or
+        is this review's row for an accept withdrawn since (see :meth:`codings`), or when
+        ``replace=True``; otherwise a :class:`~hsqual.errors.ReviewError` says whose
         rows would be lost.
 
         Example
@@ -1734,7 +1761,9 @@ class ReviewSession:
                 old = codings_frame(pd.read_parquet(target))
             cols = [c for c in CODINGS_COLUMNS if c != "memo"]
             new_keys = set(map(tuple, table[cols].astype(str).values.tolist()))
-            lost = old[[tuple(r) not in new_keys for r in old[cols].astype(str).values.tolist()]]
+            gone = [tuple(r) not in new_keys for r in old[cols].astype(str).values.tolist()]
+            # the review's own rows for accepts withdrawn since are to go, not rows to keep
+            lost = old[np.array(gone, dtype=bool) & ~self._withdrawn_rows(old)]
             if len(lost):
                 who = ", ".join(sorted(set(lost["coder"])))
                 raise ReviewError(f"the file holds {len(lost)} row(s) (coder(s) {who}) the new table does not; "

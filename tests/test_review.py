@@ -1114,3 +1114,46 @@ def test_the_command_help_lists_undo(capsys):
     with pytest.raises(SystemExit):
         main(["review", "--help"])
     assert "u  undo: withdraw your last verdict" in capsys.readouterr().out
+
+
+def test_an_accept_withdrawn_after_its_coding_was_written_leaves_no_coding_in_the_file(corpus, codebook, tmp_path):
+    """The review's own row for an accept since withdrawn is replaced, not kept, nor a reason to refuse."""
+    log, mine = tmp_path / "review.jsonl", tmp_path / "codings.csv"
+    s = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    s.accept(span(corpus, VIOLENCE))
+    s.accept(span(corpus, LANDMINES))
+    s.write_codings(mine)
+    assert read_codings(mine)["quote"].tolist() == [VIOLENCE, LANDMINES]
+    s.undo()                                                  # the landmines accept was a misclick
+    s.write_codings(mine)
+    assert read_codings(mine)["quote"].tolist() == [VIOLENCE]
+    # beside another person's row, added to as the refusal says: still no withdrawn coding
+    kim = codings_frame([{"doc_id": "int21", "segment_id": 1, "code": "freedoms.want", "start": 0, "end": 11,
+                          "quote": corpus.doc("int21").text[:11], "coder": "kim"}])
+    s.accept(span(corpus, LANDMINES))
+    s.write_codings(mine, existing=kim, replace=True)
+    s.undo()
+    with pytest.raises(ReviewError, match=r"the file holds 1 row\(s\) \(coder\(s\) kim\)"):
+        s.write_codings(mine)
+    assert s.codings(read_codings(mine))[["coder", "quote"]].values.tolist() == [["kim", kim["quote"][0]],
+                                                                                ["tanaka", VIOLENCE]]
+    s.write_codings(mine, existing=read_codings(mine))
+    assert read_codings(mine)["quote"].tolist() == [kim["quote"][0], VIOLENCE]
+    # a row of the same span the reviewer typed in by hand (no memo of this log) is theirs: kept
+    start = corpus.doc("int21").text.index(LANDMINES)
+    hand = codings_frame([{"doc_id": "int21", "segment_id": 2, "code": "freedoms.fear", "start": start,
+                           "end": start + len(LANDMINES), "quote": LANDMINES, "coder": "tanaka", "memo": "by hand"}])
+    assert s.codings(hand)[["quote", "memo"]].values.tolist()[0] == [LANDMINES, "by hand"]
+
+
+def test_the_command_resumed_after_an_undo_rewrites_its_codings_without_the_withdrawn_accept(corpus, codebook,
+                                                                                              tmp_path, monkeypatch,
+                                                                                              capsys):
+    log, out_csv = tmp_path / "review.jsonl", tmp_path / "tanaka.csv"
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", "--codings-out", str(out_csv), str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
+    assert status == 0 and len(read_codings(out_csv)) == 1
+    status, out = run_cli(args, "u\nr\nq\n", monkeypatch, capsys)     # resumed: the accept undone, then rejected
+    assert status == 0, out.err
+    assert read_codings(out_csv).empty and "wrote " in out.out
