@@ -263,7 +263,9 @@ class _Standing:
             elif key in self.skipped:
                 del self.skipped[key]
             else:
-                return _nothing_to_undo(key, self.undone.get(key))
+                # in a log: a line to remove by hand (the verdict it withdrew was removed, say)
+                return (_nothing_to_undo(key, self.undone.get(key))
+                        + " (remove this line by hand, or put the verdict it withdraws back above it)")
             self.undone[key] = line
             return None
         if verdict == "skip":
@@ -359,7 +361,7 @@ def read_review_log(
     >>> read_review_log(p)
     Traceback (most recent call last):
     ...
-    hsqual.errors.ReviewError: ...review.jsonl:3: nothing to undo: d1 0-5 has no verdict standing for 'fear' (its last verdict was withdrawn already, on line 2); an undo withdraws the verdict standing on its unit and code
+    hsqual.errors.ReviewError: ...review.jsonl:3: nothing to undo: d1 0-5 has no verdict standing for 'fear' (its last verdict was withdrawn already, on line 2); an undo withdraws the verdict standing on its unit and code (remove this line by hand, or put the verdict it withdraws back above it)
     """
     p = Path(path)
     if unit is not None and unit not in _UNITS:

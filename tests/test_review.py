@@ -963,7 +963,7 @@ def test_an_undo_where_no_verdict_stands_is_an_error_naming_its_line(corpus, cod
     start = corpus.doc("int21").text.index(VIOLENCE)
     assert str(err.value) == (f"{log}:{bad}: nothing to undo: int21 {start}-{start + len(VIOLENCE)} has no verdict "
                               f"standing for 'freedoms.fear' ({why}); an undo withdraws the verdict standing on its "
-                              "unit and code")
+                              "unit and code (remove this line by hand, or put the verdict it withdraws back above it)")
     with pytest.raises(ReviewError, match=f":{bad}: nothing to undo"):
         session_of(corpus, codebook, log)
 
