@@ -1424,7 +1424,9 @@ class ReviewSession:
         if not self.log_path.exists():
             # nothing stands in a log that is not there: refused without creating it (as the lock would)
             self._read_log()
-            return self._undo_locked(key)
+            if not self._records:
+                return self._undo_locked(key)      # raises: nothing to undo
+            # another session wrote the log's first lines meanwhile: undone under the lock, as any line
         with lock_file(self.log_path):
             if self._size_on_disk() != self._log_size:
                 self._read_log()

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import hsqual
+import hsqual.writers
 from hsqual.cli import build_parser, main
 from hsqual.codebook import load_codebooks
 from hsqual.codings import codings_frame, read_codings
@@ -1157,3 +1158,38 @@ def test_the_command_resumed_after_an_undo_rewrites_its_codings_without_the_with
     status, out = run_cli(args, "u\nr\nq\n", monkeypatch, capsys)     # resumed: the accept undone, then rejected
     assert status == 0, out.err
     assert read_codings(out_csv).empty and "wrote " in out.out
+
+
+def test_an_undo_racing_the_first_decision_of_another_session_appends_under_the_lock(corpus, codebook, tmp_path,
+                                                                                      monkeypatch):
+    """No log yet when the undo starts; the other session (the same reviewer at a terminal) writes the first line
+    before the undo reads: the undo's line is written holding the log's lock, as every line is."""
+    fcntl = pytest.importorskip("fcntl")                     # the lock is flock; where it is missing there is none
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    other = session_of(corpus, codebook, log)
+    read = s._read_log
+
+    def read_after_the_other_wrote():
+        if not log.exists():
+            other.accept(span(corpus, VIOLENCE))
+        read()
+
+    monkeypatch.setattr(s, "_read_log", read_after_the_other_wrote)
+    unlocked = []
+    append = hsqual.writers.append_line
+
+    def append_checking_the_lock(line, path, **kw):
+        with open(path, "ab") as fh:                          # a second open file: blocked while the lock is held
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                unlocked.append(json.loads(line)["verdict"])
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            except BlockingIOError:
+                pass
+        return append(line, path, **kw)
+
+    monkeypatch.setattr(hsqual.writers, "append_line", append_checking_the_lock)
+    assert s.undo()["withdrawn"]["quote"] == VIOLENCE
+    assert unlocked == []
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "undo"]
