@@ -1675,6 +1675,7 @@ class ReviewSession:
         >>> s.codings(other)[["coder", "memo"]].values.tolist()
         [['kurusu2015', ''], ['me', 'accepted in review (r.jsonl line 1)']]
         """
+        self._catch_up()          # an accept another session on the log withdrew since is no coding
         base = codings_frame(existing) if existing is not None else codings_frame()
         if len(base):
             base = base[~self._withdrawn_rows(base)].reset_index(drop=True)

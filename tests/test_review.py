@@ -1193,3 +1193,17 @@ def test_an_undo_racing_the_first_decision_of_another_session_appends_under_the_
     assert s.undo()["withdrawn"]["quote"] == VIOLENCE
     assert unlocked == []
     assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "undo"]
+
+
+
+def test_an_accept_withdrawn_in_another_session_is_no_coding_of_this_one(corpus, codebook, tmp_path):
+    """The notebook's session writes the codings after an undo given at the terminal on the same log."""
+    log, mine = tmp_path / "review.jsonl", tmp_path / "tanaka.csv"
+    notebook = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    terminal = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    notebook.accept(span(corpus, VIOLENCE))
+    notebook.accept(span(corpus, LANDMINES))
+    terminal.undo()
+    assert notebook.codings()["quote"].tolist() == [VIOLENCE]
+    notebook.write_codings(mine)
+    assert read_codings(mine)["quote"].tolist() == [VIOLENCE]
