@@ -1657,8 +1657,8 @@ class ReviewSession:
         records), the unit's span and text, an empty ``rule`` and a ``memo`` naming the log
         line and the score. A row the coder already has in ``existing`` (same document,
         segment, code, span) is not added twice; no row of ``existing`` is changed or removed,
-        except a row this review wrote for an accept that an undo has withdrawn since (its
-        ``memo`` names this log and the accept's line, its coder and unit are the accept's):
+        except a row this review wrote for an accept its coder has withdrawn since with an undo
+        (its ``memo`` names this log and the accept's line, its coder and unit are the accept's):
         a withdrawn accept leaves no coding behind.
 
         Example
@@ -1705,9 +1705,17 @@ class ReviewSession:
         """Which rows of a codings table this review wrote for an accept an undo has withdrawn since.
 
         A row is one when its ``memo`` is the one :meth:`codings` gives (naming this log and a
-        line) and that line is an accept, no longer standing, by the row's coder on its unit and code.
+        line), that line is an accept, no longer standing, by the row's coder on its unit and code,
+        and the coder withdrew it (the first undo after it on the unit and code is theirs): a row
+        whose accept someone else withdrew is not taken from its coder unasked.
         """
         by_line = {int(r["line"]): r for r in self._records}
+
+        def withdrawn_by(rec) -> str | None:
+            key, after = _key_of(rec), int(rec["line"])
+            return next((r["reviewer"] for r in self._records
+                         if int(r["line"]) > after and r["verdict"] == "undo" and _key_of(r) == key), None)
+
         pattern = re.compile(r"accepted in review \((.+) line (\d+)[;)]")
         out = np.zeros(len(table), dtype=bool)
         for i, (memo, doc_id, code, start, end, coder) in enumerate(zip(
@@ -1717,7 +1725,7 @@ class ReviewSession:
                 continue
             rec = by_line.get(int(m.group(2)))
             if (rec is None or rec["verdict"] != "accept" or self._stands(rec) or rec["reviewer"] != coder
-                    or _key_of(rec) != (doc_id, int(start), int(end), code)):
+                    or _key_of(rec) != (doc_id, int(start), int(end), code) or withdrawn_by(rec) != coder):
                 continue
             out[i] = True
         return out
@@ -1728,7 +1736,7 @@ class ReviewSession:
 
         An existing file is replaced only when every row it holds is in the new table (a
         re-write of this review's output, or ``existing=read_codings(path)`` to add to it) or
-        is this review's row for an accept withdrawn since (see :meth:`codings`), or when
+        is this review's row for an accept its coder withdrew since (see :meth:`codings`), or when
         ``replace=True``; otherwise a :class:`~hsqual.errors.ReviewError` says whose
         rows would be lost.
 

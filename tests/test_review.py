@@ -1207,3 +1207,18 @@ def test_an_accept_withdrawn_in_another_session_is_no_coding_of_this_one(corpus,
     assert notebook.codings()["quote"].tolist() == [VIOLENCE]
     notebook.write_codings(mine)
     assert read_codings(mine)["quote"].tolist() == [VIOLENCE]
+
+
+def test_a_coding_whose_accept_another_reviewer_withdrew_is_not_dropped_from_the_file_unasked(corpus, codebook,
+                                                                                            tmp_path):
+    """Only the coder's own undo takes the coder's written row away; another's undo is refused as a loss."""
+    log, theirs = tmp_path / "review.jsonl", tmp_path / "sato.csv"
+    sato = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"])
+    tanaka = session_of(corpus, codebook, log, reviewer="tanaka", codes=["freedoms.fear"])
+    sato.accept(span(corpus, VIOLENCE))
+    sato.write_codings(theirs)
+    tanaka.undo(span(corpus, VIOLENCE))
+    assert sato.codings().empty                               # the unit has no verdict standing
+    with pytest.raises(ReviewError, match=r"sato\.csv: the file holds 1 row\(s\) \(coder\(s\) sato\)"):
+        sato.write_codings(theirs)
+    assert sato.codings(read_codings(theirs))["coder"].tolist() == ["sato"]
