@@ -1248,6 +1248,10 @@ class ReviewSession:
                 raise ReviewError(f"{key[0]} {key[1]}-{key[2]} was {earlier[0]}ed for {key[3]!r} on line {earlier[1]}; "
                                   f"it cannot be {verdict}ed too (undo the {earlier[0]} first)", path=self.log_path)
             return next(r for r in self._records if int(r["line"]) == earlier[1])
+        if self._ranking is not None and self._state.withdrawn != self._fitted_on[1]:
+            # ranked before an undo, with the verdict it withdrew: the line's score and probability (which
+            # the estimate calibrates on) are the unit's under the ranking without it, as if never given
+            self._rank()
         shown = self._find_rank_row(key)
         return self._append(key, verdict, score=_number(shown.get("score")) if shown else None,
                             probability=_number(shown.get(PROBABILITY)) if shown else None)

@@ -1222,3 +1222,25 @@ def test_a_coding_whose_accept_another_reviewer_withdrew_is_not_dropped_from_the
     with pytest.raises(ReviewError, match=r"sato\.csv: the file holds 1 row\(s\) \(coder\(s\) sato\)"):
         sato.write_codings(theirs)
     assert sato.codings(read_codings(theirs))["coder"].tolist() == ["sato"]
+
+
+def test_a_verdict_given_again_after_an_undo_records_the_probability_of_the_ranking_without_the_withdrawn_one(
+        corpus, codebook, tmp_path):
+    """Undo, then decide the unit anew through the API (no next_units between): the line's probability, which
+    the estimate calibrates on, is the unit's under the model refitted without the withdrawn verdict."""
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, codes=["freedoms.want"])
+    water = span(corpus, "Children lack food and clean water.", "freedoms.want")
+    hunger = span(corpus, "Poverty and hunger matter as much.", "freedoms.want")
+    s.accept(water); s.reject(span(corpus, BUDGET, "freedoms.want"))
+    clean = tmp_path / "clean.jsonl"                          # the log as it would be without the misclick
+    clean.write_text(log.read_text(encoding="utf-8"), encoding="utf-8")
+    s.reject(hunger)                                          # a misclick
+    s.ranking                                                 # refitted with it
+    s.undo()
+    again = s.accept(hunger)
+    c = session_of(corpus, codebook, clean, codes=["freedoms.want"])
+    shown = c.item(hunger)
+    assert again["probability"] == pytest.approx(shown.probability)
+    assert c.accept(shown)["probability"] == pytest.approx(shown.probability)
+    assert s.estimate_remaining() == pytest.approx(c.estimate_remaining())
