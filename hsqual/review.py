@@ -1440,11 +1440,17 @@ class ReviewSession:
         if key is None:
             last = self._last_standing()
             if last is None:
-                given = any(r["reviewer"] == self.reviewer and r["code"] in self.codes and r["verdict"] != "undo"
-                            for r in self._records)
+                given = [r for r in self._records
+                         if r["reviewer"] == self.reviewer and r["code"] in self.codes and r["verdict"] != "undo"]
+                # withdrawn: an undo on its unit and code comes after it; else a later verdict replaced it
+                undone = self._state.undone
+                all_undone = all(undone.get(_key_of(r), 0) > int(r["line"]) for r in given)
+                why = ("" if not given else " (every one was withdrawn already)" if all_undone
+                       else " (each was withdrawn already or replaced by a later verdict on its unit; "
+                            "undo(item) withdraws the verdict standing on a unit)")
                 raise ReviewError(f"nothing to undo: {self.reviewer} has no verdict standing on "
                                   f"{'this review' if len(self.codes) > 1 else repr(self.codes[0])} in the log"
-                                  + (" (every one was withdrawn already)" if given else ""), path=self.log_path)
+                                  + why, path=self.log_path)
             key = _key_of(last)
         line = self._state.line_of(key)
         if line is None:

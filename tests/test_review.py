@@ -1244,3 +1244,20 @@ def test_a_verdict_given_again_after_an_undo_records_the_probability_of_the_rank
     assert again["probability"] == pytest.approx(shown.probability)
     assert c.accept(shown)["probability"] == pytest.approx(shown.probability)
     assert s.estimate_remaining() == pytest.approx(c.estimate_remaining())
+
+
+def test_undo_says_when_the_reviewers_verdict_was_replaced_rather_than_withdrawn(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    tanaka = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    sato = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"])
+    tanaka.skip(span(corpus, VIOLENCE))
+    sato.accept(span(corpus, VIOLENCE))                       # decided what tanaka put aside: no undo in the log
+    with pytest.raises(ReviewError) as err:
+        tanaka.undo()
+    assert str(err.value).endswith("nothing to undo: tanaka has no verdict standing on 'freedoms.fear' in the log "
+                                   "(each was withdrawn already or replaced by a later verdict on its unit; "
+                                   "undo(item) withdraws the verdict standing on a unit)")
+    tanaka.skip(span(corpus, LANDMINES))
+    tanaka.undo()
+    with pytest.raises(ReviewError, match=r"in the log \(each was withdrawn already or replaced"):
+        tanaka.undo()
