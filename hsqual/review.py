@@ -264,7 +264,9 @@ class _Standing:
             elif key in self.skipped:
                 del self.skipped[key]
             else:
-                return _nothing_to_undo(key, self.undone.get(key))
+                # in a log: a line to remove by hand (the verdict it withdrew was removed, say)
+                return (_nothing_to_undo(key, self.undone.get(key))
+                        + " (remove this line by hand, or put the verdict it withdraws back above it)")
             self.undone[key] = line
             return None
         if verdict == "skip":
@@ -360,7 +362,7 @@ def read_review_log(
     >>> read_review_log(p)
     Traceback (most recent call last):
     ...
-    hsqual.errors.ReviewError: ...review.jsonl:3: nothing to undo: d1 0-5 has no verdict standing for 'fear' (its last verdict was withdrawn already, on line 2); an undo withdraws the verdict standing on its unit and code
+    hsqual.errors.ReviewError: ...review.jsonl:3: nothing to undo: d1 0-5 has no verdict standing for 'fear' (its last verdict was withdrawn already, on line 2); an undo withdraws the verdict standing on its unit and code (remove this line by hand, or put the verdict it withdraws back above it)
     """
     p = Path(path)
     if unit is not None and unit not in _UNITS:
@@ -1247,6 +1249,10 @@ class ReviewSession:
                 raise ReviewError(f"{key[0]} {key[1]}-{key[2]} was {earlier[0]}ed for {key[3]!r} on line {earlier[1]}; "
                                   f"it cannot be {verdict}ed too (undo the {earlier[0]} first)", path=self.log_path)
             return next(r for r in self._records if int(r["line"]) == earlier[1])
+        if self._ranking is not None and self._state.withdrawn != self._fitted_on[1]:
+            # ranked before an undo, with the verdict it withdrew: the line's score and probability (which
+            # the estimate calibrates on) are the unit's under the ranking without it, as if never given
+            self._rank()
         shown = self._find_rank_row(key)
         return self._append(key, verdict, score=_number(shown.get("score")) if shown else None,
                             probability=_number(shown.get(PROBABILITY)) if shown else None)
@@ -1423,7 +1429,9 @@ class ReviewSession:
         if not self.log_path.exists():
             # nothing stands in a log that is not there: refused without creating it (as the lock would)
             self._read_log()
-            return self._undo_locked(key)
+            if not self._records:
+                return self._undo_locked(key)      # raises: nothing to undo
+            # another session wrote the log's first lines meanwhile: undone under the lock, as any line
         with lock_file(self.log_path):
             if self._size_on_disk() != self._log_size:
                 self._read_log()
@@ -1433,11 +1441,17 @@ class ReviewSession:
         if key is None:
             last = self._last_standing()
             if last is None:
-                given = any(r["reviewer"] == self.reviewer and r["code"] in self.codes and r["verdict"] != "undo"
-                            for r in self._records)
+                given = [r for r in self._records
+                         if r["reviewer"] == self.reviewer and r["code"] in self.codes and r["verdict"] != "undo"]
+                # withdrawn: an undo on its unit and code comes after it; else a later verdict replaced it
+                undone = self._state.undone
+                all_undone = all(undone.get(_key_of(r), 0) > int(r["line"]) for r in given)
+                why = ("" if not given else " (every one was withdrawn already)" if all_undone
+                       else " (each was withdrawn already or replaced by a later verdict on its unit; "
+                            "undo(item) withdraws the verdict standing on a unit)")
                 raise ReviewError(f"nothing to undo: {self.reviewer} has no verdict standing on "
                                   f"{'this review' if len(self.codes) > 1 else repr(self.codes[0])} in the log"
-                                  + (" (every one was withdrawn already)" if given else ""), path=self.log_path)
+                                  + why, path=self.log_path)
             key = _key_of(last)
         line = self._state.line_of(key)
         if line is None:
@@ -1653,7 +1667,10 @@ class ReviewSession:
         Each accepted unit is a row with ``coder`` = the reviewer who accepted it (as the log
         records), the unit's span and text, an empty ``rule`` and a ``memo`` naming the log
         line and the score. A row the coder already has in ``existing`` (same document,
-        segment, code, span) is not added twice; no row of ``existing`` is changed or removed.
+        segment, code, span) is not added twice; no row of ``existing`` is changed or removed,
+        except a row this review wrote for an accept its coder has withdrawn since with an undo
+        (its ``memo`` names this log and the accept's line, its coder and unit are the accept's):
+        a withdrawn accept leaves no coding behind.
 
         Example
         -------
@@ -1669,7 +1686,10 @@ class ReviewSession:
         >>> s.codings(other)[["coder", "memo"]].values.tolist()
         [['kurusu2015', ''], ['me', 'accepted in review (r.jsonl line 1)']]
         """
+        self._catch_up()          # an accept another session on the log withdrew since is no coding
         base = codings_frame(existing) if existing is not None else codings_frame()
+        if len(base):
+            base = base[~self._withdrawn_rows(base)].reset_index(drop=True)
         have = set(zip(base["doc_id"], base["segment_id"], base["code"], base["start"], base["end"], base["coder"]))
         rows = []
         for rec in self._records:
@@ -1692,13 +1712,43 @@ class ReviewSession:
             return base.copy()
         return codings_frame(pd.concat([base, codings_frame(rows)], ignore_index=True))
 
+    def _withdrawn_rows(self, table: pd.DataFrame) -> np.ndarray:
+        """Which rows of a codings table this review wrote for an accept an undo has withdrawn since.
+
+        A row is one when its ``memo`` is the one :meth:`codings` gives (naming this log and a
+        line), that line is an accept, no longer standing, by the row's coder on its unit and code,
+        and the coder withdrew it (the first undo after it on the unit and code is theirs): a row
+        whose accept someone else withdrew is not taken from its coder unasked.
+        """
+        by_line = {int(r["line"]): r for r in self._records}
+
+        def withdrawn_by(rec) -> str | None:
+            key, after = _key_of(rec), int(rec["line"])
+            return next((r["reviewer"] for r in self._records
+                         if int(r["line"]) > after and r["verdict"] == "undo" and _key_of(r) == key), None)
+
+        pattern = re.compile(r"accepted in review \((.+) line (\d+)[;)]")
+        out = np.zeros(len(table), dtype=bool)
+        for i, (memo, doc_id, code, start, end, coder) in enumerate(zip(
+                table["memo"], table["doc_id"], table["code"], table["start"], table["end"], table["coder"])):
+            m = pattern.match(str(memo))
+            if m is None or m.group(1) != self.log_path.name:
+                continue
+            rec = by_line.get(int(m.group(2)))
+            if (rec is None or rec["verdict"] != "accept" or self._stands(rec) or rec["reviewer"] != coder
+                    or _key_of(rec) != (doc_id, int(start), int(end), code) or withdrawn_by(rec) != coder):
+                continue
+            out[i] = True
+        return out
+
     def write_codings(self, path: str | os.PathLike, *, existing: pd.DataFrame | None = None,
                       replace: bool = False) -> Path:
         """Write :meth:`codings` to a table file (atomically, through :mod:`hsqual.writers`).
 
         An existing file is replaced only when every row it holds is in the new table (a
-        re-write of this review's output, or ``existing=read_codings(path)`` to add to it),
-        or when ``replace=True``; otherwise a :class:`~hsqual.errors.ReviewError` says whose
+        re-write of this review's output, or ``existing=read_codings(path)`` to add to it) or
+        is this review's row for an accept its coder withdrew since (see :meth:`codings`), or when
+        ``replace=True``; otherwise a :class:`~hsqual.errors.ReviewError` says whose
         rows would be lost.
 
         Example
@@ -1735,7 +1785,9 @@ class ReviewSession:
                 old = codings_frame(pd.read_parquet(target))
             cols = [c for c in CODINGS_COLUMNS if c != "memo"]
             new_keys = set(map(tuple, table[cols].astype(str).values.tolist()))
-            lost = old[[tuple(r) not in new_keys for r in old[cols].astype(str).values.tolist()]]
+            gone = [tuple(r) not in new_keys for r in old[cols].astype(str).values.tolist()]
+            # the review's own rows for accepts withdrawn since are to go, not rows to keep
+            lost = old[np.array(gone, dtype=bool) & ~self._withdrawn_rows(old)]
             if len(lost):
                 who = ", ".join(sorted(set(lost["coder"])))
                 raise ReviewError(f"the file holds {len(lost)} row(s) (coder(s) {who}) the new table does not; "

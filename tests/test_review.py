@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import hsqual
+import hsqual.writers
 from hsqual.cli import build_parser, main
 from hsqual.codebook import load_codebooks
 from hsqual.codings import codings_frame, read_codings
@@ -963,7 +964,7 @@ def test_an_undo_where_no_verdict_stands_is_an_error_naming_its_line(corpus, cod
     start = corpus.doc("int21").text.index(VIOLENCE)
     assert str(err.value) == (f"{log}:{bad}: nothing to undo: int21 {start}-{start + len(VIOLENCE)} has no verdict "
                               f"standing for 'freedoms.fear' ({why}); an undo withdraws the verdict standing on its "
-                              "unit and code")
+                              "unit and code (remove this line by hand, or put the verdict it withdraws back above it)")
     with pytest.raises(ReviewError, match=f":{bad}: nothing to undo"):
         session_of(corpus, codebook, log)
 
@@ -1114,3 +1115,149 @@ def test_the_command_help_lists_undo(capsys):
     with pytest.raises(SystemExit):
         main(["review", "--help"])
     assert "u  undo: withdraw your last verdict" in capsys.readouterr().out
+
+
+def test_an_accept_withdrawn_after_its_coding_was_written_leaves_no_coding_in_the_file(corpus, codebook, tmp_path):
+    """The review's own row for an accept since withdrawn is replaced, not kept, nor a reason to refuse."""
+    log, mine = tmp_path / "review.jsonl", tmp_path / "codings.csv"
+    s = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    s.accept(span(corpus, VIOLENCE))
+    s.accept(span(corpus, LANDMINES))
+    s.write_codings(mine)
+    assert read_codings(mine)["quote"].tolist() == [VIOLENCE, LANDMINES]
+    s.undo()                                                  # the landmines accept was a misclick
+    s.write_codings(mine)
+    assert read_codings(mine)["quote"].tolist() == [VIOLENCE]
+    # beside another person's row, added to as the refusal says: still no withdrawn coding
+    kim = codings_frame([{"doc_id": "int21", "segment_id": 1, "code": "freedoms.want", "start": 0, "end": 11,
+                          "quote": corpus.doc("int21").text[:11], "coder": "kim"}])
+    s.accept(span(corpus, LANDMINES))
+    s.write_codings(mine, existing=kim, replace=True)
+    s.undo()
+    with pytest.raises(ReviewError, match=r"the file holds 1 row\(s\) \(coder\(s\) kim\)"):
+        s.write_codings(mine)
+    assert s.codings(read_codings(mine))[["coder", "quote"]].values.tolist() == [["kim", kim["quote"][0]],
+                                                                                ["tanaka", VIOLENCE]]
+    s.write_codings(mine, existing=read_codings(mine))
+    assert read_codings(mine)["quote"].tolist() == [kim["quote"][0], VIOLENCE]
+    # a row of the same span the reviewer typed in by hand (no memo of this log) is theirs: kept
+    start = corpus.doc("int21").text.index(LANDMINES)
+    hand = codings_frame([{"doc_id": "int21", "segment_id": 2, "code": "freedoms.fear", "start": start,
+                           "end": start + len(LANDMINES), "quote": LANDMINES, "coder": "tanaka", "memo": "by hand"}])
+    assert s.codings(hand)[["quote", "memo"]].values.tolist()[0] == [LANDMINES, "by hand"]
+
+
+def test_the_command_resumed_after_an_undo_rewrites_its_codings_without_the_withdrawn_accept(corpus, codebook,
+                                                                                              tmp_path, monkeypatch,
+                                                                                              capsys):
+    log, out_csv = tmp_path / "review.jsonl", tmp_path / "tanaka.csv"
+    args = ["--codebook", str(ROOT / "codebooks"), "--log", str(log), "--reviewer", "tanaka", "--embedder", "tfidf",
+            "--code", "freedoms.fear", "--codings-out", str(out_csv), str(tmp_path / "interviews")]
+    status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
+    assert status == 0 and len(read_codings(out_csv)) == 1
+    status, out = run_cli(args, "u\nr\nq\n", monkeypatch, capsys)     # resumed: the accept undone, then rejected
+    assert status == 0, out.err
+    assert read_codings(out_csv).empty and "wrote " in out.out
+
+
+def test_an_undo_racing_the_first_decision_of_another_session_appends_under_the_lock(corpus, codebook, tmp_path,
+                                                                                      monkeypatch):
+    """No log yet when the undo starts; the other session (the same reviewer at a terminal) writes the first line
+    before the undo reads: the undo's line is written holding the log's lock, as every line is."""
+    fcntl = pytest.importorskip("fcntl")                     # the lock is flock; where it is missing there is none
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log)
+    other = session_of(corpus, codebook, log)
+    read = s._read_log
+
+    def read_after_the_other_wrote():
+        if not log.exists():
+            other.accept(span(corpus, VIOLENCE))
+        read()
+
+    monkeypatch.setattr(s, "_read_log", read_after_the_other_wrote)
+    unlocked = []
+    append = hsqual.writers.append_line
+
+    def append_checking_the_lock(line, path, **kw):
+        with open(path, "ab") as fh:                          # a second open file: blocked while the lock is held
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                unlocked.append(json.loads(line)["verdict"])
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            except BlockingIOError:
+                pass
+        return append(line, path, **kw)
+
+    monkeypatch.setattr(hsqual.writers, "append_line", append_checking_the_lock)
+    assert s.undo()["withdrawn"]["quote"] == VIOLENCE
+    assert unlocked == []
+    assert [json.loads(x)["verdict"] for x in lines_of(log)] == ["accept", "undo"]
+
+
+
+def test_an_accept_withdrawn_in_another_session_is_no_coding_of_this_one(corpus, codebook, tmp_path):
+    """The notebook's session writes the codings after an undo given at the terminal on the same log."""
+    log, mine = tmp_path / "review.jsonl", tmp_path / "tanaka.csv"
+    notebook = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    terminal = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    notebook.accept(span(corpus, VIOLENCE))
+    notebook.accept(span(corpus, LANDMINES))
+    terminal.undo()
+    assert notebook.codings()["quote"].tolist() == [VIOLENCE]
+    notebook.write_codings(mine)
+    assert read_codings(mine)["quote"].tolist() == [VIOLENCE]
+
+
+def test_a_coding_whose_accept_another_reviewer_withdrew_is_not_dropped_from_the_file_unasked(corpus, codebook,
+                                                                                            tmp_path):
+    """Only the coder's own undo takes the coder's written row away; another's undo is refused as a loss."""
+    log, theirs = tmp_path / "review.jsonl", tmp_path / "sato.csv"
+    sato = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"])
+    tanaka = session_of(corpus, codebook, log, reviewer="tanaka", codes=["freedoms.fear"])
+    sato.accept(span(corpus, VIOLENCE))
+    sato.write_codings(theirs)
+    tanaka.undo(span(corpus, VIOLENCE))
+    assert sato.codings().empty                               # the unit has no verdict standing
+    with pytest.raises(ReviewError, match=r"sato\.csv: the file holds 1 row\(s\) \(coder\(s\) sato\)"):
+        sato.write_codings(theirs)
+    assert sato.codings(read_codings(theirs))["coder"].tolist() == ["sato"]
+
+
+def test_a_verdict_given_again_after_an_undo_records_the_probability_of_the_ranking_without_the_withdrawn_one(
+        corpus, codebook, tmp_path):
+    """Undo, then decide the unit anew through the API (no next_units between): the line's probability, which
+    the estimate calibrates on, is the unit's under the model refitted without the withdrawn verdict."""
+    log = tmp_path / "review.jsonl"
+    s = session_of(corpus, codebook, log, codes=["freedoms.want"])
+    water = span(corpus, "Children lack food and clean water.", "freedoms.want")
+    hunger = span(corpus, "Poverty and hunger matter as much.", "freedoms.want")
+    s.accept(water); s.reject(span(corpus, BUDGET, "freedoms.want"))
+    clean = tmp_path / "clean.jsonl"                          # the log as it would be without the misclick
+    clean.write_text(log.read_text(encoding="utf-8"), encoding="utf-8")
+    s.reject(hunger)                                          # a misclick
+    s.ranking                                                 # refitted with it
+    s.undo()
+    again = s.accept(hunger)
+    c = session_of(corpus, codebook, clean, codes=["freedoms.want"])
+    shown = c.item(hunger)
+    assert again["probability"] == pytest.approx(shown.probability)
+    assert c.accept(shown)["probability"] == pytest.approx(shown.probability)
+    assert s.estimate_remaining() == pytest.approx(c.estimate_remaining())
+
+
+def test_undo_says_when_the_reviewers_verdict_was_replaced_rather_than_withdrawn(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    tanaka = session_of(corpus, codebook, log, codes=["freedoms.fear"])
+    sato = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"])
+    tanaka.skip(span(corpus, VIOLENCE))
+    sato.accept(span(corpus, VIOLENCE))                       # decided what tanaka put aside: no undo in the log
+    with pytest.raises(ReviewError) as err:
+        tanaka.undo()
+    assert str(err.value).endswith("nothing to undo: tanaka has no verdict standing on 'freedoms.fear' in the log "
+                                   "(each was withdrawn already or replaced by a later verdict on its unit; "
+                                   "undo(item) withdraws the verdict standing on a unit)")
+    tanaka.skip(span(corpus, LANDMINES))
+    tanaka.undo()
+    with pytest.raises(ReviewError, match=r"in the log \(each was withdrawn already or replaced"):
+        tanaka.undo()
