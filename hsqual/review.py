@@ -1512,6 +1512,7 @@ class ReviewSession:
         1
         """
         codes = set(self._codes_arg(code))
+        self._catch_up()          # what another session on the same log decided or withdrew counts too
         return sum(1 for k, (v, _) in self._verdict.items() if v == "accept" and k[3] in codes)
 
     def estimate_remaining(self, code: str | None = None) -> float:
@@ -1535,7 +1536,9 @@ class ReviewSession:
         >>> round(s.estimate_remaining("fear"), 2)   # the two units left, by the model's probabilities
         1.07
         """
-        values = [self._estimate(c) for c in self._codes_arg(code)]
+        codes = self._codes_arg(code)
+        self._catch_up()
+        values = [self._estimate(c) for c in codes]
         known = [v for v in values if not math.isnan(v)]
         return float(sum(known)) if known else math.nan
 
@@ -1604,6 +1607,7 @@ class ReviewSession:
         StopAdvice(stop=True, reason="no unit is left to read for 'fear'")
         """
         codes = self._codes_arg(code)
+        self._catch_up()
         advice = {c: self._advice(c) for c in codes}
         if len(codes) == 1:
             return advice[codes[0]]
@@ -1648,6 +1652,7 @@ class ReviewSession:
         >>> s.progress()[["code", "accepted", "rejected", "unread"]].values.tolist()
         [['fear', 0, 1, 1]]
         """
+        self._catch_up()
         rows = []
         for c in self.codes:
             verdicts = [v for k, (v, _) in self._verdict.items() if k[3] == c]

@@ -200,11 +200,17 @@ class ReviewWidget:
             self.undo_button.disabled = s.last_verdict() is None
         except HsqualError:          # the log does not read (the message says why): nothing to undo from it
             self.undo_button.disabled = True
-        advice = s.stop_advice(code)
+        try:
+            advice = s.stop_advice(code)
+            estimate = s.estimate_remaining(code)
+            found = s.found(code)
+        except HsqualError as exc:   # the log does not read: the counts would be of a log nobody wrote
+            self.status.value = f"log: <code>{html.escape(str(s.log_path))}</code>"
+            self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+            return
         colour = "#060" if advice.stop else "#444"
-        estimate = s.estimate_remaining(code)
         left = "— (after one accepted and one rejected unit)" if estimate != estimate else f"{estimate:.1f}"
-        self.status.value = (f"found so far: <b>{s.found(code)}</b> · estimated still to find: "
+        self.status.value = (f"found so far: <b>{found}</b> · estimated still to find: "
                              f"<b>{left}</b><br>"
                              f"<span style='color:{colour}'>{'stop? ' if advice.stop else ''}"
                              f"{html.escape(advice.reason)}</span><br>log: <code>{html.escape(str(s.log_path))}</code>")

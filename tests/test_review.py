@@ -280,6 +280,21 @@ def test_a_session_does_not_offer_a_unit_another_session_on_its_log_decided(corp
     assert b.progress()[["rejected", "rejections_in_a_row"]].values.tolist() == [[1, 1]]
 
 
+def test_counts_and_advice_read_what_another_session_decided_without_a_decision_between(corpus, codebook, tmp_path):
+    """The widget's counts beside a terminal review: found, the advice and the table follow the log at once."""
+    log = tmp_path / "review.jsonl"
+    a = session_of(corpus, codebook, log, reviewer="tanaka", codes=["freedoms.fear"], stop_after_rejections=1)
+    b = session_of(corpus, codebook, log, reviewer="sato", codes=["freedoms.fear"], stop_after_rejections=1)
+    assert (a.found(), a.stop_advice().stop) == (0, False)
+    first, second = b.next_units(2)
+    b.accept(first)
+    assert a.found() == 1 and a.progress()["accepted"].tolist() == [1]
+    b.reject(second)
+    assert a.stop_advice().stop and a.stop_advice().reason == "the last 1 verdicts on 'freedoms.fear' were rejections"
+    b.undo()
+    assert not a.stop_advice().stop and a.progress()["rejected"].tolist() == [0]
+
+
 class AnswersWhileAnotherSessionDecides(io.StringIO):
     """Piped answers; before the first is read, another session on the same log accepts the unit shown."""
 
