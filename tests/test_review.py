@@ -671,6 +671,8 @@ def test_the_command_refuses_to_replace_a_persons_codings(corpus, tmp_path, monk
             "--embedder", "tfidf", "--code", "freedoms.want", "--codings-out", str(out_csv), str(tmp_path / "interviews")]
     status, out = run_cli(args, "a\nq\n", monkeypatch, capsys)
     assert status == 1 and "manual.csv: the file holds 1 row(s) (coder(s) kim)" in out.err
+    # the command's ways out, not the API's
+    assert "give another --codings-out file, or --force to replace it" in out.err and "replace=True" not in out.err
     assert out_csv.read_bytes() == before
     assert len(lines_of(tmp_path / "r.jsonl")) == 1                    # the decision is kept in the log all the same
 

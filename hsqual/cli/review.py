@@ -14,6 +14,7 @@ Example
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 
@@ -273,6 +274,15 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
             print(f"    suggestion: {advice.reason}", file=out)
     _summary(session, out)
     if args.codings_out:
-        path = session.write_codings(args.codings_out, replace=args.force)
+        try:
+            path = session.write_codings(args.codings_out, replace=args.force)
+        except ReviewError as exc:
+            held = re.search(r"the file holds \d+ row\(s\) \(coder\(s\) [^)]*\) the new table does not", str(exc))
+            if held is None:
+                raise
+            # the same refusal, with the command's ways out rather than the API's
+            raise ReviewError(f"{held.group()}; refusing to replace it: give another --codings-out file, or "
+                              f"--force to replace it (every verdict of this review is in the log {args.log})",
+                              path=args.codings_out) from None
         print(f"wrote {path} ({session.found()} accepted coding(s))", file=out)
     return 0
