@@ -603,16 +603,39 @@ _LITERALS: dict[tuple[str, str], Any] = {}
 _META = re.compile(r"[.^$*+?{}\[\]\\()]")
 
 
+def _plain_words(pattern: str) -> list[str] | None:
+    """The words of a pattern that is a plain word or an alternation of plain words, bare or
+    in one group around the whole (``ODA|JICA``, ``(NPO|NGO)``, ``(?:NPO|NGO)``); else None.
+    A group around the whole changes no match's span.
+
+    Example
+    -------
+    >>> _plain_words("ODA|JICA"), _plain_words("(NPO|NGO)"), _plain_words("(?:病院|学校)")
+    (['ODA', 'JICA'], ['NPO', 'NGO'], ['病院', '学校'])
+    >>> _plain_words("(NPO|NGO)s"), _plain_words("(a|b)|(c)"), _plain_words("a|"), _plain_words("a.b")
+    (None, None, None, None)
+    """
+    if pattern.startswith("(") and pattern.endswith(")"):
+        inner = pattern[3:-1] if pattern.startswith("(?:") else pattern[1:-1]
+        if "(" not in inner and ")" not in inner:
+            pattern = inner
+    words = pattern.split("|")
+    if all(words) and not _META.search(pattern):
+        return words
+    return None
+
+
 def _pattern(rx: Regex):
     """The compiled pattern of ``rx``: RE2's, or for a plain word or an alternation of plain
-    words (``/ODA|JICA/``, case-sensitive) Python's, which finds such words faster and finds
-    the same matches (both take the leftmost match, the first alternative that matches there)."""
+    words (``/ODA|JICA/``, ``/(NPO|NGO)/``, case-sensitive; :func:`_plain_words`) Python's,
+    which finds such words faster and finds the same matches (both take the leftmost match,
+    the first alternative that matches there; without quantifiers Python's cannot backtrack
+    far)."""
     key = (rx.pattern, rx.flags)
     got = _LITERALS.get(key)
     if got is None:
-        pattern = unicodedata.normalize("NFKC", rx.pattern)
-        words = pattern.split("|")
-        if rx.flags == "" and all(words) and not _META.search(pattern):
+        words = _plain_words(unicodedata.normalize("NFKC", rx.pattern)) if rx.flags == "" else None
+        if words is not None:
             got = re.compile("|".join(map(re.escape, words)))
         else:
             got = rx.compiled
@@ -629,7 +652,8 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
     """Words of which every match of ``rx`` (and of its :func:`_whole_text_pattern`) holds
     one, so that a text holding none of them holds no match; None when there are none to say.
 
-    A plain word or alternation of plain words: the words. Else, in a pattern without
+    A plain word or alternation of plain words (bare or in one group around the whole): the
+    words. Else, in a pattern without
     inline flags or alternation outside parentheses, the longest run of letters and digits
     outside parentheses and brackets that no quantifier makes optional. A pattern starting
     with ``(?i)`` (and without other flags) gives ``"(?i)"`` and its run in lower case when the
@@ -638,8 +662,8 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
 
     Example
     -------
-    >>> _required_words(Regex("ODA|JICA")), _required_words(Regex("[3三]つの自由"))
-    (('ODA', 'JICA'), ('つの自由',))
+    >>> _required_words(Regex("ODA|JICA")), _required_words(Regex("(NPO|NGO)")), _required_words(Regex("[3三]つの自由"))
+    (('ODA', 'JICA'), ('NPO', 'NGO'), ('つの自由',))
     >>> _required_words(Regex("人間の安全保障(」)?とは")), _required_words(Regex("a|b(c)")), _required_words(Regex("ab", "i"))
     (('人間の安全保障',), None, None)
     >>> _required_words(Regex(r"(?i)\\bBottom[- ]up\\b"))
@@ -650,12 +674,12 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
         return _REQUIRED[key]
     pattern = unicodedata.normalize("NFKC", rx.pattern)
     got: tuple[str, ...] | None = None
-    words = pattern.split("|")
+    plain = _plain_words(pattern)
     folded = pattern.startswith("(?i)")
     if folded:
         pattern = pattern[4:]
-    if rx.flags == "" and all(words) and not _META.search(pattern) and not folded:
-        got = tuple(words)
+    if rx.flags == "" and plain is not None:
+        got = tuple(plain)
     elif rx.flags == "" and "(?" not in pattern:
         runs: list[str] = []
         cur: list[str] = []
