@@ -164,13 +164,15 @@ class ReviewWidget:
             rest = [i for i in self.session.next_units(self.n, code=self.code) if i.key != again.key]
         except HsqualError as exc:       # withdrawn all the same; the log or ranking failed after it
             self._show([])
-            self.message.value = f'{said}<br><span style="color:#b00">{html.escape(str(exc))}</span>'
+            self._error(exc, after=said)
             return
         self._show([again, *rest][:self.n])
         self.message.value = f"{said}: “{html.escape(again.quote[:80])}” is shown again, first"
 
-    def _error(self, exc: Exception) -> None:
-        self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+    def _error(self, exc: Exception, *, after: str = "") -> None:
+        """Show an error as the message (under ``after``, HTML already, when given)."""
+        said = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+        self.message.value = f"{after}<br>{said}" if after else said
 
     def _show(self, items: list[ReviewItem]) -> None:
         w = self._w
@@ -206,7 +208,7 @@ class ReviewWidget:
             found = s.found(code)
         except HsqualError as exc:   # the log does not read: the counts would be of a log nobody wrote
             self.status.value = f"log: <code>{html.escape(str(s.log_path))}</code>"
-            self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+            self._error(exc)
             return
         colour = "#060" if advice.stop else "#444"
         left = "— (after one accepted and one rejected unit)" if estimate != estimate else f"{estimate:.1f}"
