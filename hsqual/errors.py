@@ -29,6 +29,7 @@ __all__ = [
     "StudyError",
     "OutputError",
     "ReviewError",
+    "CodingsFileConflict",
     "OptionError",
     "ArgumentError",
     "Errors",
@@ -264,3 +265,25 @@ class ReviewError(HsqualError):
     >>> str(ReviewError("accepted here, rejected on line 3", path="review.jsonl", line=7))
     'review.jsonl:7: accepted here, rejected on line 3'
     """
+
+
+class CodingsFileConflict(ReviewError):
+    """A review's codings were not written over a file holding rows they lack (another
+    person's codings). ``rows`` and ``coders`` say whose; ``advice`` how to go on (a caller
+    with other ways out, such as a command's options, builds its own message from the rest).
+
+    Example
+    -------
+    >>> err = CodingsFileConflict(2, ["kim"], "write to another file", path="manual.csv")
+    >>> str(err), err.rows, err.coders
+    ('manual.csv: the file holds 2 row(s) (coder(s) kim) the new table does not; refusing to replace it: write to another file', 2, ['kim'])
+    """
+
+    def __init__(self, rows: int, coders, advice: str, *, path=None) -> None:
+        self.rows, self.coders, self.advice = rows, sorted(coders), advice
+        super().__init__(f"{self.held}; refusing to replace it: {advice}", path=path)
+
+    @property
+    def held(self) -> str:
+        """What the file holds that the new table does not, in words."""
+        return f"the file holds {self.rows} row(s) (coder(s) {', '.join(self.coders)}) the new table does not"

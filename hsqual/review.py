@@ -123,7 +123,7 @@ import pandas as pd
 from .codebook import Codebook
 from .codings import codings_frame, is_machine_coder, read_codings
 from .corpus import Corpus
-from .errors import ArgumentError, ReviewError
+from .errors import ArgumentError, CodingsFileConflict, ReviewError
 from .params import validate_params
 
 __all__ = [
@@ -829,8 +829,6 @@ class ReviewSession:
     _embedder: Any
     _fitted_on: tuple[int, int]
     _state: _Standing
-    _verdict: dict[tuple, tuple[str, int]]
-    _skipped: dict[tuple, int]
 
     def __init__(
         self,
@@ -946,9 +944,6 @@ class ReviewSession:
                 warnings.warn(message, ReviewLogWarning, stacklevel=3)
         self._records = table.to_dict("records")
         self._state = _Standing()
-        # what stands on each unit and code: (doc, start, end, code) -> (accept/reject, line), and
-        # -> line of the skip standing on it
-        self._verdict, self._skipped = self._state.verdict, self._state.skipped
         for rec in self._records:
             self._note(rec)
         self._next_line = self._count_lines()
@@ -967,6 +962,16 @@ class ReviewSession:
     def _note(self, rec: Mapping) -> None:
         # the log was checked when read (and a new line before it was written): nothing to refuse here
         self._state.note(_key_of(rec), rec["verdict"], int(rec["line"]))
+
+    @property
+    def _verdict(self) -> dict[tuple, tuple[str, int]]:
+        """(doc_id, start, end, code) -> (accept/reject, line) of each verdict standing."""
+        return self._state.verdict
+
+    @property
+    def _skipped(self) -> dict[tuple, int]:
+        """(doc_id, start, end, code) -> line of each skip standing."""
+        return self._state.skipped
 
     def _stands(self, rec: Mapping) -> bool:
         """Whether a log line is the verdict (or skip) standing on its unit and code."""
@@ -1753,8 +1758,8 @@ class ReviewSession:
         An existing file is replaced only when every row it holds is in the new table (a
         re-write of this review's output, or ``existing=read_codings(path)`` to add to it) or
         is this review's row for an accept its coder withdrew since (see :meth:`codings`), or when
-        ``replace=True``; otherwise a :class:`~hsqual.errors.ReviewError` says whose
-        rows would be lost.
+        ``replace=True``; otherwise a :class:`~hsqual.errors.CodingsFileConflict` (a
+        :class:`~hsqual.errors.ReviewError`) says whose rows would be lost.
 
         Example
         -------
@@ -1769,7 +1774,7 @@ class ReviewSession:
         >>> s.write_codings(d / "mine.csv")
         Traceback (most recent call last):
         ...
-        hsqual.errors.ReviewError: ...mine.csv: the file holds 1 row(s) (coder(s) kim) the new table does not; ...
+        hsqual.errors.CodingsFileConflict: ...mine.csv: the file holds 1 row(s) (coder(s) kim) the new table does not; ...
         >>> len(pd.read_csv(s.write_codings(d / "mine.csv", existing=read_codings(d / "mine.csv"))))
         2
         """
@@ -1794,8 +1799,7 @@ class ReviewSession:
             # the review's own rows for accepts withdrawn since are to go, not rows to keep
             lost = old[np.array(gone, dtype=bool) & ~self._withdrawn_rows(old)]
             if len(lost):
-                who = ", ".join(sorted(set(lost["coder"])))
-                raise ReviewError(f"the file holds {len(lost)} row(s) (coder(s) {who}) the new table does not; "
-                                  "refusing to replace it: pass existing=read_codings(path) to add to it, "
-                                  "write to another file, or pass replace=True", path=target)
+                raise CodingsFileConflict(len(lost), set(lost["coder"]),
+                                          "pass existing=read_codings(path) to add to it, write to another file, "
+                                          "or pass replace=True", path=target)
         return write_table(table, target)

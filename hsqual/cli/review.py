@@ -14,7 +14,6 @@ Example
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import warnings
 
@@ -159,7 +158,7 @@ def _summary(session, out) -> None:
 def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
     """Run ``hsqual review``: load, then show a unit and read a verdict until quit or end of input."""
     from ..codebook import load_codebooks
-    from ..errors import ReviewError
+    from ..errors import CodingsFileConflict, ReviewError
     from ..review import ReviewLogWarning, ReviewSession
     from ..transcripts import load_corpus
 
@@ -276,13 +275,9 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
     if args.codings_out:
         try:
             path = session.write_codings(args.codings_out, replace=args.force)
-        except ReviewError as exc:
-            held = re.search(r"the file holds \d+ row\(s\) \(coder\(s\) [^)]*\) the new table does not", str(exc))
-            if held is None:
-                raise
-            # the same refusal, with the command's ways out rather than the API's
-            raise ReviewError(f"{held.group()}; refusing to replace it: give another --codings-out file, or "
-                              f"--force to replace it (every verdict of this review is in the log {args.log})",
-                              path=args.codings_out) from None
+        except CodingsFileConflict as exc:   # the same refusal, with the command's ways out rather than the API's
+            raise CodingsFileConflict(exc.rows, exc.coders, "give another --codings-out file, or --force to replace "
+                                      f"it (every verdict of this review is in the log {args.log})",
+                                      path=args.codings_out) from None
         print(f"wrote {path} ({session.found()} accepted coding(s))", file=out)
     return 0
