@@ -128,6 +128,7 @@ from .params import validate_params
 
 __all__ = [
     "VERDICTS",
+    "VERDICT_NOUNS",
     "LOG_VERDICTS",
     "LOG_FIELDS",
     "ReviewLogWarning",
@@ -139,6 +140,8 @@ __all__ = [
 ]
 
 VERDICTS = ("accept", "reject", "skip")
+#: each verdict as a noun, for saying what an undo withdrew ("withdrew the rejection of ...")
+VERDICT_NOUNS = {"accept": "acceptance", "reject": "rejection", "skip": "skip"}
 #: what the ``verdict`` of a log line may hold: a verdict, or ``"undo"``, which withdraws the verdict
 #: standing on the line's unit and code (see :meth:`ReviewSession.undo`)
 LOG_VERDICTS = (*VERDICTS, "undo")

@@ -35,12 +35,11 @@ import html
 
 from .errors import ArgumentError, HsqualError
 from .params import validate_params
-from .review import ReviewItem, ReviewSession
+from .review import VERDICT_NOUNS, ReviewItem, ReviewSession
 
 __all__ = ["ReviewWidget", "review_widget"]
 
 _VERDICT_TEXT = {"accept": "✔ accepted", "reject": "✘ rejected", "skip": "↷ skipped (comes back later)"}
-_WITHDRAWN_TEXT = {"accept": "acceptance", "reject": "rejection", "skip": "skip"}
 
 
 class ReviewWidget:
@@ -156,7 +155,7 @@ class ReviewWidget:
             self._update_status()
             return
         withdrawn = record["withdrawn"]
-        said = (f"↶ withdrew the {_WITHDRAWN_TEXT[withdrawn['verdict']]} of {html.escape(withdrawn['doc_id'])} "
+        said = (f"↶ withdrew the {VERDICT_NOUNS[withdrawn['verdict']]} of {html.escape(withdrawn['doc_id'])} "
                 f"{withdrawn['start']}-{withdrawn['end']} for <code>{html.escape(withdrawn['code'])}</code> "
                 f"(log line {withdrawn['line']}, undone on line {record['line']})")
         try:

@@ -105,7 +105,6 @@ _ANSWERS = {"a": "accept", "accept": "accept", "r": "reject", "reject": "reject"
 
 
 _DONE = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
-_WITHDRAWN = {"accept": "acceptance", "reject": "rejection", "skip": "skip"}
 
 
 def _left(estimate: float) -> str:
@@ -159,7 +158,7 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
     """Run ``hsqual review``: load, then show a unit and read a verdict until quit or end of input."""
     from ..codebook import load_codebooks
     from ..errors import CodingsFileConflict, ReviewError
-    from ..review import ReviewLogWarning, ReviewSession
+    from ..review import VERDICT_NOUNS, ReviewLogWarning, ReviewSession
     from ..transcripts import load_corpus
 
     inp = stdin if stdin is not None else sys.stdin      # None when the command runs with stdin closed
@@ -253,7 +252,7 @@ def run(args: argparse.Namespace, *, stdin=None, stdout=None) -> int:
             break
         if answer == "undo":
             w = undone["withdrawn"]
-            print(f"    withdrew your {_WITHDRAWN[w['verdict']]} of {w['doc_id']} {w['start']}-{w['end']} for {w['code']} "
+            print(f"    withdrew your {VERDICT_NOUNS[w['verdict']]} of {w['doc_id']} {w['start']}-{w['end']} for {w['code']} "
                   f"(log line {w['line']}; the undo is line {undone['line']}); that unit again:", file=out)
             again = session.item((w["doc_id"], w["start"], w["end"], w["code"]))
             continue
