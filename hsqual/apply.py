@@ -183,7 +183,7 @@ def check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequen
     if rules is None:
         rules = [r for per in compiled.rules.values() for rs in per.values() for r in rs]
     for rule in rules:
-        for node in rule.root.walk():
+        for node in rule.root.nodes():
             if isinstance(node, Meta) and node.column not in columns:
                 known = ", ".join(sorted(columns))
                 raise caret_error(f"no document has a metadata column {node.column!r} (columns: {known})",

@@ -549,7 +549,7 @@ def _names_code(node: Node) -> bool:
     """True when a ``code:`` reference lies in the node (its mask may change as codes are set)."""
     got = node.__dict__.get("_names_code")
     if got is None:
-        got = any(isinstance(n, CodeRef) for n in node.walk())
+        got = any(isinstance(n, CodeRef) for n in node.nodes())
         object.__setattr__(node, "_names_code", got)
     return got
 

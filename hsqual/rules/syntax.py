@@ -60,7 +60,22 @@ class Node:
     prec = 4  # binding strength when printed: Or 1, And 2, Not 3, atoms 4
 
     def code_refs(self) -> list[CodeRef]:
-        return [n for n in self.walk() if isinstance(n, CodeRef)]
+        return [n for n in self.nodes() if isinstance(n, CodeRef)]
+
+    def nodes(self) -> tuple[Node, ...]:
+        """The node and every node below it, in :meth:`walk` order; worked out once (nodes
+        are frozen), since every call to code a corpus looks through them.
+
+        Example
+        -------
+        >>> [type(n).__name__ for n in parse_tree("fear AND NOT want", "en").nodes()]
+        ['And', 'Term', 'Not', 'Term']
+        """
+        got = self.__dict__.get("_nodes")
+        if got is None:
+            got = tuple(self.walk())
+            object.__setattr__(self, "_nodes", got)
+        return got
 
     def walk(self):
         yield self
