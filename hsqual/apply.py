@@ -77,10 +77,10 @@ from .parallel import ENGINES, check_speakers, code_batches
 from .params import excludes, only_with, validate_params
 from .segment import units_of_segment
 from .gcpause import fewer_collections
-from .rules.index import DocIndex, JoinedIndex, cached_arrays
+from .rules.index import DocIndex, JoinedIndex, cached_arrays, compile_terms
 from .rules.match import UnitSet, evaluate, merge_spans, possible_mask
 from .rules.rule import Rule, dependency_order, parse_codebook_rules
-from .rules.syntax import LANGUAGES, Meta, caret_error
+from .rules.syntax import LANGUAGES, Meta, Term, caret_error
 
 __all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label", "speaker_filter",
            # the coding machinery hsqual.concordance shares
@@ -126,6 +126,15 @@ class _Compiled:
 
     def codes_for(self, lang: str) -> list[tuple[str, list[Rule]]]:
         return [(c, self.rules[c][lang]) for c in self.order if self.rules[c].get(lang)]
+
+    def terms_for(self, lang: str) -> tuple[Term, ...]:
+        """Every term of the rules of one language, once each (worked out once)."""
+        kept = self.__dict__.setdefault("_terms", {})
+        got = kept.get(lang)
+        if got is None:
+            got = kept[lang] = tuple(dict.fromkeys(n for _, rules in self.codes_for(lang) for r in rules
+                                                   for n in r.root.nodes() if isinstance(n, Term)))
+        return got
 
     def label(self, code_id: str, lang: str, n: int) -> str:
         code = self.codebook[code_id]
@@ -372,6 +381,7 @@ def match_document(doc: Document, lang: str, units: _Units, compiled: _Compiled,
 def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *, meta, only: set[str] | None = None,
                  metas=None, unit_docs=None) -> tuple[UnitSet, list[_Firing]]:
     U = UnitSet(ix, units.starts, units.ends, meta=meta, speakers=units.speakers, metas=metas, unit_docs=unit_docs)
+    compile_terms(compiled.terms_for(lang), lang)  # the terms not compiled yet, tokenised together
     firings: list[_Firing] = []
     for code_id, rules in compiled.codes_for(lang):
         if only is not None and code_id not in only:

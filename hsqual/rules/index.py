@@ -74,17 +74,103 @@ _TERM_CACHE: dict[str, dict[Term, tuple[tuple[_Elem, ...], ...]]] = {}
 
 
 def _tokens_of(text: str, language: str) -> list:
-    """The tokens of a term's text (sentence numbers 0). Japanese tokens are read from the
-    vocabulary's lists: a codebook's terms add new entries one or two at a time, and its
-    arrays would be brought up to date for each."""
+    """The tokens of a term's text (sentence numbers 0), kept (see :func:`tokenize_terms`).
+    Japanese tokens are read from the vocabulary's lists: a codebook's terms add new entries
+    one or two at a time, and its arrays would be brought up to date for each."""
     from ..tokens import Token, tokenize_arrays, tokenize_ids
 
+    got = _TERM_TOKENS.get((text, language))
+    if got is not None:
+        return got
     if language != "ja":
-        return tokenize_arrays(text, language=language, sentences=False).tokens()
-    t = tokenize_ids(text)
+        got = tokenize_arrays(text, language=language, sentences=False).tokens()
+    else:
+        t = tokenize_ids(text)
+        v = vocabulary()
+        got = [Token(v.surfaces[i], v.lemmas[i], v.bases[i], v.pos1[i], v.pos2[i], a, b, 0)
+               for i, a, b in zip(t.ids.tolist(), t.starts.tolist(), t.ends.tolist())]
+    _keep_term_tokens(text, language, got)
+    return got
+
+
+#: The tokens of terms' texts: (text, language) -> tokens; bounded in count.
+_TERM_TOKENS: dict[tuple[str, str], list] = {}
+
+
+def _keep_term_tokens(text: str, language: str, tokens: list) -> None:
+    if len(_TERM_TOKENS) > 100_000:
+        _TERM_TOKENS.clear()
+    _TERM_TOKENS[(text, language)] = tokens
+
+
+def _batchable(text: str) -> bool:
+    """Whether a text tokenises on a line of its own as it does alone: one line, not blank,
+    no character composing with the one before it at its start."""
+    return bool(text.strip()) and not any(c in text for c in _LINE_BREAKS) and not (
+        unicodedata.combining(text[0]) or text[0] in SPACING_MARKS)
+
+
+_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def tokenize_terms(texts, language: str) -> None:
+    """Tokenise many terms' texts in one pass and keep their tokens for :func:`_tokens_of`.
+
+    Each Japanese text is one line of a joined text tokenised once: MeCab parses every line
+    on its own, so each line's tokens are those of the text alone, without the fixed cost of
+    a tokeniser call per term (a codebook has hundreds). Texts already kept, texts of other
+    languages and texts that are not one plain line are left to :func:`_tokens_of`.
+
+    Example
+    -------
+    >>> tokenize_terms(["人間の安全保障", "尊厳"], "ja")
+    >>> [t.surface for t in _tokens_of("人間の安全保障", "ja")]
+    ['人間', 'の', '安全', '保障']
+    """
+    from ..tokens import Token, tokenize_ids
+
+    if language != "ja":
+        return
+    todo = list(dict.fromkeys(t for t in texts if (t, language) not in _TERM_TOKENS and _batchable(t)))
+    if len(todo) < 2:
+        return
+    joined = "\n".join(todo)
+    line_starts = np.cumsum([0] + [len(t) + 1 for t in todo[:-1]])
+    t = tokenize_ids(joined)
     v = vocabulary()
-    return [Token(v.surfaces[i], v.lemmas[i], v.bases[i], v.pos1[i], v.pos2[i], a, b, 0)
-            for i, a, b in zip(t.ids.tolist(), t.starts.tolist(), t.ends.tolist())]
+    line = np.searchsorted(line_starts, t.starts, "right") - 1
+    cuts = np.searchsorted(line, np.arange(len(todo) + 1), "left").tolist()
+    ids, starts, ends = t.ids.tolist(), t.starts.tolist(), t.ends.tolist()
+    for k, text in enumerate(todo):
+        base = int(line_starts[k])
+        _keep_term_tokens(text, language, [
+            Token(v.surfaces[i], v.lemmas[i], v.bases[i], v.pos1[i], v.pos2[i], a - base, b - base, 0)
+            for i, a, b in zip(ids[cuts[k]:cuts[k + 1]], starts[cuts[k]:cuts[k + 1]], ends[cuts[k]:cuts[k + 1]])])
+
+
+def compile_terms(terms, language: str) -> None:
+    """Compile many terms at once (:func:`_compile_term` for each), their texts tokenised in
+    two passes (:func:`tokenize_terms`): the terms' pieces, then the written base forms of the
+    tokens of pieces that split into several.
+
+    Example
+    -------
+    >>> from hsqual.rules.syntax import Term
+    >>> compile_terms([Term("という"), Term("守る")], "ja")
+    >>> [[e.key for e in alt] for alt in _compile_term(Term("という"), "ja")]
+    [['という'], ['と', 'いう']]
+    """
+    cache = _TERM_CACHE.get(language, {})
+    todo = [t for t in terms if t not in cache]
+    if language != "ja" or not todo:
+        return
+    stems = [p.strip("*") for t in todo for p in (t.text.split() if t.quoted else [t.text])]
+    tokenize_terms(stems, language)
+    bases = [k.base or k.surface for s in stems for toks in [_TERM_TOKENS.get((s, language))] if toks and len(toks) > 1
+             for k in toks]
+    tokenize_terms(bases, language)
+    for t in todo:
+        _compile_term(t, language)
 
 
 def _own_lemma(word: str, language: str) -> str | None:
