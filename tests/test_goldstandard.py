@@ -73,14 +73,16 @@ def test_counts_meet_the_minimums(units):
     assert heldout["ja"] >= 100 and heldout["en"] >= 100
     heldout2 = units[units["split"] == "heldout2"].groupby("language").size()
     assert heldout2["ja"] >= 150 and heldout2["en"] >= 150
-    assert set(units["split"]) == {"dev", "test", "heldout", "heldout2"}
+    heldout3 = units[units["split"] == "heldout3"].groupby("language").size()
+    assert heldout3["ja"] >= 150 and heldout3["en"] >= 150
+    assert set(units["split"]) == {"dev", "test", "heldout", "heldout2", "heldout3"}
 
 
 def test_split_is_by_document(units):
     splits_per_doc = units.groupby("doc_id")["split"].nunique()
     assert (splits_per_doc == 1).all(), splits_per_doc[splits_per_doc > 1]
     # about half of the first round's interviews of each language in each part; the second
-    # round's interviews are all heldout, the third round's all heldout2
+    # round's interviews are all heldout, the third round's all heldout2, the fourth's heldout3
     interviews = units[units["doc_id"].str.match(r"(en|ja)_")].drop_duplicates("doc_id")
     for language, docs in interviews.groupby("language"):
         n_test = (docs["split"] == "test").sum()
@@ -91,10 +93,13 @@ def test_split_is_by_document(units):
     third = units[units["doc_id"].str.match(r"(en|ja)3_")].drop_duplicates("doc_id")
     assert set(third["split"]) == {"heldout2"} and len(third) == 8
     assert set(units.loc[units["split"] == "heldout2", "doc_id"]) == set(third["doc_id"])
+    fourth = units[units["doc_id"].str.match(r"(en|ja)4_")].drop_duplicates("doc_id")
+    assert set(fourth["split"]) == {"heldout3"} and len(fourth) == 8
+    assert set(units.loc[units["split"] == "heldout3", "doc_id"]) == set(fourth["doc_id"])
 
 
 def test_every_respondent_sentence_of_the_interviews_is_a_unit(units, sentences):
-    interviews = sentences[sentences["doc_id"].str.match(r"(en|ja)[23]?_")]
+    interviews = sentences[sentences["doc_id"].str.match(r"(en|ja)[234]?_")]
     respondents = interviews[~interviews["speaker"].isin(INTERVIEWERS)]
     got = set(zip(units["doc_id"], units["start"], units["end"]))
     assert set(zip(respondents["doc_id"], respondents["start"], respondents["end"])) <= got

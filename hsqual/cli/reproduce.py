@@ -125,8 +125,7 @@ def _write_study(out: Path, *, figures: bool, shown: Path, lang: str = "en") -> 
             case_labels={"interviewees": names}, case_titles={"interviewees": "Interviewee"})
         summary += "\nCo-occurrence tables, figures and their report: `report.md` in this folder.\n"
     summary += _evaluation_summary(tables["rules_vs_manual"], tables["rules_heldout_ja"])
-    summary += _gold_summary(tables["rules_gold_dev"], tables["rules_gold_test"], tables["rules_gold_heldout"],
-                             tables["rules_gold_heldout2"])
+    summary += _gold_summary({split: tables[f"rules_gold_{split}"] for split in SPLITS})
     for split in REVIEW_SPLITS:
         summary += _review_summary(tables[f"review_simulation_{split}_summary"], split=split)
     written.append(write_text(summary, out / "summary.md"))
@@ -236,8 +235,9 @@ def review_simulation(codebook, *, split: str):
 #: The gold standard's parts the review loop is replayed on: ``test`` (its settings were chosen
 #: on ``dev``, though the rules that start its ranking were since tuned on it too), ``heldout``
 #: (interviews written and coded apart from the loop's settings; the rules were since tuned on it)
-#: and ``heldout2`` (written and coded apart from every revision).
-REVIEW_SPLITS = ("test", "heldout", "heldout2")
+#: ``heldout2`` (likewise; the rules' fourth revision was tuned on it) and ``heldout3`` (written and
+#: coded apart from every revision).
+REVIEW_SPLITS = ("test", "heldout", "heldout2", "heldout3")
 
 
 def _review_simulations(codebook) -> dict:
@@ -284,18 +284,23 @@ def gold_micro(table, *, language: str = "all", window: int = 0, rollup: bool = 
     return rows.iloc[0]
 
 
-def _gold_summary(dev, test, heldout, heldout2) -> str:
+#: How each part of the gold standard stands to the rules: revised on, or measured once.
+GOLD_ROLES = {"dev": "tuned on", "test": "tuned on", "heldout": "tuned on", "heldout2": "tuned on",
+              "heldout3": "measured once"}
+
+
+def _gold_summary(tables: dict) -> str:
     def fig(r):
         return f"precision {r['precision']:.3f}, recall {r['recall']:.3f}, F1 {r['f1']:.3f}, kappa {r['kappa']:.3f}"
 
     out = ["", "## The rule coder on the development gold standard", "",
            "Sentences coded by two coders and adjudicated (`transcripts/gold/`); the rules were revised "
-           "on `dev`, measured on `test`, revised on both, measured once on `heldout`, revised on all three, and "
-           "measured once on `heldout2`. Code level (a parent given where the gold has its child "
+           "on `dev`, measured on `test`, revised on both, measured once on `heldout`, revised on all three, "
+           "measured once on `heldout2`, revised on all four, and measured once on `heldout3`. Code level (a parent given where the gold has its child "
            "is an error); rolled up: child codes counted for their parents too; window 1: a sentence "
            "takes the codes fired in it and in the sentences next to it in the same turn.", ""]
-    for name, table in (("dev (tuned on)", dev), ("test (tuned on)", test), ("heldout (tuned on)", heldout),
-                        ("heldout2 (measured once)", heldout2)):
+    for split, table in tables.items():
+        name = f"{split} ({GOLD_ROLES[split]})"
         for language in ("all", "en", "ja"):
             r = gold_micro(table, language=language)
             up = gold_micro(table, language=language, rollup=True)
@@ -303,6 +308,5 @@ def _gold_summary(dev, test, heldout, heldout2) -> str:
             out.append(f"- {name}, {language} ({int(r['n_units'])} sentences): {fig(r)}; "
                        f"rolled up F1 {up['f1']:.3f}; window 1: precision {w['precision']:.3f}, "
                        f"recall {w['recall']:.3f}, F1 {w['f1']:.3f}")
-    out += ["", "Per code: `rules_gold_dev.csv`, `rules_gold_test.csv`, `rules_gold_heldout.csv`, "
-            "`rules_gold_heldout2.csv`.", ""]
+    out += ["", "Per code: " + ", ".join(f"`rules_gold_{split}.csv`" for split in tables) + ".", ""]
     return "\n".join(out)
