@@ -4,11 +4,11 @@ Replays a review with :func:`hsqual.simulate_review` (batches of five, the model
 each) on a coded sample and prints the summary per language and, with ``--per-code``, every
 code. Data sets:
 
-``gold-dev`` / ``gold-test`` / ``gold-heldout`` / ``gold-heldout2`` / ``gold-heldout3``
+``gold-dev`` / ``gold-test`` / ``gold-heldout`` / ``gold-heldout2`` / ``gold-heldout3`` / ``gold-heldout4``
     The development gold standard (``transcripts/gold/``, adjudicated codings), its ``dev``,
-    ``test``, ``heldout``, ``heldout2`` or ``heldout3`` documents. The loop's settings were tuned
-    on ``dev``; the rules that start its ranking on ``dev``, ``test``, ``heldout`` and
-    ``heldout2``; ``heldout3`` was kept apart from both.
+    ``test``, ``heldout``, ``heldout2``, ``heldout3`` or ``heldout4`` documents. The loop's
+    settings were tuned on ``dev``; the rules that start its ranking on every part but
+    ``heldout4``, which was kept apart from both.
 ``ja-sample``
     The 83 earlier Japanese sentences of ``transcripts/ja/gold/`` (now part of the gold
     standard's ``dev``: the rules were tuned on them).
@@ -42,7 +42,7 @@ def load(name: str):
     from hsqual.corpus import Corpus, Segment
 
     codebook = hsqual.load_codebooks(hsqual.bundled_codebooks())
-    if name in ("gold-dev", "gold-test", "gold-heldout", "gold-heldout2", "gold-heldout3"):
+    if name in ("gold-dev", "gold-test", "gold-heldout", "gold-heldout2", "gold-heldout3", "gold-heldout4"):
         from hsqual.goldstandard import load_gold
 
         gold = load_gold(split=name.split("-")[1])
@@ -72,7 +72,7 @@ def load(name: str):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("data", choices=["gold-dev", "gold-test", "gold-heldout", "gold-heldout2", "gold-heldout3", "ja-sample", "kurusu", "kurusu-defs"])
+    ap.add_argument("data", choices=["gold-dev", "gold-test", "gold-heldout", "gold-heldout2", "gold-heldout3", "gold-heldout4", "ja-sample", "kurusu", "kurusu-defs"])
     ap.add_argument("--embedder", default=None, help="e5, use or tfidf (default: hsqual's default)")
     ap.add_argument("--unit", default="sentence", choices=["sentence", "window", "segment"])
     ap.add_argument("--batch", type=int, default=5)

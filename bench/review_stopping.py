@@ -23,7 +23,7 @@ from pathlib import Path
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", default="dev", choices=("dev", "test", "heldout", "heldout2", "heldout3"))
+    ap.add_argument("--split", default="dev", choices=("dev", "test", "heldout", "heldout2", "heldout3", "heldout4"))
     ap.add_argument("--codes", nargs="+", default=["freedoms.fear", "freedoms.want", "freedoms.dignity"])
     ap.add_argument("--stop-after", type=int, default=40)
     ap.add_argument("--stop-below", type=float, default=0.0)

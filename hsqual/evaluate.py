@@ -304,11 +304,11 @@ def evaluate_on_gold(
     ----------
     codebook : Codebook
         The codes and rules to measure (e.g. the four bundled codebooks merged).
-    split : {"dev", "test", "heldout", "heldout2", "heldout3"}
+    split : {"dev", "test", "heldout", "heldout2", "heldout3", "heldout4"}
         The part of the gold standard: ``"dev"`` is where rules may be revised, ``"test"`` is
         for measuring them, ``"heldout"`` holds interviews written and coded apart from the rules'
         revision on both, ``"heldout2"`` interviews written and coded apart from their revision on
-        all three, ``"heldout3"`` apart from their revision on all four (see
+        all three, ``"heldout3"`` likewise, ``"heldout4"`` apart from their revision on all five (see
         ``transcripts/gold/README.md``).
     language : {"en", "ja"}, optional
         Only the units of this language (default: both).

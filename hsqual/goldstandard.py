@@ -6,7 +6,9 @@ fictional interviews of ``transcripts/interviews/``, the held-out Japanese sampl
 rules), ``test`` (for measuring them), ``heldout`` (interviews written and coded apart
 from the rules' revision on both other parts, for measuring them once more), ``heldout2``
 (interviews written and coded apart from their revision on all three, measured once after it)
-and ``heldout3`` (the same, apart from their fourth revision on all four). Two coders code the units independently
+and ``heldout3`` (the same, apart from it, and measured once after it), on which, with the other
+four, the rules were revised a fourth time, and ``heldout4`` (written and coded apart from that
+revision, measured once after it). Two coders code the units independently
 (``coder_a.csv``, ``coder_b.csv``) and an adjudicated coding follows (``adjudicated.csv``), all
 in the format ``doc_id,start,end,code,memo`` described in ``transcripts/gold/CODING_GUIDE.md``.
 :func:`load_gold` reads and checks all of it.
@@ -52,7 +54,7 @@ CODING_COLUMNS = ["doc_id", "start", "end", "code", "memo"]
 #: Where the units' documents are, relative to the folder above the gold folder.
 SOURCES = ("interviews", "ja", "kurusu2015/paper.txt")
 #: The values of the ``split`` column.
-SPLITS = ("dev", "test", "heldout", "heldout2", "heldout3")
+SPLITS = ("dev", "test", "heldout", "heldout2", "heldout3", "heldout4")
 _LANGUAGES = ("en", "ja")
 #: A coder's row with this code is a remark on the unit, kept in ``notes``, not a coding.
 NOTE_CODE = "NOTE"
@@ -126,7 +128,7 @@ def load_gold(
 
     Parameters
     ----------
-    split : {"dev", "test", "heldout", "heldout2", "heldout3"}, optional
+    split : {"dev", "test", "heldout", "heldout2", "heldout3", "heldout4"}, optional
         Keep only the units of this part (default: all).
     language : {"en", "ja"}, optional
         Keep only the units of this language (default: both).
@@ -172,7 +174,7 @@ def load_gold(
     >>> load_gold(split="train")
     Traceback (most recent call last):
     ...
-    hsqual.errors.ArgumentError: load_gold: split must be one of ('dev', 'test', 'heldout', 'heldout2', 'heldout3') or None, not 'train'
+    hsqual.errors.ArgumentError: load_gold: split must be one of ('dev', 'test', 'heldout', 'heldout2', 'heldout3', 'heldout4') or None, not 'train'
     """
     if split is not None and split not in SPLITS:
         raise ArgumentError(f"load_gold: split must be one of {SPLITS} or None, not {split!r}")

@@ -75,14 +75,16 @@ def test_counts_meet_the_minimums(units):
     assert heldout2["ja"] >= 150 and heldout2["en"] >= 150
     heldout3 = units[units["split"] == "heldout3"].groupby("language").size()
     assert heldout3["ja"] >= 150 and heldout3["en"] >= 150
-    assert set(units["split"]) == {"dev", "test", "heldout", "heldout2", "heldout3"}
+    heldout4 = units[units["split"] == "heldout4"].groupby("language").size()
+    assert heldout4["ja"] >= 150 and heldout4["en"] >= 150
+    assert set(units["split"]) == {"dev", "test", "heldout", "heldout2", "heldout3", "heldout4"}
 
 
 def test_split_is_by_document(units):
     splits_per_doc = units.groupby("doc_id")["split"].nunique()
     assert (splits_per_doc == 1).all(), splits_per_doc[splits_per_doc > 1]
     # about half of the first round's interviews of each language in each part; the second
-    # round's interviews are all heldout, the third round's all heldout2, the fourth's heldout3
+    # round's interviews are all heldout, the third round's all heldout2, the fourth's heldout3, the fifth's heldout4
     interviews = units[units["doc_id"].str.match(r"(en|ja)_")].drop_duplicates("doc_id")
     for language, docs in interviews.groupby("language"):
         n_test = (docs["split"] == "test").sum()
@@ -96,10 +98,13 @@ def test_split_is_by_document(units):
     fourth = units[units["doc_id"].str.match(r"(en|ja)4_")].drop_duplicates("doc_id")
     assert set(fourth["split"]) == {"heldout3"} and len(fourth) == 8
     assert set(units.loc[units["split"] == "heldout3", "doc_id"]) == set(fourth["doc_id"])
+    fifth = units[units["doc_id"].str.match(r"(en|ja)5_")].drop_duplicates("doc_id")
+    assert set(fifth["split"]) == {"heldout4"} and len(fifth) == 8
+    assert set(units.loc[units["split"] == "heldout4", "doc_id"]) == set(fifth["doc_id"])
 
 
 def test_every_respondent_sentence_of_the_interviews_is_a_unit(units, sentences):
-    interviews = sentences[sentences["doc_id"].str.match(r"(en|ja)[234]?_")]
+    interviews = sentences[sentences["doc_id"].str.match(r"(en|ja)[2-5]?_")]
     respondents = interviews[~interviews["speaker"].isin(INTERVIEWERS)]
     got = set(zip(units["doc_id"], units["start"], units["end"]))
     assert set(zip(respondents["doc_id"], respondents["start"], respondents["end"])) <= got

@@ -23,9 +23,10 @@ What it does (see ``README.md`` in this folder):
    both ``dev`` and ``test``; all their respondent sentences are split ``heldout``.
 6. The interviews of ``HELDOUT2`` were written and coded apart from the rules' third revision
    (on ``dev``, ``test`` and ``heldout``); all their respondent sentences are split ``heldout2``.
-7. The interviews of ``HELDOUT3`` were written and coded apart from the rules' fourth revision
-   (on ``dev``, ``test``, ``heldout`` and ``heldout2``); all their respondent sentences are split
-   ``heldout3``.
+7. The interviews of ``HELDOUT3`` were likewise written and coded apart from the rules' third
+   revision; all their respondent sentences are split ``heldout3``.
+8. The interviews of ``HELDOUT4`` were written and coded apart from the rules' fourth revision
+   (on all five parts above); all their respondent sentences are split ``heldout4``.
 """
 
 from __future__ import annotations
@@ -73,18 +74,24 @@ HELDOUT2: dict[str, list[str]] = {
            "en3_unhcr_protection_officer"],
     "ja": ["ja3_city_welfare_officer", "ja3_former_jocv", "ja3_fukushima_evacuee_npo", "ja3_wfp_staff"],
 }
-#: Interviews written and coded apart from the rules' revision on ``dev``, ``test``, ``heldout``
-#: and ``heldout2``.
+#: Interviews written and coded apart from the rules' third revision (as ``HELDOUT2``).
 HELDOUT3: dict[str, list[str]] = {
     "en": ["en4_jica_education_advisor", "en4_migrant_worker_union", "en4_noto_volunteer_coordinator",
            "en4_rohingya_camp_nurse"],
     "ja": ["ja4_former_ambassador", "ja4_kodomo_shokudo", "ja4_kumamoto_nurse", "ja4_refugee_support_lawyer"],
 }
+#: Interviews written and coded apart from the rules' fourth revision (on every part above).
+HELDOUT4: dict[str, list[str]] = {
+    "en": ["en5_manila_shelter_worker", "en5_mine_action_cambodia", "en5_okinawa_town_councillor",
+           "en5_pacific_climate_researcher"],
+    "ja": ["ja5_conflict_zone_doctor", "ja5_hikikomori_support", "ja5_independent_living_center",
+           "ja5_ukraine_evacuee_support"],
+}
 
 
 def draw_split(seed: int = SEED) -> dict[str, str]:
-    """``doc_id -> "dev" | "test" | "heldout" | "heldout2" | "heldout3"`` for the interviews (the
-    seeded draw, then ``HELDOUT``, ``HELDOUT2`` and ``HELDOUT3``)."""
+    """``doc_id -> "dev" | "test" | "heldout" | ... | "heldout4"`` for the interviews (the seeded
+    draw, then ``HELDOUT`` to ``HELDOUT4``)."""
     rng = np.random.default_rng(seed)
     split = {}
     for language in ("en", "ja"):
@@ -99,6 +106,8 @@ def draw_split(seed: int = SEED) -> dict[str, str]:
         split.update(dict.fromkeys(docs, "heldout2"))
     for docs in HELDOUT3.values():
         split.update(dict.fromkeys(docs, "heldout3"))
+    for docs in HELDOUT4.values():
+        split.update(dict.fromkeys(docs, "heldout4"))
     return split
 
 
@@ -116,7 +125,7 @@ def interview_units(split: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     corpus = hsqual.load_corpus(TRANSCRIPTS / "interviews", unit="sentence")
     docs = {d.doc_id for d in corpus}
     grouped = {d for g in GROUPS.values() for ds in g.values() for d in ds} | {d for ds in HELDOUT.values() for d in ds}
-    grouped |= {d for ds in HELDOUT2.values() for d in ds} | {d for ds in HELDOUT3.values() for d in ds}
+    grouped |= {d for h in (HELDOUT2, HELDOUT3, HELDOUT4) for ds in h.values() for d in ds}
     if docs != grouped:
         raise SystemExit(f"interviews and GROUPS differ: {sorted(docs ^ grouped)}")
     seg = corpus.segments_frame()
