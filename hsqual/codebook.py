@@ -481,7 +481,9 @@ class _Reader:
         return Code(id=code_id, label=MappingProxyType(label), examples=examples,
                     rules=MappingProxyType(rules), parent=parent, color=color, codebook=cb_id, groups=groups,
                     line=_line(node), rule_lines=MappingProxyType(rule_lines),
-                    **{f: MappingProxyType(v) for f, v in texts.items()})
+                    definition=MappingProxyType(texts["definition"]),
+                    when_to_use=MappingProxyType(texts["when_to_use"]),
+                    when_not_to_use=MappingProxyType(texts["when_not_to_use"]))
 
     def examples(self, node: yaml.Node, code_id: str) -> tuple[Example, ...]:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
