@@ -33,7 +33,7 @@ from .errors import CodebookError
 from .yamlio import collection_paused, compose_yaml
 from .params import validate_params
 
-__all__ = ["Example", "Code", "Codebook", "load_codebook", "load_codebooks", "parse_codebook"]
+__all__ = ["Example", "Paraphrase", "Code", "Codebook", "load_codebook", "load_codebooks", "parse_codebook"]
 
 _ID = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
 _CODEBOOK_ID = re.compile(r"^[a-z0-9_]+$")
@@ -67,6 +67,23 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Paraphrase:
+    """A sentence written from a code's definition the way an interviewee might say it
+    (:mod:`hsqual.paraphrases`); ``applies`` is False for a sense the code keeps out.
+
+    Example
+    -------
+    >>> Paraphrase("en", "Nobody should have to beg for a doctor.", True).applies
+    True
+    """
+
+    language: str
+    text: str
+    applies: bool
+    line: int | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Code:
     """One code of a codebook.
 
@@ -77,6 +94,9 @@ class Code:
     label, definition, when_to_use, when_not_to_use : Mapping[str, str]
         Text per language (``"en"``, ``"ja"``).
     examples : tuple of Example
+    paraphrases : tuple of Paraphrase
+        Sentences written from the definition as a speaker might say them, read from the
+        codebook's paraphrase file (:mod:`hsqual.paraphrases`); the review loop ranks with them.
     rules : Mapping[str, tuple of str]
         Coding rules per language (see the rule language in ``hsqual.rules``).
     parent : str or None
@@ -104,6 +124,7 @@ class Code:
     when_to_use: Mapping[str, str] = field(default_factory=dict)
     when_not_to_use: Mapping[str, str] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()
+    paraphrases: tuple[Paraphrase, ...] = ()
     rules: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     parent: str | None = None
     color: str | None = None
@@ -460,7 +481,9 @@ class _Reader:
         return Code(id=code_id, label=MappingProxyType(label), examples=examples,
                     rules=MappingProxyType(rules), parent=parent, color=color, codebook=cb_id, groups=groups,
                     line=_line(node), rule_lines=MappingProxyType(rule_lines),
-                    **{f: MappingProxyType(v) for f, v in texts.items()})
+                    definition=MappingProxyType(texts["definition"]),
+                    when_to_use=MappingProxyType(texts["when_to_use"]),
+                    when_not_to_use=MappingProxyType(texts["when_not_to_use"]))
 
     def examples(self, node: yaml.Node, code_id: str) -> tuple[Example, ...]:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
@@ -514,7 +537,8 @@ def load_codebook(path: str | os.PathLike, *, check_rules: bool = True) -> Codeb
     Parameters
     ----------
     path : str or PathLike
-        A YAML codebook.
+        A YAML codebook. Its paraphrases, when the file ``paraphrases/<name>.tsv`` beside it
+        exists, are read into the codes (:mod:`hsqual.paraphrases`).
     check_rules : bool, keyword-only
         Parse every coding rule now, so a syntax error is reported with the file, line and code
         (default ``True``).
@@ -525,6 +549,9 @@ def load_codebook(path: str | os.PathLike, *, check_rules: bool = True) -> Codeb
     >>> cb = load_codebook(bundled_path("codebooks") / "protection_empowerment.yaml")
     >>> cb.id, "protection.national_framework" in cb
     ('protection_empowerment', True)
+    >>> themes = load_codebook(bundled_path("codebooks") / "kurusu2015_themes.yaml")
+    >>> themes["understanding.government_policy"].paraphrases[0].language
+    'en'
     """
     p = Path(path)
     from .textio import read_text
@@ -533,7 +560,23 @@ def load_codebook(path: str | os.PathLike, *, check_rules: bool = True) -> Codeb
         text = read_text(p)
     except Exception as exc:
         raise CodebookError(getattr(exc, "message", str(exc)), path=p) from None
-    return parse_codebook(text, path=p, check_rules=check_rules)
+    cb = parse_codebook(text, path=p, check_rules=check_rules)
+    return _with_paraphrases(cb, p)
+
+
+def _with_paraphrases(cb: Codebook, path: Path) -> Codebook:
+    """The codebook with the paraphrases of its file (when it has a paraphrase file)."""
+    from .paraphrases import paraphrases_path, read_paraphrases
+
+    tsv = paraphrases_path(path)
+    if not tsv.is_file():
+        return cb
+    found = read_paraphrases(tsv, codes=set(cb.ids), languages=cb.languages)
+    import dataclasses
+
+    codes = [dataclasses.replace(c, paraphrases=found[c.id]) if c.id in found else c for c in cb.codes]
+    return Codebook(cb.id, codes, version=cb.version, title=cb.title, source=cb.source, description=cb.description,
+                    languages=cb.languages, path=cb.path, parts=cb.parts)
 
 
 @validate_params()

@@ -118,6 +118,13 @@ class Settings:
         often runs over several sentences.
     neighbour_reach : int
         How many units away from an accepted unit the neighbour bonus reaches.
+    context_weight : float
+        Weight of a second embedding appended to each unit's for the model to learn from: the
+        unit read together with the sentence before it in its document (often the question it
+        answers, or the claim a short reply agrees with), so that "Exactly." after a question
+        on dignity can be learnt as dignity (0: the unit alone; not used for ``"window"``
+        units, which hold their neighbours already). Chosen on ``dev``, ``test``, ``heldout``,
+        ``heldout2`` and ``heldout3`` (README, "Reviewing new transcripts").
 
     Example
     -------
@@ -140,6 +147,7 @@ class Settings:
     lexical_features: float = 0.0
     neighbour_weight: float = 2.0
     neighbour_reach: int = 2
+    context_weight: float = 1.0
 
 
 DEFAULT_SETTINGS = Settings()
@@ -176,8 +184,9 @@ def _unit_table(corpus: Corpus, unit: str) -> pd.DataFrame:
     return df
 
 
-def _windows(corpus: Corpus, units: pd.DataFrame) -> list[str]:
-    """Each unit's text with the sentence before and the sentence after it in its document.
+def _windows(corpus: Corpus, units: pd.DataFrame, *, after: bool = True) -> list[str]:
+    """Each unit's text with the sentence before and (``after``) the sentence after it in its
+    document.
 
     The neighbours are the document's own sentences (:func:`hsqual.segment.segment_text`, so
     an interviewer's question before an answer counts), not only the units being ranked.
@@ -197,9 +206,9 @@ def _windows(corpus: Corpus, units: pd.DataFrame) -> list[str]:
         i = bisect.bisect_right(ends, a) - 1          # the last sentence ending at or before the unit
         j = bisect.bisect_left(starts, b)             # the first sentence starting at or after its end
         before = doc.text[starts[i]:ends[i]] if i >= 0 else ""
-        after = doc.text[starts[j]:ends[j]] if j < len(starts) else ""
+        following = doc.text[starts[j]:ends[j]] if after and j < len(starts) else ""
         sep = "" if doc.language == "ja" else " "
-        out.append(sep.join(t for t in (before, q, after) if t))
+        out.append(sep.join(t for t in (before, q, following) if t))
     return out
 
 
@@ -278,7 +287,12 @@ def _code_texts(code) -> tuple[list[str], list[str], list[str]]:
         if ex.quote.strip():
             pos.append(ex.quote.strip())
             kinds.append(f"example ({ex.source})" if ex.source else "example")
+    for p in code.paraphrases:  # sentences a speaker might say, written from the definition
+        if p.applies:
+            pos.append(p.text)
+            kinds.append(f"paraphrase ({p.language})")
     neg = [t.strip() for t in (code.when_not_to_use.get("en"), code.when_not_to_use.get("ja")) if t and t.strip()]
+    neg += [p.text for p in code.paraphrases if not p.applies]
     return pos, kinds, neg
 
 
@@ -398,6 +412,14 @@ def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], em
             from scipy import sparse
 
             X = sparse.hstack([sparse.csr_matrix(np.asarray(X)), settings.lexical_features * XL], format="csr")
+    if settings.context_weight and unit != "window" and n:
+        XC = embedder.encode(_windows(corpus, units, after=False))
+        if hasattr(X, "toarray") or hasattr(XC, "toarray"):
+            from scipy import sparse
+
+            X = sparse.hstack([sparse.csr_matrix(X), settings.context_weight * sparse.csr_matrix(XC)], format="csr")
+        else:
+            X = np.hstack([np.asarray(X), settings.context_weight * np.asarray(XC)])
     # rules, on the unit's own span (a window's sentence, not its neighbours)
     rule_cells = {c: ([""] * n, [""] * n) for c in codes}
     if n:

@@ -1542,7 +1542,7 @@ class ReviewSession:
         >>> first = s.next_units(1)[0]
         >>> _ = s.accept(first); _ = s.reject(("d", 13, 19, "fear"))
         >>> round(s.estimate_remaining("fear"), 2)   # the two units left, by the model's probabilities
-        1.07
+        1.03
         """
         codes = self._codes_arg(code)
         self._catch_up()

@@ -131,3 +131,37 @@ def test_bundled_codebooks_load_together_with_unique_ids():
     for code in cb.codes:
         assert code.label.get("en") and code.label.get("ja"), code.id
         assert code.examples, code.id
+
+
+def _paraphrases(tmp_path, text):
+    folder = tmp_path / "paraphrases"
+    folder.mkdir(exist_ok=True)
+    (folder / "demo.tsv").write_text(text, encoding="utf-8")
+    return write(tmp_path, GOOD)
+
+
+def test_paraphrases_beside_a_codebook_are_read_into_its_codes(tmp_path):
+    path = _paraphrases(tmp_path, "# code\texpect\tlanguage\ttext\n"
+                                  "freedoms.fear\t+\ten\tThey come at night with guns.\n"
+                                  "freedoms.fear\t-\tja\t国家の安全保障が第一だ。\n")
+    cb = load_codebook(path)
+    fear = cb["freedoms.fear"].paraphrases
+    assert [(p.language, p.text, p.applies, p.line) for p in fear] == [
+        ("en", "They come at night with guns.", True, 2), ("ja", "国家の安全保障が第一だ。", False, 3)]
+    assert cb["freedoms"].paraphrases == ()
+    other = tmp_path / "other"
+    other.mkdir()
+    assert load_codebook(write(other, GOOD))["freedoms.fear"].paraphrases == ()
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("freedoms.fear\t+\ten", r"demo\.tsv:2: expected 4 tab-separated fields \(code, expect, language, text\), found 3"),
+    ("freedoms.feer\t+\ten\tGuns.", r"demo\.tsv:2: 'freedoms.feer' is not a code of the codebook"),
+    ("freedoms.fear\tyes\ten\tGuns.", r"demo\.tsv:2: expect must be '\+' \(the code applies\) or '-' \(it must not\), not 'yes'"),
+    ("freedoms.fear\t+\tfr\tDes fusils.", r"demo\.tsv:2: language must be one of en, ja, not 'fr'"),
+    ("freedoms.fear\t+\ten\t ", r"demo\.tsv:2: code 'freedoms.fear': the text is empty"),
+])
+def test_a_malformed_paraphrase_line_names_the_file_and_line(tmp_path, line, expected):
+    path = _paraphrases(tmp_path, "# header\n" + line + "\n")
+    with pytest.raises(CodebookError, match=expected):
+        load_codebook(path)

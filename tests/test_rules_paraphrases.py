@@ -1,10 +1,11 @@
 """The bundled codebooks' rules on plain paraphrases of each code's definition.
 
-Each file in ``tests/data/paraphrases/`` holds sentences, one a line (tab-separated: code,
-expect, language, text), written from a code's definition, when-to-use and when-not-to-use
-the way an interviewee might say it, in English and Japanese. None comes from a transcript.
-``+`` means the rules must give the sentence the code; ``-`` means they must not (a sense
-the code's when_not_to_use, or plain everyday usage, keeps out).
+Each codebook's file ``codebooks/paraphrases/<codebook>.tsv`` holds sentences, one a line
+(tab-separated: code, expect, language, text), written from a code's definition, when-to-use
+and when-not-to-use the way an interviewee might say it, in English and Japanese. None comes
+from a transcript. ``+`` means the rules must give the sentence the code; ``-`` means they must
+not (a sense the code's when_not_to_use, or plain everyday usage, keeps out). They are read
+with the codebook (``Code.paraphrases``), as the review loop's ranking reads them.
 
 The gold splits measure the rules on interviews; these sentences guard the breadth of each
 code's vocabulary, so that a rule narrowed to fit one interview shows up here as a lost
@@ -21,28 +22,30 @@ import hsqual
 from hsqual.corpus import Corpus, Document
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data" / "paraphrases"
+CODEBOOK = hsqual.load_codebooks(hsqual.bundled_codebooks())
 
 
 def _rows() -> list[tuple[str, str, str, str, str]]:
     rows = []
-    for path in sorted(DATA.glob("*.tsv")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            code, expect, language, text = line.split("\t")
-            assert expect in "+-" and len(expect) == 1, f"{path.name}:{number}: expect is '+' or '-', not {expect!r}"
-            assert language in ("en", "ja"), f"{path.name}:{number}: language is en or ja, not {language!r}"
-            rows.append((f"{path.stem}:{number}", code, expect, language, text))
-    return rows
+    for code in CODEBOOK.codes:
+        for p in code.paraphrases:
+            rows.append((f"{code.codebook}:{p.line}", code.id, "+" if p.applies else "-", p.language, p.text))
+    return sorted(rows)
 
 
 ROWS = _rows()
 
 
+def test_the_paraphrase_files_are_read_line_by_line():
+    folder = hsqual.resources.bundled_path("codebooks") / "paraphrases"
+    lines = sum(1 for f in folder.glob("*.tsv") for line in f.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#"))
+    assert len(ROWS) == lines > 700
+
+
 @pytest.fixture(scope="module")
 def coded() -> dict[str, set[str]]:
-    codebook = hsqual.load_codebooks(hsqual.bundled_codebooks())
+    codebook = CODEBOOK
     corpus = Corpus([Document(row_id, text, {"language": language}) for row_id, _, _, language, text in ROWS])
     codings = hsqual.apply_codebook(corpus, codebook, unit="document")
     return codings.groupby("doc_id")["code"].apply(set).to_dict()

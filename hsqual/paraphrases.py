@@ -1,0 +1,101 @@
+"""Paraphrases of a codebook's codes: sentences written from each code's definition the way
+an interviewee might say them, read from a tab-separated file beside the codebook.
+
+A codebook ``codebooks/<name>.yaml`` may have ``codebooks/paraphrases/<name>.tsv``: one
+sentence a line, ``code<TAB>expect<TAB>language<TAB>text``; ``expect`` is ``+`` (the code
+applies to the sentence) or ``-`` (a sense the code keeps out, e.g. state security for
+human security); lines starting with ``#`` are comments. :func:`hsqual.load_codebook` reads it
+into each code's ``paraphrases``, where two things use them: the review loop's ranking
+compares units with them as it does with the code's definition and examples (``-`` ones as
+it does with the when-not-to-use text), and the tests hold the rules to them.
+
+Example
+-------
+>>> from hsqual.resources import bundled_path
+>>> found = read_paraphrases(paraphrases_path(bundled_path("codebooks") / "kurusu2015_themes.yaml"))
+>>> p = found["understanding.government_policy"][0]
+>>> p.language, p.applies
+('en', True)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .codebook import Paraphrase
+from .errors import CodebookError
+
+__all__ = ["Paraphrase", "paraphrases_path", "read_paraphrases"]
+
+_EXPECT = {"+": True, "-": False}
+
+
+def paraphrases_path(codebook_path: str | os.PathLike) -> Path:
+    """Where the paraphrases of a codebook file are kept: ``paraphrases/<stem>.tsv`` in its folder.
+
+    Example
+    -------
+    >>> paraphrases_path("codebooks/three_freedoms.yaml").as_posix()
+    'codebooks/paraphrases/three_freedoms.tsv'
+    """
+    p = Path(codebook_path)
+    return p.parent / "paraphrases" / (p.stem + ".tsv")
+
+
+def read_paraphrases(path: str | os.PathLike, *, codes=None, languages=None) -> dict[str, tuple[Paraphrase, ...]]:
+    """The paraphrases of a file, by code id, in file order.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A paraphrase file (see the module's description).
+    codes : collection of str, optional
+        The code ids the file may name (a line naming another is an error).
+    languages : collection of str, optional
+        The languages it may use.
+
+    Raises
+    ------
+    CodebookError
+        A line without four tab-separated fields, an ``expect`` other than ``+`` or ``-``, an
+        unknown code or language, or an empty text; the message names the file and line.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "demo.tsv"
+    >>> _ = f.write_text("# code\\texpect\\tlanguage\\ttext\\nfear\\t+\\ten\\tThey shoot at night.\\nfear\\t?\\ten\\tx\\n",
+    ...                  encoding="utf-8")
+    >>> read_paraphrases(f)
+    Traceback (most recent call last):
+    ...
+    hsqual.errors.CodebookError: ...demo.tsv:3: expect must be '+' (the code applies) or '-' (it must not), not '?'
+    """
+    from .textio import read_text
+
+    p = Path(path)
+    try:
+        text = read_text(p)
+    except Exception as exc:
+        raise CodebookError(getattr(exc, "message", str(exc)), path=p) from None
+    out: dict[str, list[Paraphrase]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 4:
+            raise CodebookError(f"expected 4 tab-separated fields (code, expect, language, text), found {len(fields)}",
+                                path=p, line=number)
+        code, expect, language, sentence = (f.strip() for f in fields)
+        if expect not in _EXPECT:
+            raise CodebookError(f"expect must be '+' (the code applies) or '-' (it must not), not {expect!r}",
+                                path=p, line=number)
+        if codes is not None and code not in codes:
+            raise CodebookError(f"{code!r} is not a code of the codebook", path=p, line=number)
+        if languages is not None and language not in languages:
+            raise CodebookError(f"language must be one of {', '.join(languages)}, not {language!r}", path=p, line=number)
+        if not sentence:
+            raise CodebookError("the text is empty", path=p, line=number, code=code)
+        out.setdefault(code, []).append(Paraphrase(language, sentence, _EXPECT[expect], number))
+    return {c: tuple(v) for c, v in out.items()}
