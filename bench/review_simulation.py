@@ -7,8 +7,9 @@ code. Data sets:
 ``gold-dev`` / ``gold-test`` / ``gold-heldout`` / ``gold-heldout2`` / ``gold-heldout3`` / ``gold-heldout4``
     The development gold standard (``transcripts/gold/``, adjudicated codings), its ``dev``,
     ``test``, ``heldout``, ``heldout2``, ``heldout3`` or ``heldout4`` documents. The loop's
-    settings were tuned on ``dev``; the rules that start its ranking on every part but
-    ``heldout4``, which was kept apart from both.
+    settings were chosen on every part but ``heldout4``; the rules that start its ranking were
+    revised on ``dev``, ``test``, ``heldout`` and ``heldout2``; ``heldout4`` was kept apart from
+    both.
 ``ja-sample``
     The 83 earlier Japanese sentences of ``transcripts/ja/gold/`` (now part of the gold
     standard's ``dev``: the rules were tuned on them).

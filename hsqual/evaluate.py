@@ -308,7 +308,8 @@ def evaluate_on_gold(
         The part of the gold standard: ``"dev"`` is where rules may be revised, ``"test"`` is
         for measuring them, ``"heldout"`` holds interviews written and coded apart from the rules'
         revision on both, ``"heldout2"`` interviews written and coded apart from their revision on
-        all three, ``"heldout3"`` likewise, ``"heldout4"`` apart from their revision on all five (see
+        all three, ``"heldout3"`` and ``"heldout4"`` apart from that and from their revision on the first
+        four (see
         ``transcripts/gold/README.md``).
     language : {"en", "ja"}, optional
         Only the units of this language (default: both).

@@ -6,9 +6,9 @@ fictional interviews of ``transcripts/interviews/``, the held-out Japanese sampl
 rules), ``test`` (for measuring them), ``heldout`` (interviews written and coded apart
 from the rules' revision on both other parts, for measuring them once more), ``heldout2``
 (interviews written and coded apart from their revision on all three, measured once after it)
-and ``heldout3`` (the same, apart from it, and measured once after it), on which, with the other
-four, the rules were revised a fourth time, and ``heldout4`` (written and coded apart from that
-revision, measured once after it). Two coders code the units independently
+``heldout3`` (the same) and ``heldout4`` (written and coded apart from the rules' fourth revision,
+on the first four parts; the settings of ``heldout3``'s interviews, not their text, were named to
+that revision). Two coders code the units independently
 (``coder_a.csv``, ``coder_b.csv``) and an adjudicated coding follows (``adjudicated.csv``), all
 in the format ``doc_id,start,end,code,memo`` described in ``transcripts/gold/CODING_GUIDE.md``.
 :func:`load_gold` reads and checks all of it.

@@ -235,8 +235,9 @@ def review_simulation(codebook, *, split: str):
 #: The gold standard's parts the review loop is replayed on: ``test`` (its settings were chosen
 #: on ``dev``, though the rules that start its ranking were since tuned on it too), ``heldout``
 #: (interviews written and coded apart from the loop's settings; the rules were since tuned on it)
-#: ``heldout2`` and ``heldout3`` (likewise; the rules' fourth revision was tuned on them) and
-#: ``heldout4`` (written and coded apart from every revision).
+#: ``heldout2`` (likewise; the rules' fourth revision was tuned on it), ``heldout3`` (written and
+#: coded apart from every revision and from the loop's settings; the settings of its interviews
+#: were named to the rules' fourth revision) and ``heldout4`` (apart from everything).
 REVIEW_SPLITS = ("test", "heldout", "heldout2", "heldout3", "heldout4")
 
 
@@ -286,7 +287,7 @@ def gold_micro(table, *, language: str = "all", window: int = 0, rollup: bool = 
 
 #: How each part of the gold standard stands to the rules: revised on, or measured once.
 GOLD_ROLES = {"dev": "tuned on", "test": "tuned on", "heldout": "tuned on", "heldout2": "tuned on",
-              "heldout3": "tuned on", "heldout4": "measured once"}
+              "heldout3": "measured once, its settings known", "heldout4": "measured once"}
 
 
 def _gold_summary(tables: dict) -> str:
@@ -296,7 +297,9 @@ def _gold_summary(tables: dict) -> str:
     out = ["", "## The rule coder on the development gold standard", "",
            "Sentences coded by two coders and adjudicated (`transcripts/gold/`); the rules were revised "
            "on `dev`, measured on `test`, revised on both, measured once on `heldout`, revised on all three, "
-           "measured once on `heldout2` and `heldout3`, revised on all five, and measured once on `heldout4`. Code level (a parent given where the gold has its child "
+           "measured once on `heldout2` (and the third revision on `heldout3` and `heldout4`), revised on all "
+           "four, and measured once on `heldout3` (whose interviews' settings, not their text, were named to "
+           "that revision) and `heldout4`. Code level (a parent given where the gold has its child "
            "is an error); rolled up: child codes counted for their parents too; window 1: a sentence "
            "takes the codes fired in it and in the sentences next to it in the same turn.", ""]
     for split, table in tables.items():

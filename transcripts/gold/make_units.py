@@ -26,7 +26,8 @@ What it does (see ``README.md`` in this folder):
 7. The interviews of ``HELDOUT3`` were likewise written and coded apart from the rules' third
    revision; all their respondent sentences are split ``heldout3``.
 8. The interviews of ``HELDOUT4`` were written and coded apart from the rules' fourth revision
-   (on all five parts above); all their respondent sentences are split ``heldout4``.
+   (on ``dev``, ``test``, ``heldout`` and ``heldout2``); all their respondent sentences are split
+   ``heldout4``.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ HELDOUT3: dict[str, list[str]] = {
            "en4_rohingya_camp_nurse"],
     "ja": ["ja4_former_ambassador", "ja4_kodomo_shokudo", "ja4_kumamoto_nurse", "ja4_refugee_support_lawyer"],
 }
-#: Interviews written and coded apart from the rules' fourth revision (on every part above).
+#: Interviews written and coded apart from the rules' fourth revision (on the first four parts).
 HELDOUT4: dict[str, list[str]] = {
     "en": ["en5_manila_shelter_worker", "en5_mine_action_cambodia", "en5_okinawa_town_councillor",
            "en5_pacific_climate_researcher"],
