@@ -90,6 +90,7 @@ def reproduce_kurusu2015(out_dir: str | Path, *, figures: bool = True, lang: str
 def _write_study(out: Path, *, figures: bool, shown: Path, lang: str = "en") -> list[Path]:
     """Write the study's files into ``out`` (``shown`` is the folder named in messages)."""
     from ..frequencies import code_frequencies
+    from ..goldstandard import SPLITS
     from ..studies import kurusu2015
     from ..writers import write_table, write_text
 
