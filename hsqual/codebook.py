@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from .errors import CodebookError
+from .paraphrases import Paraphrase
 from .yamlio import collection_paused, compose_yaml
 from .params import validate_params
 
@@ -64,23 +65,6 @@ class Example:
 
     quote: str
     source: str
-
-
-@dataclass(frozen=True)
-class Paraphrase:
-    """A sentence written from a code's definition the way an interviewee might say it
-    (:mod:`hsqual.paraphrases`); ``applies`` is False for a sense the code keeps out.
-
-    Example
-    -------
-    >>> Paraphrase("en", "Nobody should have to beg for a doctor.", True).applies
-    True
-    """
-
-    language: str
-    text: str
-    applies: bool
-    line: int | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -538,6 +538,9 @@ def _codebook_dict(codebook: Codebook, *, fill_missing: bool) -> dict[str, Any]:
 def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_missing: bool = False) -> Path:
     """Write one codebook as a YAML file that :func:`hsqual.load_codebook` reads back equal.
 
+    The codes' paraphrases, when they have any, go to ``paraphrases/<name>.tsv`` beside the
+    file, where :func:`hsqual.load_codebook` finds them (:mod:`hsqual.paraphrases`).
+
     Parameters
     ----------
     codebook : Codebook
@@ -574,7 +577,21 @@ def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_mis
         raise CodebookError(f"codebook id {codebook.id!r} must be lower-case letters, digits and _")
     data = _codebook_dict(codebook, fill_missing=fill_missing)
     text = dump_yaml(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
-    return write_text(text, path)
+    bad = [(c.id, p.line) for c in codebook.codes for p in c.paraphrases if "\t" in p.text or "\n" in p.text]
+    if bad:
+        raise CodebookError(f"code {bad[0][0]!r}: a paraphrase holds a tab or a line break, which its file cannot hold")
+    written = write_text(text, path)
+    if any(c.paraphrases for c in codebook.codes):
+        from .paraphrases import paraphrases_path
+
+        lines = ["# code\texpect\tlanguage\ttext",
+                 "# expect \"+\": the code applies to the sentence; \"-\": a sense it keeps out."]
+        lines += [f"{c.id}\t{'+' if p.applies else '-'}\t{p.language}\t{p.text}" for c in codebook.codes
+                  for p in c.paraphrases]
+        tsv = paraphrases_path(written)
+        tsv.parent.mkdir(parents=True, exist_ok=True)
+        write_text("\n".join(lines) + "\n", tsv)
+    return written
 
 
 def write_codebooks_yaml(codebook: Codebook, out_dir: str | os.PathLike, *, fill_missing: bool = False) -> list[Path]:

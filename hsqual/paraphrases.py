@@ -21,14 +21,31 @@ Example
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .codebook import Paraphrase
 from .errors import CodebookError
 
 __all__ = ["Paraphrase", "paraphrases_path", "read_paraphrases"]
 
 _EXPECT = {"+": True, "-": False}
+
+
+@dataclass(frozen=True)
+class Paraphrase:
+    """A sentence written from a code's definition the way an interviewee might say it
+    (:mod:`hsqual.paraphrases`); ``applies`` is False for a sense the code keeps out.
+
+    Example
+    -------
+    >>> Paraphrase("en", "Nobody should have to beg for a doctor.", True).applies
+    True
+    """
+
+    language: str
+    text: str
+    applies: bool
+    line: int | None = field(default=None, compare=False, repr=False)
 
 
 def paraphrases_path(codebook_path: str | os.PathLike) -> Path:

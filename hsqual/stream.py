@@ -24,16 +24,16 @@ Example
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> for i in range(3):
 ...     _ = (folder / f"int{i}.md").write_text(
-...         f"Interviewer: Why?\\nInterviewee {i}: Human dignity and freedom from fear matter.\\n")
+...         f"Interviewer: Why?\\nInterviewee {i}: Freedom from fear matters most here.\\n")
 >>> codebook = hsqual.load_codebooks(hsqual.bundled_codebooks())
 >>> summary = code_archive(folder, codebook, out=folder / "codings.parquet", chunk_size=50, progress=False)
 >>> summary["n_chunks"], summary["n_documents"], summary["n_codings"]
-(3, 3, 6)
+(3, 3, 3)
 >>> import pandas as pd
 >>> pd.read_parquet(folder / "codings.parquet")[["doc_id", "code", "quote"]].head(2)
-  doc_id              code                                        quote
-0   int0     freedoms.fear  Human dignity and freedom from fear matter.
-1   int0  freedoms.dignity  Human dignity and freedom from fear matter.
+  doc_id           code                                 quote
+0   int0  freedoms.fear  Freedom from fear matters most here.
+1   int1  freedoms.fear  Freedom from fear matters most here.
 """
 
 from __future__ import annotations

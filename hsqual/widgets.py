@@ -128,7 +128,8 @@ class ReviewWidget:
         self._show(items)
 
     def undo(self) -> None:
-        """Withdraw the reviewer's last verdict still standing and show that unit again, first.
+        """Withdraw the reviewer's last verdict still standing and show that unit again, first,
+        then the units of the page still without a verdict, then the next in the ranking.
 
         What the "Undo last" button does. The message above the units says what was withdrawn
         (or why nothing was).
@@ -158,14 +159,18 @@ class ReviewWidget:
         said = (f"↶ withdrew the {VERDICT_NOUNS[withdrawn['verdict']]} of {html.escape(withdrawn['doc_id'])} "
                 f"{withdrawn['start']}-{withdrawn['end']} for <code>{html.escape(withdrawn['code'])}</code> "
                 f"(log line {withdrawn['line']}, undone on line {record['line']})")
+        open_on_page = [i for i, done in zip(self.items, self._done) if done is None]
         try:
             again = self.session.item((withdrawn["doc_id"], withdrawn["start"], withdrawn["end"], withdrawn["code"]))
-            rest = [i for i in self.session.next_units(self.n, code=self.code) if i.key != again.key]
+            shown = [again, *(i for i in open_on_page if i.key != again.key)]
+            if len(shown) < self.n:
+                keys = {i.key for i in shown}
+                shown += [i for i in self.session.next_units(self.n, code=self.code) if i.key not in keys]
         except HsqualError as exc:       # withdrawn all the same; the log or ranking failed after it
             self._show([])
             self._error(exc, after=said)
             return
-        self._show([again, *rest][:self.n])
+        self._show(shown[:self.n])
         self.message.value = f"{said}: “{html.escape(again.quote[:80])}” is shown again, first"
 
     def _error(self, exc: Exception, *, after: str = "") -> None:

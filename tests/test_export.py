@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from hsqual.codebook import Code, Codebook, Example, load_codebook, load_codebooks
+from hsqual.codebook import Code, Codebook, Example, Paraphrase, load_codebook, load_codebooks
 from hsqual.errors import CodebookError
 from hsqual.export import (
     codebook_to_html, codebook_to_markdown, export_tables, write_codebook_document, write_codebook_yaml,
@@ -190,3 +190,14 @@ def test_japanese_table_names_name_files_and_sheets(tmp_path):
     assert pd.read_excel(out[1], sheet_name="主題表")["n"].tolist() == [3]
     with pytest.raises(ValueError, match="table name '../x' must be letters"):
         export_tables({"../x": freq}, tmp_path)
+
+
+def test_yaml_writer_refuses_a_paraphrase_its_file_cannot_hold(tmp_path, bundled):
+    part = bundled.parts[0]
+    code = part.codes[1]
+    bad = dataclasses.replace(code, paraphrases=(Paraphrase("en", "a\ttab", True),))
+    cb = Codebook(part.id, [bad if c.id == code.id else c for c in part.codes], version=part.version,
+                  title=part.title, source=part.source, languages=part.languages)
+    with pytest.raises(CodebookError, match=f"code {code.id!r}: a paraphrase holds a tab or a line break"):
+        write_codebook_yaml(cb, tmp_path / "x.yaml")
+    assert not (tmp_path / "x.yaml").exists()

@@ -27,6 +27,7 @@ How hsqual's records map onto the standard
       ...
       ## When to use (en) / ## When not to use (en) / ## Example 1 / ## Example 1 source
       ## Rule 1 (en)
+      ## Paraphrase 1 (ja) / ## Paraphrase 2 (ja, not)
 
   A line of the user's text starting ``## `` or ``\\`` is written with a ``\\`` in front, so
   the sections read back exactly. A description without sections (from another tool) becomes

@@ -1,7 +1,7 @@
 """REFI-QDA Codebook Exchange (``.qdc``): :func:`export_qdc` and :func:`import_qdc`.
 
-A code's labels, definitions, examples and rules travel as labelled sections of its
-``Description`` (see :mod:`hsqual.refiqda`).
+A code's labels, definitions, examples, rules and paraphrases travel as labelled sections of
+its ``Description`` (see :mod:`hsqual.refiqda`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from types import MappingProxyType
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from ..codebook import Code, Codebook, Example
+from ..codebook import Code, Codebook, Example, Paraphrase
 from ..errors import ArgumentError, ExchangeError
 from ..writers import atomic_write
 from ..params import validate_params
 from .xmltools import (
     EXAMPLE_HEADING, FIELD_OF, LANG_HEADING, MAX_ID_LENGTH, MAX_XML_DEPTH, NS_CODEBOOK, NS_PROJECT,
-    RULE_HEADING, check_root, check_xml_text, code_guid, make_guid, new_root, parse_sections, parse_xml,
+    PARAPHRASE_HEADING, RULE_HEADING, check_root, check_xml_text, code_guid, make_guid, new_root, parse_sections, parse_xml,
     sections_text, subelement, xml_bytes,
 )
 
@@ -57,6 +57,8 @@ def _code_description(code: Code, languages: Sequence[str]) -> str:
     for lang in langs:
         for i, rule in enumerate(code.rules.get(lang, ()), 1):
             sections.append((f"Rule {i} ({lang})", rule))
+    for i, p in enumerate(code.paraphrases, 1):
+        sections.append((f"Paraphrase {i} ({p.language}{'' if p.applies else ', not'})", p.text))
     text = sections_text(sections)
     return check_xml_text(text, f"code {code.id!r}")
 
@@ -355,6 +357,7 @@ def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, langu
     fields: dict[str, dict[str, str]] = {f: {} for f in FIELD_OF.values()}
     examples: dict[int, list[str]] = {}
     rules: dict[str, dict[int, str]] = {}
+    paraphrases: dict[int, Paraphrase] = {}
     for h, body in sections:
         m = LANG_HEADING.fullmatch(h)
         if m and m.group(1) == "Label":
@@ -366,6 +369,8 @@ def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, langu
             slot[1 if m.group(2) else 0] = body.strip()
         elif (m := RULE_HEADING.fullmatch(h)):
             rules.setdefault(m.group(2), {})[int(m.group(1))] = body.strip()
+        elif (m := PARAPHRASE_HEADING.fullmatch(h)) and body.strip():
+            paraphrases[int(m.group(1))] = Paraphrase(m.group(2), body.strip(), not m.group(3))
     name = raw.name.strip()
     if label:
         lang = "en" if "en" in label else next(iter(label))
@@ -379,6 +384,7 @@ def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, langu
         id=ids[raw.guid],
         label=MappingProxyType({k: v for k, v in label.items() if v}),
         examples=tuple(Example(q, s) for _, (q, s) in sorted(examples.items())),
+        paraphrases=tuple(p for _, p in sorted(paraphrases.items())),
         rules=MappingProxyType({lang: tuple(r for _, r in sorted(rs.items())) for lang, rs in rules.items()}),
         parent=None if raw.parent_guid is None else ids[raw.parent_guid],
         color=raw.color,

@@ -24,6 +24,8 @@ _HEADING = re.compile(r"## ([^\n]{1,80})")
 LANG_HEADING = re.compile(r"(Label|Definition|When to use|When not to use|Title|Description) \(([a-z]{2,3})\)")
 RULE_HEADING = re.compile(r"Rule (\d{1,6}) \(([a-z]{2,3})\)")
 EXAMPLE_HEADING = re.compile(r"Example (\d{1,6})( source)?")
+#: ``Paraphrase 3 (ja)``: a sentence the code applies to; ``Paraphrase 4 (ja, not)``: one it must not.
+PARAPHRASE_HEADING = re.compile(r"Paraphrase (\d{1,6}) \(([a-z]{2,3})(, not)?\)")
 FIELD_OF = {"Definition": "definition", "When to use": "when_to_use", "When not to use": "when_not_to_use"}
 _CODINGS_META = ("segment_id", "rule", "memo")
 SEGMENTS_HEADING = "Segments"
