@@ -100,11 +100,12 @@ class Settings:
         Standardise the codebook score and the model's score within each language rather than
         over the whole corpus, so that a corpus mixing languages is read in both from the start
         (a model that has learnt from one language's units tends to score that language
-        higher). Off by default: on ``dev`` it found more in the first 10% read (0.870 against
-        0.843) but saved less work at 95% recall (WSS@95 0.704 against 0.725), and over every
-        code it saves less on ``test`` and ``heldout`` too (0.689 against 0.720, 0.658 against
-        0.681); on ``heldout2``, which no setting or rule was tuned on, it saves about as much
-        (0.564 against 0.558). It helps a review stuck in one language (README, "Reviewing new
+        higher). Off by default: on ``dev`` it found more in the first 10% read (0.913 against
+        0.898) but saved less work at 95% recall (WSS@95 0.767 against 0.788), and over every
+        code it saves less on ``test`` and ``heldout`` too (0.745 against 0.757, 0.698 against
+        0.713); on ``heldout2``, ``heldout3`` and ``heldout4``, where the rules carry least, it
+        saves more (0.642 against 0.619, 0.659 against 0.618, 0.639 against 0.602). It helps a
+        review stuck in one language (README, "Reviewing new
         transcripts").
     lexical_weight : float
         Share (0-1) of the codebook similarity taken from TF-IDF of character n-grams
