@@ -44,10 +44,12 @@ before that there is no estimate (NaN).
 Read it as a rough signal, not a count: it is fitted on the top of the ranking, where the
 code is common, and applied to the rest, below every probability it was fitted on. Replayed
 reviews of ``freedoms.fear``, ``.want`` and ``.dignity`` (``bench/review_stopping.py``) show
-it off by an order of magnitude either way: early on it runs high (130-250 estimated where
-5-27 were left, ``dev``); at the stop it said 4.6, 6.6 and 1.7 where none were left (``dev``),
-0.8, 4.4 and 5.8 where 0, 1 and 2 were (``test``), 12.2, 3.1 and 5.2 where 0, 1 and 2 were
-(``heldout``), and 0.7, 1.0 and 15.5 where 0, 1 and 6 were (``heldout2``).
+it off by an order of magnitude either way: early on it runs high (120-240 estimated where
+4-14 were left, ``dev``); at the stop it said 2.2, 4.2 and 0.2 where 0, 1 and 4 were left
+(``dev``), 0.5, 0.6 and 4.1 where 2, 0 and 0 were (``test``), 0.7, 0.6 and 1.9 where 4, 1 and 2
+were (``heldout``), 1.1, 1.9 and 2.4 where 0, 2 and 1 were (``heldout2``), 8.3, 4.1 and 6.1
+where 0, 1 and 3 were (``heldout3``), and 2.5, 0.6 and 10.0 where 1, 0 and 5 were
+(``heldout4``).
 
 When to stop
 ------------
@@ -59,11 +61,12 @@ numbers are options of the session):
   default, 40, was chosen on the gold standard's ``dev`` documents (382 sentences, reviews of
   ``freedoms.fear``, ``.want`` and ``.dignity`` replayed with ``bench/review_stopping.py``)
   with the rules of the time: after 20 the review of ``freedoms.dignity`` stopped having found
-  5 of its 12 sentences. With the rules as they are now, 20 and 40 both find every sentence
-  there (reading 12-29 % and 17-34 % of the units); on the ``heldout`` interviews 40 stopped
-  the reviews of ``freedoms.want`` and ``.dignity`` with 1 of 7 and 2 of 23 sentences unread,
-  on ``heldout2`` those of ``.want`` and ``.dignity`` with 1 of 34 and 6 of 38: 40 rejections
-  in a row can come before a code's last sentence;
+  5 of its 12 sentences. With the rules and the ranking as they are now, 40 stopped the
+  review of ``freedoms.dignity`` on ``dev`` with 4 of its 12 sentences unread, of
+  ``freedoms.fear`` on ``heldout`` with 4 of 12, and of ``.dignity`` on ``heldout4`` with 5 of
+  37 (and found every sentence, or all but one to three, in the other reviews of these three
+  codes on ``dev``, ``test`` and the four held-out parts): 40 rejections in a row can come
+  before a code's last sentence;
 * ``stop_below`` is set above 0 (it is 0, off, by default), at least ``min_decisions`` units
   were decided and the estimate of what is left fell below ``stop_below`` units. Off by
   default because the estimate can fall far below the truth (see "How many are left");
