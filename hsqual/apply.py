@@ -158,6 +158,9 @@ class _Compiled:
 def compile_codebook(codebook: Codebook) -> _Compiled:
     """Every rule of a codebook parsed, with its codes in ``code:`` dependency order.
 
+    Kept for the last few codebooks (a codebook is immutable): coding again with the same
+    codebook object does not order its codes and gather its terms again.
+
     Example
     -------
     >>> from hsqual.codebook import Code, Codebook
@@ -166,9 +169,19 @@ def compile_codebook(codebook: Codebook) -> _Compiled:
     >>> compile_codebook(cb).order
     ('fear', 'both')
     """
+    for kept in _COMPILED:
+        if kept.codebook is codebook:
+            return kept
     parsed = parse_codebook_rules(codebook)
     order = dependency_order(codebook, parsed)
-    return _Compiled(codebook, tuple(order), parsed)
+    compiled = _Compiled(codebook, tuple(order), parsed)
+    _COMPILED.append(compiled)
+    del _COMPILED[:-8]
+    return compiled
+
+
+#: The last few compiled codebooks, newest last (each keeps its codebook alive).
+_COMPILED: list[_Compiled] = []
 
 
 def check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequence[Rule] | None = None) -> None:
