@@ -117,6 +117,17 @@ class Code:
     line: int | None = None
     rule_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        # a code is immutable: its mappings are copied, so that a dict the caller goes on
+        # editing cannot change a codebook (or what was compiled from it) behind its back
+        for name in ("label", "definition", "when_to_use", "when_not_to_use"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        object.__setattr__(self, "rules", MappingProxyType({k: tuple(v) for k, v in self.rules.items()}))
+        object.__setattr__(self, "rule_lines", MappingProxyType({k: tuple(v) for k, v in self.rule_lines.items()}))
+        object.__setattr__(self, "examples", tuple(self.examples))
+        object.__setattr__(self, "paraphrases", tuple(self.paraphrases))
+        object.__setattr__(self, "groups", tuple(self.groups))
+
     def label_for(self, lang: str = "en") -> str:
         """The label in ``lang``, falling back to English, then to the id.
 

@@ -538,8 +538,9 @@ def _codebook_dict(codebook: Codebook, *, fill_missing: bool) -> dict[str, Any]:
 def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_missing: bool = False) -> Path:
     """Write one codebook as a YAML file that :func:`hsqual.load_codebook` reads back equal.
 
-    The codes' paraphrases, when they have any, go to ``paraphrases/<name>.tsv`` beside the
-    file, where :func:`hsqual.load_codebook` finds them (:mod:`hsqual.paraphrases`).
+    The codes' paraphrases go to ``paraphrases/<name>.tsv`` beside the file, where
+    :func:`hsqual.load_codebook` finds them (:func:`hsqual.paraphrases.write_paraphrases`:
+    a paraphrase file left there by an earlier version is removed when the codebook has none).
 
     Parameters
     ----------
@@ -577,20 +578,11 @@ def write_codebook_yaml(codebook: Codebook, path: str | os.PathLike, *, fill_mis
         raise CodebookError(f"codebook id {codebook.id!r} must be lower-case letters, digits and _")
     data = _codebook_dict(codebook, fill_missing=fill_missing)
     text = dump_yaml(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
-    bad = [(c.id, p.line) for c in codebook.codes for p in c.paraphrases if "\t" in p.text or "\n" in p.text]
-    if bad:
-        raise CodebookError(f"code {bad[0][0]!r}: a paraphrase holds a tab or a line break, which its file cannot hold")
-    written = write_text(text, path)
-    if any(c.paraphrases for c in codebook.codes):
-        from .paraphrases import paraphrases_path
+    from .paraphrases import check_paraphrases, write_paraphrases
 
-        lines = ["# code\texpect\tlanguage\ttext",
-                 "# expect \"+\": the code applies to the sentence; \"-\": a sense it keeps out."]
-        lines += [f"{c.id}\t{'+' if p.applies else '-'}\t{p.language}\t{p.text}" for c in codebook.codes
-                  for p in c.paraphrases]
-        tsv = paraphrases_path(written)
-        tsv.parent.mkdir(parents=True, exist_ok=True)
-        write_text("\n".join(lines) + "\n", tsv)
+    check_paraphrases(codebook)  # before anything is written
+    written = write_text(text, path)
+    write_paraphrases(codebook, written)
     return written
 
 

@@ -159,9 +159,12 @@ class ReviewWidget:
         said = (f"↶ withdrew the {VERDICT_NOUNS[withdrawn['verdict']]} of {html.escape(withdrawn['doc_id'])} "
                 f"{withdrawn['start']}-{withdrawn['end']} for <code>{html.escape(withdrawn['code'])}</code> "
                 f"(log line {withdrawn['line']}, undone on line {record['line']})")
-        open_on_page = [i for i, done in zip(self.items, self._done) if done is None]
         try:
             again = self.session.item((withdrawn["doc_id"], withdrawn["start"], withdrawn["end"], withdrawn["code"]))
+            r = self.session.ranking
+            still_open = set(zip(*(r.loc[r["verdict"] == "", c] for c in ("doc_id", "start", "end", "code"))))
+            # the page's units without a verdict (here, or from another session on the log since)
+            open_on_page = [i for i, done in zip(self.items, self._done) if done is None and i.key in still_open]
             shown = [again, *(i for i in open_on_page if i.key != again.key)]
             if len(shown) < self.n:
                 keys = {i.key for i in shown}

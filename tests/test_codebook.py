@@ -165,3 +165,25 @@ def test_a_malformed_paraphrase_line_names_the_file_and_line(tmp_path, line, exp
     path = _paraphrases(tmp_path, "# header\n" + line + "\n")
     with pytest.raises(CodebookError, match=expected):
         load_codebook(path)
+
+
+def test_a_paraphrase_file_written_with_spaces_says_tabs_are_expected_and_indented_comments_are_comments(tmp_path):
+    path = _paraphrases(tmp_path, "  # an indented comment\r\nfreedoms.fear + en They shoot.\r\n")
+    with pytest.raises(CodebookError, match=r"demo\.tsv:2: .*found 1 \(the fields must be separated by tabs, not spaces\)"):
+        load_codebook(path)
+
+
+def test_a_code_keeps_its_own_copy_of_what_it_was_given():
+    from hsqual.codebook import Code, Codebook
+    from hsqual.corpus import Corpus, Document
+    from hsqual.apply import apply_codebook
+
+    rules = {"en": ("fear",)}
+    cb = Codebook("demo", [Code("c", label={"en": "C"}, rules=rules)], languages=("en",))
+    corpus = Corpus([Document("d", "We live in fear. We are in want.", {"language": "en"})])
+    assert apply_codebook(corpus, cb)["quote"].tolist() == ["We live in fear."]
+    rules["en"] = ("want",)                              # the caller's dict, edited afterwards
+    assert dict(cb["c"].rules) == {"en": ("fear",)}
+    assert apply_codebook(corpus, cb)["quote"].tolist() == ["We live in fear."]
+    with pytest.raises(TypeError):
+        cb["c"].rules["en"] = ("want",)                  # type: ignore[index]

@@ -198,6 +198,41 @@ def test_yaml_writer_refuses_a_paraphrase_its_file_cannot_hold(tmp_path, bundled
     bad = dataclasses.replace(code, paraphrases=(Paraphrase("en", "a\ttab", True),))
     cb = Codebook(part.id, [bad if c.id == code.id else c for c in part.codes], version=part.version,
                   title=part.title, source=part.source, languages=part.languages)
-    with pytest.raises(CodebookError, match=f"code {code.id!r}: a paraphrase holds a tab or a line break"):
+    with pytest.raises(CodebookError, match=re.escape(f"code {code.id!r}: paraphrase 1 (en, 'a\\ttab'): its text holds "
+                                                      "a tab or a line break; expected one line of text")):
         write_codebook_yaml(cb, tmp_path / "x.yaml")
     assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.parametrize(("text", "language", "why"), [
+    ("one\u2028two", "en", "its text holds a tab or a line break"),
+    ("one\rtwo", "en", "its text holds a tab or a line break"),
+    ("   ", "en", "its text is empty"),
+    (" They shoot. ", "en", "its text begins or ends with spaces"),
+    ("Ils tirent.", "fr", "its language 'fr' is not one of the codebook's (en)"),
+])
+def test_a_paraphrase_the_file_cannot_hold_is_refused_before_writing(tmp_path, text, language, why):
+    code = Code(id="fear", label={"en": "Fear"}, definition={"en": "d"}, when_to_use={"en": "w"},
+                when_not_to_use={"en": "n"}, examples=(Example("q", "s"),), codebook="demo",
+                paraphrases=(Paraphrase(language, text, True),))
+    cb = Codebook("demo", [code], version="1", title={"en": "Demo"}, source="s", languages=("en",))
+    with pytest.raises(CodebookError, match=re.escape(why)):
+        write_codebook_yaml(cb, tmp_path / "demo.yaml")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rewriting_a_codebook_replaces_its_paraphrase_file_and_keeps_its_comments(tmp_path):
+    def book(*paraphrases):
+        code = Code(id="fear", label={"en": "Fear"}, definition={"en": "d"}, when_to_use={"en": "w"},
+                    when_not_to_use={"en": "n"}, examples=(Example("q", "s"),), codebook="demo",
+                    paraphrases=paraphrases)
+        return Codebook("demo", [code], version="1", title={"en": "Demo"}, source="s", languages=("en",))
+
+    path = write_codebook_yaml(book(Paraphrase("en", "They shoot.", True)), tmp_path / "demo.yaml")
+    tsv = tmp_path / "paraphrases" / "demo.tsv"
+    tsv.write_text("# written with Aiko, 2026-11-02\n" + tsv.read_text(encoding="utf-8"), encoding="utf-8")
+    write_codebook_yaml(book(Paraphrase("en", "They burn the fields.", True)), path)
+    assert "# written with Aiko, 2026-11-02" in tsv.read_text(encoding="utf-8")
+    assert [p.text for p in load_codebook(path)["fear"].paraphrases] == ["They burn the fields."]
+    write_codebook_yaml(book(), path)                     # none now: the old file would come back with it
+    assert not tsv.exists() and load_codebook(path)["fear"].paraphrases == ()

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from malicious.crafted import CODE_GUID, SOURCE_GUID, foreign_project, foreign_qdpx, zip_bytes
 
-from hsqual.codebook import Code, Codebook, Example, load_codebooks
+from hsqual.codebook import Code, Codebook, Example, Paraphrase, load_codebooks
 from hsqual.codings import CODINGS_COLUMNS, check_codings, codings_frame
 from hsqual.corpus import Corpus, Document
 from hsqual.errors import ExchangeError
@@ -572,3 +572,15 @@ def test_cases_are_written_only_when_asked_and_a_misspelt_column_is_named(tmp_pa
         export_qdpx(codings, corpus, cb, tmp_path / "b.qdpx", cases="intervewee")
     assert err.value.option == "cases"
     assert not (tmp_path / "b.qdpx").exists()
+
+
+def test_paraphrases_numbered_per_language_by_another_tool_are_all_kept(tmp_path):
+    cb = Codebook("demo", [Code(id="fear", label={"en": "Fear"}, codebook="demo",
+                                paraphrases=(Paraphrase("en", "They come at night.", True),
+                                             Paraphrase("ja", "夜に来る。", True)))], languages=("en", "ja"))
+    path = export_qdc(cb, tmp_path / "a.qdc")
+    text = path.read_text(encoding="utf-8").replace("Paraphrase 2 (ja)", "Paraphrase 1 (ja)")
+    assert "Paraphrase 1 (en)" in text and "Paraphrase 1 (ja)" in text
+    (tmp_path / "b.qdc").write_text(text, encoding="utf-8")
+    back = import_qdc(tmp_path / "b.qdc")
+    assert [(p.language, p.text) for p in back["fear"].paraphrases] == [("en", "They come at night."), ("ja", "夜に来る。")]

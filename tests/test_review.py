@@ -1278,3 +1278,17 @@ def test_undo_says_when_the_reviewers_verdict_was_replaced_rather_than_withdrawn
     tanaka.undo()
     with pytest.raises(ReviewError, match=r"in the log \(each was withdrawn already or replaced"):
         tanaka.undo()
+
+
+def test_the_widget_undo_does_not_show_again_a_unit_another_session_decided_meanwhile(corpus, codebook, tmp_path):
+    log = tmp_path / "review.jsonl"
+    mine = session_of(corpus, codebook, log, batch_size=3)
+    theirs = session_of(corpus, codebook, log, reviewer="sato")
+    w = review_widget(mine, code="freedoms.fear")
+    page = list(w.items)
+    w.buttons[0]["accept"].click()
+    theirs.reject(theirs.item(page[2].key))               # a colleague decides a unit still open on the page
+    w.undo_button.click()
+    shown = [i.key for i in w.items]
+    assert shown[0] == page[0].key and page[1].key in shown     # the withdrawn unit first, the open one kept
+    assert page[2].key not in shown                       # decided elsewhere since: not offered as open

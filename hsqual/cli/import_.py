@@ -167,7 +167,11 @@ def run(args: argparse.Namespace) -> int:
         from ..refiqda import import_qdpx
 
         corpus, codings, codebook = import_qdpx(src, offsets=args.offsets)
-    targets = [out / "codebooks" / f"{p.id}.yaml" for p in (codebook.parts or (codebook,))]
+    from ..paraphrases import paraphrases_path
+
+    books = [out / "codebooks" / f"{p.id}.yaml" for p in (codebook.parts or (codebook,))]
+    # each codebook's paraphrase file goes with it (written, or an old one removed)
+    targets = books + [paraphrases_path(b) for b in books]
     transcripts: list[tuple[object, Path]] = []
     segments: dict[str, list] = {}
     if corpus is not None:
@@ -197,6 +201,8 @@ def run(args: argparse.Namespace) -> int:
         written = list(write_codebooks_yaml(codebook, work / "codebooks", fill_missing=True))
         for path in written:
             said.append(f"wrote {out / path.relative_to(work)}")
+            if paraphrases_path(path).is_file():
+                said.append(f"wrote {out / paraphrases_path(path).relative_to(work)}")
         _check_groups_kept(codebook, written, src)
         if corpus is not None:
             iterator = transcripts
@@ -211,6 +217,11 @@ def run(args: argparse.Namespace) -> int:
                 write_text(transcript_markdown(doc, segments=segments.get(doc.doc_id, [])),
                            work / target.relative_to(out))
             write_codings(codings, work / "codings.csv")
+    for book, part in zip(books, codebook.parts or (codebook,)):
+        old = paraphrases_path(book)
+        if not any(c.paraphrases for c in part.codes) and old.is_file():  # --force: it belonged to the old codebook
+            old.unlink()
+            said.append(f"removed {old} (the imported codebook {part.id!r} has no paraphrases)")
     for line in said:
         print(line)
     if todo:

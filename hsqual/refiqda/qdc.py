@@ -357,7 +357,7 @@ def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, langu
     fields: dict[str, dict[str, str]] = {f: {} for f in FIELD_OF.values()}
     examples: dict[int, list[str]] = {}
     rules: dict[str, dict[int, str]] = {}
-    paraphrases: dict[int, Paraphrase] = {}
+    paraphrases: list[Paraphrase] = []  # in the order of their sections (numbered per language elsewhere)
     for h, body in sections:
         m = LANG_HEADING.fullmatch(h)
         if m and m.group(1) == "Label":
@@ -370,7 +370,7 @@ def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, langu
         elif (m := RULE_HEADING.fullmatch(h)):
             rules.setdefault(m.group(2), {})[int(m.group(1))] = body.strip()
         elif (m := PARAPHRASE_HEADING.fullmatch(h)) and body.strip():
-            paraphrases[int(m.group(1))] = Paraphrase(m.group(2), body.strip(), not m.group(3))
+            paraphrases.append(Paraphrase(m.group(2), body.strip(), not m.group(3)))
     name = raw.name.strip()
     if label:
         lang = "en" if "en" in label else next(iter(label))
@@ -384,7 +384,7 @@ def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, langu
         id=ids[raw.guid],
         label=MappingProxyType({k: v for k, v in label.items() if v}),
         examples=tuple(Example(q, s) for _, (q, s) in sorted(examples.items())),
-        paraphrases=tuple(p for _, p in sorted(paraphrases.items())),
+        paraphrases=tuple(paraphrases),
         rules=MappingProxyType({lang: tuple(r for _, r in sorted(rs.items())) for lang, rs in rules.items()}),
         parent=None if raw.parent_guid is None else ids[raw.parent_guid],
         color=raw.color,
