@@ -120,6 +120,11 @@ class Code:
     def __post_init__(self) -> None:
         # a code is immutable: its mappings are copied, so that a dict the caller goes on
         # editing cannot change a codebook (or what was compiled from it) behind its back
+        for name in ("label", "definition", "when_to_use", "when_not_to_use", "rules"):
+            value = getattr(self, name)
+            if not isinstance(value, Mapping):
+                raise CodebookError(f"{name} must be a mapping of language to text, e.g. {{'en': ...}}, "
+                                    f"not {type(value).__name__}", code=self.id)
         for name in ("label", "definition", "when_to_use", "when_not_to_use"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         object.__setattr__(self, "rules", MappingProxyType({k: tuple(v) for k, v in self.rules.items()}))

@@ -187,3 +187,10 @@ def test_a_code_keeps_its_own_copy_of_what_it_was_given():
     assert apply_codebook(corpus, cb)["quote"].tolist() == ["We live in fear."]
     with pytest.raises(TypeError):
         cb["c"].rules["en"] = ("want",)                  # type: ignore[index]
+
+
+def test_a_code_given_a_plain_string_for_a_mapping_says_what_is_expected():
+    from hsqual.codebook import Code
+
+    with pytest.raises(CodebookError, match=r"code 'fear': label must be a mapping of language to text, e.g. \{'en': \.\.\.\}, not str"):
+        Code("fear", "Fear")

@@ -63,7 +63,7 @@ def test_apply_codebook_leaves_the_thresholds_as_they_were():
     from hsqual.codebook import Code, Codebook
 
     gc.set_threshold(700, 10, 10)
-    cb = Codebook("t", [Code("fear", "Fear", rules={"en": ["fear"]})])
+    cb = Codebook("t", [Code("fear", {"en": "Fear"}, rules={"en": ["fear"]})])
     df = hsqual.apply_codebook(Corpus([Document("d", "Fear is real.", {"language": "en"})]), cb)
     assert df["quote"].tolist() == ["Fear is real."]
     assert gc.get_threshold() == (700, 10, 10)
