@@ -478,12 +478,10 @@ class _Reader:
             gnode = m["groups"]
             items = gnode.value if isinstance(gnode, yaml.SequenceNode) else [gnode]
             groups = tuple(self.scalar(n, "a group", code_id) for n in items)
-        return Code(id=code_id, label=MappingProxyType(label), examples=examples,
-                    rules=MappingProxyType(rules), parent=parent, color=color, codebook=cb_id, groups=groups,
-                    line=_line(node), rule_lines=MappingProxyType(rule_lines),
-                    definition=MappingProxyType(texts["definition"]),
-                    when_to_use=MappingProxyType(texts["when_to_use"]),
-                    when_not_to_use=MappingProxyType(texts["when_not_to_use"]))
+        return Code(id=code_id, label=label, examples=examples, rules=rules, parent=parent, color=color,
+                    codebook=cb_id, groups=groups, line=_line(node), rule_lines=rule_lines,
+                    definition=texts["definition"], when_to_use=texts["when_to_use"],
+                    when_not_to_use=texts["when_not_to_use"])  # made read-only by Code
 
     def examples(self, node: yaml.Node, code_id: str) -> tuple[Example, ...]:
         if not isinstance(node, yaml.SequenceNode) or not node.value:

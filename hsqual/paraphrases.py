@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CodebookError
+from .tokens import LINE_ENDS
 
 __all__ = ["Paraphrase", "paraphrases_path", "read_paraphrases", "write_paraphrases"]
 
@@ -126,7 +127,7 @@ def _unwritable(text: str) -> str | None:
         return "its text is empty"
     if text != text.strip():
         return "its text begins or ends with spaces, which the file does not keep"
-    if "\t" in text or len(("x" + text + "x").splitlines()) > 1:
+    if "\t" in text or any(c in text for c in LINE_ENDS):
         return "its text holds a tab or a line break"
     return None
 

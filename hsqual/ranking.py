@@ -410,17 +410,9 @@ def _prepare(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], em
         XL, PL, NL = _vectors(lex, units, flat_pos, flat_neg, settings)
         lexical = _similarity(XL, PL, NL, code_texts, codes, settings, n, groups)
         if settings.lexical_features:
-            from scipy import sparse
-
-            X = sparse.hstack([sparse.csr_matrix(np.asarray(X)), settings.lexical_features * XL], format="csr")
+            X = _with_features(X, XL, settings.lexical_features)
     if settings.context_weight and unit != "window" and n:
-        XC = embedder.encode(_windows(corpus, units, after=False))
-        if hasattr(X, "toarray") or hasattr(XC, "toarray"):
-            from scipy import sparse
-
-            X = sparse.hstack([sparse.csr_matrix(X), settings.context_weight * sparse.csr_matrix(XC)], format="csr")
-        else:
-            X = np.hstack([np.asarray(X), settings.context_weight * np.asarray(XC)])
+        X = _with_features(X, embedder.encode(_windows(corpus, units, after=False)), settings.context_weight)
     # rules, on the unit's own span (a window's sentence, not its neighbours)
     rule_cells = {c: ([""] * n, [""] * n) for c in codes}
     if n:
@@ -470,6 +462,15 @@ def _prepared(corpus: Corpus, codebook: Codebook, unit: str, codes: list[str], e
     _PREPARED.append((key, (corpus, codebook, embedder), prep))
     del _PREPARED[:-_PREPARED_SIZE]
     return prep
+
+
+def _with_features(X, extra, weight: float):
+    """``X`` with ``weight`` times ``extra`` appended to each row (sparse when either is)."""
+    if hasattr(X, "toarray") or hasattr(extra, "toarray"):
+        from scipy import sparse
+
+        return sparse.hstack([sparse.csr_matrix(X), weight * sparse.csr_matrix(extra)], format="csr")
+    return np.hstack([np.asarray(X), weight * np.asarray(extra)])
 
 
 def _normalise(X: np.ndarray) -> np.ndarray:

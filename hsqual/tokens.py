@@ -55,7 +55,7 @@ from .segment import split_sentences
 from .vocab import vocabulary
 
 __all__ = ["Token", "TokenArrays", "TokenIds", "tokenize", "tokenize_arrays", "tokenize_ids", "tokenize_many",
-           "normalize_for_matching", "compose_marks", "SPACING_MARKS"]
+           "normalize_for_matching", "compose_marks", "SPACING_MARKS", "LINE_ENDS", "starts_with_mark"]
 
 _LANGUAGES = ("en", "ja")
 
@@ -330,6 +330,21 @@ def normalize_for_matching(text: str) -> str:
 
 #: Spacing (and half-width) voiced and semi-voiced sound marks, and the combining marks they stand for.
 SPACING_MARKS = {"\u309b": "\u3099", "\u309c": "\u309a", "\uff9e": "\u3099", "\uff9f": "\u309a"}
+#: The characters that end a line (those ``str.splitlines`` breaks at).
+LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def starts_with_mark(text: str) -> bool:
+    """Whether a text begins with a mark that composes with the character before it (a
+    combining character or a spacing voiced mark): normalised or tokenised apart from what
+    precedes it, it is not what it is in place.
+
+    Example
+    -------
+    >>> starts_with_mark("\u3099ガ"), starts_with_mark("ガ"), starts_with_mark("")
+    (True, False, False)
+    """
+    return bool(text) and (unicodedata.combining(text[0]) > 0 or text[0] in SPACING_MARKS)
 
 
 def compose_marks(text: str) -> tuple[str, np.ndarray | None, np.ndarray | None]:
@@ -418,7 +433,6 @@ _TAGGER = None
 # output never ends in whitespace.
 _FORMAT = r"-O '' -F '%m\t%f[7]\t%f[10]\t%f[1]\t%f[0]\n' -U '%m\t\t\t%f[1]\t%f[0]\n' -E '' -B ''"
 _MAX_PIECE = 8192
-_LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 # every character str.isspace() (and str.split()) counts as whitespace
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
 _IS_WHITESPACE = np.zeros(0x110000, dtype=bool)  # looked up by code point
@@ -447,7 +461,7 @@ def _pieces(text: str):
     pos = 0
     n = len(text)
     for line in text.splitlines(keepends=True):
-        body = line.rstrip(_LINE_ENDS)  # MeCab never sees a line break
+        body = line.rstrip(LINE_ENDS)  # MeCab never sees a line break
         if body.strip():
             if len(body) <= _MAX_PIECE:
                 yield pos, body

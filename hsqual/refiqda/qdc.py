@@ -12,7 +12,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -382,15 +381,15 @@ def _code_from_raw(raw: _RawCode, parsed, ids: dict[str, str], cb_id: str, langu
         fields["definition"]["en"] = preamble
     return Code(
         id=ids[raw.guid],
-        label=MappingProxyType({k: v for k, v in label.items() if v}),
+        label={k: v for k, v in label.items() if v},  # Code makes its mappings read-only
         examples=tuple(Example(q, s) for _, (q, s) in sorted(examples.items())),
         paraphrases=tuple(paraphrases),
-        rules=MappingProxyType({lang: tuple(r for _, r in sorted(rs.items())) for lang, rs in rules.items()}),
+        rules={lang: tuple(r for _, r in sorted(rs.items())) for lang, rs in rules.items()},
         parent=None if raw.parent_guid is None else ids[raw.parent_guid],
         color=raw.color,
         codebook=cb_id,
         groups=tuple(groups),
-        **{f: MappingProxyType({k: v for k, v in vals.items() if v}) for f, vals in fields.items()},
+        **{f: {k: v for k, v in vals.items() if v} for f, vals in fields.items()},
     )
 
 

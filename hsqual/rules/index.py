@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ArgumentError
-from ..tokens import SPACING_MARKS, TokenArrays, TokenIds
+from ..tokens import LINE_ENDS, SPACING_MARKS, TokenArrays, TokenIds, starts_with_mark
 from ..vocab import PUNCT_POS, norm_key, vocabulary
 from .syntax import LANGUAGES, Term
 
@@ -106,11 +106,7 @@ def _keep_term_tokens(text: str, language: str, tokens: list) -> None:
 def _batchable(text: str) -> bool:
     """Whether a text tokenises on a line of its own as it does alone: one line, not blank,
     no character composing with the one before it at its start."""
-    return bool(text.strip()) and not any(c in text for c in _LINE_BREAKS) and not (
-        unicodedata.combining(text[0]) or text[0] in SPACING_MARKS)
-
-
-_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    return bool(text.strip()) and not any(c in text for c in LINE_ENDS) and not starts_with_mark(text)
 
 
 def tokenize_terms(texts, language: str) -> None:
@@ -160,9 +156,11 @@ def compile_terms(terms, language: str) -> None:
     >>> [[e.key for e in alt] for alt in _compile_term(Term("という"), "ja")]
     [['という'], ['と', 'いう']]
     """
+    if language != "ja":
+        return
     cache = _TERM_CACHE.get(language, {})
     todo = [t for t in terms if t not in cache]
-    if language != "ja" or not todo:
+    if not todo:
         return
     stems = [p.strip("*") for t in todo for p in (t.text.split() if t.quoted else [t.text])]
     tokenize_terms(stems, language)
@@ -717,8 +715,7 @@ class JoinedIndex(DocIndex):
         joining two texts stays a line break."""
         if self._norm_text is None and len(self.texts) == 1:  # no copies of one long text's maps
             self._norm_text = normalize_with_map(self.texts[0])
-        if self._norm_text is None and not any(t and (unicodedata.combining(t[0]) or t[0] in SPACING_MARKS)
-                                               for t in self.texts):
+        if self._norm_text is None and not any(starts_with_mark(t) for t in self.texts):
             # normalising works character by character, except that a mark composes with the
             # character before it: with no text starting with a mark, the joined text
             # normalised at once is the texts normalised one by one and joined
@@ -771,7 +768,7 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
     else:
         distinct = set(t1)
     for ch in distinct:
-        if unicodedata.combining(ch) or ch in SPACING_MARKS:
+        if starts_with_mark(ch):
             combining.append(ch)
         elif unicodedata.normalize("NFKC", ch) != ch:
             expanding.append(ch)
