@@ -69,14 +69,9 @@ def test_counts_meet_the_minimums(units):
     assert by_language["ja"] >= 300 and by_language["en"] >= 200
     test = units[units["split"] == "test"].groupby("language").size()
     assert test["ja"] >= 100 and test["en"] >= 100
-    heldout = units[units["split"] == "heldout"].groupby("language").size()
-    assert heldout["ja"] >= 100 and heldout["en"] >= 100
-    heldout2 = units[units["split"] == "heldout2"].groupby("language").size()
-    assert heldout2["ja"] >= 150 and heldout2["en"] >= 150
-    heldout3 = units[units["split"] == "heldout3"].groupby("language").size()
-    assert heldout3["ja"] >= 150 and heldout3["en"] >= 150
-    heldout4 = units[units["split"] == "heldout4"].groupby("language").size()
-    assert heldout4["ja"] >= 150 and heldout4["en"] >= 150
+    for split, least in (("heldout", 100), ("heldout2", 150), ("heldout3", 150), ("heldout4", 150)):
+        held = units[units["split"] == split].groupby("language").size()
+        assert held["ja"] >= least and held["en"] >= least, split
     assert set(units["split"]) == {"dev", "test", "heldout", "heldout2", "heldout3", "heldout4"}
 
 
@@ -89,18 +84,10 @@ def test_split_is_by_document(units):
     for language, docs in interviews.groupby("language"):
         n_test = (docs["split"] == "test").sum()
         assert abs(n_test - (len(docs) - n_test)) <= 1, language
-    second = units[units["doc_id"].str.match(r"(en|ja)2_")].drop_duplicates("doc_id")
-    assert set(second["split"]) == {"heldout"} and len(second) == 8
-    assert set(units.loc[units["split"] == "heldout", "doc_id"]) == set(second["doc_id"])
-    third = units[units["doc_id"].str.match(r"(en|ja)3_")].drop_duplicates("doc_id")
-    assert set(third["split"]) == {"heldout2"} and len(third) == 8
-    assert set(units.loc[units["split"] == "heldout2", "doc_id"]) == set(third["doc_id"])
-    fourth = units[units["doc_id"].str.match(r"(en|ja)4_")].drop_duplicates("doc_id")
-    assert set(fourth["split"]) == {"heldout3"} and len(fourth) == 8
-    assert set(units.loc[units["split"] == "heldout3", "doc_id"]) == set(fourth["doc_id"])
-    fifth = units[units["doc_id"].str.match(r"(en|ja)5_")].drop_duplicates("doc_id")
-    assert set(fifth["split"]) == {"heldout4"} and len(fifth) == 8
-    assert set(units.loc[units["split"] == "heldout4", "doc_id"]) == set(fifth["doc_id"])
+    for round_, split in ((2, "heldout"), (3, "heldout2"), (4, "heldout3"), (5, "heldout4")):
+        docs = units[units["doc_id"].str.match(rf"(en|ja){round_}_")].drop_duplicates("doc_id")
+        assert set(docs["split"]) == {split} and len(docs) == 8, split
+        assert set(units.loc[units["split"] == split, "doc_id"]) == set(docs["doc_id"]), split
 
 
 def test_every_respondent_sentence_of_the_interviews_is_a_unit(units, sentences):

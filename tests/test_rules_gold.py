@@ -165,23 +165,10 @@ def review(reproduced):
 
 
 @pytest.fixture(scope="module")
-def review_heldout(reproduced):
-    return pd.read_csv(reproduced / "review_simulation_heldout_summary.csv")
-
-
-@pytest.fixture(scope="module")
-def review_heldout2(reproduced):
-    return pd.read_csv(reproduced / "review_simulation_heldout2_summary.csv")
-
-
-@pytest.fixture(scope="module")
-def review_heldout3(reproduced):
-    return pd.read_csv(reproduced / "review_simulation_heldout3_summary.csv")
-
-
-@pytest.fixture(scope="module")
-def review_heldout4(reproduced):
-    return pd.read_csv(reproduced / "review_simulation_heldout4_summary.csv")
+def held_out_reviews(reproduced):
+    """The review replay's summary on each held-out part, by part."""
+    return {split: pd.read_csv(reproduced / f"review_simulation_{split}_summary.csv")
+            for split in ("heldout", "heldout2", "heldout3", "heldout4")}
 
 
 def _review_cells(r) -> list[str]:
@@ -191,20 +178,19 @@ def _review_cells(r) -> list[str]:
 
 
 @pytest.mark.parametrize("language", ["all", "en", "ja"])
-def test_readme_review_means_are_what_reproduce_computes(review, review_heldout, review_heldout2, review_heldout3,
-                                                        review_heldout4,
-                                                        language):
+def test_readme_review_means_are_what_reproduce_computes(review, held_out_reviews, language):
     _, summary = review
-    for prefix, table in (("", summary), ("held-out, ", review_heldout), ("second held-out, ", review_heldout2),
-                          ("third held-out, ", review_heldout3), ("fourth held-out, ", review_heldout4)):
+    held = held_out_reviews
+    for prefix, table in (("", summary), ("held-out, ", held["heldout"]), ("second held-out, ", held["heldout2"]),
+                          ("third held-out, ", held["heldout3"]), ("fourth held-out, ", held["heldout4"])):
         r = table.set_index("language").loc[language]
         row = _readme_row(f"| {prefix}{REVIEW_LANGUAGE_WORDS[language]} (mean) |")
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[1:] == _review_cells(r), row
 
 
-def test_readme_heldout4_review_sentence_is_what_reproduce_computes(review_heldout4):
-    r = review_heldout4.set_index("language")
+def test_readme_heldout4_review_sentence_is_what_reproduce_computes(held_out_reviews):
+    r = held_out_reviews["heldout4"].set_index("language")
     text = " ".join(README.split())
     for lang, word in (("en", "English"), ("ja", "Japanese")):
         recall, wss = r.loc[lang, "mean recall@30%"], r.loc[lang, "mean wss@95"]
