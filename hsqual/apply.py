@@ -78,7 +78,7 @@ from .params import excludes, only_with, validate_params
 from .segment import units_of_segment
 from .gcpause import fewer_collections
 from .rules.index import DocIndex, JoinedIndex, cached_arrays, compile_terms
-from .rules.match import UnitSet, evaluate, merge_spans, possible_mask
+from .rules.match import UnitSet, evaluate, evidence_in_units, merge_span_arrays, merge_spans, possible_mask
 from .rules.rule import Rule, dependency_order, parse_codebook_rules
 from .rules.syntax import LANGUAGES, Meta, Term, caret_error
 
@@ -396,6 +396,7 @@ def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *,
     U = UnitSet(ix, units.starts, units.ends, meta=meta, speakers=units.speakers, metas=metas, unit_docs=unit_docs)
     compile_terms(compiled.terms_for(lang), lang)  # the terms not compiled yet, tokenised together
     firings: list[_Firing] = []
+    disjoint = U._disjoint()
     for code_id, rules in compiled.codes_for(lang):
         if only is not None and code_id not in only:
             continue
@@ -404,6 +405,10 @@ def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *,
         for m in masks[1:]:
             fired |= m
         spans_by_unit: dict[int, list[tuple[int, int]]] = {}
+        if disjoint:
+            firings.extend(_evidence_of_code(U, code_id, rules, masks, fired, spans_by_unit))
+            U.set_code(code_id, fired, spans_by_unit)
+            continue
         for k in np.flatnonzero(fired):
             k = int(k)
             which = [i for i, m in enumerate(masks) if m[k]]
@@ -417,6 +422,37 @@ def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *,
             firings.append(_Firing(k, code_id, which, per_rule))
         U.set_code(code_id, fired, spans_by_unit)
     return U, firings
+
+
+def _evidence_of_code(U: UnitSet, code_id: str, rules: list[Rule], masks: list[np.ndarray], fired: np.ndarray,
+                      spans_by_unit: dict[int, list[tuple[int, int]]]) -> list[_Firing]:
+    """The firings of one code over disjoint units, with the evidence of every rule gathered
+    for all its units at once (:func:`~hsqual.rules.match.evidence_in_units`); fills
+    ``spans_by_unit`` (each fired unit: the evidence of all its rules, merged)."""
+    fired_units = np.flatnonzero(fired).tolist()
+    which: dict[int, list[int]] = {k: [] for k in fired_units}
+    per_rule: dict[int, list[list[tuple[int, int]]]] = {k: [] for k in fired_units}
+    merged_parts = []
+    for i, m in enumerate(masks):
+        ku = np.flatnonzero(m)
+        if not len(ku):
+            continue
+        u, a, b = merge_span_arrays(*evidence_in_units(rules[i].root, U, ku))
+        merged_parts.append((u, a, b))
+        al, bl = a.tolist(), b.tolist()
+        cuts = np.searchsorted(u, ku, "left").tolist()
+        cuts.append(len(al))
+        for j, k in enumerate(ku.tolist()):
+            which[k].append(i)
+            per_rule[k].append(list(zip(al[cuts[j]:cuts[j + 1]], bl[cuts[j]:cuts[j + 1]])))
+    if merged_parts:
+        u, a, b = merge_span_arrays(*(np.concatenate([p[n] for p in merged_parts]) for n in range(3)))
+        al, bl = a.tolist(), b.tolist()
+        cuts = np.searchsorted(u, fired_units, "left").tolist()
+        cuts.append(len(al))
+        for j, k in enumerate(fired_units):
+            spans_by_unit[k] = list(zip(al[cuts[j]:cuts[j + 1]], bl[cuts[j]:cuts[j + 1]]))
+    return [_Firing(k, code_id, which[k], per_rule[k]) for k in fired_units]
 
 
 #: Documents are matched in batches of about this many characters: the rules are then

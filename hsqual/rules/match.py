@@ -27,7 +27,8 @@ import numpy as np
 from .index import DocIndex, norm_key
 from .syntax import And, CodeRef, Count, Meta, Near, Node, Not, Or, Regex, Term, compile_rule_regex
 
-__all__ = ["UnitSet", "unit_mask", "possible_mask", "near_pairs", "evaluate", "evidence", "merge_spans"]
+__all__ = ["UnitSet", "unit_mask", "possible_mask", "near_pairs", "evaluate", "evidence", "evidence_in_units",
+           "merge_spans", "merge_span_arrays"]
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -936,6 +937,114 @@ def evidence(node: Node, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
     """
     out = evaluate(node, U, k)
     return None if out is None else merge_spans(out)
+
+
+def _span_parts(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not parts:
+        return _EMPTY, _EMPTY, _EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
+
+
+def _listed_spans(units: np.ndarray, spans_of) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unit, start, end) arrays of the spans ``spans_of(k)`` lists for each unit k."""
+    us: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for k in units.tolist():
+        for a, b in spans_of(k):
+            us.append(k)
+            starts.append(a)
+            ends.append(b)
+    return (np.asarray(us, dtype=np.int64), np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+
+
+def evidence_in_units(node: Node, U: UnitSet, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The evidence of a node in many units at once, as three arrays (unit, start, end),
+    unsorted and unmerged: in each unit, the spans :func:`evaluate` gives there.
+
+    ``units`` are units where the node matches (``unit_mask(node, U)`` holds), ascending, and
+    the units of ``U`` must be disjoint (sentences, segments, paragraphs). Terms, phrases and
+    NEAR/SEQ pairs are read off the arrays that masked the units; only ``/regex/`` and
+    ``code:`` evidence is gathered unit by unit.
+
+    Example
+    -------
+    >>> from hsqual.rules import parse_rule
+    >>> U = UnitSet(DocIndex("Fear is real. Want is real too.", "en"), [0, 14], [13, 31], meta={})
+    >>> root = parse_rule("real AND NOT fear", language="en").root
+    >>> [a.tolist() for a in evidence_in_units(root, U, np.flatnonzero(unit_mask(root, U)))]
+    [[1], [22], [26]]
+    """
+    if not len(units):
+        return _EMPTY, _EMPTY, _EMPTY
+    ix = U.index
+    if isinstance(node, Term) or (isinstance(node, Count) and isinstance(node.term, Term)):
+        term = node if isinstance(node, Term) else node.term
+        want = np.zeros(U.n, dtype=bool)
+        want[units] = True
+        parts = []
+        for first, u, length in U._term_units(term):  # type: ignore[arg-type]
+            sel = want[u]
+            if sel.any():
+                f = first[sel]
+                parts.append((u[sel], ix.starts[f], ix.ends[f + (length - 1)]))
+        return _span_parts(parts)
+    if isinstance(node, Regex) or isinstance(node, Count):
+        rx = node if isinstance(node, Regex) else node.term
+        return _listed_spans(units, lambda k: U.regex_spans(rx, k))  # type: ignore[arg-type]
+    if isinstance(node, (Not, Meta)):
+        return _EMPTY, _EMPTY, _EMPTY
+    if isinstance(node, And):
+        return _span_parts([evidence_in_units(item, U, units) for item in node.items])
+    if isinstance(node, Or):
+        parts = []
+        for item in node.items:
+            here = units[unit_mask(item, U)[units]]
+            if len(here):
+                parts.append(evidence_in_units(item, U, here))
+        return _span_parts(parts)
+    if isinstance(node, Near):
+        found = U.near_units(node)
+        if found is None:  # pragma: no cover - units are disjoint here
+            raise ValueError("evidence_in_units needs disjoint units")
+        want = np.zeros(U.n, dtype=bool)
+        want[units] = True
+        u, firsts, lasts = found._arrays
+        sel = want[u]
+        return u[sel], ix.starts[firsts[sel]], ix.ends[lasts[sel]]
+    if isinstance(node, CodeRef):
+        spans = U.code_spans.get(node.code, {})
+        return _listed_spans(units, lambda k: spans.get(k, []))
+    raise TypeError(f"unknown rule node {node!r}")  # pragma: no cover
+
+
+def merge_span_arrays(units: np.ndarray, starts: np.ndarray,
+                      ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`merge_spans` in each unit at once: the spans of each unit sorted, without
+    repeats, overlapping ones merged; returned as (unit, start, end) sorted by unit.
+
+    Example
+    -------
+    >>> merged = merge_span_arrays(np.array([0, 0, 1, 0]), np.array([5, 0, 20, 20]), np.array([9, 17, 28, 21]))
+    >>> [a.tolist() for a in merged]
+    [[0, 0, 1], [0, 20, 20], [17, 21, 28]]
+    """
+    if not len(units):
+        return _EMPTY, _EMPTY, _EMPTY
+    order = np.lexsort((ends, starts, units))
+    u, a, b = units[order], starts[order], ends[order]
+    keep = np.ones(len(u), dtype=bool)
+    keep[1:] = (u[1:] != u[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    u, a, b = u[keep], a[keep], b[keep]
+    # a span opens a new merged span unless it starts before the furthest end so far in its unit
+    reach = np.maximum.accumulate(b)
+    new = np.ones(len(u), dtype=bool)
+    new[1:] = (u[1:] != u[:-1]) | (a[1:] >= reach[:-1])
+    heads = np.flatnonzero(new)
+    tails = np.append(heads[1:], len(u)) - 1
+    return u[heads], a[heads], reach[tails]
 
 
 def evaluate(node: Node, U: UnitSet, k: int) -> list[tuple[int, int]] | None:
