@@ -602,15 +602,24 @@ class DocIndex:
         else:
             out = np.unique(np.concatenate(parts))
         if field == "surface" and len(out):  # surface: is case-sensitive
-            surf = self.surface
-            out = out[np.fromiter((_norm_surface(surf[p]).startswith(elem.key) if elem.glob == "prefix"
-                                   else _norm_surface(surf[p]).endswith(elem.key) if elem.glob == "suffix"
-                                   else _norm_surface(surf[p]) == elem.key for p in out), dtype=bool, count=len(out))]
+            surf = self._values_at("surfaces", out)
+            out = out[np.fromiter((_norm_surface(w).startswith(elem.key) if elem.glob == "prefix"
+                                   else _norm_surface(w).endswith(elem.key) if elem.glob == "suffix"
+                                   else _norm_surface(w) == elem.key for w in surf), dtype=bool, count=len(out))]
         if elem.pos and len(out):
-            pos = self.pos
-            out = out[np.fromiter((pos[p].startswith(elem.pos) for p in out), dtype=bool, count=len(out))]
+            pos = self._values_at("pos", out)
+            out = out[np.fromiter((p.startswith(elem.pos) for p in pos), dtype=bool, count=len(out))]
         self._elem_cache[elem] = out
         return out
+
+    def _values_at(self, name: str, positions: np.ndarray) -> list[str]:
+        """The written form (``surfaces``) or part of speech (``pos``) of the tokens at some
+        positions: read from the vocabulary for those alone when the tokens are its ids (not a
+        list for every token of the text, as :attr:`surface` and :attr:`pos` make)."""
+        if self._ids is not None and (self._surface if name == "surfaces" else self._pos) is None:
+            return vocabulary().array(name)[self._ids[positions]].tolist()
+        values = self.surface if name == "surfaces" else self.pos
+        return [values[p] for p in positions.tolist()]
 
     def hits(self, term: Term) -> list[tuple[np.ndarray, int]]:
         """For each length (in tokens) of a term's occurrences: the sorted first-token
