@@ -209,7 +209,7 @@ def test_missing_file_is_named(tmp_path):
         kurusu2015.load(copy)
 
 
-def test_reproduce_never_overwrites_other_coders_codings(tmp_path, capsys):
+def test_reproduce_never_overwrites_other_coders_codings(tmp_path, capsys, reproduced_study):
     from hsqual.cli import main
 
     mine = tmp_path / "codings.csv"
@@ -221,10 +221,11 @@ def test_reproduce_never_overwrites_other_coders_codings(tmp_path, capsys):
     assert capsys.readouterr().err == (f"hsqual reproduce: error: {mine}: the file exists and holds codings of tanaka; "
                                        "refusing to overwrite it (give another --out)\n")
     assert not (tmp_path / "table1_interviewees.csv").exists()
-    # the study's own output is rebuilt in place
+    # the study's own output (its codings.csv included) is rebuilt in place
     out = tmp_path / "again"
+    shutil.copytree(reproduced_study[0], out)
     assert main(["reproduce", "kurusu2015", "--out", str(out), "--no-figures"]) == 0
-    assert main(["reproduce", "kurusu2015", "--out", str(out), "--no-figures"]) == 0
+    assert capsys.readouterr().out.startswith(f"hsqual reproduce kurusu2015: wrote {len(reproduced_study[1])} files to ")
 
 
 def test_theme_table_writes_to_parquet_with_text_column_names(study, tmp_path):
@@ -240,10 +241,8 @@ def test_theme_table_writes_to_parquet_with_text_column_names(study, tmp_path):
     assert back.loc["risk.interstate", ["5", "7", "10"]].tolist() == [True, True, True]
 
 
-def test_reproduce_writes_the_tables_and_the_rule_figures_it_reports(study, tmp_path):
-    from hsqual.cli import main
-
-    assert main(["reproduce", "kurusu2015", "--out", str(tmp_path), "--no-figures"]) == 0
+def test_reproduce_writes_the_tables_and_the_rule_figures_it_reports(study, reproduced_study):
+    tmp_path = reproduced_study[0]
     t1 = pd.read_csv(tmp_path / "table1_interviewees.csv")
     assert t1["Interviewee"].tolist() == study.table1()["Interviewee"].tolist()
     theme = pd.read_csv(tmp_path / "theme_table.csv", index_col="code")

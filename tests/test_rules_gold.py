@@ -27,10 +27,8 @@ def codebook():
 
 
 @pytest.fixture(scope="module")
-def reproduced(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reproduce")
-    assert main(["reproduce", "kurusu2015", "--out", str(out), "--no-figures"]) == 0
-    return out
+def reproduced(reproduced_study):
+    return reproduced_study[0]
 
 
 @pytest.fixture(scope="module")

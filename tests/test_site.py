@@ -203,10 +203,8 @@ def test_the_site_command(project, capsys):
     assert "was not written by hsqual" in capsys.readouterr().err
 
 
-def test_reproduce_writes_the_study_site(tmp_path):
-    from hsqual.cli.reproduce import reproduce_kurusu2015
-
-    written = reproduce_kurusu2015(tmp_path, figures=False)
+def test_reproduce_writes_the_study_site(reproduced_study):
+    tmp_path, written = reproduced_study
     assert tmp_path / "site" / "index.html" in written
     study = hsqual.studies.kurusu2015.load()
     assert len(list((tmp_path / "site" / "docs").glob("*.html"))) == len(study.corpus) == 101
