@@ -396,7 +396,7 @@ def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *,
     U = UnitSet(ix, units.starts, units.ends, meta=meta, speakers=units.speakers, metas=metas, unit_docs=unit_docs)
     compile_terms(compiled.terms_for(lang), lang)  # the terms not compiled yet, tokenised together
     firings: list[_Firing] = []
-    disjoint = U._disjoint()
+    disjoint = U.disjoint
     for code_id, rules in compiled.codes_for(lang):
         if only is not None and code_id not in only:
             continue

@@ -238,6 +238,19 @@ class UnitSet:
             self._counts[key] = got
         return got
 
+    @property
+    def disjoint(self) -> bool:
+        """True when the units do not overlap (sentences, segments, paragraphs): each token
+        lies in one unit at most, and evidence can be gathered for every unit at once
+        (:func:`evidence_in_units`).
+
+        Example
+        -------
+        >>> UnitSet(DocIndex("Fear. Want.", "en"), [0, 6], [5, 11], meta={}).disjoint
+        True
+        """
+        return self._disjoint()
+
     def _disjoint(self) -> bool:
         """True when the units' token ranges are sorted and do not overlap (sentences,
         segments, paragraphs): then an occurrence lies in at most one unit."""
