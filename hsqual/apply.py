@@ -434,25 +434,27 @@ def _evidence_of_code(U: UnitSet, code_id: str, rules: list[Rule], masks: list[n
     per_rule: dict[int, list[list[tuple[int, int]]]] = {k: [] for k in fired_units}
     merged_parts = []
     for i, m in enumerate(masks):
-        ku = np.flatnonzero(m)
-        if not len(ku):
+        ku = np.flatnonzero(m).tolist()
+        if not ku:
             continue
-        u, a, b = merge_span_arrays(*evidence_in_units(rules[i].root, U, ku))
-        merged_parts.append((u, a, b))
-        al, bl = a.tolist(), b.tolist()
-        cuts = np.searchsorted(u, ku, "left").tolist()
-        cuts.append(len(al))
-        for j, k in enumerate(ku.tolist()):
+        merged = merge_span_arrays(*evidence_in_units(rules[i].root, U, np.asarray(ku)))
+        merged_parts.append(merged)
+        for k, spans in zip(ku, _spans_per_unit(merged, ku)):
             which[k].append(i)
-            per_rule[k].append(list(zip(al[cuts[j]:cuts[j + 1]], bl[cuts[j]:cuts[j + 1]])))
+            per_rule[k].append(spans)
     if merged_parts:
-        u, a, b = merge_span_arrays(*(np.concatenate([p[n] for p in merged_parts]) for n in range(3)))
-        al, bl = a.tolist(), b.tolist()
-        cuts = np.searchsorted(u, fired_units, "left").tolist()
-        cuts.append(len(al))
-        for j, k in enumerate(fired_units):
-            spans_by_unit[k] = list(zip(al[cuts[j]:cuts[j + 1]], bl[cuts[j]:cuts[j + 1]]))
+        union = merge_span_arrays(*(np.concatenate([p[n] for p in merged_parts]) for n in range(3)))
+        spans_by_unit.update(zip(fired_units, _spans_per_unit(union, fired_units)))
     return [_Firing(k, code_id, which[k], per_rule[k]) for k in fired_units]
+
+
+def _spans_per_unit(merged: tuple[np.ndarray, np.ndarray, np.ndarray], units: list[int]) -> list[list[tuple[int, int]]]:
+    """The spans of each of ``units`` (ascending), from (unit, start, end) arrays sorted by
+    unit (:func:`~hsqual.rules.match.merge_span_arrays`); a unit without spans gets ``[]``."""
+    u, a, b = merged
+    starts, ends = a.tolist(), b.tolist()
+    cuts = np.searchsorted(u, units, "left").tolist() + [len(starts)]
+    return [list(zip(starts[cuts[j]:cuts[j + 1]], ends[cuts[j]:cuts[j + 1]])) for j in range(len(units))]
 
 
 #: Documents are matched in batches of about this many characters: the rules are then

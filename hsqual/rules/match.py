@@ -139,7 +139,7 @@ class UnitSet:
             hits = self.index.hits(term)
             if not hits:
                 c = self._zeros
-            elif self._disjoint():  # each occurrence lies in at most one unit: found per occurrence
+            elif self.disjoint:  # each occurrence lies in at most one unit: found per occurrence
                 c = np.zeros(self.n, dtype=np.int64)
                 for _, units, _ in self._term_units(term):
                     c += np.bincount(units, minlength=self.n)
@@ -156,7 +156,7 @@ class UnitSet:
         key = ("mask", term)
         m = self._counts.get(key)
         if m is None:
-            if term in self._counts or not self._disjoint():
+            if term in self._counts or not self.disjoint:
                 m = self.term_counts(term) > 0
             else:
                 m = np.zeros(self.n, dtype=bool)
@@ -183,7 +183,7 @@ class UnitSet:
     def term_ranges(self, term: Term, k: int) -> list[tuple[int, int]]:
         """(first token, last token) of each occurrence of a term in unit k."""
         out = []
-        if self._disjoint():
+        if self.disjoint:
             key = ("unit lists", term)
             lists = self._counts.get(key)
             if lists is None:
@@ -240,20 +240,15 @@ class UnitSet:
 
     @property
     def disjoint(self) -> bool:
-        """True when the units do not overlap (sentences, segments, paragraphs): each token
-        lies in one unit at most, and evidence can be gathered for every unit at once
-        (:func:`evidence_in_units`).
+        """True when the units' token ranges are sorted and do not overlap (sentences,
+        segments, paragraphs): then an occurrence lies in at most one unit, and evidence can
+        be gathered for every unit at once (:func:`evidence_in_units`). Worked out once.
 
         Example
         -------
         >>> UnitSet(DocIndex("Fear. Want.", "en"), [0, 6], [5, 11], meta={}).disjoint
         True
         """
-        return self._disjoint()
-
-    def _disjoint(self) -> bool:
-        """True when the units' token ranges are sorted and do not overlap (sentences,
-        segments, paragraphs): then an occurrence lies in at most one unit."""
         got = self._counts.get("disjoint")
         if got is None:
             i0, i1 = self.i0, self.i1
@@ -263,7 +258,7 @@ class UnitSet:
 
     def _group_in_units(self, group: tuple[Term, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """First token, last token and unit of every occurrence of a group lying wholly in a
-        unit, sorted by (first, last) (units disjoint: see :meth:`_disjoint`)."""
+        unit, sorted by (first, last) (units disjoint: see :attr:`disjoint`)."""
         key = ("in_units", group)
         got = self._counts.get(key)
         if got is None:
@@ -282,7 +277,7 @@ class UnitSet:
 
         None when the units overlap (then :func:`near_pairs` works unit by unit).
         """
-        if not self._disjoint():
+        if not self.disjoint:
             return None
         key = ("near", id(node))  # by the node's id: hashing a node hashes every term of it
         got = self._counts.get(key)
@@ -355,7 +350,7 @@ class UnitSet:
     def term_spans(self, term: Term, k: int) -> list[tuple[int, int]]:
         """Character spans of the occurrences of a term in unit k."""
         ix = self.index
-        if not self._disjoint():
+        if not self.disjoint:
             return [(int(ix.starts[a]), int(ix.ends[b])) for a, b in self.term_ranges(term, k)]
         key = ("unit spans", term)
         lists = self._counts.get(key)
