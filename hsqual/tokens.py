@@ -429,6 +429,14 @@ _NORM_SAME = np.zeros(0x110000, dtype=bool)
 _NORM_SAME[:128] = True
 _LOCK = threading.RLock()
 _TAGGER = None
+_KEY_TAGGER = None
+#: Each token's key as the key tagger writes it: written form, left and right context ids,
+#: word cost, and ``?`` after an unknown word's. Cheaper for MeCab to write than the analysis
+#: (which it splits out of the dictionary's feature string for every token); each key's
+#: analysis is learnt once (:func:`_learn_keys`) and kept in :data:`_KEYS`.
+_KEY_FORMAT = r"-O '' -F '%m\t%phl\t%phr\t%c\n' -U '%m\t%phl\t%phr\t%c\t?\n' -E '' -B ''"
+#: key line -> vocabulary id, for this process
+_KEYS: dict[str, int] = {}
 # surface, lemma (f[7]), orthBase (f[10]), pos2, pos1 -- pos1 last: it is never empty, so the
 # output never ends in whitespace.
 _FORMAT = r"-O '' -F '%m\t%f[7]\t%f[10]\t%f[1]\t%f[0]\n' -U '%m\t\t\t%f[1]\t%f[0]\n' -E '' -B ''"
@@ -454,6 +462,24 @@ def _get_tagger():
                 rc = os.path.join(dicdir, "mecabrc")
                 _TAGGER = fugashi.GenericTagger(f"-r {shlex.quote(rc)} -d {shlex.quote(dicdir)} {_FORMAT}")
     return _TAGGER
+
+
+def _get_key_tagger():
+    """The process's second MeCab tagger: the same dictionary, writing each token's key
+    (:data:`_KEY_FORMAT`) instead of its analysis."""
+    global _KEY_TAGGER
+    if _KEY_TAGGER is None:
+        with _LOCK:
+            if _KEY_TAGGER is None:
+                import os
+
+                import fugashi
+                import unidic_lite
+
+                dicdir = unidic_lite.DICDIR
+                rc = os.path.join(dicdir, "mecabrc")
+                _KEY_TAGGER = fugashi.GenericTagger(f"-r {shlex.quote(rc)} -d {shlex.quote(dicdir)} {_KEY_FORMAT}")
+    return _KEY_TAGGER
 
 
 def _pieces(text: str):
@@ -485,26 +511,33 @@ def _cut_long(line: str, offset: int):
 
 
 def _ja_ids(text: str, norm: str | None = None) -> TokenIds:
-    """Token ids and offsets of a text (no marks to compose): MeCab's formatted output, one
-    line per token, split once and looked up in the vocabulary. ``norm``: the text's
+    """Token ids and offsets of a text (no marks to compose): the key tagger's output, one
+    key per token (:data:`_KEY_FORMAT`), split once and looked up among the keys learnt so
+    far (a new key's analysis learnt by :func:`_learn_keys`). ``norm``: the text's
     :func:`normalize_for_matching`, when already known."""
-    tagger = _get_tagger()
     vocab = vocabulary()
     norm = (normalize_for_matching(text) if norm is None else norm).replace("\x00", " ")
-    parse = tagger.parse
+    parse = _get_key_tagger().parse
     try:
-        outs = [out for _, piece in _pieces(norm) if (out := parse(piece))]
+        pieces = [piece for _, piece in _pieces(norm)]
+        outs = [parse(piece) for piece in pieces]
     except UnicodeEncodeError:  # a lone surrogate: U+FFFD in its place (see _for_mecab)
         norm = _for_mecab(norm)
-        outs = [out for _, piece in _pieces(norm) if (out := parse(piece))]
+        pieces = [piece for _, piece in _pieces(norm)]
+        outs = [parse(piece) for piece in pieces]
     # each piece's output ends without a line break (fugashi strips it): joined by one
-    lines = "\n".join(outs).split("\n") if outs else []
-    del outs
+    lines = "\n".join([out for out in outs if out]).split("\n") if any(outs) else []
     try:
-        ids = vocab.ids(lines)
-    except ArgumentError:  # an unexpected line: the reference path
-        return _ja_nodes(text)
-    del lines
+        ids = np.fromiter(map(_KEYS.__getitem__, lines), dtype=np.int32, count=len(lines))
+    except KeyError:  # a key not met before: its analysis learnt from the pieces it is in
+        try:
+            learnt = _learn_keys(pieces, outs, lines)
+        except ArgumentError:  # an unexpected line: the reference path
+            return _ja_nodes(text)
+        if learnt is None:
+            return _ja_nodes(text)
+        ids = learnt
+    del lines, outs, pieces
     if not len(ids):
         return TokenIds(ids, np.empty(0, np.int64), np.empty(0, np.int64))
     blank = vocab.array("is_space")[ids]
@@ -518,6 +551,35 @@ def _ja_ids(text: str, norm: str | None = None) -> TokenIds:
     if norm != text:
         ids = _original_surfaces(text, norm, ids, starts, ends)
     return TokenIds(ids, starts, ends)
+
+
+def _learn_keys(pieces: list[str], outs: list[str], lines: list[str]) -> np.ndarray | None:
+    """The vocabulary ids of ``lines`` (the key lines of ``pieces``, whose outputs are
+    ``outs``), learning each new key's analysis by parsing again, with the analysing tagger,
+    the pieces that hold one; None when the two taggers do not give the same tokens.
+
+    The taggers share one dictionary and differ only in what they write for a token, so they
+    split a piece alike. A key (written form, left and right context ids, word cost, and
+    whether the word is unknown) may belong to more than one dictionary entry, but then
+    those entries cost the same in every context, and MeCab keeps the first of them
+    wherever one of them is on the best path: a key always stands for the same analysis.
+    """
+    vocab = vocabulary()
+    parse = _get_tagger().parse
+    with _LOCK:
+        for piece, out in zip(pieces, outs):
+            if not out:
+                continue
+            keys = out.split("\n")
+            if all(k in _KEYS for k in keys):
+                continue
+            full = parse(piece).split("\n")
+            if len(full) != len(keys):
+                return None
+            got = vocab.ids(full)
+            for k, i in zip(keys, got.tolist()):
+                _KEYS.setdefault(k, i)
+    return np.fromiter(map(_KEYS.__getitem__, lines), dtype=np.int32, count=len(lines))
 
 
 def _offsets(norm: str, ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

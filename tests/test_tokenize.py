@@ -52,6 +52,44 @@ def test_fast_path_equals_the_per_node_path(doc_id):
     assert fast == nodes
 
 
+def test_a_key_learnt_in_one_text_gives_the_analysis_of_every_other(monkeypatch):
+    """The fast path reads MeCab's cheap key of each token (written form, context ids, cost)
+    and learns its analysis once. Learnt from the other bundled texts only, the keys give
+    each text exactly the tokens of the per-node path: a key means one analysis wherever it
+    is met."""
+    texts = [JA_CORPUS.doc(d).text for d in JA_CORPUS.doc_ids]
+    assert len(texts) >= 3
+    for i, text in enumerate(texts):
+        with T._LOCK:
+            monkeypatch.setattr(T, "_KEYS", {})
+            for other in texts[:i] + texts[i + 1:]:
+                T._ja_ids(other)
+            learnt = dict(T._KEYS)
+            keys = [k for _, piece in T._pieces(normalize_for_matching(text))
+                    for k in T._get_key_tagger().parse(piece).split("\n")]
+            assert sum(k in learnt for k in keys) > 0.7 * len(keys)  # most tokens' keys were met elsewhere
+            assert T._ja_ids(text).arrays() == _nodes(text)
+
+
+def test_when_the_two_taggers_split_a_text_apart_the_per_node_path_gives_its_tokens(monkeypatch):
+    text = "人間の安全保障は恐怖からの自由を守る。"
+    with T._LOCK:
+        expected = _nodes(text)
+        real = T._get_tagger()
+
+        class Dropping:  # an analysing tagger whose output lost a token
+            def parse(self, piece):
+                return "\n".join(real.parse(piece).split("\n")[1:])
+
+            def __call__(self, piece):
+                return real(piece)
+
+        monkeypatch.setattr(T, "_KEYS", {})
+        monkeypatch.setattr(T, "_get_tagger", lambda: Dropping())
+        assert T._learn_keys([text], [T._get_key_tagger().parse(text)], []) is None
+        assert T._ja_ids(text).arrays() == expected
+
+
 def test_fast_path_equals_per_node_path_on_raw_pdf_text():
     raw = ("\n \n今、日本に求められる外交力とは \n\n①\nＧ\nＨ\nＡ\n\u3000インド太平洋（FOIP）の 4 月 3 日\r\n"
            "ｶﾀｶﾅ と ＡＢＣ、シリーズ-series\t x\x00y ㈱ Ⅱ")
