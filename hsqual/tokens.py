@@ -45,6 +45,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -566,20 +567,21 @@ def _learn_keys(pieces: list[str], outs: list[str], lines: list[str]) -> np.ndar
     """
     vocab = vocabulary()
     parse = _get_tagger().parse
+    ids = np.fromiter(map(_KEYS.get, lines, repeat(-1)), dtype=np.int32, count=len(lines))
+    new = np.flatnonzero(ids < 0)
+    # the piece of each new key: pieces with output, by where their lines end among ``lines``
+    spoken = [i for i, out in enumerate(outs) if out]
+    last = np.cumsum([outs[i].count("\n") + 1 for i in spoken])
     with _LOCK:
-        for piece, out in zip(pieces, outs):
-            if not out:
-                continue
-            keys = out.split("\n")
-            if all(k in _KEYS for k in keys):
-                continue
+        for k in np.unique(np.searchsorted(last, new, "right")).tolist():
+            piece, keys = pieces[spoken[k]], outs[spoken[k]].split("\n")
             full = parse(piece).split("\n")
             if len(full) != len(keys):
                 return None
-            got = vocab.ids(full)
-            for k, i in zip(keys, got.tolist()):
-                _KEYS.setdefault(k, i)
-    return np.fromiter(map(_KEYS.__getitem__, lines), dtype=np.int32, count=len(lines))
+            for key, i in zip(keys, vocab.ids(full).tolist()):
+                _KEYS.setdefault(key, i)
+    ids[new] = [_KEYS[lines[i]] for i in new.tolist()]
+    return ids
 
 
 def _offsets(norm: str, ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -86,7 +86,8 @@ def test_when_the_two_taggers_split_a_text_apart_the_per_node_path_gives_its_tok
 
         monkeypatch.setattr(T, "_KEYS", {})
         monkeypatch.setattr(T, "_get_tagger", lambda: Dropping())
-        assert T._learn_keys([text], [T._get_key_tagger().parse(text)], []) is None
+        keys = T._get_key_tagger().parse(text)
+        assert T._learn_keys([text], [keys], keys.split("\n")) is None
         assert T._ja_ids(text).arrays() == expected
 
 
