@@ -107,7 +107,7 @@ class UnitSet:
         self._zeros = np.zeros(self.n, dtype=np.int64)
         self._zeros.flags.writeable = False
         self._norm_bounds: tuple[list[int], list[int]] | None = None
-        self._lowered: str | None = None  # the normalised text in lower case
+        self._lowered: bytes | None = None  # the normalised text's UTF-8, ASCII letters in lower case
         # the unit mask of each rule node met so far, by the node's id (with the node, so that
         # the id stays its own): kept for nodes naming no code, and apart for those that do
         self._masks: dict[int, tuple[Node, np.ndarray]] = {}
@@ -379,26 +379,49 @@ class UnitSet:
 
     def _whole_matches(self, rx: Regex, wide) -> tuple[np.ndarray, np.ndarray]:
         """Start and end of every match of ``wide`` (:func:`_whole_text_pattern` of ``rx``) in
-        the whole normalised text, found once."""
+        the whole normalised text, found once.
+
+        RE2 reads UTF-8: the text is encoded once for every RE2 pattern (:meth:`_utf8`), and
+        the matches' byte offsets are turned into character offsets at once."""
         key = ("whole", rx)
         got = self._counts.get(key)
         if got is None:
             text = self.index.normalized()[0]
+            data, char_at = self._utf8()
             needed = _required_words(rx)
-            if needed is not None and needed[0] == "(?i)":  # ASCII words, in any case
+            if needed is not None and needed[0] == "(?i)" and data is not None:  # ASCII words, in any case
                 if self._lowered is None:
-                    self._lowered = text.lower()
+                    self._lowered = data.lower()  # ASCII letters only: the only ones folding to ASCII
                 lowered = self._lowered
-                if not any(w in lowered for w in needed[1:]):
+                if not any(w.encode("ascii") in lowered for w in needed[1:]):
                     got = self._counts[key] = (_EMPTY, _EMPTY)
                     return got
-            elif needed is not None and not any(w in text for w in needed):  # a plain search says: none
-                got = self._counts[key] = (_EMPTY, _EMPTY)
+            elif needed is not None and needed[0] != "(?i)" and not any(w in text for w in needed):
+                got = self._counts[key] = (_EMPTY, _EMPTY)  # a plain search says: none
                 return got
-            spans = [m.span() for m in wide.finditer(text)]
-            got = (np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans)),
-                   np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans)))
+            if data is None or isinstance(wide, re.Pattern):  # Python's (plain words), or a lone surrogate
+                spans = [m.span() for m in wide.finditer(text)]
+                got = (np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans)),
+                       np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans)))
+            else:
+                spans = [m.span() for m in wide.finditer(data)]
+                at = np.searchsorted(char_at, np.array(spans, dtype=np.int64).reshape(-1, 2))
+                got = (at[:, 0].copy(), at[:, 1].copy())
             self._counts[key] = got
+        return got
+
+    def _utf8(self) -> tuple[bytes | None, np.ndarray]:
+        """The normalised text in UTF-8 and the byte offset where each character starts (None
+        and an empty array when the text holds a lone surrogate, which has no UTF-8 form)."""
+        got = self._counts.get("utf8")
+        if got is None:
+            try:
+                data: bytes | None = self.index.normalized()[0].encode("utf-8")
+            except UnicodeEncodeError:
+                data, at = None, _EMPTY
+            else:
+                at = np.flatnonzero((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80)
+            got = self._counts["utf8"] = (data, at)
         return got
 
     def regex_counts(self, rx: Regex, *, stop_at: int | None = None) -> np.ndarray:
