@@ -771,6 +771,7 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
         return t1, ident[:-1], ident[1:], ident
     # what is left expands (… → ...) or combines with the character before (か + ゙ → が)
     combining, expanding = [], []
+    cps = None
     if len(t1) > 200_000:  # the distinct characters of a long text: counted as code points
         cps = np.frombuffer(t1.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         distinct: Any = map(chr, np.flatnonzero(np.bincount(cps[cps >= 128])).tolist())
@@ -781,6 +782,26 @@ def normalize_with_map(text: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
             combining.append(ch)
         elif unicodedata.normalize("NFKC", ch) != ch:
             expanding.append(ch)
+    if not combining:  # each expanding character normalised on its own: with arrays
+        if cps is None:
+            cps = np.frombuffer(t1.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        where = np.flatnonzero(np.isin(cps, np.array([ord(c) for c in expanding], dtype=np.uint32))).tolist()
+        into = {ch: unicodedata.normalize("NFKC", ch) for ch in expanding}
+        lens = np.ones(n, dtype=itype)
+        parts: list[str] = []
+        pos = 0
+        for i in where:
+            chunk = into[t1[i]]
+            lens[i] = len(chunk)
+            parts.append(t1[pos:i])
+            parts.append(chunk)
+            pos = i + 1
+        parts.append(t1[pos:])
+        o2n = np.empty(n + 1, dtype=itype)
+        o2n[0] = 0
+        np.cumsum(lens, out=o2n[1:])
+        n2o = np.repeat(ident[:-1], lens)
+        return "".join(parts), n2o, n2o + 1, o2n
     alts = []
     if combining:
         alts.append("." + "[" + "".join(map(re.escape, combining)) + "]+")
