@@ -106,6 +106,9 @@ class UnitSet:
         self._counts: dict[Any, np.ndarray] = {}
         self._zeros = np.zeros(self.n, dtype=np.int64)
         self._zeros.flags.writeable = False
+        #: no unit (read-only, shared by every mask that holds no unit: never changed in place)
+        self.none = np.zeros(self.n, dtype=bool)
+        self.none.flags.writeable = False
         self._norm_bounds: tuple[list[int], list[int]] | None = None
         self._lowered: bytes | None = None  # the normalised text's UTF-8, ASCII letters in lower case
         # the unit mask of each rule node met so far, by the node's id (with the node, so that
@@ -159,9 +162,11 @@ class UnitSet:
             if term in self._counts or not self.disjoint:
                 m = self.term_counts(term) > 0
             else:
-                m = np.zeros(self.n, dtype=bool)
-                for _, units, _ in self._term_units(term):
-                    m[units] = True
+                found = self._term_units(term)
+                m = self.none if not any(len(units) for _, units, _ in found) else np.zeros(self.n, dtype=bool)
+                for _, units, _ in found:
+                    if len(units):
+                        m[units] = True
             self._counts[key] = m
         return m
 
@@ -295,7 +300,7 @@ class UnitSet:
             sent = self.index.sentence
             a_first, a_last, a_unit = _within_sentences(sent, a_first, a_last, a_unit)
             b_first, b_last, b_unit = _within_sentences(sent, b_first, b_last, b_unit)
-        nothing = (np.zeros(self.n, dtype=bool), _EMPTY, _EMPTY, _EMPTY)
+        nothing = (self.none, _EMPTY, _EMPTY, _EMPTY)
         if not len(a_first) or not len(b_first):
             return nothing
         ix = self.index
@@ -619,7 +624,7 @@ def _unit_mask(node: Node, U: UnitSet) -> np.ndarray:
         return out
     if isinstance(node, CodeRef):
         m = U.code_masks.get(node.code)
-        return np.zeros(U.n, dtype=bool) if m is None else m
+        return U.none if m is None else m
     if isinstance(node, Meta):
         return U.meta_mask(node)
     raise TypeError(f"unknown rule node {node!r}")  # pragma: no cover
@@ -830,7 +835,7 @@ def possible_mask(node: Node, U: UnitSet) -> np.ndarray:
     >>> possible_mask(Term("fear"), U).tolist(), possible_mask(Term("dignity"), U).tolist()
     ([True, False], [False, False])
     """
-    return unit_mask(node, U) if _possible(node, U) else np.zeros(U.n, dtype=bool)
+    return unit_mask(node, U) if _possible(node, U) else U.none
 
 
 def _group_mask(group: tuple[Term, ...], U: UnitSet) -> np.ndarray:
