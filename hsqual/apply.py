@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
-from .codings import codings_frame, is_machine_coder
+from .codings import CODINGS_COLUMNS, codings_frame, is_machine_coder
 from .corpus import Corpus, Document
 from .errors import ArgumentError
 from .parallel import ENGINES, check_speakers, code_batches
@@ -92,6 +92,9 @@ UNITS = ("sentence", "segment", "paragraph", "document")
 #: Where :func:`apply_codebook` codes: in this process, a process pool, or a dask cluster.
 
 _MATCH_COLUMNS = ["match_start", "match_end", "match_text", "match_spans"]
+#: The columns of the codings table that hold Python strings (built as such, not as Arrow
+#: strings converted back).
+_STRING_COLUMNS = ("doc_id", "code", "quote", "coder", "rule", "memo", "speaker")
 _RULE_SPLIT = re.compile(r" \| (?=[a-z0-9_+]+/[a-z0-9_.]+/[a-z]{2,3}#\d+: )")
 
 
@@ -760,7 +763,8 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
                                        n_jobs=n_jobs, engine="processes" if engine == "local" else engine,
                                        **({"client": client} if engine == "dask" else {}))
 
-    rows: list[dict] = []
+    names = [*CODINGS_COLUMNS, "unit_id", *_MATCH_COLUMNS]
+    columns: list[list] = [[] for _ in names]  # the table's rows, column by column
     n_units = 0
     n_left_out = 0
     without: list[str] = []
@@ -795,16 +799,12 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
             unit_id = str(seg_id)
         else:
             unit_id = f"{seg_id}.{units.ordinals[k]}"
-        rows.append({
-            "doc_id": doc.doc_id, "segment_id": seg_id, "code": f.code, "start": s, "end": e,
-            "quote": doc.text[s:e], "coder": coder,
-            "rule": " | ".join(compiled.label(f.code, lang, i) for i in f.rules), "memo": "",
-            "speaker": speaker or "", "unit_id": unit_id,
-            "match_start": spans[0][0] if spans else pd.NA,
-            "match_end": spans[0][1] if spans else pd.NA,
-            "match_text": " … ".join(doc.text[a:b] for a, b in spans),
-            "match_spans": ";".join(f"{a}-{b}" for a, b in spans),
-        })
+        for column, value in zip(columns, (
+                doc.doc_id, seg_id, f.code, s, e, doc.text[s:e], coder,
+                " | ".join(compiled.label(f.code, lang, i) for i in f.rules), "", speaker or "", unit_id,
+                spans[0][0] if spans else pd.NA, spans[0][1] if spans else pd.NA,
+                " … ".join(doc.text[a:b] for a, b in spans), ";".join(f"{a}-{b}" for a, b in spans))):
+            column.append(value)
 
     with fewer_collections():  # the loop makes many objects and little garbage
         for doc in docs:
@@ -825,8 +825,10 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
             batch.append((doc, units))
             batch_chars += len(doc.text)
         flush()
-    if rows:
-        df = codings_frame(rows)
+    if columns[0]:
+        df = codings_frame(pd.DataFrame({
+            name: pd.Series(values, dtype=object) if name in _STRING_COLUMNS else values
+            for name, values in zip(names, columns)}))
     else:
         df = codings_frame()
         for c in ["unit_id", *_MATCH_COLUMNS]:

@@ -121,7 +121,10 @@ def codings_frame(rows: Iterable[Mapping] | pd.DataFrame | None = None) -> pd.Da
             bad = df.index[pd.to_numeric(df[c], errors="coerce").isna()].tolist()
             raise CodingsError(f"codings: column {c!r} must hold whole numbers (bad rows: {bad[:10]})") from None
     for c in _STR_COLUMNS:
-        df[c] = df[c].fillna("").astype(str).astype(object)
+        col = df[c]
+        if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
+            continue  # Python strings already, none missing
+        df[c] = col.fillna("").astype(str).astype(object)
     extra = [c for c in df.columns if c not in CODINGS_COLUMNS]
     return df[CODINGS_COLUMNS + extra].reset_index(drop=True)
 
