@@ -562,8 +562,10 @@ def _learn_keys(pieces: list[str], outs: list[str], lines: list[str]) -> np.ndar
     The taggers share one dictionary and differ only in what they write for a token, so they
     split a piece alike. A key (written form, left and right context ids, word cost, and
     whether the word is unknown) may belong to more than one dictionary entry, but then
-    those entries cost the same in every context, and MeCab keeps the first of them
-    wherever one of them is on the best path: a key always stands for the same analysis.
+    those entries cost the same in every context, and MeCab's search breaks the tie by their
+    order in the lattice, which is the dictionary's whatever the context: wherever one of them
+    is on the best path, it is the same one, and a key always stands for the same analysis.
+    (``tests/test_tokenize.py`` holds keys learnt from other texts to the per-node path.)
     """
     vocab = vocabulary()
     parse = _get_tagger().parse
