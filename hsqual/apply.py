@@ -77,7 +77,7 @@ from .parallel import ENGINES, check_speakers, code_batches
 from .params import excludes, only_with, validate_params
 from .segment import units_of_segment
 from .gcpause import fewer_collections
-from .rules.index import DocIndex, JoinedIndex, cached_arrays, compile_terms
+from .rules.index import DocIndex, JoinedIndex, cached_arrays, compile_terms, writing_behind
 from .rules.match import UnitSet, evaluate, evidence_in_units, merge_span_arrays, merge_spans, possible_mask
 from .rules.rule import Rule, dependency_order, parse_codebook_rules
 from .rules.syntax import LANGUAGES, Meta, Term, caret_error
@@ -806,7 +806,8 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
                 " … ".join(doc.text[a:b] for a, b in spans), ";".join(f"{a}-{b}" for a, b in spans))):
             column.append(value)
 
-    with fewer_collections():  # the loop makes many objects and little garbage
+    # the loop makes many objects and little garbage; the token cache is written as it goes
+    with fewer_collections(), writing_behind():
         for doc in docs:
             lang = language or doc.language
             if not compiled.codes_for(lang):

@@ -242,3 +242,41 @@ def test_an_entry_keeps_about_four_bytes_a_token_and_gives_back_every_offset(cac
     wide = ix._narrow(np.array([0, 300, 70_000]))
     assert str(wide.dtype) == "uint32" and wide.tolist() == [0, 300, 70_000]
     assert str(ix._narrow(np.array([2**33])).dtype) == "int64"
+
+
+def test_entries_written_behind_are_the_entries_written_at_once(cache):
+    """Within writing_behind a thread of its own writes the entries; when the block ends they
+    are on disk, byte for byte what a write at once gives, and the thread has ended."""
+    import threading
+
+    texts = [f"第{i}部。" + TEXT for i in range(6)]
+    for t in texts:
+        ix.token_arrays(t, "ja")
+    at_once = {p.name: p.read_bytes() for p in cache.rglob("*.tok")}
+    assert len(at_once) == 6
+    for p in cache.rglob("*.tok"):
+        p.unlink()
+    ix._MEMORY.clear()
+    threads = threading.active_count()
+    with ix.writing_behind():
+        with ix.writing_behind():  # nested: the outer block's writer
+            for t in texts[:3]:
+                ix.token_arrays(t, "ja")
+        assert threading.active_count() == threads + 1
+        for t in texts[3:]:
+            ix.token_arrays(t, "ja")
+    assert threading.active_count() == threads
+    assert {p.name: p.read_bytes() for p in cache.rglob("*.tok")} == at_once
+    assert not list(cache.rglob("*.tmp"))
+
+
+def test_an_error_met_while_writing_behind_reaches_the_caller(cache, monkeypatch):
+    def broken(path, packed):
+        raise RuntimeError(f"cannot write {path.name}")
+
+    monkeypatch.setattr(ix, "_write_entry", broken)
+    with pytest.raises(RuntimeError, match=r"cannot write .*\.tok"):
+        with ix.writing_behind():
+            got = ix.token_arrays(TEXT, "ja")
+            assert got.surfaces[:2] == ["人間", "の"]  # the tokens are used all the same
+    assert not list(cache.rglob("*.tok"))
