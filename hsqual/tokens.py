@@ -46,7 +46,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -429,8 +429,7 @@ _NORM_TABLE: dict[str, str] = {}
 _NORM_SAME = np.zeros(0x110000, dtype=bool)
 _NORM_SAME[:128] = True
 _LOCK = threading.RLock()
-_TAGGER = None
-_KEY_TAGGER = None
+_TAGGERS: dict[str, Any] = {}  # output format -> the tagger writing it
 #: Each token's key as the key tagger writes it: written form, left and right context ids,
 #: word cost, and ``?`` after an unknown word's. Cheaper for MeCab to write than the analysis
 #: (which it splits out of the dictionary's feature string for every token); each key's
@@ -448,12 +447,14 @@ _IS_WHITESPACE = np.zeros(0x110000, dtype=bool)  # looked up by code point
 _IS_WHITESPACE[_WHITESPACE] = True
 
 
-def _get_tagger():
-    """The process's MeCab tagger (UniDic from unidic-lite), created on first use."""
-    global _TAGGER
-    if _TAGGER is None:
+def _tagger_writing(fmt: str):
+    """The process's MeCab tagger (UniDic from unidic-lite) writing each token as ``fmt``
+    says, created on first use."""
+    got = _TAGGERS.get(fmt)
+    if got is None:
         with _LOCK:
-            if _TAGGER is None:
+            got = _TAGGERS.get(fmt)
+            if got is None:
                 import os
 
                 import fugashi
@@ -461,26 +462,19 @@ def _get_tagger():
 
                 dicdir = unidic_lite.DICDIR
                 rc = os.path.join(dicdir, "mecabrc")
-                _TAGGER = fugashi.GenericTagger(f"-r {shlex.quote(rc)} -d {shlex.quote(dicdir)} {_FORMAT}")
-    return _TAGGER
+                got = _TAGGERS[fmt] = fugashi.GenericTagger(f"-r {shlex.quote(rc)} -d {shlex.quote(dicdir)} {fmt}")
+    return got
+
+
+def _get_tagger():
+    """The tagger writing each token's analysis (:data:`_FORMAT`)."""
+    return _tagger_writing(_FORMAT)
 
 
 def _get_key_tagger():
-    """The process's second MeCab tagger: the same dictionary, writing each token's key
-    (:data:`_KEY_FORMAT`) instead of its analysis."""
-    global _KEY_TAGGER
-    if _KEY_TAGGER is None:
-        with _LOCK:
-            if _KEY_TAGGER is None:
-                import os
-
-                import fugashi
-                import unidic_lite
-
-                dicdir = unidic_lite.DICDIR
-                rc = os.path.join(dicdir, "mecabrc")
-                _KEY_TAGGER = fugashi.GenericTagger(f"-r {shlex.quote(rc)} -d {shlex.quote(dicdir)} {_KEY_FORMAT}")
-    return _KEY_TAGGER
+    """The tagger writing each token's key (:data:`_KEY_FORMAT`) instead of its analysis: the
+    same dictionary, so it splits a text as :func:`_get_tagger`'s does."""
+    return _tagger_writing(_KEY_FORMAT)
 
 
 def _pieces(text: str):
