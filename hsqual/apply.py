@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
-from .codings import CODINGS_COLUMNS, codings_frame, is_machine_coder
+from .codings import CODINGS_COLUMNS, TEXT_COLUMNS, codings_frame, is_machine_coder
 from .corpus import Corpus, Document
 from .errors import ArgumentError
 from .parallel import ENGINES, check_speakers, code_batches
@@ -92,9 +92,6 @@ UNITS = ("sentence", "segment", "paragraph", "document")
 #: Where :func:`apply_codebook` codes: in this process, a process pool, or a dask cluster.
 
 _MATCH_COLUMNS = ["match_start", "match_end", "match_text", "match_spans"]
-#: The columns of the codings table that hold Python strings (built as such, not as Arrow
-#: strings converted back).
-_STRING_COLUMNS = ("doc_id", "code", "quote", "coder", "rule", "memo", "speaker")
 _RULE_SPLIT = re.compile(r" \| (?=[a-z0-9_+]+/[a-z0-9_.]+/[a-z]{2,3}#\d+: )")
 
 
@@ -828,7 +825,7 @@ def apply_codebook(corpus: Corpus, codebook: Codebook, *, unit: str = "sentence"
         flush()
     if columns[0]:
         df = codings_frame(pd.DataFrame({
-            name: pd.Series(values, dtype=object) if name in _STRING_COLUMNS else values
+            name: pd.Series(values, dtype=object) if name in TEXT_COLUMNS else values  # not Arrow strings
             for name, values in zip(names, columns)}))
     else:
         df = codings_frame()

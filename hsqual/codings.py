@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .writers import FileState
 
 __all__ = [
+    "TEXT_COLUMNS",
     "CODINGS_COLUMNS",
     "REQUIRED_COLUMNS",
     "MACHINE_CODERS",
@@ -70,7 +71,8 @@ MACHINE_CODERS = ("rules", "suggest")
 REQUIRED_COLUMNS = ("doc_id", "segment_id", "code", "start", "end", "quote", "coder")
 _REQUIRED = list(REQUIRED_COLUMNS)
 _INT_COLUMNS = ("segment_id", "start", "end")
-_STR_COLUMNS = ("doc_id", "code", "quote", "coder", "rule", "memo", "speaker")
+#: The standard columns that hold text (Python strings, never missing).
+TEXT_COLUMNS = ("doc_id", "code", "quote", "coder", "rule", "memo", "speaker")
 
 
 def is_machine_coder(coder: str) -> bool:
@@ -120,7 +122,7 @@ def codings_frame(rows: Iterable[Mapping] | pd.DataFrame | None = None) -> pd.Da
         except (ValueError, TypeError):
             bad = df.index[pd.to_numeric(df[c], errors="coerce").isna()].tolist()
             raise CodingsError(f"codings: column {c!r} must hold whole numbers (bad rows: {bad[:10]})") from None
-    for c in _STR_COLUMNS:
+    for c in TEXT_COLUMNS:
         col = df[c]
         if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
             continue  # Python strings already, none missing
