@@ -39,6 +39,24 @@ def test_merge_span_arrays_merges_as_merge_spans_does_in_each_unit(per_unit):
     assert got == expected
 
 
+@given(st.lists(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 12)), max_size=8), min_size=2, max_size=6))
+def test_merge_span_arrays_merges_each_unit_on_its_own_wherever_the_units_lie(per_unit):
+    # unit k covers characters [100 (n - k), 100 (n - k) + 50): the later units lie earlier in
+    # the text, so a unit's spans may start before an earlier unit's end
+    n = len(per_unit)
+    units, starts, ends, expected = [], [], [], []
+    for k, spans in enumerate(per_unit):
+        spans = [(100 * (n - k) + a, 100 * (n - k) + min(a + m, 50)) for a, m in spans]
+        for a, b in spans:
+            units.append(k)
+            starts.append(a)
+            ends.append(b)
+        expected.extend((k, a, b) for a, b in merge_spans(spans))
+    got = list(zip(*(x.tolist() for x in merge_span_arrays(*(np.asarray(x, dtype=np.int64)
+                                                            for x in (units, starts, ends))))))
+    assert got == expected
+
+
 @pytest.mark.parametrize("folder,lang", [("interviews", "en"), ("ja", "ja")])
 def test_evidence_in_units_is_the_unit_by_unit_evidence_of_every_bundled_rule(folder, lang):
     corpus = load_corpus(bundled_path("transcripts") / folder)

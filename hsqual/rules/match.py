@@ -1074,8 +1074,11 @@ def merge_span_arrays(units: np.ndarray, starts: np.ndarray,
     keep = np.ones(len(u), dtype=bool)
     keep[1:] = (u[1:] != u[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     u, a, b = u[keep], a[keep], b[keep]
-    # a span opens a new merged span unless it starts before the furthest end so far in its unit
-    reach = np.maximum.accumulate(b)
+    # a span opens a new merged span unless it starts before the furthest end so far in its
+    # unit: ends are raised by a step per unit larger than any end, so that the running
+    # maximum starts afresh in each unit, wherever the units lie in the text
+    step = int(b.max()) + 1
+    reach = np.maximum.accumulate(b + u * step) - u * step
     new = np.ones(len(u), dtype=bool)
     new[1:] = (u[1:] != u[:-1]) | (a[1:] >= reach[:-1])
     heads = np.flatnonzero(new)
