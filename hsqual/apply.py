@@ -73,7 +73,7 @@ from .codebook import Codebook
 from .codings import CODINGS_COLUMNS, TEXT_COLUMNS, codings_frame, is_machine_coder
 from .corpus import Corpus, Document
 from .errors import ArgumentError
-from .parallel import ENGINES, check_speakers, code_batches
+from .parallel import BATCH_CHARS, ENGINES, check_speakers, code_batches
 from .params import excludes, only_with, validate_params
 from .segment import units_of_segment
 from .gcpause import fewer_collections
@@ -458,8 +458,8 @@ def _spans_per_unit(merged: tuple[np.ndarray, np.ndarray, np.ndarray], units: li
 
 
 #: Documents are matched in batches of about this many characters: the rules are then
-#: evaluated once per batch rather than once per document.
-_BATCH_CHARS = 1_000_000
+#: evaluated once per batch rather than once per document (a worker's batch is no larger).
+_BATCH_CHARS = BATCH_CHARS
 
 
 def _match_batch(docs: list[Document], lang: str, units: list[_Units],
@@ -875,8 +875,9 @@ def apply_codebook_parallel(corpus: Corpus, codebook: Codebook, *, unit: str = "
         The dask cluster to use, e.g. ``Client("tcp://scheduler:8786")``. hsqual (and
         dask[distributed]) must be installed on every worker.
     batch_chars : int, optional, keyword-only
-        Characters per batch (default: the corpus spread over about four batches a worker,
-        between 20,000 and 250,000 characters).
+        Characters per batch (default: :func:`hsqual.parallel.batch_size`, the corpus
+        spread evenly over two or more batches a worker, each of 20,000 to 1,000,000
+        characters).
 
     Returns
     -------

@@ -51,15 +51,19 @@ from .segment import units_of_segment
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["ENGINES", "code_batches", "code_batch", "check_speakers", "split_corpus", "resolve_n_jobs"]
+__all__ = ["ENGINES", "BATCH_CHARS", "batch_size", "code_batches", "code_batch", "check_speakers", "split_corpus",
+           "resolve_n_jobs"]
 
 #: Where batches are coded: this process, a process pool, a dask cluster.
 ENGINES = ("local", "processes", "dask")
 
-#: Default batch size in characters: large enough that the rule matching of a batch is done
-#: in one pass (``hsqual.apply`` joins up to about 1 MB of documents), small enough that every
-#: worker gets several batches.
-BATCH_CHARS = 250_000
+#: The most characters of documents matched in one pass: :func:`hsqual.apply_codebook` joins
+#: the documents of a language up to this size and evaluates every rule once for them, and a
+#: worker's batch is no larger. Each pass has a fixed cost (every rule is looked at once), so
+#: a batch is as large as the spread over the workers allows (:func:`batch_size`).
+BATCH_CHARS = 1_000_000
+#: The smallest batch the default cuts: smaller corpora are not spread over every worker.
+MIN_BATCH_CHARS = 20_000
 _LOCK = threading.Lock()
 
 
@@ -94,6 +98,32 @@ def resolve_n_jobs(n_jobs) -> int:
         raise ArgumentError(f"n_jobs must be a whole number of processes (1 or more), or -1 or None for every core, "
                          f"not {n_jobs!r}")
     return n_jobs
+
+
+def batch_size(total_chars: int, n_workers: int) -> int:
+    """The default characters per batch for a corpus of ``total_chars`` on ``n_workers``.
+
+    Every worker gets the same number of batches, at least two (so that one slow batch does
+    not leave the other workers idle for long), and as few as keep each batch within
+    :data:`BATCH_CHARS`: a pass over a batch costs the same fixed time for the rules
+    whatever its size, so fewer, larger batches leave more of the cores' time for the text.
+    Never below :data:`MIN_BATCH_CHARS`.
+
+    Example
+    -------
+    >>> batch_size(3_600_000, 2)  # two batches a worker
+    900000
+    >>> batch_size(10_000_000, 2)  # five a worker, none above BATCH_CHARS
+    1000000
+    >>> batch_size(30_000, 4)
+    20000
+    """
+    if isinstance(total_chars, bool) or not isinstance(total_chars, int) or total_chars < 0:
+        raise ArgumentError(f"total_chars must be a whole number of characters, not {total_chars!r}")
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+        raise ArgumentError(f"n_workers must be a whole number of workers (1 or more), not {n_workers!r}")
+    per_worker = max(2, -(-total_chars // (n_workers * BATCH_CHARS)))  # batches a worker
+    return max(MIN_BATCH_CHARS, -(-total_chars // (n_workers * per_worker)))
 
 
 def split_corpus(corpus: Corpus, *, batch_chars: int = BATCH_CHARS) -> list[Corpus]:
@@ -369,7 +399,7 @@ def code_batches(corpus: Corpus, codebook, *, code: Callable[..., pd.DataFrame],
                "exclude_speakers": exclude_speakers}
     if batch_chars is None:
         total = sum(len(d.text) for d in corpus.documents)
-        batch_chars = min(BATCH_CHARS, max(20_000, total // max(1, 4 * _n_workers(engine, n_jobs, client)) + 1))
+        batch_chars = batch_size(total, _n_workers(engine, n_jobs, client))
     tasks = [_Task(code, batch, codebook, options) for batch in split_corpus(corpus, batch_chars=batch_chars)]
     if engine == "dask" and tasks:
         results = iter(_run_dask(tasks, client))

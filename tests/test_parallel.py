@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import hsqual
 from hsqual.errors import OptionError
 from hsqual.codebook import Code, Codebook
 from hsqual.corpus import Corpus, Document, Segment
 from hsqual.apply import apply_codebook_parallel
-from hsqual.parallel import split_corpus
+from hsqual.errors import ArgumentError
+from hsqual.parallel import BATCH_CHARS, MIN_BATCH_CHARS, batch_size, split_corpus
 from hsqual.resources import bundled_path
 
 DIET = Path(__file__).parent / "data" / "diet"
@@ -50,6 +53,25 @@ def test_batches_cover_the_corpus_in_order(corpus):
     assert [d for b in batches for d in b.doc_ids] == corpus.doc_ids
     assert sum(len(b.segments) for b in batches) == len(corpus.segments)
     assert all(set(b.doc("int04").meta) >= {"sector", "nameOfMeeting"} for b in batches if "int04" in b)
+
+
+@given(st.integers(0, 10**9), st.integers(1, 64))
+def test_default_batches_are_even_over_the_workers_and_as_large_as_allowed(total, workers):
+    size = batch_size(total, workers)
+    assert MIN_BATCH_CHARS <= size <= max(MIN_BATCH_CHARS, BATCH_CHARS)
+    if size > MIN_BATCH_CHARS:  # the corpus is spread: each worker gets the same number of batches
+        n = -(-total // size)
+        assert n % workers == 0 and n // workers >= 2
+        # and no more of them than keeps each within BATCH_CHARS: one fewer a worker is too large
+        fewer = n // workers - 1
+        assert fewer < 2 or -(-total // (workers * fewer)) > BATCH_CHARS
+
+
+def test_batch_size_refuses_what_is_not_a_count():
+    with pytest.raises(ArgumentError, match="n_workers must be a whole number of workers.*not 0"):
+        batch_size(1_000, 0)
+    with pytest.raises(ArgumentError, match="total_chars must be a whole number of characters, not -1"):
+        batch_size(-1, 2)
 
 
 def test_process_pool_gives_the_same_rows_in_the_same_order(corpus, codebook):
