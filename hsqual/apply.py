@@ -136,6 +136,15 @@ class _Compiled:
                                                    for n in r.root.nodes() if isinstance(n, Term)))
         return got
 
+    def meta_nodes(self) -> tuple[tuple[Rule, Meta], ...]:
+        """Every ``meta:`` node of every rule, with its rule (worked out once)."""
+        got = self.__dict__.get("_meta_nodes")
+        if got is None:
+            got = tuple((r, n) for per in self.rules.values() for rs in per.values() for r in rs
+                        for n in r.root.nodes() if isinstance(n, Meta))
+            object.__setattr__(self, "_meta_nodes", got)
+        return got
+
     def label(self, code_id: str, lang: str, n: int) -> str:
         code = self.codebook[code_id]
         rule = self.rules[code_id][lang][n]
@@ -199,17 +208,20 @@ def check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequen
     ...
     hsqual.errors.RuleSyntaxError: code 'ngo': rule syntax error: no document has a metadata column 'sectr' ...
     """
+    if rules is None:
+        pairs: Sequence[tuple[Rule, Meta]] = compiled.meta_nodes() if compiled is not None else ()
+    else:
+        pairs = [(r, n) for r in rules for n in r.root.nodes() if isinstance(n, Meta)]
+    if not pairs:
+        return
     columns = {"speaker"}
     for d in corpus.documents:
         columns.update(str(k) for k in d.meta)
-    if rules is None:
-        rules = [r for per in compiled.rules.values() for rs in per.values() for r in rs]
-    for rule in rules:
-        for node in rule.root.nodes():
-            if isinstance(node, Meta) and node.column not in columns:
-                known = ", ".join(sorted(columns))
-                raise caret_error(f"no document has a metadata column {node.column!r} (columns: {known})",
-                                   rule.text, node.offset, code=rule.code, path=rule.path, line=rule.line)
+    for rule, node in pairs:
+        if node.column not in columns:
+            known = ", ".join(sorted(columns))
+            raise caret_error(f"no document has a metadata column {node.column!r} (columns: {known})",
+                               rule.text, node.offset, code=rule.code, path=rule.path, line=rule.line)
 
 
 # ---------------------------------------------------------------------------------------
@@ -401,8 +413,12 @@ def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *,
         if only is not None and code_id not in only:
             continue
         masks = [possible_mask(r.root, U) for r in rules]
-        fired = masks[0].copy()
-        for m in masks[1:]:
+        some = [m for m in masks if m is not U.none]  # U.none: no unit (shared, read-only)
+        if not some:
+            U.set_code(code_id, U.none, {})
+            continue
+        fired = some[0].copy()
+        for m in some[1:]:
             fired |= m
         spans_by_unit: dict[int, list[tuple[int, int]]] = {}
         if disjoint:
@@ -434,6 +450,8 @@ def _evidence_of_code(U: UnitSet, code_id: str, rules: list[Rule], masks: list[n
     per_rule: dict[int, list[list[tuple[int, int]]]] = {k: [] for k in fired_units}
     merged_parts = []
     for i, m in enumerate(masks):
+        if m is U.none:
+            continue
         ku = np.flatnonzero(m).tolist()
         if not ku:
             continue
