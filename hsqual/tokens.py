@@ -522,11 +522,12 @@ def _ja_ids(text: str, norm: str | None = None) -> TokenIds:
         outs = [parse(piece) for piece in pieces]
     # each piece's output ends without a line break (fugashi strips it): joined by one
     lines = "\n".join([out for out in outs if out]).split("\n") if any(outs) else []
-    try:
-        ids = np.fromiter(map(_KEYS.__getitem__, lines), dtype=np.int32, count=len(lines))
-    except KeyError:  # a key not met before: its analysis learnt from the pieces it is in
+    # one pass over the keys: -1 for a key not met before (most texts hold a few: names,
+    # numbers), whose analysis is then learnt from the pieces it is in
+    ids = np.fromiter(map(_KEYS.get, lines, repeat(-1)), dtype=np.int32, count=len(lines))
+    if (ids < 0).any():
         try:
-            learnt = _learn_keys(pieces, outs, lines)
+            learnt = _learn_keys(pieces, outs, lines, ids)
         except ArgumentError:  # an unexpected line: the reference path
             return _ja_nodes(text)
         if learnt is None:
@@ -548,10 +549,12 @@ def _ja_ids(text: str, norm: str | None = None) -> TokenIds:
     return TokenIds(ids, starts, ends)
 
 
-def _learn_keys(pieces: list[str], outs: list[str], lines: list[str]) -> np.ndarray | None:
+def _learn_keys(pieces: list[str], outs: list[str], lines: list[str], ids: np.ndarray | None = None) -> np.ndarray | None:
     """The vocabulary ids of ``lines`` (the key lines of ``pieces``, whose outputs are
     ``outs``), learning each new key's analysis by parsing again, with the analysing tagger,
     the pieces that hold one; None when the two taggers do not give the same tokens.
+    ``ids``: the lines already looked up among the keys learnt (-1 for a new one), filled
+    in place; looked up here when not given.
 
     The taggers share one dictionary and differ only in what they write for a token, so they
     split a piece alike. A key (written form, left and right context ids, word cost, and
@@ -563,7 +566,8 @@ def _learn_keys(pieces: list[str], outs: list[str], lines: list[str]) -> np.ndar
     """
     vocab = vocabulary()
     parse = _get_tagger().parse
-    ids = np.fromiter(map(_KEYS.get, lines, repeat(-1)), dtype=np.int32, count=len(lines))
+    if ids is None:
+        ids = np.fromiter(map(_KEYS.get, lines, repeat(-1)), dtype=np.int32, count=len(lines))
     new = np.flatnonzero(ids < 0)
     # the piece of each new key: pieces with output, by where their lines end among ``lines``
     spoken = [i for i, out in enumerate(outs) if out]
