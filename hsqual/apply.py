@@ -209,7 +209,9 @@ def check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequen
     hsqual.errors.RuleSyntaxError: code 'ngo': rule syntax error: no document has a metadata column 'sectr' ...
     """
     if rules is None:
-        pairs: Sequence[tuple[Rule, Meta]] = compiled.meta_nodes() if compiled is not None else ()
+        if compiled is None:
+            raise ArgumentError("check_meta_columns: give the compiled codebook or the rules to check")
+        pairs: Sequence[tuple[Rule, Meta]] = compiled.meta_nodes()
     else:
         pairs = [(r, n) for r in rules for n in r.root.nodes() if isinstance(n, Meta)]
     if not pairs:
@@ -894,7 +896,7 @@ def apply_codebook_parallel(corpus: Corpus, codebook: Codebook, *, unit: str = "
         dask[distributed]) must be installed on every worker.
     batch_chars : int, optional, keyword-only
         Characters per batch (default: :func:`hsqual.parallel.batch_size`, the corpus
-        spread evenly over two or more batches a worker, each of 20,000 to 1,000,000
+        spread evenly over two or more batches a worker, each of 20,000 to about 1,000,000
         characters).
 
     Returns

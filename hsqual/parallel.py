@@ -51,8 +51,8 @@ from .segment import units_of_segment
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["ENGINES", "BATCH_CHARS", "batch_size", "code_batches", "code_batch", "check_speakers", "split_corpus",
-           "resolve_n_jobs"]
+__all__ = ["ENGINES", "BATCH_CHARS", "MIN_BATCH_CHARS", "batch_size", "code_batches", "code_batch", "check_speakers",
+           "split_corpus", "resolve_n_jobs"]
 
 #: Where batches are coded: this process, a process pool, a dask cluster.
 ENGINES = ("local", "processes", "dask")
@@ -107,7 +107,9 @@ def batch_size(total_chars: int, n_workers: int) -> int:
     not leave the other workers idle for long), and as few as keep each batch within
     :data:`BATCH_CHARS`: a pass over a batch costs the same fixed time for the rules
     whatever its size, so fewer, larger batches leave more of the cores' time for the text.
-    Never below :data:`MIN_BATCH_CHARS`.
+    Never below :data:`MIN_BATCH_CHARS` (a corpus too small for two such batches a worker
+    gets fewer). :func:`split_corpus` ends a batch with the document that reaches the size,
+    so a batch may pass it by part of one document.
 
     Example
     -------

@@ -159,6 +159,18 @@ def test_unknown_meta_column_is_an_error():
     cb = Codebook("d", [code("a", en=["dignity AND meta:sectr=NGO"])])
     with pytest.raises(RuleSyntaxError, match=r"no document has a metadata column 'sectr' \(columns: .*sector"):
         apply_codebook(en_corpus(), cb)
+    # the same codebook (its meta: nodes listed once) against a corpus that has the column
+    with_column = Corpus([Document("d", "Dignity first.", {"language": "en", "sectr": "NGO"})])
+    assert apply_codebook(with_column, cb)["code"].tolist() == ["a"]
+    with pytest.raises(RuleSyntaxError, match="no document has a metadata column 'sectr'"):
+        apply_codebook(en_corpus(), cb)
+
+
+def test_meta_column_check_needs_a_codebook_or_rules():
+    from hsqual.apply import check_meta_columns
+
+    with pytest.raises(ArgumentError, match="check_meta_columns: give the compiled codebook or the rules"):
+        check_meta_columns(None, en_corpus())
 
 
 def test_language_per_document_and_override():

@@ -11,11 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import hsqual
-from hsqual.errors import OptionError
 from hsqual.codebook import Code, Codebook
 from hsqual.corpus import Corpus, Document, Segment
 from hsqual.apply import apply_codebook_parallel
-from hsqual.errors import ArgumentError
+from hsqual.errors import ArgumentError, OptionError
 from hsqual.parallel import BATCH_CHARS, MIN_BATCH_CHARS, batch_size, split_corpus
 from hsqual.resources import bundled_path
 
@@ -72,6 +71,24 @@ def test_batch_size_refuses_what_is_not_a_count():
         batch_size(1_000, 0)
     with pytest.raises(ArgumentError, match="total_chars must be a whole number of characters, not -1"):
         batch_size(-1, 2)
+    with pytest.raises(ArgumentError, match="n_workers must be a whole number of workers.*not True"):
+        batch_size(1_000, True)
+    with pytest.raises(ArgumentError, match="total_chars must be a whole number of characters, not 1000.0"):
+        batch_size(1000.0, 2)
+
+
+def test_the_pool_cuts_its_batches_by_batch_size_by_default(corpus, codebook, monkeypatch):
+    import hsqual.parallel as par
+
+    asked, cut = [], []
+    real_size, real_split = par.batch_size, par.split_corpus
+    monkeypatch.setattr(par, "batch_size", lambda total, workers: asked.append((total, workers)) or real_size(total, workers))
+    monkeypatch.setattr(par, "split_corpus", lambda c, batch_chars: cut.append(batch_chars) or real_split(c, batch_chars=batch_chars))
+    apply_codebook_parallel(corpus, codebook, unit="sentence", engine="local", n_jobs=3)
+    assert asked == [(sum(len(d.text) for d in corpus.documents), 3)]
+    assert cut == [real_size(*asked[0])]
+    apply_codebook_parallel(corpus, codebook, unit="sentence", engine="local", batch_chars=4_000)  # given: used as it is
+    assert len(asked) == 1 and cut[-1] == 4_000
 
 
 def test_process_pool_gives_the_same_rows_in_the_same_order(corpus, codebook):
