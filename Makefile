@@ -35,6 +35,7 @@ lab: $(VENV)/.installed
 # bench_engine.py runs at 1, 10 and 100 MB here (--big: about ten minutes more than 1 and 10 MB)
 bench: $(VENV)/.installed
 	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f $$(test $$f = bench/bench_engine.py && echo --big) || exit 1; done
+	echo "== bench/bench_parallel.py --start forkserver (workers as a Jupyter kernel starts them)"; $(BIN)/python bench/bench_parallel.py --start forkserver
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "hsqual needs Python 3.11 or newer; run: make PYTHON=/path/to/python3.11"'
