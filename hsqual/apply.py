@@ -62,7 +62,7 @@ import os
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,8 +140,7 @@ class _Compiled:
         """Every ``meta:`` node of every rule, with its rule (worked out once)."""
         got = self.__dict__.get("_meta_nodes")
         if got is None:
-            got = tuple((r, n) for per in self.rules.values() for rs in per.values() for r in rs
-                        for n in r.root.nodes() if isinstance(n, Meta))
+            got = tuple(_meta_pairs(r for per in self.rules.values() for rs in per.values() for r in rs))
             object.__setattr__(self, "_meta_nodes", got)
         return got
 
@@ -193,6 +192,11 @@ def compile_codebook(codebook: Codebook) -> _Compiled:
 _COMPILED: list[_Compiled] = []
 
 
+def _meta_pairs(rules: Iterable[Rule]) -> Iterator[tuple[Rule, Meta]]:
+    """Each ``meta:`` node of the rules, with its rule, in rule order."""
+    return ((r, n) for r in rules for n in r.root.nodes() if isinstance(n, Meta))
+
+
 def check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequence[Rule] | None = None) -> None:
     """A ``meta:`` column no document has is a typo that would silently match nothing.
 
@@ -213,7 +217,7 @@ def check_meta_columns(compiled: _Compiled | None, corpus: Corpus, rules: Sequen
             raise ArgumentError("check_meta_columns: give the compiled codebook or the rules to check")
         pairs: Sequence[tuple[Rule, Meta]] = compiled.meta_nodes()
     else:
-        pairs = [(r, n) for r in rules for n in r.root.nodes() if isinstance(n, Meta)]
+        pairs = list(_meta_pairs(rules))
     if not pairs:
         return
     columns = {"speaker"}

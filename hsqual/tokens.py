@@ -549,12 +549,12 @@ def _ja_ids(text: str, norm: str | None = None) -> TokenIds:
     return TokenIds(ids, starts, ends)
 
 
-def _learn_keys(pieces: list[str], outs: list[str], lines: list[str], ids: np.ndarray | None = None) -> np.ndarray | None:
+def _learn_keys(pieces: list[str], outs: list[str], lines: list[str], ids: np.ndarray) -> np.ndarray | None:
     """The vocabulary ids of ``lines`` (the key lines of ``pieces``, whose outputs are
     ``outs``), learning each new key's analysis by parsing again, with the analysing tagger,
     the pieces that hold one; None when the two taggers do not give the same tokens.
     ``ids``: the lines already looked up among the keys learnt (-1 for a new one), filled
-    in place; looked up here when not given.
+    in place.
 
     The taggers share one dictionary and differ only in what they write for a token, so they
     split a piece alike. A key (written form, left and right context ids, word cost, and
@@ -566,8 +566,6 @@ def _learn_keys(pieces: list[str], outs: list[str], lines: list[str], ids: np.nd
     """
     vocab = vocabulary()
     parse = _get_tagger().parse
-    if ids is None:
-        ids = np.fromiter(map(_KEYS.get, lines, repeat(-1)), dtype=np.int32, count=len(lines))
     new = np.flatnonzero(ids < 0)
     # the piece of each new key: pieces with output, by where their lines end among ``lines``
     spoken = [i for i, out in enumerate(outs) if out]

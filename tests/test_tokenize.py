@@ -6,6 +6,7 @@ import importlib
 import sys
 import threading
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -87,7 +88,8 @@ def test_when_the_two_taggers_split_a_text_apart_the_per_node_path_gives_its_tok
         monkeypatch.setattr(T, "_KEYS", {})
         monkeypatch.setattr(T, "_get_tagger", lambda: Dropping())
         keys = T._get_key_tagger().parse(text)
-        assert T._learn_keys([text], [keys], keys.split("\n")) is None
+        lines = keys.split("\n")
+        assert T._learn_keys([text], [keys], lines, np.full(len(lines), -1, dtype=np.int32)) is None
         assert T._ja_ids(text).arrays() == expected
 
 
