@@ -77,10 +77,11 @@ from .parallel import BATCH_CHARS, ENGINES, check_speakers, code_batches
 from .params import excludes, only_with, validate_params
 from .segment import units_of_segment
 from .gcpause import fewer_collections
-from .rules.index import DocIndex, JoinedIndex, cached_arrays, compile_terms, writing_behind
-from .rules.match import UnitSet, evaluate, evidence_in_units, merge_span_arrays, merge_spans, possible_mask
+from .rules.index import DocIndex, JoinedIndex, TermSet, cached_arrays, compile_terms, writing_behind
+from .rules.match import (RegexSet, UnitSet, evaluate, evidence_in_units, merge_span_arrays, merge_spans,
+                           possible_mask)
 from .rules.rule import Rule, dependency_order, parse_codebook_rules
-from .rules.syntax import LANGUAGES, Meta, Term, caret_error
+from .rules.syntax import LANGUAGES, Meta, Regex, Term, caret_error
 
 __all__ = ["UNITS", "INTERVIEWER_LABELS", "apply_codebook", "fired_rules", "is_interviewer_label", "speaker_filter",
            # the coding machinery hsqual.concordance shares
@@ -134,6 +135,25 @@ class _Compiled:
         if got is None:
             got = kept[lang] = tuple(dict.fromkeys(n for _, rules in self.codes_for(lang) for r in rules
                                                    for n in r.root.nodes() if isinstance(n, Term)))
+        return got
+
+    def term_set(self, lang: str) -> TermSet:
+        """The terms of the rules of one language, to be ruled out together
+        (:class:`~hsqual.rules.index.TermSet`; made once)."""
+        kept = self.__dict__.setdefault("_term_sets", {})
+        got = kept.get(lang)
+        if got is None:
+            got = kept[lang] = TermSet(self.terms_for(lang), lang)
+        return got
+
+    def regex_set(self, lang: str) -> RegexSet:
+        """The ``/regex/`` terms of the rules of one language, to be searched for together
+        (:class:`~hsqual.rules.match.RegexSet`; made once)."""
+        kept = self.__dict__.setdefault("_regex_sets", {})
+        got = kept.get(lang)
+        if got is None:
+            got = kept[lang] = RegexSet(n for _, rules in self.codes_for(lang) for r in rules
+                                        for n in r.root.nodes() if isinstance(n, Regex))
         return got
 
     def meta_nodes(self) -> tuple[tuple[Rule, Meta], ...]:
@@ -413,6 +433,8 @@ def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *,
                  metas=None, unit_docs=None) -> tuple[UnitSet, list[_Firing]]:
     U = UnitSet(ix, units.starts, units.ends, meta=meta, speakers=units.speakers, metas=metas, unit_docs=unit_docs)
     compile_terms(compiled.terms_for(lang), lang)  # the terms not compiled yet, tokenised together
+    ix.rule_out(compiled.term_set(lang))  # the terms no token can hold, found at once
+    U.rule_out(compiled.regex_set(lang))  # the patterns matching nowhere, found in one pass
     firings: list[_Firing] = []
     disjoint = U.disjoint
     for code_id, rules in compiled.codes_for(lang):

@@ -43,7 +43,7 @@ import unicodedata
 
 from .errors import HsqualError
 
-__all__ = ["MAX_GROUP_DEPTH", "PatternError", "compile_regex", "translate"]
+__all__ = ["MAX_GROUP_DEPTH", "PatternError", "compile_regex", "re2_options", "translate"]
 
 #: How deep groups ``( )`` may nest in one regular expression.
 MAX_GROUP_DEPTH = 32
@@ -233,7 +233,14 @@ def _escape(pattern: str, i: int) -> tuple[str, int]:
 _CACHE: dict[tuple[str, bool], object] = {}
 
 
-def _options(ignore_case: bool):
+def re2_options(ignore_case: bool):
+    """The options every rule pattern is compiled with (RE2's, quiet, without captures).
+
+    Example
+    -------
+    >>> re2_options(True).case_sensitive
+    False
+    """
     import re2
 
     opts = re2.Options()
@@ -306,7 +313,7 @@ def compile_regex(pattern: str, *, ignore_case: bool = False):
         re.compile(_UNICODE_CLASS.sub(lambda m: "x" * len(m.group()), pattern))
     except re.error as exc:
         raise PatternError(exc.msg, exc.pos or 0) from None
-    opts = _options(ignore_case)
+    opts = re2_options(ignore_case)
     try:
         got = re2.compile(translated, opts)
     except re2.error as exc:

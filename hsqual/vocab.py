@@ -190,6 +190,17 @@ class Vocabulary:
         """The number of a normalised key, or None when no entry has it."""
         return self._key_index.get(key)
 
+    def key_ids(self, keys: Sequence[str]) -> np.ndarray:
+        """The number of each normalised key, -1 where no entry has it (an int64 array).
+
+        Example
+        -------
+        >>> v = Vocabulary()
+        >>> v.ids(["平和\\t平和\\t平和\\t普通名詞\\t名詞"]).tolist(), v.key_ids(["平和", "戦争"]).tolist()
+        ([0], [0, -1])
+        """
+        return np.fromiter(map(self._key_index.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
+
     def _key(self, form: str) -> int:
         key = norm_key(form)
         got = self._key_index.get(key)

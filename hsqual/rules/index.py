@@ -35,8 +35,8 @@ from ..tokens import LINE_ENDS, SPACING_MARKS, TokenArrays, TokenIds, starts_wit
 from ..vocab import PUNCT_POS, norm_key, vocabulary
 from .syntax import LANGUAGES, Term
 
-__all__ = ["DocIndex", "JoinedIndex", "norm_key", "normalize_with_map", "token_arrays", "cache_dir", "cache_key",
-           "cached_arrays", "writing_behind"]
+__all__ = ["DocIndex", "JoinedIndex", "TermSet", "norm_key", "normalize_with_map", "token_arrays", "cache_dir",
+           "cache_key", "cached_arrays", "writing_behind"]
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -452,6 +452,68 @@ class _EntryLookup(_WordLookup):
         return np.sort(np.concatenate(parts), kind="stable")  # sorted runs: merged
 
 
+#: The vocabulary's key fields each lookup group reads (a bare word: lemma or written base form).
+_GROUP_FIELDS = {"word": ("lemma_key", "base_key"), "lemma": ("lemma_key",), "base": ("base_key",),
+                 "surface": ("surface_key",)}
+_GROUP_ROW = {name: row for row, name in enumerate(_GROUP_FIELDS)}
+
+
+class TermSet:
+    """The terms of a codebook's rules in one language, each with the words its ways of
+    matching need, so that a text can rule out at once the terms it cannot hold
+    (:meth:`DocIndex.rule_out`).
+
+    A way of matching a term (a token sequence, :func:`_compile_term`) needs a token with
+    each of its elements' keys; a glob or part-of-speech filter only narrows a key's tokens,
+    and a glob is not checked at all, so a term ruled out has no occurrence.
+
+    Example
+    -------
+    >>> ts = TermSet([Term("平和"), Term("人間の安全保障"), Term("平和")], "ja")
+    >>> [(t.text, len(ways)) for t, ways in ts.ways]  # 人間の安全保障: one token, or four in a row
+    [('平和', 1), ('人間の安全保障', 2)]
+    """
+
+    def __init__(self, terms, language: str) -> None:
+        self.language = language
+        elems: dict[_Elem, int] = {}
+        ways = []
+        for term in dict.fromkeys(terms):
+            alts = []
+            for way in _compile_term(term, language):
+                alts.append(tuple(elems.setdefault(e, len(elems)) for e in way if e.glob is None))
+            ways.append((term, tuple(alts)))
+        #: (term, its ways: each the numbers of the elements it needs)
+        self.ways: list[tuple[Term, tuple[tuple[int, ...], ...]]] = ways
+        self.terms = [t for t, _ in ways]
+        # the same flat, for one reduction each: the elements of every way in a row, where each
+        # way's and each term's run starts, and the ways needing no element (globs alone)
+        alts = [alt for _, alts in ways for alt in alts]
+        self._needs = np.array([i for alt in alts for i in alt], dtype=np.int64)
+        self._way_starts = np.cumsum([0] + [len(alt) for alt in alts[:-1]], dtype=np.int64)
+        self._free_ways = np.array([not alt for alt in alts], dtype=bool)
+        self._term_starts = np.cumsum([0] + [len(alts) for _, alts in ways[:-1]], dtype=np.int64)
+        listed = list(elems)
+        #: each element's lookup group (a row of :data:`_GROUP_ROW`) and key
+        self.groups = np.array([_GROUP_ROW[e.field] for e in listed], dtype=np.int64)
+        self.keys = [norm_key(e.key) if e.field == "surface" else e.key for e in listed]
+        #: the elements also found through a lemma of their own, and that lemma
+        self.lemma_at = np.array([i for i, e in enumerate(listed) if e.lemma is not None], dtype=np.int64)
+        self.lemma_keys = [e.lemma for e in listed if e.lemma is not None]
+
+
+    def possible(self, ok: np.ndarray) -> np.ndarray:
+        """Which terms can occur, given which elements can (``ok``, a flag an element): those
+        with a way all of whose elements can."""
+        if not len(self.terms):
+            return np.zeros(0, dtype=bool)
+        # one flag more at the end, so that every run starts inside; a way needing no element
+        # has an empty run (the reduction then reads the next run's first flag): set apart
+        way_ok = np.logical_and.reduceat(np.append(ok[self._needs], True), self._way_starts)
+        way_ok[self._free_ways] = True
+        return np.logical_or.reduceat(way_ok, self._term_starts)
+
+
 class DocIndex:
     """One text tokenised once, with lookup tables from words to token positions.
 
@@ -553,20 +615,58 @@ class DocIndex:
         return len(self.starts)
 
     # -- lookups --------------------------------------------------------------------------
+    def _entry_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids: the positions grouped by vocabulary entry (one radix sort), and where
+        each entry's run starts (worked out once)."""
+        if self._by_entry is None:
+            ids, top = self._ids, len(vocabulary())
+            assert ids is not None
+            bounds = np.zeros(top + 1, dtype=np.int64)
+            np.cumsum(np.bincount(ids, minlength=top), out=bounds[1:])
+            self._by_entry = (_stable_argsort(ids, top), bounds)
+        return self._by_entry
+
+    def rule_out(self, terms: TermSet) -> None:
+        """Record as occurring nowhere the terms of ``terms`` that cannot occur in this text:
+        every way of matching them needs a word no token has. Worked out for every term at
+        once from the keys of the text's vocabulary entries (where looking each term up costs
+        about ten microseconds, and most terms of a codebook are absent from a given text);
+        :meth:`hits` then answers those terms at once. Japanese tokens only (ids of the
+        vocabulary); else nothing is done.
+
+        Example
+        -------
+        >>> ix = DocIndex("平和のために働く。", "ja")
+        >>> ix.rule_out(TermSet([Term("平和"), Term("戦争"), Term("人間の安全保障")], "ja"))
+        >>> sorted(t.text for t, got in ix._hits_cache.items() if got == [])
+        ['人間の安全保障', '戦争']
+        >>> [(first.tolist(), n) for first, n in ix.hits(Term("平和"))]
+        [([0], 1)]
+        """
+        if self._ids is None or terms.language != self.language or not terms.ways:
+            return
+        vocab = vocabulary()
+        _, bounds = self._entry_order()
+        present = np.flatnonzero(np.diff(bounds))  # the entries this text's tokens are
+        # which keys some token has, as each field group looks (one row a group; the last
+        # column stands for a key no entry has)
+        have = np.zeros((len(_GROUP_FIELDS), len(vocab.keys) + 1), dtype=bool)
+        for row, fields in enumerate(_GROUP_FIELDS.values()):
+            for f in fields:
+                have[row, vocab.array(f)[present]] = True
+        ok = have[terms.groups, vocab.key_ids(terms.keys)]
+        if len(terms.lemma_at):  # a bare word is also found through its own lemma
+            ok[terms.lemma_at] |= have[_GROUP_ROW["lemma"], vocab.key_ids(terms.lemma_keys)]
+        terms_at = terms.terms
+        self._hits_cache.update((terms_at[i], []) for i in np.flatnonzero(~terms.possible(ok)).tolist())
+
     def _group(self, name: str) -> _Lookup | _EntryLookup:
         g = self._groups.get(name)
         if g is None:
             if name not in ("word", "surface", "lemma", "base"):
                 raise KeyError(name)
             if self._ids is not None:  # through the vocabulary: keys worked out once per entry
-                if self._by_entry is None:
-                    ids, top = self._ids, len(vocabulary())
-                    bounds = np.zeros(top + 1, dtype=np.int64)
-                    np.cumsum(np.bincount(ids, minlength=top), out=bounds[1:])
-                    self._by_entry = (_stable_argsort(ids, top), bounds)
-                fields = {"word": ("lemma_key", "base_key"), "surface": ("surface_key",), "lemma": ("lemma_key",),
-                          "base": ("base_key",)}[name]
-                g = _EntryLookup(self._by_entry, fields)
+                g = _EntryLookup(self._entry_order(), _GROUP_FIELDS[name])
             elif name == "word":  # lemma or written base form
                 g = _Lookup([self.lemma] if self.language == "en" else [self.lemma, self.base], norm_key)
             elif name == "surface":  # case-folded; surface: filters the case afterwards
