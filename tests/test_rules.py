@@ -619,6 +619,42 @@ def test_regex_counts_from_one_search_of_the_whole_text_equal_a_search_of_every_
 
 
 @pytest.mark.parametrize("seed", range(8))
+def test_the_unit_of_a_token_from_the_table_is_the_one_a_binary_search_finds(seed):
+    """Disjoint units (with gaps, empty units, units past the last token): the table of every
+    token's unit gives what a binary search of the units' first tokens gives."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(200 + seed)
+    text = " ".join(rng.choice(["fear", "want", "dignity", "."]) for _ in range(rng.randint(1, 60)))
+    cuts = sorted(rng.randint(0, len(text) + 3) for _ in range(2 * rng.randint(0, 12)))
+    units = UnitSet(DocIndex(text, "en"), cuts[0::2], cuts[1::2], meta={})
+    assert units.disjoint
+    every = np.arange(len(units.index))
+    assert units._unit_at(every).tolist() == (np.searchsorted(units.i0, every, "right") - 1).tolist()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_regex_counts_of_overlapping_and_gapped_units_equal_a_search_of_every_unit(seed):
+    """Counts read from the whole text's matches (in units no match crosses an edge of) hold
+    for units that overlap, leave gaps, or lie inside one another."""
+    import random
+
+    from hsqual.patterns import compile_regex
+
+    rng = random.Random(100 + seed)
+    text = "".join(rng.choice("aabbc .") for _ in range(rng.randint(1, 200)))
+    spans = sorted({(a, rng.randint(a, len(text))) for a in (rng.randint(0, len(text)) for _ in range(25))})
+    units = UnitSet(DocIndex(text, "en"), [a for a, _ in spans], [b for _, b in spans], meta={})
+    for pattern in ["ab", "ab|ba", "a+b+", "(?:ab|ba)c?", "[ab]{3}", "b.?a", r"\bab"]:
+        node = parse_rule(f"/{pattern}/", language="en").root
+        rx = compile_regex(pattern)
+        want = [sum(1 for _ in rx.finditer(text[a:b])) for a, b in spans]
+        assert units.regex_counts(node).tolist() == want, (pattern, text, spans)
+
+
+@pytest.mark.parametrize("seed", range(8))
 def test_regex_evidence_and_counts_with_shortcuts_equal_a_search_of_every_unit(seed):
     """A unit's matches are read from the whole text's matches when none crosses the unit's
     edges, and the whole-text search is skipped when the text lacks a word every match must

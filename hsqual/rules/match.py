@@ -179,12 +179,30 @@ class UnitSet:
         if got is None:
             got = []
             for first, length in self.index.hits(term):
-                u = np.searchsorted(self.i0, first, "right") - 1
+                u = self._unit_at(first)
                 ok = u >= 0
                 ok[ok] = first[ok] + (length - 1) < self.i1[u[ok]]
                 got.append((first[ok], u[ok], length))
             self._counts[key] = got
         return got
+
+    def _unit_at(self, positions: np.ndarray) -> np.ndarray:
+        """Units disjoint: for token positions, the last unit starting at or before each (-1
+        for none), as ``np.searchsorted(self.i0, positions, "right") - 1`` finds it; read from
+        a table of every token, made once (a look-up a position, not a binary search).
+
+        Example
+        -------
+        >>> U = UnitSet(DocIndex("Fear is real. Want is real too.", "en"), [0, 14], [13, 31], meta={})
+        >>> U._unit_at(np.array([0, 2, 3, 6])).tolist()
+        [0, 0, 1, 1]
+        """
+        table = self._counts.get("unit at")
+        if table is None:
+            n = len(self.index)
+            table = np.cumsum(np.bincount(np.minimum(self.i0, n), minlength=n + 1)[:n]) - 1
+            self._counts["unit at"] = table
+        return table[positions]
 
     def term_ranges(self, term: Term, k: int) -> list[tuple[int, int]]:
         """(first token, last token) of each occurrence of a term in unit k."""
@@ -269,7 +287,7 @@ class UnitSet:
         got = self._counts.get(key)
         if got is None:
             f, la = self._group_occurrences(group)
-            u = np.searchsorted(self.i0, f, "right") - 1
+            u = self._unit_at(f)
             ok = u >= 0
             ok[ok] = la[ok] < self.i1[u[ok]]
             got = (f[ok], la[ok], u[ok])
@@ -478,6 +496,14 @@ class UnitSet:
                     has[has] = m_ends[inside[has]] <= u_ends[has]
                     c[has] = 1
                     ok &= ~has
+                elif stop_at is None and wide is pat:
+                    # likewise, the matches of a unit that no match of the whole text crosses an
+                    # edge of are the whole text's matches lying in it (see _matches_within)
+                    last = len(spans) - 1
+                    past = np.maximum(np.searchsorted(m_starts, u_ends, "left"), first)  # past its last match
+                    whole = ok & (m_starts[np.minimum(first, last)] >= u_starts) & (m_ends[np.maximum(past - 1, 0)] <= u_ends)
+                    c[whole] = (past - first)[whole]
+                    ok &= ~whole
                 units = np.flatnonzero(ok).tolist()
             else:
                 c = np.zeros(self.n, dtype=np.int64)
