@@ -322,6 +322,10 @@ class UnitSet:
         nothing = (self.none, _EMPTY, _EMPTY, _EMPTY)
         if not len(a_first) or not len(b_first):
             return nothing
+        in_a = np.zeros(self.n, dtype=bool)
+        in_a[a_unit] = True
+        if not in_a[b_unit].any():  # no unit holds both (so for half the nodes of a codebook)
+            return nothing
         ix = self.index
         wn = ix.word_no
         n = node.n
