@@ -137,6 +137,16 @@ class _Compiled:
                                                    for n in r.root.nodes() if isinstance(n, Term)))
         return got
 
+    def compile_terms(self, lang: str) -> None:
+        """Compile the terms of one language together, their texts tokenised in one pass
+        (:func:`~hsqual.rules.index.compile_terms`): once, not at every batch (where finding
+        that none is left to compile costs a hash of every term). A term compiled before and
+        since let go of is compiled again alone when it is next looked up."""
+        done = self.__dict__.setdefault("_compiled_terms", set())
+        if lang not in done:
+            compile_terms(self.terms_for(lang), lang)
+            done.add(lang)
+
     def term_set(self, lang: str) -> TermSet:
         """The terms of the rules of one language, to be ruled out together
         (:class:`~hsqual.rules.index.TermSet`; made once)."""
@@ -432,7 +442,7 @@ def match_document(doc: Document, lang: str, units: _Units, compiled: _Compiled,
 def _match_units(ix: DocIndex, units: _Units, compiled: _Compiled, lang: str, *, meta, only: set[str] | None = None,
                  metas=None, unit_docs=None) -> tuple[UnitSet, list[_Firing]]:
     U = UnitSet(ix, units.starts, units.ends, meta=meta, speakers=units.speakers, metas=metas, unit_docs=unit_docs)
-    compile_terms(compiled.terms_for(lang), lang)  # the terms not compiled yet, tokenised together
+    compiled.compile_terms(lang)
     ix.rule_out(compiled.term_set(lang))  # the terms no token can hold, found at once
     U.rule_out(compiled.regex_set(lang))  # the patterns matching nowhere, found in one pass
     firings: list[_Firing] = []
