@@ -678,6 +678,41 @@ def test_regex_evidence_and_counts_with_shortcuts_equal_a_search_of_every_unit(s
         assert [units.regex_spans(node, k) for k in range(len(want))] == want, (pattern, text)
 
 
+def _segment_codings(lang, rule, text, segs):
+    from hsqual import apply_codebook
+    from hsqual.corpus import Corpus, Document, Segment
+
+    corpus = Corpus([Document("d", text, {"language": lang})],
+                    [Segment("d", i + 1, a, b, text[a:b], None, "turn") for i, (a, b) in enumerate(segs)])
+    cb = Codebook("t", [Code(id="c", label={"en": "c"}, rules={lang: (rule,)}, codebook="t")])
+    return apply_codebook(corpus, cb, unit="segment")[["start", "end"]].values.tolist()
+
+
+@pytest.mark.parametrize("rule, text, segs, fired", [
+    # the second segment holds two matches where \b holds at its own start (not in the whole text)
+    ("/＼bUHC/ >= 2", "xUHC UHC", [(0, 1), (1, 8)], [[1, 8]]),
+    ("/＼bUHC/ == 1", "xUHC UHC", [(0, 1), (1, 8)], []),
+    ("/(?m)＾fear/ >= 2", "xfear\nfear", [(0, 1), (1, 10)], [[1, 10]]),
+    ("/fear＄/", "fear fear", [(0, 4), (5, 9)], [[0, 4], [5, 9]]),  # $ at each segment's end
+    ("/\\bUHC/", "xUHC and more", [(0, 1), (1, 13)], [[1, 13]]),
+])
+def test_full_width_anchors_are_anchors_as_the_pattern_is_compiled(rule, text, segs, fired):
+    """A pattern is NFKC-normalised before it is compiled (＼ｂ is \b, ＾ is ^, ＄ is $): it holds
+    an assertion, so a unit's matches are those of the unit's own text, not read from the whole
+    text's."""
+    assert _segment_codings("en", rule, text, segs) == fired
+
+
+@pytest.mark.parametrize("rule, text", [("/\\u3042/", "あいう"), ("/\\pL/", "abc"), ("/\\p{Han}/", "ひらがなと漢字"),
+                                        ("/\\x41B/", "xABy"), ("/\\N{HIRAGANA LETTER A}い/", "あいう"),
+                                        ("/\\u3042い/", "あいう")])
+def test_an_escape_with_an_argument_is_not_a_word_the_text_must_hold(rule, text):
+    """The letters after \\u, \\p, \\x, \\N are the escape's argument, not words every match
+    holds: the quick check that the text holds a pattern's words must not rule such a
+    pattern out."""
+    assert _segment_codings("ja", rule, text, [(0, len(text))]) == [[0, len(text)]]
+
+
 def test_a_plain_word_pattern_finds_what_re2_finds():
     """/ODA|JICA/ and /(ODA|JICA)/ are searched with Python's re (faster for plain words): the
     same matches as RE2, on text as the matcher sees it (NFKC). Patterns and texts drawn from a

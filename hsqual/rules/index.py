@@ -465,7 +465,8 @@ class TermSet:
 
     A way of matching a term (a token sequence, :func:`_compile_term`) needs a token with
     each of its elements' keys; a glob or part-of-speech filter only narrows a key's tokens,
-    and a glob is not checked at all, so a term ruled out has no occurrence.
+    and a glob is not checked at all, so a term ruled out has no occurrence. Only Japanese
+    tokens (ids of the vocabulary) are ruled out: a set of another language holds no term.
 
     Example
     -------
@@ -478,7 +479,7 @@ class TermSet:
         self.language = language
         elems: dict[_Elem, int] = {}
         ways = []
-        for term in dict.fromkeys(terms):
+        for term in dict.fromkeys(terms if language == "ja" else ()):
             alts = []
             for way in _compile_term(term, language):
                 alts.append(tuple(elems.setdefault(e, len(elems)) for e in way if e.glob is None))
@@ -500,7 +501,6 @@ class TermSet:
         #: the elements also found through a lemma of their own, and that lemma
         self.lemma_at = np.array([i for i, e in enumerate(listed) if e.lemma is not None], dtype=np.int64)
         self.lemma_keys = [e.lemma for e in listed if e.lemma is not None]
-
 
     def possible(self, ok: np.ndarray) -> np.ndarray:
         """Which terms can occur, given which elements can (``ok``, a flag an element): those
@@ -648,15 +648,18 @@ class DocIndex:
         vocab = vocabulary()
         _, bounds = self._entry_order()
         present = np.flatnonzero(np.diff(bounds))  # the entries this text's tokens are
+        # the elements' keys first: the table below then has room for each (the vocabulary
+        # may grow meanwhile, from another thread)
+        keys, lemma_keys = vocab.key_ids(terms.keys), vocab.key_ids(terms.lemma_keys)
         # which keys some token has, as each field group looks (one row a group; the last
-        # column stands for a key no entry has)
+        # column stands for a key no entry has, -1)
         have = np.zeros((len(_GROUP_FIELDS), len(vocab.keys) + 1), dtype=bool)
         for row, fields in enumerate(_GROUP_FIELDS.values()):
             for f in fields:
                 have[row, vocab.array(f)[present]] = True
-        ok = have[terms.groups, vocab.key_ids(terms.keys)]
+        ok = have[terms.groups, keys]
         if len(terms.lemma_at):  # a bare word is also found through its own lemma
-            ok[terms.lemma_at] |= have[_GROUP_ROW["lemma"], vocab.key_ids(terms.lemma_keys)]
+            ok[terms.lemma_at] |= have[_GROUP_ROW["lemma"], lemma_keys]
         terms_at = terms.terms
         self._hits_cache.update((terms_at[i], []) for i in np.flatnonzero(~terms.possible(ok)).tolist())
 

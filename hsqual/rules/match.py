@@ -681,6 +681,32 @@ def _unit_mask(node: Node, U: UnitSet) -> np.ndarray:
 _ASSERTIONS = re.compile(r"\^|\$|\\[AZbB]|\(\?<?[=!]")
 
 
+_NFKC: dict[str, str] = {}
+
+
+def _nfkc(pattern: str) -> str:
+    """A rule's pattern as it is compiled: NFKC-normalised, as the text it searches
+    (``＼ｂ``, ``＾``, ``＄`` are ``\\b``, ``^``, ``$``); kept."""
+    got = _NFKC.get(pattern)
+    if got is None:
+        if len(_NFKC) > 10_000:
+            _NFKC.clear()
+        got = _NFKC[pattern] = unicodedata.normalize("NFKC", pattern)
+    return got
+
+
+def _has_assertions(rx: Regex) -> bool:
+    """Whether a pattern (as compiled) holds an anchor, a word boundary or a lookaround: then
+    what matches in a unit may not match in the whole text, or the other way round.
+
+    Example
+    -------
+    >>> _has_assertions(Regex("UHC")), _has_assertions(Regex(r"\\bUHC")), _has_assertions(Regex("＼ｂUHC"))
+    (False, True, True)
+    """
+    return _ASSERTIONS.search(_nfkc(rx.pattern)) is not None
+
+
 _WIDE: dict[tuple[str, str], Any] = {}
 
 
@@ -788,7 +814,7 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
                 runs.append("".join(cur))
                 cur = []
                 if c == "\\":
-                    i += 1  # the escaped character
+                    i = _escape_end(pattern, i)  # the escape, with its argument (\pL, \u3042)
                 elif c == "[":  # a class: skipped to its closing bracket
                     j = i + 1
                     if j < len(pattern) and pattern[j] == "^":
@@ -821,6 +847,39 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
     return got
 
 
+#: Escapes taking an argument: how many characters of it, or None for one in braces
+#: (``\p{Han}``; ``\pL`` is one letter, ``\x41`` two hex digits).
+_ESCAPE_ARGS = {"p": 1, "P": 1, "x": 2, "u": 4, "U": 8, "N": None}
+
+
+def _escape_end(pattern: str, i: int) -> int:
+    r"""The position of the last character of the escape starting with the backslash at ``i``:
+    the escaped character, and the argument of ``\p``, ``\x``, ``\u``, ``\N``... or an
+    octal escape's digits, which are not letters of the pattern's text.
+
+    Example
+    -------
+    >>> [_escape_end(p, 0) for p in (r"\.a", r"\u3042a", r"\p{Han}a", r"\pLa", r"\x41a", r"\x{41}a", r"\012a")]
+    [1, 5, 6, 2, 3, 5, 3]
+    """
+    j = i + 1  # the escaped character
+    if j >= len(pattern):
+        return j
+    c = pattern[j]
+    if c in _ESCAPE_ARGS:
+        if j + 1 < len(pattern) and pattern[j + 1] == "{":
+            close = pattern.find("}", j + 1)
+            return close if close >= 0 else len(pattern)
+        n = _ESCAPE_ARGS[c]
+        return j + (n or 0)
+    if c == "0":  # an octal escape: up to two more digits
+        k = j
+        while k < j + 2 and k + 1 < len(pattern) and pattern[k + 1] in "01234567":
+            k += 1
+        return k
+    return j
+
+
 def _whole_text_pattern(rx: Regex):
     """A pattern whose matches in the whole text overlap every unit holding a match of ``rx``
     (None when there is none to search with).
@@ -830,13 +889,14 @@ def _whole_text_pattern(rx: Regex):
     they are left out: the pattern without them matches wherever ``rx`` matches, and more.
     Anchors and lookarounds hold only within a unit: None.
     """
-    if not _ASSERTIONS.search(rx.pattern):
+    if not _has_assertions(rx):
         return _pattern(rx)
     key = (rx.pattern, rx.flags)
     if key not in _WIDE:
         wide = None
-        if "\\\\" not in rx.pattern:  # no escaped backslash: every \b is a word boundary
-            relaxed = rx.pattern.replace("\\b", "").replace("\\B", "")
+        source = _nfkc(rx.pattern)  # as it is compiled: ＼ｂ is \b
+        if "\\\\" not in source:  # no escaped backslash: every \b is a word boundary
+            relaxed = source.replace("\\b", "").replace("\\B", "")
             if relaxed and not _ASSERTIONS.search(relaxed):
                 try:
                     wide = compile_rule_regex(relaxed, rx.flags)
@@ -854,10 +914,10 @@ def _wide_source(rx: Regex) -> str | None:
     but RE2's form of the same words matches where it does."""
     if _whole_text_pattern(rx) is None:
         return None
-    source = rx.pattern
-    if _ASSERTIONS.search(source):  # as _whole_text_pattern relaxes it
+    source = _nfkc(rx.pattern)
+    if _has_assertions(rx):  # as _whole_text_pattern relaxes it
         source = source.replace("\\b", "").replace("\\B", "")
-    translated = translate(unicodedata.normalize("NFKC", source))[0]
+    translated = translate(source)[0]
     return "(?i)" + translated if "i" in rx.flags else translated
 
 
@@ -931,7 +991,7 @@ def _possible(node: Node, U: UnitSet) -> bool:
             return total >= node.n if node.op == ">=" else total > node.n
         return True
     if isinstance(node, Regex):
-        if _ASSERTIONS.search(node.pattern):  # anchors and lookarounds may hold only in a unit
+        if _has_assertions(node):  # anchors and lookarounds may hold only in a unit
             return True
         return bool(len(U._whole_matches(node, _pattern(node))[0]))
     if isinstance(node, CodeRef):
