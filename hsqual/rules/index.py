@@ -477,12 +477,14 @@ class TermSet:
 
     def __init__(self, terms, language: str) -> None:
         self.language = language
-        elems: dict[_Elem, int] = {}
+        # an element by what ruling out reads of it (field, key, own lemma; a part-of-speech
+        # filter only narrows its tokens): plain tuples, hashed and compared in C
+        elems: dict[tuple[str, str, str | None], int] = {}
         ways = []
         for term in dict.fromkeys(terms if language == "ja" else ()):
             alts = []
             for way in _compile_term(term, language):
-                alts.append(tuple(elems.setdefault(e, len(elems)) for e in way if e.glob is None))
+                alts.append(tuple(elems.setdefault((e.field, e.key, e.lemma), len(elems)) for e in way if e.glob is None))
             ways.append((term, tuple(alts)))
         #: (term, its ways: each the numbers of the elements it needs)
         self.ways: list[tuple[Term, tuple[tuple[int, ...], ...]]] = ways
@@ -496,11 +498,11 @@ class TermSet:
         self._term_starts = np.cumsum([0] + [len(alts) for _, alts in ways[:-1]], dtype=np.int64)
         listed = list(elems)
         #: each element's lookup group (a row of :data:`_GROUP_ROW`) and key
-        self.groups = np.array([_GROUP_ROW[e.field] for e in listed], dtype=np.int64)
-        self.keys = [norm_key(e.key) if e.field == "surface" else e.key for e in listed]
+        self.groups = np.array([_GROUP_ROW[field] for field, _, _ in listed], dtype=np.int64)
+        self.keys = [norm_key(key) if field == "surface" else key for field, key, _ in listed]
         #: the elements also found through a lemma of their own, and that lemma
-        self.lemma_at = np.array([i for i, e in enumerate(listed) if e.lemma is not None], dtype=np.int64)
-        self.lemma_keys = [e.lemma for e in listed if e.lemma is not None]
+        self.lemma_at = np.array([i for i, (_, _, lemma) in enumerate(listed) if lemma is not None], dtype=np.int64)
+        self.lemma_keys = [lemma for _, _, lemma in listed if lemma is not None]
 
     def possible(self, ok: np.ndarray) -> np.ndarray:
         """Which terms can occur, given which elements can (``ok``, a flag an element): those
