@@ -21,6 +21,7 @@ Example
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -69,6 +70,9 @@ def strip_tail(lemma: str) -> str:
     head, sep, tail = lemma.partition("-")
     return head if (sep and head and tail and tail.isascii()) else lemma
 
+
+#: Some whitespace (``\s`` of a str pattern: the characters for which ``str.isspace()`` holds).
+_SPACE = re.compile(r"\s")
 
 #: Per-entry numbers kept as arrays: name -> numpy dtype.
 _NUMBERS = {"surface_key": np.int32, "lemma_key": np.int32, "base_key": np.int32, "is_word": np.bool_,
@@ -232,13 +236,16 @@ class Vocabulary:
         self.pos2.append(pos2)
         self.pos.append(f"{pos1}-{pos2}" if pos2 else pos1)
         numbers = self._numbers
-        for name, form in (("surface_key", surface), ("lemma_key", lemma), ("base_key", base)):
-            k = self._key(form)
+        # most words are written as their lemma and base form: their key normalised once
+        surface_key = self._key(surface)
+        lemma_key = surface_key if lemma == surface else self._key(lemma)
+        base_key = lemma_key if base == lemma else surface_key if base == surface else self._key(base)
+        for name, k in (("surface_key", surface_key), ("lemma_key", lemma_key), ("base_key", base_key)):
             numbers[name].append(k)
             self._by_key[name].setdefault(k, []).append(i)
         numbers["is_word"].append(not pos1.startswith(PUNCT_POS))
         numbers["is_space"].append(blank)
-        numbers["has_space"].append(any(c.isspace() for c in fields[0]))
+        numbers["has_space"].append(_SPACE.search(fields[0]) is not None)
         numbers["length"].append(len(fields[0]))  # in the text MeCab saw
         self._index[line] = i
         return i
