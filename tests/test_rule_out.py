@@ -179,3 +179,9 @@ def test_a_set_too_large_for_re2_is_not_used(monkeypatch):
     monkeypatch.setattr(re2, "Set", TooLarge)
     found = RegexSet(PATTERNS)
     assert found.members == [] and found.absent("JICA".encode()) == []
+
+
+def test_a_codebook_without_patterns_does_not_encode_the_text():
+    U = _unit_set("JICA staff.", "en")
+    U.rule_out(RegexSet([Regex("^anchored")]))  # no pattern with a whole-text search
+    assert "utf8" not in U._counts and U.index._norm_text is None

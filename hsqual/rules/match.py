@@ -449,6 +449,8 @@ class UnitSet:
         >>> U.regex_counts(Regex("ODA")).tolist(), U.regex_counts(Regex("JICA")).tolist()
         ([0], [1])
         """
+        if not regexes.members:  # no pattern to search for: the text is not encoded for none
+            return
         data = self._utf8()[0]
         if data is None:  # a lone surrogate: each is searched alone
             return
@@ -745,7 +747,7 @@ def _pattern(rx: Regex):
     key = (rx.pattern, rx.flags)
     got = _LITERALS.get(key)
     if got is None:
-        words = _plain_words(unicodedata.normalize("NFKC", rx.pattern)) if rx.flags == "" else None
+        words = _plain_words(_nfkc(rx.pattern)) if rx.flags == "" else None
         if words is not None:
             got = re.compile("|".join(map(re.escape, words)))
         else:
@@ -783,7 +785,7 @@ def _required_words(rx: Regex) -> tuple[str, ...] | None:
     key = (rx.pattern, rx.flags)
     if key in _REQUIRED:
         return _REQUIRED[key]
-    pattern = unicodedata.normalize("NFKC", rx.pattern)
+    pattern = _nfkc(rx.pattern)
     got: tuple[str, ...] | None = None
     plain = _plain_words(pattern)
     folded = pattern.startswith("(?i)")
@@ -894,18 +896,33 @@ def _whole_text_pattern(rx: Regex):
     key = (rx.pattern, rx.flags)
     if key not in _WIDE:
         wide = None
-        source = _nfkc(rx.pattern)  # as it is compiled: ＼ｂ is \b
-        if "\\\\" not in source:  # no escaped backslash: every \b is a word boundary
-            relaxed = source.replace("\\b", "").replace("\\B", "")
-            if relaxed and not _ASSERTIONS.search(relaxed):
-                try:
-                    wide = compile_rule_regex(relaxed, rx.flags)
-                except Exception:  # e.g. it can now match the empty string: search every unit
-                    wide = None
+        relaxed = _relaxed(rx)
+        if relaxed is not None:
+            try:
+                wide = compile_rule_regex(relaxed, rx.flags)
+            except Exception:  # e.g. it can now match the empty string: search every unit
+                wide = None
         if len(_WIDE) > 10_000:
             _WIDE.clear()
         _WIDE[key] = wide
     return _WIDE[key]
+
+
+def _relaxed(rx: Regex) -> str | None:
+    """The source of a pattern with assertions as compiled (NFKC: ＼ｂ is \\b) without its word
+    boundaries, or None when other assertions (anchors, lookarounds) remain or a backslash is
+    escaped (then a \\b in the pattern may be an escaped backslash and a b).
+
+    Example
+    -------
+    >>> _relaxed(Regex(r"\\bUHC\\b")), _relaxed(Regex("＼ｂUHC")), _relaxed(Regex("^UHC"))
+    ('UHC', 'UHC', None)
+    """
+    source = _nfkc(rx.pattern)
+    if "\\\\" in source:
+        return None
+    relaxed = source.replace("\\b", "").replace("\\B", "")
+    return relaxed if relaxed and not _ASSERTIONS.search(relaxed) else None
 
 
 def _wide_source(rx: Regex) -> str | None:
@@ -914,9 +931,8 @@ def _wide_source(rx: Regex) -> str | None:
     but RE2's form of the same words matches where it does."""
     if _whole_text_pattern(rx) is None:
         return None
-    source = _nfkc(rx.pattern)
-    if _has_assertions(rx):  # as _whole_text_pattern relaxes it
-        source = source.replace("\\b", "").replace("\\B", "")
+    source = _relaxed(rx) if _has_assertions(rx) else _nfkc(rx.pattern)
+    assert source is not None  # a pattern with assertions has a whole-text pattern only when relaxed
     translated = translate(source)[0]
     return "(?i)" + translated if "i" in rx.flags else translated
 
